@@ -1,0 +1,195 @@
+// Command meetd runs a complete video meeting server: the management API, the meeting page, an
+// embedded LiveKit node for media and a SQLite store, all in one process.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"meetd/internal/auth"
+	"meetd/internal/config"
+	"meetd/internal/httpapi"
+	"meetd/internal/media"
+	"meetd/internal/rooms"
+	"meetd/internal/sqlite"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "meetd:", err)
+		os.Exit(1)
+	}
+}
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// run is meetd: it returns when ctx ends (after a clean shutdown) or on a start-up error.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "serve":
+			args = args[1:]
+		case "version":
+			fmt.Fprintln(stdout, "meetd", version)
+			return nil
+		}
+	}
+	cfg, err := config.Load(args, getenv, stderr)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	return serve(ctx, cfg, stdout, stderr, nil)
+}
+
+// serve starts every part of meetd in order and stops them in reverse. ready, if not nil,
+// receives the HTTP address once meetd serves.
+func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, ready chan<- string) error {
+	level, _ := config.ParseLevel(cfg.LogLevel)
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	generated, err := cfg.EnsureSecret()
+	if err != nil {
+		return fmt.Errorf("api secret: %w", err)
+	}
+	if shown, err := yaml.Marshal(cfg.Redacted()); err == nil {
+		log.Debug("effective configuration\n" + string(shown))
+	}
+	keys := auth.Keys{APIKey: cfg.APIKey, APISecret: cfg.APISecret}
+
+	store, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "meetd.db"))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+	httpPort := ln.Addr().(*net.TCPAddr).Port
+
+	nodeCfg := media.NodeConfig{
+		APIKey: cfg.APIKey, APISecret: cfg.APISecret,
+		Port: cfg.LiveKit.Port, RTCTCPPort: cfg.LiveKit.RTCTCPPort, RTCUDPPort: cfg.LiveKit.RTCUDPPort,
+		NodeIP:     cfg.LiveKit.NodeIP,
+		WebhookURL: "http://" + net.JoinHostPort(loopbackOf(ln.Addr()), strconv.Itoa(httpPort)) + "/internal/livekit/webhook",
+	}
+	nodeCfg.LogLevel, _ = config.ParseLevel(cfg.LiveKit.LogLevel)
+	adapter := media.NewAdapter(nodeCfg.URL(), cfg.APIKey, cfg.APISecret)
+	svc := rooms.New(store, adapter, rooms.Config{
+		Keys:             keys,
+		DepartureTimeout: time.Duration(cfg.DepartureTimeout) * time.Second,
+	}, log)
+
+	var mediaUp atomic.Bool
+	api := &httpapi.Server{
+		Rooms: svc,
+		Keys:  keys,
+		Log:   log,
+		LiveKitURL: func(r *http.Request) string {
+			if cfg.LiveKit.PublicURL != "" {
+				return cfg.LiveKit.PublicURL
+			}
+			host, _, err := net.SplitHostPort(r.Host)
+			if err != nil {
+				host = r.Host
+			}
+			return "ws://" + net.JoinHostPort(host, strconv.Itoa(cfg.LiveKit.Port))
+		},
+		Ready: func(ctx context.Context) error {
+			if !mediaUp.Load() {
+				return errors.New("media node is starting")
+			}
+			_, err := store.Session(ctx, "_")
+			return err
+		},
+		Mounts: map[string]http.Handler{
+			"POST /internal/livekit/webhook": media.WebhookHandler(cfg.APIKey, cfg.APISecret, svc, log),
+		},
+	}
+	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	// The embedded node starts empty: whoever the store thought connected is gone.
+	if err := svc.MediaRestarted(ctx); err != nil {
+		return fmt.Errorf("reset presence: %w", err)
+	}
+	node, err := media.StartNode(ctx, nodeCfg, log)
+	if err != nil {
+		_ = srv.Close()
+		return err
+	}
+	mediaUp.Store(true)
+
+	timers, stopTimers := context.WithCancel(context.Background())
+	timersDone := make(chan struct{})
+	go func() { defer close(timersDone); svc.RunTimers(timers, time.Duration(cfg.TimerInterval)) }()
+
+	base := "http://" + net.JoinHostPort(displayHost(ln.Addr()), strconv.Itoa(httpPort))
+	fmt.Fprintf(stdout, "meetd %s serving\n  API base:   %s/auth/\n  API key:    %s\n", version, base, cfg.APIKey)
+	if generated {
+		fmt.Fprintf(stdout, "  API secret: %s  (generated, saved in %s)\n", cfg.APISecret, filepath.Join(cfg.DataDir, "api_secret"))
+	} else {
+		fmt.Fprintf(stdout, "  API secret: in %s or your configuration\n", cfg.DataDir)
+	}
+	fmt.Fprintf(stdout, "  LiveKit:    %s\n", node.URL())
+	if ready != nil {
+		ready <- base
+	}
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-served:
+	}
+	log.Info("shutting down")
+	stopTimers()
+	<-timersDone
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	node.Stop()
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	return serveErr
+}
+
+// loopbackOf is an address of this machine at which the listener is reachable.
+func loopbackOf(a net.Addr) string {
+	ip := a.(*net.TCPAddr).IP
+	if ip == nil || ip.IsUnspecified() {
+		return "127.0.0.1"
+	}
+	return ip.String()
+}
+
+func displayHost(a net.Addr) string {
+	ip := a.(*net.TCPAddr).IP
+	if ip == nil || ip.IsUnspecified() {
+		return "localhost"
+	}
+	return ip.String()
+}

@@ -1,0 +1,252 @@
+// Package config loads meetd's configuration: defaults, then a YAML file, then MEETD_*
+// environment variables, then command-line flags. A bad value stops start-up with a message
+// naming the key.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is meetd's configuration.
+type Config struct {
+	Addr      string `yaml:"addr"`       // HTTP listen address
+	DataDir   string `yaml:"data_dir"`   // database and generated secret
+	APIKey    string `yaml:"api_key"`    // key of the management API and of LiveKit
+	APISecret string `yaml:"api_secret"` // generated into the data directory when empty
+	LogLevel  string `yaml:"log_level"`  // debug, info, warn, error
+
+	LiveKit LiveKit `yaml:"livekit"`
+
+	DepartureTimeout int      `yaml:"departure_timeout"` // seconds a room stays open after the last participant left
+	TimerInterval    Duration `yaml:"timer_interval"`    // how often room timers are checked
+}
+
+// LiveKit configures the embedded LiveKit node.
+type LiveKit struct {
+	Port       int    `yaml:"port"`         // signalling (WebSocket) port
+	RTCTCPPort int    `yaml:"rtc_tcp_port"` // ICE over TCP; 0 switches it off
+	RTCUDPPort int    `yaml:"rtc_udp_port"` // one UDP port for all media
+	NodeIP     string `yaml:"node_ip"`      // address announced to clients; empty = detected
+	PublicURL  string `yaml:"public_url"`   // ws(s):// URL given to clients; empty = same host as the request, livekit port
+	LogLevel   string `yaml:"log_level"`    // LiveKit's own log level (default warn)
+}
+
+// Duration is a time.Duration written as "1s", "250ms".
+type Duration time.Duration
+
+// UnmarshalYAML reads a duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Default is the configuration with nothing set.
+func Default() Config {
+	return Config{
+		Addr:     ":8080",
+		DataDir:  "./data",
+		APIKey:   "meetd",
+		LogLevel: "info",
+		LiveKit: LiveKit{
+			Port:       7880,
+			RTCTCPPort: 7881,
+			RTCUDPPort: 7882,
+			LogLevel:   "warn",
+		},
+		DepartureTimeout: 20,
+		TimerInterval:    Duration(time.Second),
+	}
+}
+
+// env lists the environment variables, each with the key it sets.
+var env = []struct {
+	name, key string
+	set       func(*Config, string) error
+}{
+	{"MEETD_ADDR", "addr", func(c *Config, v string) error { c.Addr = v; return nil }},
+	{"MEETD_DATA_DIR", "data_dir", func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"MEETD_API_KEY", "api_key", func(c *Config, v string) error { c.APIKey = v; return nil }},
+	{"MEETD_API_SECRET", "api_secret", func(c *Config, v string) error { c.APISecret = v; return nil }},
+	{"MEETD_LOG_LEVEL", "log_level", func(c *Config, v string) error { c.LogLevel = v; return nil }},
+	{"MEETD_LIVEKIT_PORT", "livekit.port", intSetter(func(c *Config) *int { return &c.LiveKit.Port })},
+	{"MEETD_RTC_TCP_PORT", "livekit.rtc_tcp_port", intSetter(func(c *Config) *int { return &c.LiveKit.RTCTCPPort })},
+	{"MEETD_RTC_UDP_PORT", "livekit.rtc_udp_port", intSetter(func(c *Config) *int { return &c.LiveKit.RTCUDPPort })},
+	{"MEETD_NODE_IP", "livekit.node_ip", func(c *Config, v string) error { c.LiveKit.NodeIP = v; return nil }},
+	{"MEETD_LIVEKIT_PUBLIC_URL", "livekit.public_url", func(c *Config, v string) error { c.LiveKit.PublicURL = v; return nil }},
+	{"MEETD_LIVEKIT_LOG_LEVEL", "livekit.log_level", func(c *Config, v string) error { c.LiveKit.LogLevel = v; return nil }},
+	{"MEETD_DEPARTURE_TIMEOUT", "departure_timeout", intSetter(func(c *Config) *int { return &c.DepartureTimeout })},
+	{"MEETD_TIMER_INTERVAL", "timer_interval", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		c.TimerInterval = Duration(d)
+		return err
+	}},
+}
+
+func intSetter(field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+// Load builds the configuration from a YAML file (flag -config), the environment and the flags.
+func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	c := Default()
+	fs := flag.NewFlagSet("meetd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("config", "", "YAML configuration file")
+	// Flags carry the same names as the YAML keys; only those given override.
+	flags := map[string]*string{}
+	for _, e := range env {
+		flags[e.key] = fs.String(e.key, "", "overrides "+e.key+" (env "+e.name+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *file != "" {
+		b, err := os.ReadFile(*file)
+		if err != nil {
+			return c, fmt.Errorf("config file: %w", err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			return c, fmt.Errorf("config file %s: %w", *file, err)
+		}
+	}
+	for _, e := range env {
+		if v := getenv(e.name); v != "" {
+			if err := e.set(&c, v); err != nil {
+				return c, fmt.Errorf("%s (%s): %w", e.name, e.key, err)
+			}
+		}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, e := range env {
+		if set[e.key] {
+			if err := e.set(&c, *flags[e.key]); err != nil {
+				return c, fmt.Errorf("flag -%s: %w", e.key, err)
+			}
+		}
+	}
+	return c, c.validate()
+}
+
+func validPort(key string, p int, zeroOK bool) error {
+	if p < 0 || p > 65535 || (p == 0 && !zeroOK) {
+		return fmt.Errorf("%s: %d is not a valid port", key, p)
+	}
+	return nil
+}
+
+func (c *Config) validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("addr: %q is not host:port: %v", c.Addr, err)
+	}
+	if c.DataDir == "" {
+		return errors.New("data_dir: must not be empty")
+	}
+	if c.APIKey == "" {
+		return errors.New("api_key: must not be empty")
+	}
+	if c.APISecret != "" && len(c.APISecret) < 32 {
+		return errors.New("api_secret: must be at least 32 characters")
+	}
+	if err := errors.Join(
+		validPort("livekit.port", c.LiveKit.Port, false),
+		validPort("livekit.rtc_tcp_port", c.LiveKit.RTCTCPPort, true),
+		validPort("livekit.rtc_udp_port", c.LiveKit.RTCUDPPort, false),
+	); err != nil {
+		return err
+	}
+	if c.LiveKit.NodeIP != "" && net.ParseIP(c.LiveKit.NodeIP) == nil {
+		return fmt.Errorf("livekit.node_ip: %q is not an IP address", c.LiveKit.NodeIP)
+	}
+	if u := c.LiveKit.PublicURL; u != "" && !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://") {
+		return fmt.Errorf("livekit.public_url: %q must start with ws:// or wss://", u)
+	}
+	if c.DepartureTimeout < 0 {
+		return fmt.Errorf("departure_timeout: %d must not be negative", c.DepartureTimeout)
+	}
+	if c.TimerInterval <= 0 {
+		return errors.New("timer_interval: must be positive")
+	}
+	for key, lvl := range map[string]string{"log_level": c.LogLevel, "livekit.log_level": c.LiveKit.LogLevel} {
+		if _, err := ParseLevel(lvl); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+	}
+	return nil
+}
+
+// EnsureSecret fills APISecret from the data directory, generating it on first start (32 random
+// bytes, hex, file mode 0600). generated reports a new secret.
+func (c *Config) EnsureSecret() (generated bool, err error) {
+	if c.APISecret != "" {
+		return false, nil
+	}
+	path := filepath.Join(c.DataDir, "api_secret")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		c.APISecret = strings.TrimSpace(string(b))
+		if len(c.APISecret) < 32 {
+			return false, fmt.Errorf("%s: secret is shorter than 32 characters", path)
+		}
+		return false, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return false, err
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return false, err
+	}
+	c.APISecret = hex.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(c.APISecret+"\n"), 0o600); err != nil {
+		return false, fmt.Errorf("save generated secret: %w", err)
+	}
+	return true, nil
+}
+
+// Redacted is the configuration as it may be printed: secrets hidden.
+func (c Config) Redacted() Config {
+	if c.APISecret != "" {
+		c.APISecret = "[redacted]"
+	}
+	return c
+}
+
+// ParseLevel reads a log level name.
+func ParseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("%q is not a log level (debug, info, warn, error)", s)
+	}
+	return l, nil
+}

@@ -1,0 +1,160 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"unicode"
+
+	"meetd/internal/meet"
+)
+
+// maxBody is the largest request body of the JSON routes (spec §1).
+const maxBody = 1 << 20
+
+// Envelope starts every response (spec §1).
+type Envelope struct {
+	Status     bool      `json:"status"`
+	Msg        string    `json:"msg"`
+	StatusCode meet.Code `json:"status_code"`
+}
+
+// OK is the envelope of a success.
+func OK() Envelope { return Envelope{Status: true, Msg: "success", StatusCode: meet.CodeSuccess} }
+
+func failure(e *meet.Error) Envelope { return Envelope{Msg: e.Msg, StatusCode: e.Code} }
+
+// asFailure turns a client-facing error into its envelope; anything else stays an error (a 500).
+func asFailure(err error) (Envelope, error) {
+	var e *meet.Error
+	if errors.As(err, &e) && e.Code != meet.CodeInternalServerError {
+		return failure(e), nil
+	}
+	return Envelope{}, err
+}
+
+// httpStatus is the HTTP status of a failed request: only authentication, size and crashes use
+// other codes than 200 (spec §1).
+func httpStatus(code meet.Code) int {
+	switch code {
+	case meet.CodeMissingRequiredParameter, meet.CodeInvalidAPIKey, meet.CodeInvalidTokenOrSignature:
+		return http.StatusUnauthorized
+	case meet.CodeInternalServerError:
+		return http.StatusInternalServerError
+	}
+	return http.StatusOK
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError answers err: a client-facing error with its envelope, anything else as a 500 whose
+// cause goes only to the log.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, err error) {
+	var e *meet.Error
+	if !errors.As(err, &e) || e.Code == meet.CodeInternalServerError {
+		log.Error("request failed", "path", r.URL.Path, "err", err)
+		e = &meet.Error{Code: meet.CodeInternalServerError, Msg: "internal server error"}
+		status = http.StatusInternalServerError
+	}
+	writeJSON(w, status, failure(e))
+}
+
+// readBody reads a body of at most maxBody bytes; a larger one is an *http.MaxBytesError.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+}
+
+// decode reads a JSON object into v. Field names may be snake_case or lowerCamelCase; unknown
+// fields are ignored. Errors name what is wrong.
+func decode(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return meet.Errorf(meet.CodeInvalidParameters, "request body is not valid JSON")
+	}
+	if dec.More() {
+		return meet.Errorf(meet.CodeInvalidParameters, "request body has data after the JSON object")
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return meet.Errorf(meet.CodeInvalidParameters, "request body must be a JSON object")
+	}
+	norm, err := json.Marshal(snakeKeys(obj))
+	if err != nil {
+		return meet.Errorf(meet.CodeInvalidParameters, "request body is not valid JSON")
+	}
+	if err := json.Unmarshal(norm, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return meet.Errorf(meet.CodeInvalidParameters, "%s must be %s, not %s", te.Field, typeName(te.Type.Kind().String()), te.Value)
+		}
+		return meet.Errorf(meet.CodeInvalidParameters, "invalid request body: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return nil
+}
+
+func typeName(kind string) string {
+	switch {
+	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"), strings.HasPrefix(kind, "float"):
+		return "a number"
+	case kind == "bool":
+		return "a boolean"
+	case kind == "string":
+		return "a string"
+	case kind == "slice":
+		return "an array"
+	case kind == "struct", kind == "map", kind == "ptr":
+		return "an object"
+	}
+	return fmt.Sprintf("of type %s", kind)
+}
+
+// snakeKeys rewrites the keys of every object in v from lowerCamelCase to snake_case.
+func snakeKeys(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			sk := snake(k)
+			if _, taken := out[sk]; taken && sk != k {
+				continue // the snake_case spelling wins over the camelCase one
+			}
+			out[sk] = snakeKeys(val)
+		}
+		return out
+	case []any:
+		for i := range x {
+			x[i] = snakeKeys(x[i])
+		}
+		return x
+	}
+	return v
+}
+
+func snake(s string) string {
+	if strings.IndexFunc(s, unicode.IsUpper) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

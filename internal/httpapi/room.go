@@ -1,0 +1,255 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"meetd/internal/meet"
+	"meetd/internal/rooms"
+)
+
+type roomIDRequest struct {
+	RoomID string `json:"room_id"`
+}
+
+type roomInfoResponse struct {
+	Envelope
+	RoomInfo *meet.RoomInfo `json:"room_info"`
+}
+
+func (s *Server) roomCreate(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		RoomID          string             `json:"room_id"`
+		MaxParticipants int                `json:"max_participants"`
+		EmptyTimeout    int                `json:"empty_timeout"`
+		Metadata        *meet.RoomMetadata `json:"metadata"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if req.Metadata == nil {
+		return nil, meet.Errorf(meet.CodeInvalidParameters, "metadata is required")
+	}
+	sess, err := s.Rooms.Create(ctx, rooms.CreateRequest{
+		RoomID: req.RoomID, MaxParticipants: req.MaxParticipants, EmptyTimeout: req.EmptyTimeout, Metadata: *req.Metadata,
+	})
+	if err != nil {
+		return nil, err
+	}
+	info := sess.Info()
+	return roomInfoResponse{Envelope: OK(), RoomInfo: &info}, nil
+}
+
+func (s *Server) getJoinToken(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		RoomID   string `json:"room_id"`
+		UserInfo *struct {
+			Name         string            `json:"name"`
+			UserID       string            `json:"user_id"`
+			IsAdmin      bool              `json:"is_admin"`
+			IsHidden     bool              `json:"is_hidden"`
+			UserMetadata meet.UserMetadata `json:"user_metadata"`
+		} `json:"user_info"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if req.UserInfo == nil {
+		return nil, meet.Errorf(meet.CodeInvalidParameters, "user_info is required")
+	}
+	u := req.UserInfo
+	token, err := s.Rooms.JoinToken(ctx, req.RoomID, rooms.UserInfo{
+		UserID: u.UserID, Name: u.Name, IsAdmin: u.IsAdmin, IsHidden: u.IsHidden, Metadata: u.UserMetadata,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Envelope
+		Token string `json:"token"`
+	}{OK(), token}, nil
+}
+
+func (s *Server) isRoomActive(ctx context.Context, body []byte) (any, error) {
+	var req roomIDRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	active, code, err := s.Rooms.IsActive(ctx, req.RoomID)
+	if err != nil {
+		return nil, err
+	}
+	env := OK()
+	switch code {
+	case meet.CodeRoomNotFound:
+		env = Envelope{Status: true, Msg: meet.ErrRoomNotFound.Msg, StatusCode: code}
+	case meet.CodeRoomNotActive:
+		env = Envelope{Status: true, Msg: meet.ErrRoomNotActive.Msg, StatusCode: code}
+	}
+	return struct {
+		Envelope
+		IsActive bool `json:"is_active"`
+	}{env, active}, nil
+}
+
+func (s *Server) getActiveRoomInfo(ctx context.Context, body []byte) (any, error) {
+	var req roomIDRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	type response struct {
+		Envelope
+		Room *meet.Room `json:"room"`
+	}
+	room, err := s.Rooms.ActiveRoom(ctx, req.RoomID)
+	if err != nil {
+		env, err := asFailure(err)
+		return response{Envelope: env}, err
+	}
+	return response{OK(), room}, nil
+}
+
+func (s *Server) getActiveRoomsInfo(ctx context.Context, body []byte) (any, error) {
+	if err := decode(body, &struct{}{}); err != nil {
+		return nil, err
+	}
+	list, err := s.Rooms.ActiveRooms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	env := OK()
+	if len(list) == 0 {
+		env = Envelope{Msg: "no active room found", StatusCode: meet.CodeNotFound}
+	}
+	return struct {
+		Envelope
+		Rooms []meet.Room `json:"rooms"`
+	}{env, list}, nil
+}
+
+func (s *Server) endRoom(ctx context.Context, body []byte) (any, error) {
+	var req roomIDRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := s.Rooms.End(ctx, req.RoomID, meet.EndByAPI); err != nil {
+		return nil, err
+	}
+	return OK(), nil
+}
+
+type pastRoom struct {
+	RoomTitle          string `json:"room_title"`
+	RoomID             string `json:"room_id"`
+	RoomSID            string `json:"room_sid"`
+	JoinedParticipants int64  `json:"joined_participants"`
+	WebhookURL         string `json:"webhook_url"`
+	Created            string `json:"created"`
+	Ended              string `json:"ended"`
+	AnalyticsFileID    string `json:"analytics_file_id"`
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// listRequest is the paging of the fetch calls.
+type listRequest struct {
+	RoomIDs []string `json:"room_ids"`
+	From    int      `json:"from"`
+	Limit   int      `json:"limit"`
+	OrderBy string   `json:"order_by"`
+}
+
+func (l *listRequest) filter() (rooms.SessionFilter, error) {
+	switch strings.ToUpper(l.OrderBy) {
+	case "", "DESC":
+		l.OrderBy = "DESC"
+	case "ASC":
+		l.OrderBy = "ASC"
+	default:
+		return rooms.SessionFilter{}, meet.Errorf(meet.CodeInvalidParameters, "order_by must be ASC or DESC")
+	}
+	return rooms.SessionFilter{RoomIDs: l.RoomIDs, From: l.From, Limit: l.Limit, Ascending: l.OrderBy == "ASC"}, nil
+}
+
+func (s *Server) fetchPastRooms(ctx context.Context, body []byte) (any, error) {
+	var req listRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	f, err := req.filter()
+	if err != nil {
+		return nil, err
+	}
+	list, total, err := s.Rooms.PastRooms(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	type result struct {
+		TotalRooms int64      `json:"total_rooms"`
+		From       int64      `json:"from"`
+		Limit      int64      `json:"limit"`
+		OrderBy    string     `json:"order_by"`
+		RoomsList  []pastRoom `json:"rooms_list"`
+	}
+	res := result{TotalRooms: int64(total), From: int64(req.From), Limit: int64(f.Limit), OrderBy: req.OrderBy, RoomsList: []pastRoom{}}
+	if res.Limit == 0 {
+		res.Limit = 20
+	}
+	for _, sess := range list {
+		res.RoomsList = append(res.RoomsList, pastRoom{
+			RoomTitle: sess.Title(), RoomID: sess.RoomID, RoomSID: sess.SID, JoinedParticipants: int64(sess.JoinedParticipants),
+			WebhookURL: sess.WebhookURL(), Created: rfc3339(sess.CreatedAt), Ended: rfc3339(sess.EndedAt),
+			AnalyticsFileID: sess.AnalyticsFileID,
+		})
+	}
+	env := OK()
+	if len(list) == 0 {
+		env = Envelope{Msg: "no rooms found", StatusCode: meet.CodeNotFound}
+	}
+	return struct {
+		Envelope
+		Result result `json:"result"`
+	}{env, res}, nil
+}
+
+// join is the exchange of the meeting page: a join token in, the media server's URL and token out.
+func (s *Server) join(w http.ResponseWriter, r *http.Request) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		writeJSON(w, http.StatusUnauthorized, Envelope{Msg: "Authorization: Bearer <access_token> is required", StatusCode: meet.CodeMissingRequiredParameter})
+		return
+	}
+	j, err := s.Rooms.Join(r.Context(), token)
+	if err != nil {
+		if env, err2 := asFailure(err); err2 == nil {
+			writeJSON(w, httpStatus(env.StatusCode), env)
+			return
+		}
+		writeError(w, r, s.Log, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Envelope
+		LiveKitURL   string            `json:"livekit_url"`
+		LiveKitToken string            `json:"livekit_token"`
+		RoomID       string            `json:"room_id"`
+		RoomSID      string            `json:"room_sid"`
+		UserID       string            `json:"user_id"`
+		Name         string            `json:"name"`
+		IsAdmin      bool              `json:"is_admin"`
+		IsHidden     bool              `json:"is_hidden"`
+		RoomTitle    string            `json:"room_title"`
+		RoomMetadata meet.RoomMetadata `json:"room_metadata"`
+		LockSettings meet.LockSettings `json:"lock_settings"`
+	}{
+		OK(), s.LiveKitURL(r), j.MediaToken, j.Session.RoomID, j.Session.SID, j.User.UserID, j.User.Name, j.User.IsAdmin,
+		j.User.IsHidden, j.Session.Title(), j.Session.Metadata, j.LockSettings,
+	})
+}

@@ -1,0 +1,114 @@
+// Package httpapi is meetd's HTTP surface: the signed management API under /auth/, the join
+// exchange of the meeting page, health, and the mount points of the web pages. Handlers decode,
+// call the room service, and encode; the rules live in the room service.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"meetd/internal/auth"
+	"meetd/internal/meet"
+	"meetd/internal/rooms"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	Rooms *rooms.Service
+	Keys  auth.Keys
+	Log   *slog.Logger
+	// LiveKitURL returns the media server's WebSocket URL for a client that reached meetd with r.
+	LiveKitURL func(r *http.Request) string
+	// Ready reports whether the store and media are up.
+	Ready func(ctx context.Context) error
+	// Mounts are further handlers by pattern: the LiveKit webhook receiver, the web pages.
+	Mounts map[string]http.Handler
+}
+
+// Handler lists the whole HTTP API on one page.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+
+	signed := func(path string, h handler) { mux.Handle("POST /auth/"+path, s.signed(h)) }
+	signed("room/create", s.roomCreate)
+	signed("room/getJoinToken", s.getJoinToken)
+	signed("room/isRoomActive", s.isRoomActive)
+	signed("room/getActiveRoomInfo", s.getActiveRoomInfo)
+	signed("room/getActiveRoomsInfo", s.getActiveRoomsInfo)
+	signed("room/endRoom", s.endRoom)
+	signed("room/fetchPastRooms", s.fetchPastRooms)
+
+	mux.HandleFunc("POST /api/join", s.join)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("/auth/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, Envelope{Msg: "no such API route: " + r.Method + " " + r.URL.Path, StatusCode: meet.CodeNotFound})
+	})
+	for pattern, h := range s.Mounts {
+		mux.Handle(pattern, h)
+	}
+	return recoverPanics(s.Log, mux)
+}
+
+// handler is a signed API call: the verified body in, a response (envelope included) or an error out.
+type handler func(ctx context.Context, body []byte) (any, error)
+
+// signed checks the body size and the HMAC signature, then runs h.
+func (s *Server) signed(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := readBody(w, r)
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				writeJSON(w, http.StatusRequestEntityTooLarge, Envelope{Msg: "request body is larger than 1 MiB", StatusCode: meet.CodeInvalidParameters})
+				return
+			}
+			writeJSON(w, http.StatusBadRequest, Envelope{Msg: "could not read request body", StatusCode: meet.CodeInvalidParameters})
+			return
+		}
+		if err := s.Keys.VerifyRequest(r.Header.Get("API-KEY"), r.Header.Get("HASH-SIGNATURE"), body); err != nil {
+			writeError(w, r, s.Log, http.StatusUnauthorized, err)
+			return
+		}
+		res, err := h(r.Context(), body)
+		if err != nil {
+			if env, err2 := asFailure(err); err2 == nil {
+				writeJSON(w, http.StatusOK, env)
+				return
+			}
+			writeError(w, r, s.Log, http.StatusInternalServerError, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, res)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.Ready(ctx); err != nil {
+		s.Log.Warn("not ready", "err", err)
+		http.Error(w, "not ready", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// recoverPanics answers a 500 instead of dropping the connection, and logs the panic.
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic in handler", "path", r.URL.Path, "panic", v)
+				writeJSON(w, http.StatusInternalServerError, Envelope{Msg: "internal server error", StatusCode: meet.CodeInternalServerError})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,203 @@
+package media
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	lkauth "github.com/livekit/protocol/auth"
+	"github.com/livekit/protocol/livekit"
+	"github.com/livekit/protocol/webhook"
+	lksdk "github.com/livekit/server-sdk-go/v2"
+	"github.com/twitchtv/twirp"
+
+	"meetd/internal/meet"
+	"meetd/internal/rooms"
+)
+
+// Adapter talks to a LiveKit deployment (the embedded node, or an external one) through its room
+// service API.
+type Adapter struct {
+	client            *lksdk.RoomServiceClient
+	apiKey, apiSecret string
+}
+
+var _ rooms.Media = (*Adapter)(nil)
+
+// NewAdapter makes an adapter for the LiveKit server at url (http://host:port).
+func NewAdapter(url, apiKey, apiSecret string) *Adapter {
+	return &Adapter{client: lksdk.NewRoomServiceClient(url, apiKey, apiSecret), apiKey: apiKey, apiSecret: apiSecret}
+}
+
+func notFound(err error) bool {
+	var te twirp.Error
+	return errors.As(err, &te) && te.Code() == twirp.NotFound
+}
+
+// Participants lists the room's participants; none if LiveKit has no such room.
+func (a *Adapter) Participants(ctx context.Context, roomID string) ([]meet.ParticipantInfo, error) {
+	res, err := a.client.ListParticipants(ctx, &livekit.ListParticipantsRequest{Room: roomID})
+	if notFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]meet.ParticipantInfo, 0, len(res.Participants))
+	for _, p := range res.Participants {
+		out = append(out, participantInfo(p))
+	}
+	return out, nil
+}
+
+// CloseRoom deletes the LiveKit room, which disconnects everyone, and waits until nobody is left.
+func (a *Adapter) CloseRoom(ctx context.Context, roomID string) error {
+	_, err := a.client.DeleteRoom(ctx, &livekit.DeleteRoomRequest{Room: roomID})
+	if err != nil && !notFound(err) {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		left, err := a.Participants(ctx, roomID)
+		if err != nil {
+			return fmt.Errorf("wait for participants to leave: %w", err)
+		}
+		if len(left) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d participants still connected: %w", len(left), ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// RemoveParticipant disconnects one participant.
+func (a *Adapter) RemoveParticipant(ctx context.Context, roomID, identity string) error {
+	_, err := a.client.RemoveParticipant(ctx, &livekit.RoomParticipantIdentity{Room: roomID, Identity: identity})
+	if notFound(err) {
+		return nil
+	}
+	return err
+}
+
+// SendData sends a reliable data message.
+func (a *Adapter) SendData(ctx context.Context, roomID, topic string, payload []byte, identities []string) error {
+	_, err := a.client.SendData(ctx, &livekit.SendDataRequest{
+		Room: roomID, Data: payload, Kind: livekit.DataPacket_RELIABLE, Topic: &topic, DestinationIdentities: identities,
+	})
+	if notFound(err) {
+		return nil
+	}
+	return err
+}
+
+// Grant makes a LiveKit access token.
+func (a *Adapter) Grant(g rooms.Grant) (string, error) {
+	sources := make([]string, 0, len(g.PublishSources))
+	for _, s := range g.PublishSources {
+		sources = append(sources, strings.ToLower(s))
+	}
+	yes, publish := true, len(sources) > 0
+	grant := &lkauth.VideoGrant{
+		RoomJoin:          true,
+		Room:              g.RoomID,
+		RoomAdmin:         g.IsAdmin,
+		CanPublish:        &publish,
+		CanPublishSources: sources,
+		CanSubscribe:      &yes,
+		CanPublishData:    &g.PublishData,
+		Hidden:            g.Hidden,
+	}
+	return lkauth.NewAccessToken(a.apiKey, a.apiSecret).
+		SetVideoGrant(grant).
+		SetIdentity(g.Identity).
+		SetName(g.Name).
+		SetMetadata(g.Metadata).
+		SetValidFor(g.TTL).
+		ToJWT()
+}
+
+func participantInfo(p *livekit.ParticipantInfo) meet.ParticipantInfo {
+	out := meet.ParticipantInfo{
+		SID:         p.Sid,
+		Identity:    p.Identity,
+		Name:        p.Name,
+		State:       p.State.String(),
+		Metadata:    p.Metadata,
+		JoinedAt:    p.JoinedAt,
+		Version:     p.Version,
+		IsPublisher: p.IsPublisher,
+		Tracks:      make([]meet.Track, 0, len(p.Tracks)),
+	}
+	if perm := p.Permission; perm != nil {
+		out.Permission = meet.Permission{
+			CanPublish: perm.CanPublish, CanSubscribe: perm.CanSubscribe, CanPublishData: perm.CanPublishData, Hidden: perm.Hidden,
+		}
+		out.IsHidden = perm.Hidden
+	}
+	for _, t := range p.Tracks {
+		out.Tracks = append(out.Tracks, trackInfo(t))
+	}
+	return out
+}
+
+func trackInfo(t *livekit.TrackInfo) meet.Track {
+	return meet.Track{
+		SID: t.Sid, Type: t.Type.String(), Source: t.Source.String(), Muted: t.Muted,
+		MimeType: t.MimeType, Width: t.Width, Height: t.Height,
+	}
+}
+
+// Events is what the media server reports to the room service.
+type Events interface {
+	ParticipantJoined(ctx context.Context, roomID string, p meet.ParticipantInfo) error
+	ParticipantLeft(ctx context.Context, roomID string, p meet.ParticipantInfo) error
+	TrackChanged(ctx context.Context, roomID string, published bool, p meet.ParticipantInfo, t meet.Track) error
+}
+
+// WebhookHandler receives LiveKit's webhooks, verified with the API key and secret, and passes
+// them to the room service. A failure answers 500, and LiveKit tries again.
+func WebhookHandler(apiKey, apiSecret string, events Events, log *slog.Logger) http.Handler {
+	keys := lkauth.NewSimpleKeyProvider(apiKey, apiSecret)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		ev, err := webhook.ReceiveWebhookEvent(r, keys)
+		if err != nil {
+			log.Warn("livekit webhook refused", "err", err)
+			http.Error(w, "invalid webhook", http.StatusUnauthorized)
+			return
+		}
+		if err := dispatch(r.Context(), ev, events); err != nil {
+			log.Error("livekit webhook", "event", ev.Event, "err", err)
+			http.Error(w, "could not process event", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+func dispatch(ctx context.Context, ev *livekit.WebhookEvent, events Events) error {
+	if ev.Room == nil || ev.Participant == nil {
+		return nil
+	}
+	room, p := ev.Room.Name, participantInfo(ev.Participant)
+	switch ev.Event {
+	case webhook.EventParticipantJoined:
+		return events.ParticipantJoined(ctx, room, p)
+	case webhook.EventParticipantLeft, webhook.EventParticipantConnectionAborted:
+		return events.ParticipantLeft(ctx, room, p)
+	case webhook.EventTrackPublished, webhook.EventTrackUnpublished:
+		if ev.Track == nil {
+			return nil
+		}
+		return events.TrackChanged(ctx, room, ev.Event == webhook.EventTrackPublished, p, trackInfo(ev.Track))
+	}
+	return nil
+}

@@ -1,0 +1,156 @@
+// Package media is meetd's LiveKit adapter and the only package that imports LiveKit: it starts
+// the embedded LiveKit node, talks to it through LiveKit's room service API, makes participants'
+// access tokens, and turns LiveKit's webhooks into calls on the room service.
+package media
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/livekit/livekit-server/pkg/config"
+	"github.com/livekit/livekit-server/pkg/routing"
+	"github.com/livekit/livekit-server/pkg/service"
+	"github.com/livekit/livekit-server/pkg/telemetry/prometheus"
+	"github.com/livekit/mediatransportutil/pkg/rtcconfig"
+	"github.com/livekit/protocol/logger"
+)
+
+// NodeConfig configures the embedded LiveKit node.
+type NodeConfig struct {
+	APIKey, APISecret string
+	Port              int    // signalling (HTTP/WebSocket)
+	RTCTCPPort        int    // ICE over TCP; 0 switches it off
+	RTCUDPPort        int    // one UDP port for all media
+	NodeIP            string // address announced to clients; "" = detected. A loopback address keeps everything on loopback.
+	WebhookURL        string // where the node posts its events (meetd's own endpoint)
+	LogLevel          slog.Level
+}
+
+// Loopback reports whether the node serves only this machine.
+func (c NodeConfig) Loopback() bool {
+	ip := net.ParseIP(c.NodeIP)
+	return ip != nil && ip.IsLoopback()
+}
+
+// URL is the node's HTTP address for its room service API, reachable from this machine.
+func (c NodeConfig) URL() string {
+	host := "127.0.0.1"
+	if c.Loopback() {
+		host = c.NodeIP
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(c.Port))
+}
+
+// Node is a LiveKit server running in this process.
+type Node struct {
+	server *service.LivekitServer
+	done   chan error
+	url    string
+}
+
+// setGlobalsOnce guards LiveKit's process-wide logger and metrics, which the library keeps in
+// package variables: they are set once, from here.
+var setGlobalsOnce sync.Once
+
+// StartNode starts the embedded LiveKit node and returns once it serves requests.
+func StartNode(ctx context.Context, c NodeConfig, log *slog.Logger) (*Node, error) {
+	conf, err := config.NewConfig("", true, nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("livekit config: %w", err)
+	}
+	conf.Port = uint32(c.Port)
+	conf.Keys = map[string]string{c.APIKey: c.APISecret}
+	conf.RTC.TCPPort = uint32(c.RTCTCPPort)
+	conf.RTC.UDPPort = rtcconfig.PortRange{Start: c.RTCUDPPort}
+	if ip := net.ParseIP(c.NodeIP); ip != nil && ip.To4() == nil {
+		conf.RTC.NodeIP = rtcconfig.NodeIP{V6: c.NodeIP}
+	} else {
+		conf.RTC.NodeIP = rtcconfig.NodeIP{V4: c.NodeIP} // LiveKit detects it when empty
+	}
+	if c.Loopback() {
+		conf.BindAddresses = []string{c.NodeIP}
+		conf.RTC.EnableLoopbackCandidate = true
+		conf.RTC.Interfaces.Includes = []string{"lo"}
+	}
+	// meetd runs the room lifecycle: LiveKit only closes media rooms it is told to, or that sit
+	// empty for long after meetd's own timers would have ended the session.
+	conf.Room.AutoCreate = true
+	conf.Room.EmptyTimeout = 24 * 3600
+	conf.Room.DepartureTimeout = 24 * 3600
+	conf.TURN.Enabled = false
+	if c.WebhookURL != "" {
+		conf.WebHook.URLs = []string{c.WebhookURL}
+		conf.WebHook.APIKey = c.APIKey
+		conf.WebHook.URLNotifier.QueueSize = 10000
+	}
+	if err := conf.RTC.Validate(false); err != nil {
+		return nil, fmt.Errorf("livekit rtc config: %w", err)
+	}
+
+	setGlobalsOnce.Do(func() {
+		h := log.With("component", "livekit").Handler()
+		logger.SetLogger(logger.LogRLogger(logr.FromSlogHandler(levelHandler{h, c.LogLevel})), "livekit")
+	})
+	currentNode, err := routing.NewLocalNode(conf)
+	if err != nil {
+		return nil, fmt.Errorf("livekit node: %w", err)
+	}
+	// prometheus.Init registers LiveKit's collectors on the first call only.
+	if err := prometheus.Init(string(currentNode.NodeID()), currentNode.NodeType()); err != nil {
+		return nil, fmt.Errorf("livekit metrics: %w", err)
+	}
+	server, err := service.InitializeServer(conf, currentNode)
+	if err != nil {
+		return nil, fmt.Errorf("livekit server: %w", err)
+	}
+	n := &Node{server: server, done: make(chan error, 1), url: c.URL()}
+	go func() { n.done <- server.Start() }()
+	for !server.IsRunning() {
+		select {
+		case err := <-n.done:
+			if err == nil {
+				err = errors.New("stopped at once")
+			}
+			return nil, fmt.Errorf("livekit node on port %d: %w", c.Port, err)
+		case <-ctx.Done():
+			server.Stop(true)
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return n, nil
+}
+
+// URL is the node's HTTP address.
+func (n *Node) URL() string { return n.url }
+
+// Stop disconnects everyone and stops the node.
+func (n *Node) Stop() {
+	n.server.Stop(true)
+	<-n.done
+}
+
+// levelHandler drops LiveKit's records below a level: at Info it is chatty.
+type levelHandler struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h levelHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return levelHandler{h.Handler.WithAttrs(a), h.min}
+}
+
+func (h levelHandler) WithGroup(name string) slog.Handler {
+	return levelHandler{h.Handler.WithGroup(name), h.min}
+}

@@ -1,0 +1,85 @@
+package rooms
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"meetd/internal/meet"
+)
+
+// What the media server tells the room service. Events for a room without a running session,
+// and for the server's own participants, are dropped.
+
+func (s *Service) sessionFor(ctx context.Context, roomID string, p *meet.ParticipantInfo) (*meet.Session, error) {
+	if p != nil && strings.HasPrefix(p.Identity, InternalPrefix) {
+		return nil, nil
+	}
+	sess, err := s.store.Session(ctx, roomID)
+	if err != nil {
+		return nil, fmt.Errorf("load room %s: %w", roomID, err)
+	}
+	if sess == nil || !sess.Running() {
+		return nil, nil
+	}
+	return sess, nil
+}
+
+func joinedAt(p *meet.ParticipantInfo, now time.Time) time.Time {
+	if p.JoinedAt > 0 {
+		return time.Unix(p.JoinedAt, 0)
+	}
+	return now
+}
+
+// ParticipantJoined records a participant connection and emits participant_joined (and
+// room_started for the session's first).
+func (s *Service) ParticipantJoined(ctx context.Context, roomID string, p meet.ParticipantInfo) error {
+	sess, err := s.sessionFor(ctx, roomID, &p)
+	if err != nil || sess == nil {
+		return err
+	}
+	now := s.now()
+	pr := Presence{ParticipantSID: p.SID, UserID: p.Identity, Name: p.Name, At: joinedAt(&p, now)}
+	return s.store.ParticipantJoined(ctx, sess.SID, pr, func(sess *meet.Session, f JoinFacts) []meet.Event {
+		var events []meet.Event
+		if f.FirstOfSession {
+			events = append(events, meet.NewEvent(meet.EventRoomStarted, NewID("EV_"), sess, now))
+		}
+		e := meet.NewEvent(meet.EventParticipantJoined, NewID("EV_"), sess, now)
+		e.Participant = &p
+		return append(events, e)
+	})
+}
+
+// ParticipantLeft closes a participant connection and emits participant_left.
+func (s *Service) ParticipantLeft(ctx context.Context, roomID string, p meet.ParticipantInfo) error {
+	sess, err := s.sessionFor(ctx, roomID, &p)
+	if err != nil || sess == nil {
+		return err
+	}
+	now := s.now()
+	pr := Presence{ParticipantSID: p.SID, UserID: p.Identity, Name: p.Name, At: now}
+	return s.store.ParticipantLeft(ctx, sess.SID, pr, func(sess *meet.Session) []meet.Event {
+		e := meet.NewEvent(meet.EventParticipantLeft, NewID("EV_"), sess, now)
+		p.State = "DISCONNECTED"
+		e.Participant = &p
+		return []meet.Event{e}
+	})
+}
+
+// TrackChanged emits track_published or track_unpublished.
+func (s *Service) TrackChanged(ctx context.Context, roomID string, published bool, p meet.ParticipantInfo, t meet.Track) error {
+	sess, err := s.sessionFor(ctx, roomID, &p)
+	if err != nil || sess == nil {
+		return err
+	}
+	name := meet.EventTrackUnpublished
+	if published {
+		name = meet.EventTrackPublished
+	}
+	e := meet.NewEvent(name, NewID("EV_"), sess, s.now())
+	e.Participant, e.Track = &p, &t
+	return s.store.AddEvents(ctx, e)
+}

@@ -1,0 +1,487 @@
+// Package rooms is the room service: the rules of meetd's sessions and their lifecycle. The API,
+// the media adapter and the timers all change rooms through it, and nothing else does.
+package rooms
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"meetd/internal/auth"
+	"meetd/internal/meet"
+)
+
+// Media is what the room service needs of the media server (LiveKit).
+type Media interface {
+	// Participants lists who is connected to the room now, in join order; none if the media room does not exist.
+	Participants(ctx context.Context, roomID string) ([]meet.ParticipantInfo, error)
+	// CloseRoom disconnects everyone and closes the media room; it returns once they are gone.
+	CloseRoom(ctx context.Context, roomID string) error
+	// RemoveParticipant disconnects one participant.
+	RemoveParticipant(ctx context.Context, roomID, identity string) error
+	// Grant makes the media server's access token for a participant.
+	Grant(g Grant) (token string, err error)
+	// SendData delivers a data message to the room's participants (all if identities is empty).
+	SendData(ctx context.Context, roomID, topic string, payload []byte, identities []string) error
+}
+
+// Grant is what a participant may do in the media room.
+type Grant struct {
+	RoomID         string
+	Identity       string
+	Name           string
+	Metadata       string
+	IsAdmin        bool
+	Hidden         bool
+	PublishSources []string // CAMERA, MICROPHONE, SCREEN_SHARE, SCREEN_SHARE_AUDIO
+	PublishData    bool
+	TTL            time.Duration
+}
+
+// Config holds the service's settings.
+type Config struct {
+	Keys                auth.Keys
+	DepartureTimeout    time.Duration // how long a room stays open after the last participant left
+	DefaultEmptyTimeout int           // seconds, when room/create gives none
+	JoinTokenTTL        time.Duration
+	Now                 func() time.Time
+}
+
+// Service is the room service.
+type Service struct {
+	store Store
+	media Media
+	cfg   Config
+	log   *slog.Logger
+
+	ending sync.Map // sid → *sync.Mutex: one ending at a time per session
+}
+
+// New makes the room service.
+func New(store Store, media Media, cfg Config, log *slog.Logger) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.JoinTokenTTL == 0 {
+		cfg.JoinTokenTTL = 10 * time.Minute
+	}
+	if cfg.DefaultEmptyTimeout == 0 {
+		cfg.DefaultEmptyTimeout = 1800
+	}
+	return &Service{store: store, media: media, cfg: cfg, log: log}
+}
+
+// NewID returns prefix followed by 16 random characters of [0-9A-Za-z].
+func NewID(prefix string) string {
+	return prefix + rand.Text()[:16]
+}
+
+func (s *Service) now() time.Time { return s.cfg.Now() }
+
+// CreateRequest is room/create.
+type CreateRequest struct {
+	RoomID          string
+	MaxParticipants int
+	EmptyTimeout    int
+	Metadata        meet.RoomMetadata
+}
+
+// Create starts a session for the room, or returns the running one unchanged.
+func (s *Service) Create(ctx context.Context, req CreateRequest) (*meet.Session, error) {
+	if err := validRoomID(req.RoomID); err != nil {
+		return nil, err
+	}
+	if req.MaxParticipants < 0 {
+		return nil, meet.Errorf(meet.CodeInvalidParameters, "max_participants must not be negative")
+	}
+	if req.EmptyTimeout < 0 {
+		return nil, meet.Errorf(meet.CodeInvalidParameters, "empty_timeout must not be negative")
+	}
+	if err := req.Metadata.Validate(); err != nil {
+		return nil, err
+	}
+	req.Metadata.Fill()
+	if req.EmptyTimeout == 0 {
+		req.EmptyTimeout = s.cfg.DefaultEmptyTimeout
+	}
+	now := s.now()
+	sess := &meet.Session{
+		SID:             NewID("RM_"),
+		RoomID:          req.RoomID,
+		Metadata:        req.Metadata,
+		MaxParticipants: req.MaxParticipants,
+		EmptyTimeout:    req.EmptyTimeout,
+		CreatedAt:       now.Truncate(time.Millisecond),
+	}
+	got, created, err := s.store.CreateSession(ctx, sess, func(sess *meet.Session) []meet.Event {
+		return []meet.Event{meet.NewEvent(meet.EventRoomCreated, NewID("EV_"), sess, now)}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		s.log.Info("room created", "room_id", got.RoomID, "sid", got.SID)
+	}
+	return got, nil
+}
+
+func validRoomID(id string) error {
+	if id == "" {
+		return meet.Errorf(meet.CodeInvalidParameters, "room_id is required")
+	}
+	if !meet.ValidID(id) {
+		return meet.Errorf(meet.CodeInvalidParameters, "room_id must match ^[A-Za-z0-9_-]{1,64}$")
+	}
+	return nil
+}
+
+// running returns the room's running session, or ROOM_NOT_FOUND / ROOM_NOT_ACTIVE.
+func (s *Service) running(ctx context.Context, roomID string) (*meet.Session, error) {
+	if err := validRoomID(roomID); err != nil {
+		return nil, err
+	}
+	sess, err := s.store.Session(ctx, roomID)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("load room %s: %w", roomID, err)
+	case sess == nil:
+		return nil, meet.ErrRoomNotFound
+	case !sess.Running():
+		return nil, meet.ErrRoomNotActive
+	}
+	return sess, nil
+}
+
+// IsActive reports whether the room has a running session; the code says why not.
+func (s *Service) IsActive(ctx context.Context, roomID string) (bool, meet.Code, error) {
+	_, err := s.running(ctx, roomID)
+	switch c := meet.CodeOf(err); {
+	case err == nil:
+		return true, meet.CodeSuccess, nil
+	case c == meet.CodeRoomNotFound || c == meet.CodeRoomNotActive:
+		return false, c, nil
+	default:
+		return false, c, err
+	}
+}
+
+// ActiveRoom is getActiveRoomInfo: the running session and who is connected now.
+func (s *Service) ActiveRoom(ctx context.Context, roomID string) (*meet.Room, error) {
+	sess, err := s.running(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	return s.roomOf(ctx, sess)
+}
+
+// ActiveRooms is getActiveRoomsInfo.
+func (s *Service) ActiveRooms(ctx context.Context) ([]meet.Room, error) {
+	list, err := s.store.RunningSessions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list running sessions: %w", err)
+	}
+	out := make([]meet.Room, 0, len(list))
+	for _, sess := range list {
+		r, err := s.roomOf(ctx, sess)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *r)
+	}
+	return out, nil
+}
+
+// InternalPrefix starts the identities of the server's own participants (recorder, RTMP),
+// which are never listed.
+const InternalPrefix = "__meetd_"
+
+func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, error) {
+	live, err := s.media.Participants(ctx, sess.RoomID)
+	if err != nil {
+		return nil, fmt.Errorf("participants of %s: %w", sess.RoomID, err)
+	}
+	users, err := s.store.Users(ctx, sess.SID)
+	if err != nil {
+		return nil, fmt.Errorf("users of %s: %w", sess.SID, err)
+	}
+	room := &meet.Room{RoomInfo: sess.Info(), ParticipantsInfo: make([]meet.ParticipantInfo, 0, len(live))}
+	for _, p := range live {
+		if strings.HasPrefix(p.Identity, InternalPrefix) {
+			continue
+		}
+		if u := users[p.Identity]; u != nil {
+			p.IsAdmin, p.IsHidden = u.IsAdmin, u.IsHidden
+			p.Metadata = meet.JSON(u.ParticipantMetadata(&sess.Metadata))
+		}
+		room.ParticipantsInfo = append(room.ParticipantsInfo, p)
+	}
+	return room, nil
+}
+
+// UserInfo is the user of getJoinToken.
+type UserInfo struct {
+	UserID   string
+	Name     string
+	IsAdmin  bool
+	IsHidden bool
+	Metadata meet.UserMetadata
+}
+
+// JoinToken is getJoinToken: it records the user for the session and returns their signed join token.
+func (s *Service) JoinToken(ctx context.Context, roomID string, u UserInfo) (string, error) {
+	if err := validRoomID(roomID); err != nil {
+		return "", err
+	}
+	switch {
+	case u.Name == "":
+		return "", meet.Errorf(meet.CodeInvalidParameters, "user_info.name is required")
+	case len(u.Name) > meet.MaxNameBytes:
+		return "", meet.Errorf(meet.CodeInvalidParameters, "user_info.name is longer than %d bytes", meet.MaxNameBytes)
+	case u.UserID != "" && !meet.ValidID(u.UserID):
+		return "", meet.Errorf(meet.CodeInvalidParameters, "user_info.user_id must match ^[A-Za-z0-9_-]{1,64}$")
+	}
+	if err := u.Metadata.Validate(); err != nil {
+		return "", err
+	}
+	sess, err := s.running(ctx, roomID)
+	if err != nil {
+		return "", err
+	}
+	if u.UserID == "" {
+		if !meet.Bool(sess.Metadata.RoomFeatures.AutoGenUserID) {
+			return "", meet.Errorf(meet.CodeInvalidParameters, "user_info.user_id is required")
+		}
+		u.UserID = NewID("U_")
+	}
+	if strings.HasPrefix(u.UserID, InternalPrefix) {
+		return "", meet.Errorf(meet.CodeInvalidParameters, "user_info.user_id must not start with %s", InternalPrefix)
+	}
+	old, err := s.store.User(ctx, sess.SID, u.UserID)
+	if err != nil {
+		return "", fmt.Errorf("load user %s: %w", u.UserID, err)
+	}
+	if old != nil && old.Blocked {
+		return "", meet.ErrUserBlocked
+	}
+	user := &meet.User{UserID: u.UserID, Name: u.Name, IsAdmin: u.IsAdmin, IsHidden: u.IsHidden, Metadata: u.Metadata}
+	if err := s.store.PutUser(ctx, sess.SID, user); err != nil {
+		return "", fmt.Errorf("store user %s: %w", u.UserID, err)
+	}
+	return auth.Sign(s.cfg.Keys.APISecret, auth.JoinClaims{
+		Times:    auth.NewTimes(s.cfg.Keys.APIKey, s.now(), s.cfg.JoinTokenTTL),
+		UserID:   u.UserID,
+		Name:     u.Name,
+		RoomID:   sess.RoomID,
+		SID:      sess.SID,
+		IsAdmin:  u.IsAdmin,
+		IsHidden: u.IsHidden,
+	})
+}
+
+// Joined is the answer of the join exchange (/api/join): where and how to connect to the media.
+type Joined struct {
+	Session      *meet.Session
+	User         *meet.User
+	MediaToken   string
+	LockSettings meet.LockSettings
+}
+
+// Join exchanges a join token for a media token, checking the session, the user and the room's limit.
+func (s *Service) Join(ctx context.Context, token string) (*Joined, error) {
+	var c auth.JoinClaims
+	if err := auth.Parse(s.cfg.Keys.APISecret, token, &c, s.now()); err != nil {
+		return nil, &meet.Error{Code: meet.CodeInvalidTokenOrSignature, Msg: "invalid or expired access token", Err: err}
+	}
+	sess, err := s.running(ctx, c.RoomID)
+	if err != nil {
+		return nil, err
+	}
+	if sess.SID != c.SID {
+		return nil, meet.Errorf(meet.CodeRoomNotActive, "the meeting this token was made for has ended")
+	}
+	u, err := s.store.User(ctx, sess.SID, c.UserID)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("load user %s: %w", c.UserID, err)
+	case u == nil:
+		return nil, meet.Errorf(meet.CodeUserNotFound, "user not found in this meeting")
+	case u.Blocked:
+		return nil, meet.ErrUserBlocked
+	}
+	if sess.MaxParticipants > 0 {
+		live, err := s.media.Participants(ctx, sess.RoomID)
+		if err != nil {
+			return nil, fmt.Errorf("participants of %s: %w", sess.RoomID, err)
+		}
+		n := 0
+		for _, p := range live {
+			if p.Identity != u.UserID && !strings.HasPrefix(p.Identity, InternalPrefix) {
+				n++
+			}
+		}
+		if n >= sess.MaxParticipants {
+			return nil, meet.Errorf(meet.CodePermissionDenied, "the room is full: it allows %d participants", sess.MaxParticipants)
+		}
+	}
+	md := u.ParticipantMetadata(&sess.Metadata)
+	g := Grant{
+		RoomID:         sess.RoomID,
+		Identity:       u.UserID,
+		Name:           u.Name,
+		Metadata:       meet.JSON(md),
+		IsAdmin:        u.IsAdmin,
+		Hidden:         u.IsHidden,
+		PublishSources: publishSources(&sess.Metadata.RoomFeatures, u.IsAdmin, md.LockSettings),
+		PublishData:    true,
+		TTL:            s.cfg.JoinTokenTTL,
+	}
+	mt, err := s.media.Grant(g)
+	if err != nil {
+		return nil, fmt.Errorf("media token for %s: %w", u.UserID, err)
+	}
+	return &Joined{Session: sess, User: u, MediaToken: mt, LockSettings: md.LockSettings}, nil
+}
+
+// publishSources applies the room features and the user's locks to what they may publish.
+func publishSources(f *meet.RoomFeatures, isAdmin bool, locks meet.LockSettings) []string {
+	var out []string
+	if !meet.Bool(locks.LockMicrophone) {
+		out = append(out, "MICROPHONE")
+	}
+	if meet.Bool(f.AllowWebcams) && (isAdmin || !meet.Bool(f.AdminOnlyWebcams)) && !meet.Bool(locks.LockWebcam) {
+		out = append(out, "CAMERA")
+	}
+	if meet.Bool(f.AllowScreenShare) && !meet.Bool(locks.LockScreenSharing) {
+		out = append(out, "SCREEN_SHARE", "SCREEN_SHARE_AUDIO")
+	}
+	return out
+}
+
+// End ends the room's running session (endRoom).
+func (s *Service) End(ctx context.Context, roomID, reason string) error {
+	sess, err := s.running(ctx, roomID)
+	if err != nil {
+		return err
+	}
+	return s.end(ctx, sess, reason)
+}
+
+// end is the one ending path, whatever the cause: disconnect everyone, then mark the session
+// ended and write participant_left for whoever was still connected, then room_finished.
+func (s *Service) end(ctx context.Context, sess *meet.Session, reason string) error {
+	mu, _ := s.ending.LoadOrStore(sess.SID, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	if err := s.media.CloseRoom(ctx, sess.RoomID); err != nil {
+		return fmt.Errorf("end room %s: close media room: %w", sess.RoomID, err)
+	}
+	now := s.now()
+	ended, err := s.store.EndSession(ctx, sess.SID, now, reason, func(sess *meet.Session, open []Presence) []meet.Event {
+		var events []meet.Event
+		for _, p := range open {
+			e := meet.NewEvent(meet.EventParticipantLeft, NewID("EV_"), sess, now)
+			e.Participant = &meet.ParticipantInfo{SID: p.ParticipantSID, Identity: p.UserID, Name: p.Name, State: "DISCONNECTED", JoinedAt: p.At.Unix()}
+			events = append(events, e)
+		}
+		return append(events, meet.NewEvent(meet.EventRoomFinished, NewID("EV_"), sess, now))
+	})
+	if err != nil {
+		return err
+	}
+	s.ending.Delete(sess.SID)
+	if ended {
+		s.log.Info("room ended", "room_id", sess.RoomID, "sid", sess.SID, "reason", reason)
+	}
+	return nil
+}
+
+// PastRooms is fetchPastRooms.
+func (s *Service) PastRooms(ctx context.Context, f SessionFilter) ([]*meet.Session, int, error) {
+	for _, id := range f.RoomIDs {
+		if !meet.ValidID(id) {
+			return nil, 0, meet.Errorf(meet.CodeInvalidParameters, "room_ids contains an invalid room_id %q", id)
+		}
+	}
+	if f.From < 0 {
+		return nil, 0, meet.Errorf(meet.CodeInvalidParameters, "from must not be negative")
+	}
+	switch {
+	case f.Limit < 0:
+		return nil, 0, meet.Errorf(meet.CodeInvalidParameters, "limit must not be negative")
+	case f.Limit == 0:
+		f.Limit = 20
+	case f.Limit > 100:
+		f.Limit = 100
+	}
+	return s.store.Sessions(ctx, f)
+}
+
+// Deadline is when the session must end by its timers, and why; zero if it has no deadline now.
+func (s *Service) Deadline(sess *meet.Session) (time.Time, string) {
+	var at time.Time
+	reason := ""
+	consider := func(t time.Time, why string) {
+		if at.IsZero() || t.Before(at) {
+			at, reason = t, why
+		}
+	}
+	switch {
+	case sess.FirstJoinAt.IsZero():
+		consider(sess.CreatedAt.Add(time.Duration(sess.EmptyTimeout)*time.Second), meet.EndEmpty)
+	case sess.Connected == 0:
+		consider(sess.LastLeftAt.Add(s.cfg.DepartureTimeout), meet.EndDeparture)
+	}
+	if d := sess.Metadata.RoomFeatures.RoomDuration; d != nil && *d > 0 {
+		consider(sess.CreatedAt.Add(time.Duration(*d)*time.Minute), meet.EndDuration)
+	}
+	return at, reason
+}
+
+// Sweep ends every running session whose deadline has passed. It reads the deadlines from the
+// store, so timers survive restarts, and ending is conditional, so two processes sweeping end a
+// room once.
+func (s *Service) Sweep(ctx context.Context) error {
+	list, err := s.store.RunningSessions(ctx)
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	now := s.now()
+	var errs []error
+	for _, sess := range list {
+		at, reason := s.Deadline(sess)
+		if at.IsZero() || now.Before(at) {
+			continue
+		}
+		if err := s.end(ctx, sess, reason); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// RunTimers sweeps every interval until ctx ends.
+func (s *Service) RunTimers(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("room timers", "err", err)
+			}
+		}
+	}
+}
+
+// MediaRestarted is called when the media node starts afresh: nobody is connected any more, and
+// sessions wait for their participants to come back for the departure timeout.
+func (s *Service) MediaRestarted(ctx context.Context) error {
+	return s.store.CloseAllPresence(ctx, s.now())
+}

@@ -1,0 +1,64 @@
+package rooms
+
+import (
+	"context"
+	"time"
+
+	"meetd/internal/meet"
+)
+
+// Store keeps sessions, their users and presence, and the outbox of events. Every method that
+// changes state takes a function that builds the events of the change from the state as it is
+// inside the transaction, and writes them in that same transaction.
+type Store interface {
+	// CreateSession inserts sess unless the room has a running session, which it returns instead.
+	CreateSession(ctx context.Context, sess *meet.Session, events func(*meet.Session) []meet.Event) (got *meet.Session, created bool, err error)
+	// EndSession ends a running session and closes its open connections; false if it had already ended.
+	EndSession(ctx context.Context, sid string, at time.Time, reason string, events func(*meet.Session, []Presence) []meet.Event) (bool, error)
+	// Session returns the room's running session, or else its latest; nil if none.
+	Session(ctx context.Context, roomID string) (*meet.Session, error)
+	SessionBySID(ctx context.Context, sid string) (*meet.Session, error)
+	RunningSessions(ctx context.Context) ([]*meet.Session, error)
+	Sessions(ctx context.Context, f SessionFilter) ([]*meet.Session, int, error)
+
+	PutUser(ctx context.Context, sid string, u *meet.User) error
+	User(ctx context.Context, sid, userID string) (*meet.User, error)
+	Users(ctx context.Context, sid string) (map[string]*meet.User, error)
+	BlockUser(ctx context.Context, sid, userID string) error
+
+	ParticipantJoined(ctx context.Context, sid string, p Presence, events func(*meet.Session, JoinFacts) []meet.Event) error
+	ParticipantLeft(ctx context.Context, sid string, p Presence, events func(*meet.Session) []meet.Event) error
+	// CloseAllPresence closes every open connection (the media node restarted).
+	CloseAllPresence(ctx context.Context, at time.Time) error
+
+	AddEvents(ctx context.Context, events ...meet.Event) error
+	Events(ctx context.Context, afterSeq int64, limit int) ([]StoredEvent, error)
+}
+
+// Presence is one participant connection.
+type Presence struct {
+	ParticipantSID string
+	UserID         string
+	Name           string
+	At             time.Time // joined or left
+}
+
+// JoinFacts say what a join was the first of.
+type JoinFacts struct {
+	FirstOfUser    bool // the user had not joined this session before
+	FirstOfSession bool // nobody had joined this session before
+}
+
+// SessionFilter selects sessions for fetchPastRooms.
+type SessionFilter struct {
+	RoomIDs   []string
+	From      int
+	Limit     int
+	Ascending bool
+}
+
+// StoredEvent is an event with its place in the outbox.
+type StoredEvent struct {
+	Seq   int64
+	Event meet.Event
+}

@@ -1,0 +1,504 @@
+// Package sqlite is meetd's default store: one SQLite file in the data directory (pure Go driver,
+// no C toolchain). Every state change and the events it causes are written in one transaction.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"meetd/internal/meet"
+	"meetd/internal/rooms"
+)
+
+// Store is the SQLite store. Writes go through one connection, so transactions never contend
+// for SQLite's lock; reads use a pool (WAL lets them run beside the writer).
+type Store struct {
+	w *sql.DB
+	r *sql.DB
+}
+
+var _ rooms.Store = (*Store)(nil)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS sessions (
+	sid                 TEXT PRIMARY KEY,
+	room_id             TEXT NOT NULL,
+	metadata            TEXT NOT NULL,
+	max_participants    INTEGER NOT NULL,
+	empty_timeout       INTEGER NOT NULL,
+	created_at          INTEGER NOT NULL, -- Unix ms
+	ended_at            INTEGER,          -- NULL while running
+	end_reason          TEXT NOT NULL DEFAULT '',
+	joined_participants INTEGER NOT NULL DEFAULT 0,
+	first_join_at       INTEGER,
+	last_left_at        INTEGER,
+	is_recording        INTEGER NOT NULL DEFAULT 0,
+	is_active_rtmp      INTEGER NOT NULL DEFAULT 0,
+	analytics_file_id   TEXT NOT NULL DEFAULT ''
+);
+-- at most one running session per room, whoever races to create it
+CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_running ON sessions(room_id) WHERE ended_at IS NULL;
+CREATE INDEX IF NOT EXISTS sessions_created ON sessions(created_at);
+
+CREATE TABLE IF NOT EXISTS session_users (
+	sid       TEXT NOT NULL,
+	user_id   TEXT NOT NULL,
+	name      TEXT NOT NULL,
+	is_admin  INTEGER NOT NULL,
+	is_hidden INTEGER NOT NULL,
+	metadata  TEXT NOT NULL,
+	blocked   INTEGER NOT NULL DEFAULT 0,
+	joined    INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (sid, user_id)
+);
+
+-- one row per participant connection
+CREATE TABLE IF NOT EXISTS presence (
+	participant_sid TEXT PRIMARY KEY,
+	sid             TEXT NOT NULL,
+	user_id         TEXT NOT NULL,
+	joined_at       INTEGER NOT NULL,
+	left_at         INTEGER
+);
+CREATE INDEX IF NOT EXISTS presence_open ON presence(sid) WHERE left_at IS NULL;
+
+-- the outbox: every event, in order, written with the change that caused it
+CREATE TABLE IF NOT EXISTS events (
+	seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+	id         TEXT NOT NULL UNIQUE,
+	room_id    TEXT NOT NULL,
+	sid        TEXT NOT NULL,
+	name       TEXT NOT NULL,
+	body       TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+);
+`
+
+// Open opens (and creates) the database file at path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	if _, err := w.ExecContext(ctx, schema); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("create schema in %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	return &Store{w: w, r: r}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func nullMS(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+func fromMS(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(n.Int64)
+}
+
+const sessionColumns = `s.sid, s.room_id, s.metadata, s.max_participants, s.empty_timeout, s.created_at,
+	s.ended_at, s.end_reason, s.joined_participants, s.first_join_at, s.last_left_at, s.is_recording,
+	s.is_active_rtmp, s.analytics_file_id,
+	(SELECT count(*) FROM presence p WHERE p.sid = s.sid AND p.left_at IS NULL)`
+
+type scanner interface{ Scan(...any) error }
+
+func scanSession(row scanner) (*meet.Session, error) {
+	var (
+		s                          meet.Session
+		metadata                   string
+		created                    int64
+		ended, firstJoin, lastLeft sql.NullInt64
+		recording, rtmp            bool
+	)
+	err := row.Scan(&s.SID, &s.RoomID, &metadata, &s.MaxParticipants, &s.EmptyTimeout, &created,
+		&ended, &s.EndReason, &s.JoinedParticipants, &firstJoin, &lastLeft, &recording, &rtmp,
+		&s.AnalyticsFileID, &s.Connected)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(metadata), &s.Metadata); err != nil {
+		return nil, fmt.Errorf("session %s metadata: %w", s.SID, err)
+	}
+	s.CreatedAt = time.UnixMilli(created)
+	s.EndedAt = fromMS(ended)
+	s.FirstJoinAt = fromMS(firstJoin)
+	s.LastLeftAt = fromMS(lastLeft)
+	s.IsRecording, s.IsActiveRTMP = recording, rtmp
+	return &s, nil
+}
+
+func querySessions(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, where string, args ...any) ([]*meet.Session, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+sessionColumns+" FROM sessions s "+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*meet.Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func first(list []*meet.Session, err error) (*meet.Session, error) {
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	return list[0], nil
+}
+
+// Session returns the room's running session, or else its latest one; nil if the room never existed.
+func (s *Store) Session(ctx context.Context, roomID string) (*meet.Session, error) {
+	return first(querySessions(ctx, s.r, `WHERE s.room_id = ? ORDER BY s.ended_at IS NULL DESC, s.created_at DESC LIMIT 1`, roomID))
+}
+
+// SessionBySID returns one session, or nil.
+func (s *Store) SessionBySID(ctx context.Context, sid string) (*meet.Session, error) {
+	return first(querySessions(ctx, s.r, `WHERE s.sid = ?`, sid))
+}
+
+// RunningSessions returns every running session, oldest first.
+func (s *Store) RunningSessions(ctx context.Context) ([]*meet.Session, error) {
+	return querySessions(ctx, s.r, `WHERE s.ended_at IS NULL ORDER BY s.created_at, s.sid`)
+}
+
+// Sessions lists sessions, running or ended, for fetchPastRooms.
+func (s *Store) Sessions(ctx context.Context, f rooms.SessionFilter) ([]*meet.Session, int, error) {
+	where, args := "", []any{}
+	if len(f.RoomIDs) > 0 {
+		where = "WHERE s.room_id IN (?" + strings.Repeat(",?", len(f.RoomIDs)-1) + ")"
+		for _, id := range f.RoomIDs {
+			args = append(args, id)
+		}
+	}
+	var total int
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM sessions s "+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	order := "DESC"
+	if f.Ascending {
+		order = "ASC"
+	}
+	list, err := querySessions(ctx, s.r, where+" ORDER BY s.created_at "+order+", s.sid "+order+" LIMIT ? OFFSET ?",
+		append(args, f.Limit, f.From)...)
+	return list, total, err
+}
+
+// tx runs fn in a write transaction and inserts the events fn returns in it.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) ([]meet.Event, error)) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	events, err := fn(tx)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		if err := insertEvent(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func insertEvent(ctx context.Context, tx *sql.Tx, e meet.Event) error {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	var roomID, sid string
+	if e.Room != nil {
+		roomID, sid = e.Room.RoomID, e.Room.SID
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO events (id, room_id, sid, name, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		e.ID, roomID, sid, e.Event, string(body), e.CreatedAt)
+	return err
+}
+
+// CreateSession inserts sess unless the room already has a running session, which it returns
+// instead. created reports which happened.
+func (s *Store) CreateSession(ctx context.Context, sess *meet.Session, events func(*meet.Session) []meet.Event) (*meet.Session, bool, error) {
+	var got *meet.Session
+	err := s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		running, err := first(querySessions(ctx, tx, `WHERE s.room_id = ? AND s.ended_at IS NULL`, sess.RoomID))
+		if err != nil || running != nil {
+			got = running
+			return nil, err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO sessions (sid, room_id, metadata, max_participants, empty_timeout, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, sess.SID, sess.RoomID, meet.JSON(sess.Metadata), sess.MaxParticipants, sess.EmptyTimeout, ms(sess.CreatedAt))
+		return events(sess), err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("create session of %s: %w", sess.RoomID, err)
+	}
+	if got != nil {
+		return got, false, nil
+	}
+	return sess, true, nil
+}
+
+// EndSession ends a running session and closes its open connections. It reports false, and
+// writes nothing, if the session had already ended: whoever ends it first emits the events.
+func (s *Store) EndSession(ctx context.Context, sid string, at time.Time, reason string, events func(*meet.Session, []rooms.Presence) []meet.Event) (bool, error) {
+	ended := false
+	err := s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ?, is_recording = 0, is_active_rtmp = 0
+			WHERE sid = ? AND ended_at IS NULL`, ms(at), reason, sid)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil, nil
+		}
+		open, err := openPresence(ctx, tx, sid)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE presence SET left_at = ? WHERE sid = ? AND left_at IS NULL`, ms(at), sid); err != nil {
+			return nil, err
+		}
+		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = ?`, sid))
+		if err != nil {
+			return nil, err
+		}
+		ended = true
+		return events(sess, open), nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("end session %s: %w", sid, err)
+	}
+	return ended, nil
+}
+
+func openPresence(ctx context.Context, tx *sql.Tx, sid string) ([]rooms.Presence, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT p.participant_sid, p.user_id, coalesce(u.name, ''), p.joined_at
+		FROM presence p LEFT JOIN session_users u ON u.sid = p.sid AND u.user_id = p.user_id
+		WHERE p.sid = ? AND p.left_at IS NULL ORDER BY p.joined_at, p.participant_sid`, sid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []rooms.Presence
+	for rows.Next() {
+		var p rooms.Presence
+		var at int64
+		if err := rows.Scan(&p.ParticipantSID, &p.UserID, &p.Name, &at); err != nil {
+			return nil, err
+		}
+		p.At = time.UnixMilli(at)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// PutUser records (or replaces) what the backend said about a user for a session. A blocked
+// user stays blocked and a user who joined stays counted.
+func (s *Store) PutUser(ctx context.Context, sid string, u *meet.User) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO session_users (sid, user_id, name, is_admin, is_hidden, metadata)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (sid, user_id) DO UPDATE SET name = excluded.name, is_admin = excluded.is_admin,
+				is_hidden = excluded.is_hidden, metadata = excluded.metadata`,
+			sid, u.UserID, u.Name, u.IsAdmin, u.IsHidden, meet.JSON(u.Metadata))
+		return nil, err
+	})
+}
+
+const userColumns = `user_id, name, is_admin, is_hidden, metadata, blocked, joined`
+
+func scanUser(row scanner) (*meet.User, error) {
+	var u meet.User
+	var metadata string
+	if err := row.Scan(&u.UserID, &u.Name, &u.IsAdmin, &u.IsHidden, &metadata, &u.Blocked, &u.Joined); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(metadata), &u.Metadata); err != nil {
+		return nil, fmt.Errorf("user %s metadata: %w", u.UserID, err)
+	}
+	return &u, nil
+}
+
+// User returns a session's user, or nil.
+func (s *Store) User(ctx context.Context, sid, userID string) (*meet.User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM session_users WHERE sid = ? AND user_id = ?`, sid, userID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return u, err
+}
+
+// Users returns a session's users by user_id.
+func (s *Store) Users(ctx context.Context, sid string) (map[string]*meet.User, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM session_users WHERE sid = ?`, sid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]*meet.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[u.UserID] = u
+	}
+	return out, rows.Err()
+}
+
+// ParticipantJoined records a participant connection. The first connection of a user counts
+// them in joined_participants; the first of the session sets first_join_at. A connection seen
+// twice is recorded once, and gets no events the second time.
+func (s *Store) ParticipantJoined(ctx context.Context, sid string, p rooms.Presence, events func(*meet.Session, rooms.JoinFacts) []meet.Event) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		res, err := tx.ExecContext(ctx, `INSERT INTO presence (participant_sid, sid, user_id, joined_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (participant_sid) DO NOTHING`, p.ParticipantSID, sid, p.UserID, ms(p.At))
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil, nil
+		}
+		var facts rooms.JoinFacts
+		res, err = tx.ExecContext(ctx, `INSERT INTO session_users (sid, user_id, name, is_admin, is_hidden, metadata, joined)
+			VALUES (?, ?, ?, 0, 0, '{}', 1)
+			ON CONFLICT (sid, user_id) DO UPDATE SET joined = 1 WHERE joined = 0`, sid, p.UserID, p.Name)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			facts.FirstOfUser = true
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET joined_participants = joined_participants + 1 WHERE sid = ?`, sid); err != nil {
+				return nil, err
+			}
+		}
+		res, err = tx.ExecContext(ctx, `UPDATE sessions SET first_join_at = ? WHERE sid = ? AND first_join_at IS NULL`, ms(p.At), sid)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			facts.FirstOfSession = true
+		}
+		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = ?`, sid))
+		if err != nil || sess == nil {
+			return nil, err
+		}
+		return events(sess, facts), nil
+	})
+}
+
+// ParticipantLeft closes a participant connection. When it was the last one open, the session's
+// last_left_at is set, which starts the departure timeout.
+func (s *Store) ParticipantLeft(ctx context.Context, sid string, p rooms.Presence, events func(*meet.Session) []meet.Event) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		res, err := tx.ExecContext(ctx, `UPDATE presence SET left_at = ? WHERE participant_sid = ? AND sid = ? AND left_at IS NULL`,
+			ms(p.At), p.ParticipantSID, sid)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil, nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET last_left_at = ? WHERE sid = ?
+			AND NOT EXISTS (SELECT 1 FROM presence WHERE sid = ? AND left_at IS NULL)`, ms(p.At), sid, sid); err != nil {
+			return nil, err
+		}
+		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = ?`, sid))
+		if err != nil || sess == nil {
+			return nil, err
+		}
+		return events(sess), nil
+	})
+}
+
+// AddEvents records events that change no state (tracks published, for instance).
+func (s *Store) AddEvents(ctx context.Context, events ...meet.Event) error {
+	return s.tx(ctx, func(*sql.Tx) ([]meet.Event, error) { return events, nil })
+}
+
+// CloseAllPresence closes every open connection at time at: the media node they were on is gone
+// (the server restarted). Sessions left empty start their departure timeout from at.
+func (s *Store) CloseAllPresence(ctx context.Context, at time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET last_left_at = ?
+			WHERE ended_at IS NULL AND sid IN (SELECT sid FROM presence WHERE left_at IS NULL)`, ms(at)); err != nil {
+			return nil, err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE presence SET left_at = ? WHERE left_at IS NULL`, ms(at))
+		return nil, err
+	})
+}
+
+// Events returns the stored events after seq, in order, at most limit.
+func (s *Store) Events(ctx context.Context, afterSeq int64, limit int) ([]rooms.StoredEvent, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []rooms.StoredEvent
+	for rows.Next() {
+		var e rooms.StoredEvent
+		var body string
+		if err := rows.Scan(&e.Seq, &body); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(body), &e.Event); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// BlockUser marks a user blocked for the session.
+func (s *Store) BlockUser(ctx context.Context, sid, userID string) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO session_users (sid, user_id, name, is_admin, is_hidden, metadata, blocked)
+			VALUES (?, ?, '', 0, 0, '{}', 1) ON CONFLICT (sid, user_id) DO UPDATE SET blocked = 1`, sid, userID)
+		return nil, err
+	})
+}
