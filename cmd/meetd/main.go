@@ -26,6 +26,7 @@ import (
 	"meetd/internal/media"
 	"meetd/internal/rooms"
 	"meetd/internal/sqlite"
+	"meetd/internal/web"
 )
 
 func main() {
@@ -126,6 +127,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 		},
 		Mounts: map[string]http.Handler{
 			"POST /internal/livekit/webhook": media.WebhookHandler(cfg.APIKey, cfg.APISecret, svc, log),
+			"GET /":                          web.Handler(),
 		},
 	}
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}

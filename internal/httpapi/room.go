@@ -221,21 +221,17 @@ func (s *Server) fetchPastRooms(ctx context.Context, body []byte) (any, error) {
 
 // join is the exchange of the meeting page: a join token in, the media server's URL and token out.
 func (s *Server) join(w http.ResponseWriter, r *http.Request) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || token == "" {
-		writeJSON(w, http.StatusUnauthorized, Envelope{Msg: "Authorization: Bearer <access_token> is required", StatusCode: meet.CodeMissingRequiredParameter})
+	token, err := bearer(r)
+	if err != nil {
+		s.answer(w, r, nil, err)
 		return
 	}
 	j, err := s.Rooms.Join(r.Context(), token)
 	if err != nil {
-		if env, err2 := asFailure(err); err2 == nil {
-			writeJSON(w, httpStatus(env.StatusCode), env)
-			return
-		}
-		writeError(w, r, s.Log, http.StatusInternalServerError, err)
+		s.answer(w, r, nil, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
+	s.answer(w, r, struct {
 		Envelope
 		LiveKitURL   string            `json:"livekit_url"`
 		LiveKitToken string            `json:"livekit_token"`
@@ -251,5 +247,5 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	}{
 		OK(), s.LiveKitURL(r), j.MediaToken, j.Session.RoomID, j.Session.SID, j.User.UserID, j.User.Name, j.User.IsAdmin,
 		j.User.IsHidden, j.Session.Title(), j.Session.Metadata, j.LockSettings,
-	})
+	}, nil)
 }

@@ -42,8 +42,9 @@ func (s *Server) Handler() http.Handler {
 	signed("room/fetchPastRooms", s.fetchPastRooms)
 
 	mux.HandleFunc("POST /api/join", s.join)
+	mux.HandleFunc("POST /api/moderate", s.moderate)
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("/auth/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST /auth/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, Envelope{Msg: "no such API route: " + r.Method + " " + r.URL.Path, StatusCode: meet.CodeNotFound})
 	})
 	for pattern, h := range s.Mounts {

@@ -87,6 +87,12 @@ func (a *Adapter) RemoveParticipant(ctx context.Context, roomID, identity string
 	return err
 }
 
+// MuteTrack mutes or unmutes a published track.
+func (a *Adapter) MuteTrack(ctx context.Context, roomID, identity, trackSID string, muted bool) error {
+	_, err := a.client.MutePublishedTrack(ctx, &livekit.MuteRoomTrackRequest{Room: roomID, Identity: identity, TrackSid: trackSID, Muted: muted})
+	return err
+}
+
 // SendData sends a reliable data message.
 func (a *Adapter) SendData(ctx context.Context, roomID, topic string, payload []byte, identities []string) error {
 	_, err := a.client.SendData(ctx, &livekit.SendDataRequest{

@@ -24,6 +24,8 @@ type Media interface {
 	CloseRoom(ctx context.Context, roomID string) error
 	// RemoveParticipant disconnects one participant.
 	RemoveParticipant(ctx context.Context, roomID, identity string) error
+	// MuteTrack mutes or unmutes one published track.
+	MuteTrack(ctx context.Context, roomID, identity, trackSID string, muted bool) error
 	// Grant makes the media server's access token for a participant.
 	Grant(g Grant) (token string, err error)
 	// SendData delivers a data message to the room's participants (all if identities is empty).
@@ -291,27 +293,49 @@ type Joined struct {
 	LockSettings meet.LockSettings
 }
 
-// Join exchanges a join token for a media token, checking the session, the user and the room's limit.
-func (s *Service) Join(ctx context.Context, token string) (*Joined, error) {
+// member checks a join token: a running session, the one the token was made for, and a user
+// of it who is not blocked.
+func (s *Service) member(ctx context.Context, token string) (*meet.Session, *meet.User, error) {
 	var c auth.JoinClaims
 	if err := auth.Parse(s.cfg.Keys.APISecret, token, &c, s.now()); err != nil {
-		return nil, &meet.Error{Code: meet.CodeInvalidTokenOrSignature, Msg: "invalid or expired access token", Err: err}
+		return nil, nil, &meet.Error{Code: meet.CodeInvalidTokenOrSignature, Msg: "invalid or expired access token", Err: err}
 	}
 	sess, err := s.running(ctx, c.RoomID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if sess.SID != c.SID {
-		return nil, meet.Errorf(meet.CodeRoomNotActive, "the meeting this token was made for has ended")
+		return nil, nil, meet.Errorf(meet.CodeRoomNotActive, "the meeting this token was made for has ended")
 	}
 	u, err := s.store.User(ctx, sess.SID, c.UserID)
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("load user %s: %w", c.UserID, err)
+		return nil, nil, fmt.Errorf("load user %s: %w", c.UserID, err)
 	case u == nil:
-		return nil, meet.Errorf(meet.CodeUserNotFound, "user not found in this meeting")
+		return nil, nil, meet.Errorf(meet.CodeUserNotFound, "user not found in this meeting")
 	case u.Blocked:
-		return nil, meet.ErrUserBlocked
+		return nil, nil, meet.ErrUserBlocked
+	}
+	return sess, u, nil
+}
+
+// Moderator checks that a join token is an admin's of a running session, and returns the session.
+func (s *Service) Moderator(ctx context.Context, token string) (*meet.Session, error) {
+	sess, u, err := s.member(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if !u.IsAdmin {
+		return nil, meet.Errorf(meet.CodePermissionDenied, "only a moderator can do this")
+	}
+	return sess, nil
+}
+
+// Join exchanges a join token for a media token, checking the session, the user and the room's limit.
+func (s *Service) Join(ctx context.Context, token string) (*Joined, error) {
+	sess, u, err := s.member(ctx, token)
+	if err != nil {
+		return nil, err
 	}
 	if sess.MaxParticipants > 0 {
 		live, err := s.media.Participants(ctx, sess.RoomID)

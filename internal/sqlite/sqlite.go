@@ -24,6 +24,9 @@ import (
 type Store struct {
 	w *sql.DB
 	r *sql.DB
+
+	// The reads of every API call, prepared once: SQLite's parser costs more than the query.
+	sessionByRoom, usersBySID *sql.Stmt
 }
 
 var _ rooms.Store = (*Store)(nil)
@@ -85,13 +88,17 @@ CREATE TABLE IF NOT EXISTS events (
 
 // Open opens (and creates) the database file at path.
 func Open(ctx context.Context, path string) (*Store, error) {
-	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(1)"} {
-		q.Add("_pragma", p)
+	dsn := func(pragmas ...string) string {
+		q := url.Values{}
+		for _, p := range append(pragmas, "busy_timeout(10000)", "synchronous(NORMAL)") {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		return "file:" + path + "?" + q.Encode()
 	}
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + path + "?" + q.Encode()
-	w, err := sql.Open("sqlite", dsn)
+	// Only the writer sets the journal mode: WAL is a property of the file, and switching it
+	// takes a lock that would make concurrent readers wait.
+	w, err := sql.Open("sqlite", dsn("journal_mode(WAL)"))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -100,17 +107,32 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("create schema in %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", dsn)
+	r, err := sql.Open("sqlite", dsn("query_only(1)"))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	return &Store{w: w, r: r}, nil
+	s := &Store{w: w, r: r}
+	if s.sessionByRoom, err = r.PrepareContext(ctx, "SELECT "+sessionColumns+" FROM sessions s "+
+		"WHERE s.room_id = ? ORDER BY s.ended_at IS NULL DESC, s.created_at DESC LIMIT 1"); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.usersBySID, err = r.PrepareContext(ctx, `SELECT `+userColumns+` FROM session_users WHERE sid = ?`); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	for _, st := range []*sql.Stmt{s.sessionByRoom, s.usersBySID} {
+		if st != nil {
+			st.Close()
+		}
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -190,7 +212,11 @@ func first(list []*meet.Session, err error) (*meet.Session, error) {
 
 // Session returns the room's running session, or else its latest one; nil if the room never existed.
 func (s *Store) Session(ctx context.Context, roomID string) (*meet.Session, error) {
-	return first(querySessions(ctx, s.r, `WHERE s.room_id = ? ORDER BY s.ended_at IS NULL DESC, s.created_at DESC LIMIT 1`, roomID))
+	sess, err := scanSession(s.sessionByRoom.QueryRowContext(ctx, roomID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return sess, err
 }
 
 // SessionBySID returns one session, or nil.
@@ -373,7 +399,7 @@ func (s *Store) User(ctx context.Context, sid, userID string) (*meet.User, error
 
 // Users returns a session's users by user_id.
 func (s *Store) Users(ctx context.Context, sid string) (map[string]*meet.User, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM session_users WHERE sid = ?`, sid)
+	rows, err := s.usersBySID.QueryContext(ctx, sid)
 	if err != nil {
 		return nil, err
 	}
@@ -460,11 +486,12 @@ func (s *Store) AddEvents(ctx context.Context, events ...meet.Event) error {
 }
 
 // CloseAllPresence closes every open connection at time at: the media node they were on is gone
-// (the server restarted). Sessions left empty start their departure timeout from at.
+// (the server restarted). Every running session that had participants gives them the whole
+// departure timeout from at to come back, since it was the restart that disconnected them.
 func (s *Store) CloseAllPresence(ctx context.Context, at time.Time) error {
 	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET last_left_at = ?
-			WHERE ended_at IS NULL AND sid IN (SELECT sid FROM presence WHERE left_at IS NULL)`, ms(at)); err != nil {
+			WHERE ended_at IS NULL AND first_join_at IS NOT NULL`, ms(at)); err != nil {
 			return nil, err
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE presence SET left_at = ? WHERE left_at IS NULL`, ms(at))

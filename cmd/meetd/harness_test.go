@@ -1,0 +1,353 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"meetd/internal/auth"
+	"meetd/internal/testbot"
+)
+
+// TestMain lets a test start this test binary as a real meetd process (for kill -9).
+func TestMain(m *testing.M) {
+	if os.Getenv("MEETD_E2E_CHILD") == "1" {
+		if err := run(context.Background(), nil, os.Getenv, os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "meetd:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+const testSecret = "test-secret-0123456789abcdef0123456789abcdef"
+
+// freePort asks the kernel for a free loopback port of the network ("tcp" or "udp").
+func freePort(t testing.TB, network string) int {
+	t.Helper()
+	if network == "udp" {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.LocalAddr().(*net.UDPAddr).Port
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// meetd is a meetd under test: in this process, or a child process.
+type meetd struct {
+	t    testing.TB
+	env  map[string]string
+	base string
+
+	cancel context.CancelFunc
+	done   chan error
+	cmd    *exec.Cmd
+	logs   *bytes.Buffer
+}
+
+// testEnv is the environment of a meetd on loopback ports in a fresh data directory.
+func testEnv(t testing.TB, extra map[string]string) map[string]string {
+	env := map[string]string{
+		"MEETD_ADDR":              "127.0.0.1:" + strconv.Itoa(freePort(t, "tcp")),
+		"MEETD_DATA_DIR":          t.TempDir(),
+		"MEETD_API_KEY":           "test-key",
+		"MEETD_API_SECRET":        testSecret,
+		"MEETD_NODE_IP":           "127.0.0.1",
+		"MEETD_LIVEKIT_PORT":      strconv.Itoa(freePort(t, "tcp")),
+		"MEETD_RTC_TCP_PORT":      "0",
+		"MEETD_RTC_UDP_PORT":      strconv.Itoa(freePort(t, "udp")),
+		"MEETD_TIMER_INTERVAL":    "100ms",
+		"MEETD_LOG_LEVEL":         "warn",
+		"MEETD_LIVEKIT_LOG_LEVEL": "error",
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return env
+}
+
+// startMeetd runs meetd in this process with env and waits until it is healthy.
+func startMeetd(t testing.TB, env map[string]string) *meetd {
+	t.Helper()
+	m := &meetd{t: t, env: env, base: "http://" + env["MEETD_ADDR"], done: make(chan error, 1), logs: &bytes.Buffer{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	go func() {
+		m.done <- run(ctx, nil, func(k string) string { return env[k] }, io.Discard, testLog{t})
+	}()
+	m.waitHealthy()
+	t.Cleanup(m.stop)
+	return m
+}
+
+// startProcess runs meetd as a child process (the test binary itself) with env.
+func startProcess(t testing.TB, env map[string]string) *meetd {
+	t.Helper()
+	m := &meetd{t: t, env: env, base: "http://" + env["MEETD_ADDR"], logs: &bytes.Buffer{}}
+	m.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	m.cmd.Env = append(os.Environ(), "MEETD_E2E_CHILD=1")
+	for k, v := range env {
+		m.cmd.Env = append(m.cmd.Env, k+"="+v)
+	}
+	m.cmd.Stdout, m.cmd.Stderr = m.logs, m.logs
+	if err := m.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	m.waitHealthy()
+	t.Cleanup(func() {
+		if m.cmd.ProcessState == nil {
+			_ = m.cmd.Process.Kill()
+			_ = m.cmd.Wait()
+		}
+	})
+	return m
+}
+
+type testLog struct{ t testing.TB }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func (m *meetd) waitHealthy() {
+	m.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		res, err := http.Get(m.base + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		select {
+		case err := <-m.done:
+			m.t.Fatalf("meetd stopped during start-up: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	m.t.Fatalf("meetd not healthy after 30 s; logs:\n%s", m.logs)
+}
+
+// stop shuts meetd down gracefully.
+func (m *meetd) stop() {
+	// Connections the client dialled but never used would hold up the server's graceful shutdown.
+	http.DefaultClient.CloseIdleConnections()
+	if m.cmd != nil {
+		if m.cmd.ProcessState == nil {
+			_ = m.cmd.Process.Signal(syscall.SIGTERM)
+			_ = m.cmd.Wait()
+		}
+		return
+	}
+	if m.cancel == nil {
+		return
+	}
+	m.cancel()
+	m.cancel = nil
+	if err := <-m.done; err != nil {
+		m.t.Errorf("meetd stopped with %v", err)
+	}
+}
+
+// kill9 kills the child process with SIGKILL.
+func (m *meetd) kill9() {
+	_ = m.cmd.Process.Signal(syscall.SIGKILL)
+	_ = m.cmd.Wait()
+}
+
+// post sends a signed API call and decodes the answer into out; it returns the HTTP status.
+func (m *meetd) post(path string, body any, out any) int {
+	m.t.Helper()
+	raw, ok := body.([]byte)
+	if !ok {
+		var err error
+		if raw, err = json.Marshal(body); err != nil {
+			m.t.Fatal(err)
+		}
+	}
+	return m.raw(path, raw, map[string]string{"API-KEY": m.env["MEETD_API_KEY"], "HASH-SIGNATURE": auth.SignBody(m.env["MEETD_API_SECRET"], raw)}, out)
+}
+
+func (m *meetd) raw(path string, body []byte, headers map[string]string, out any) int {
+	m.t.Helper()
+	req, err := http.NewRequest("POST", m.base+path, bytes.NewReader(body))
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		m.t.Fatalf("POST %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			m.t.Fatalf("POST %s: %d %s: %v", path, res.StatusCode, b, err)
+		}
+	}
+	return res.StatusCode
+}
+
+// envelope is the start of every answer.
+type envelope struct {
+	Status     bool   `json:"status"`
+	Msg        string `json:"msg"`
+	StatusCode string `json:"status_code"`
+}
+
+type roomInfo struct {
+	RoomTitle          string `json:"room_title"`
+	RoomID             string `json:"room_id"`
+	SID                string `json:"sid"`
+	JoinedParticipants int    `json:"joined_participants"`
+	IsRunning          bool   `json:"is_running"`
+	IsRecording        bool   `json:"is_recording"`
+	IsActiveRTMP       bool   `json:"is_active_rtmp"`
+	CreationTime       int64  `json:"creation_time"`
+	Metadata           string `json:"metadata"`
+	WebhookURL         string `json:"webhook_url"`
+}
+
+type participantInfo struct {
+	SID      string `json:"sid"`
+	Identity string `json:"identity"`
+	Name     string `json:"name"`
+	State    string `json:"state"`
+	Metadata string `json:"metadata"`
+	JoinedAt int64  `json:"joined_at"`
+	Version  int    `json:"version"`
+	IsAdmin  bool   `json:"is_admin"`
+	Tracks   []struct {
+		SID    string `json:"sid"`
+		Type   string `json:"type"`
+		Source string `json:"source"`
+		Muted  bool   `json:"muted"`
+	} `json:"tracks"`
+}
+
+type activeRoom struct {
+	envelope
+	Room *struct {
+		RoomInfo         roomInfo          `json:"room_info"`
+		ParticipantsInfo []participantInfo `json:"participants_info"`
+	} `json:"room"`
+}
+
+func (m *meetd) create(roomID string, extra map[string]any) roomInfo {
+	m.t.Helper()
+	body := map[string]any{"room_id": roomID, "metadata": map[string]any{"room_title": "Room " + roomID}}
+	for k, v := range extra {
+		body[k] = v
+	}
+	var res struct {
+		envelope
+		RoomInfo roomInfo `json:"room_info"`
+	}
+	m.post("/auth/room/create", body, &res)
+	if !res.Status {
+		m.t.Fatalf("create %s: %+v", roomID, res.envelope)
+	}
+	return res.RoomInfo
+}
+
+func (m *meetd) activeRoom(roomID string) activeRoom {
+	m.t.Helper()
+	var res activeRoom
+	m.post("/auth/room/getActiveRoomInfo", map[string]any{"room_id": roomID}, &res)
+	return res
+}
+
+func (m *meetd) joinToken(roomID, userID, name string, admin bool) string {
+	m.t.Helper()
+	var res struct {
+		envelope
+		Token string `json:"token"`
+	}
+	m.post("/auth/room/getJoinToken", map[string]any{"room_id": roomID, "user_info": map[string]any{
+		"user_id": userID, "name": name, "is_admin": admin,
+		"user_metadata": map[string]any{"extra_data": "data of " + userID},
+	}}, &res)
+	if !res.Status {
+		m.t.Fatalf("getJoinToken %s/%s: %+v", roomID, userID, res.envelope)
+	}
+	return res.Token
+}
+
+type joinAnswer struct {
+	envelope
+	LiveKitURL   string `json:"livekit_url"`
+	LiveKitToken string `json:"livekit_token"`
+	UserID       string `json:"user_id"`
+	IsAdmin      bool   `json:"is_admin"`
+}
+
+// exchange is the meeting page's join exchange.
+func (m *meetd) exchange(token string) (joinAnswer, int) {
+	m.t.Helper()
+	var res joinAnswer
+	code := m.raw("/api/join", []byte("{}"), map[string]string{"Authorization": "Bearer " + token}, &res)
+	return res, code
+}
+
+// bot joins roomID as userID through getJoinToken and /api/join, like a browser would.
+func (m *meetd) bot(roomID, userID string) *testbot.Bot {
+	m.t.Helper()
+	return m.botWithToken(m.joinToken(roomID, userID, "Name "+userID, false))
+}
+
+func (m *meetd) botWithToken(token string) *testbot.Bot {
+	m.t.Helper()
+	j, _ := m.exchange(token)
+	if !j.Status {
+		m.t.Fatalf("join: %+v", j.envelope)
+	}
+	b, err := testbot.Join(j.LiveKitURL, j.LiveKitToken)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	m.t.Cleanup(b.Leave)
+	return b
+}
+
+// eventually polls cond every 50 ms until it holds or the timeout passes.
+func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not after %s: %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func dataDirFile(env map[string]string, name string) string {
+	return filepath.Join(env["MEETD_DATA_DIR"], name)
+}

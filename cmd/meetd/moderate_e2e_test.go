@@ -1,0 +1,58 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+// An admin's meeting page moderates with its own join token; others may not.
+func TestPageModeration(t *testing.T) {
+	m := startMeetd(t, testEnv(t, nil))
+	m.create("class", nil)
+	admin := m.joinToken("class", "teacher", "Teacher", true)
+	pupil := m.joinToken("class", "pupil", "Pupil", false)
+	m.botWithToken(admin)
+	kid := m.botWithToken(pupil)
+	if _, err := kid.PublishAudio(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "both in with the pupil's mic", func() bool {
+		p, ok := participantsByID(m.activeRoom("class"))["pupil"]
+		return ok && len(p.Tracks) == 1
+	})
+	moderate := func(token, body string) envelope {
+		var res envelope
+		m.raw("/api/moderate", []byte(body), map[string]string{"Authorization": "Bearer " + token}, &res)
+		return res
+	}
+	if res := moderate(pupil, `{"action":"remove","user_id":"teacher"}`); res.Status || res.StatusCode != "PERMISSION_DENIED" {
+		t.Errorf("a pupil removed the teacher: %+v", res)
+	}
+	if res := moderate(admin, `{"action":"dance"}`); res.Status || res.StatusCode != "INVALID_PARAMETERS" {
+		t.Errorf("unknown action: %+v", res)
+	}
+	if res := moderate(admin, `{"action":"mute","user_id":"pupil"}`); !res.Status {
+		t.Fatalf("mute: %+v", res)
+	}
+	eventually(t, 5*time.Second, "pupil's mic muted", func() bool {
+		p := participantsByID(m.activeRoom("class"))["pupil"]
+		return len(p.Tracks) == 1 && p.Tracks[0].Muted
+	})
+	if res := moderate(admin, `{"action":"remove","user_id":"pupil","block":true}`); !res.Status {
+		t.Fatalf("remove: %+v", res)
+	}
+	select {
+	case <-kid.Gone():
+	case <-time.After(2 * time.Second):
+		t.Fatal("the pupil was not disconnected")
+	}
+	if j, _ := m.exchange(pupil); j.Status || j.StatusCode != "USER_BLOCKED" {
+		t.Errorf("blocked pupil joined again: %+v", j.envelope)
+	}
+	if res := moderate(admin, `{"action":"end"}`); !res.Status {
+		t.Fatalf("end: %+v", res)
+	}
+	if active, code := m.isActive("class"); active || code != "ROOM_NOT_ACTIVE" {
+		t.Errorf("room after end: %v %s", active, code)
+	}
+}

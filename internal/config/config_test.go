@@ -1,0 +1,76 @@
+package config
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadLayers(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "meetd.yaml")
+	if err := os.WriteFile(file, []byte("addr: 127.0.0.1:9000\nlivekit:\n  port: 9001\n  rtc_udp_port: 9002\ndeparture_timeout: 5\ntimer_interval: 250ms\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"MEETD_LIVEKIT_PORT": "9101", "MEETD_DEPARTURE_TIMEOUT": "7"}
+	c, err := Load([]string{"-config", file, "-departure_timeout", "9"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9000" || c.LiveKit.Port != 9101 || c.LiveKit.RTCUDPPort != 9002 || c.DepartureTimeout != 9 ||
+		time.Duration(c.TimerInterval) != 250*time.Millisecond || c.LiveKit.RTCTCPPort != 7881 {
+		t.Fatalf("layers: %+v", c)
+	}
+}
+
+func TestLoadRefusesBadValues(t *testing.T) {
+	dir := t.TempDir()
+	unknown := filepath.Join(dir, "unknown.yaml")
+	_ = os.WriteFile(unknown, []byte("adress: x\n"), 0o600)
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"MEETD_LIVEKIT_PORT": "abc"}, nil, "MEETD_LIVEKIT_PORT"},
+		{map[string]string{"MEETD_RTC_UDP_PORT": "70000"}, nil, "livekit.rtc_udp_port"},
+		{map[string]string{"MEETD_NODE_IP": "not-an-ip"}, nil, "livekit.node_ip"},
+		{map[string]string{"MEETD_API_SECRET": "short"}, nil, "api_secret"},
+		{map[string]string{"MEETD_ADDR": "8080"}, nil, "addr"},
+		{map[string]string{"MEETD_DEPARTURE_TIMEOUT": "-1"}, nil, "departure_timeout"},
+		{map[string]string{"MEETD_LOG_LEVEL": "loud"}, nil, "log_level"},
+		{map[string]string{"MEETD_TIMER_INTERVAL": "soon"}, nil, "MEETD_TIMER_INTERVAL"},
+		{nil, []string{"-config", unknown}, "adress"},
+		{nil, []string{"-config", filepath.Join(dir, "missing.yaml")}, "config file"},
+		{nil, []string{"extra"}, "unexpected argument"},
+	} {
+		_, err := Load(c.args, func(k string) string { return c.env[k] }, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("env %v args %v: error %v, want one naming %q", c.env, c.args, err, c.want)
+		}
+	}
+}
+
+func TestEnsureSecret(t *testing.T) {
+	c := Default()
+	c.DataDir = t.TempDir()
+	generated, err := c.EnsureSecret()
+	if err != nil || !generated || len(c.APISecret) < 64 {
+		t.Fatalf("generated=%v err=%v secret length %d", generated, err, len(c.APISecret))
+	}
+	st, _ := os.Stat(filepath.Join(c.DataDir, "api_secret"))
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("secret file mode %v", st.Mode())
+	}
+	d := Default()
+	d.DataDir = c.DataDir
+	if generated, err := d.EnsureSecret(); err != nil || generated || d.APISecret != c.APISecret {
+		t.Errorf("second start: generated=%v err=%v same=%v", generated, err, d.APISecret == c.APISecret)
+	}
+	if r := c.Redacted(); strings.Contains(r.APISecret, c.APISecret) {
+		t.Error("redacted config shows the secret")
+	}
+}

@@ -1,0 +1,76 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"meetd/internal/meet"
+)
+
+// bearer is the join token of a meeting page request.
+func bearer(r *http.Request) (string, error) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		return "", meet.Errorf(meet.CodeMissingRequiredParameter, "Authorization: Bearer <access_token> is required")
+	}
+	return token, nil
+}
+
+// answer writes a page request's outcome: res on success, else the error's envelope.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, res any, err error) {
+	if err != nil {
+		if env, err2 := asFailure(err); err2 == nil {
+			writeJSON(w, httpStatus(env.StatusCode), env)
+			return
+		}
+		writeError(w, r, s.Log, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// moderate is what an admin does from the meeting page, with their own join token.
+func (s *Server) moderate(w http.ResponseWriter, r *http.Request) {
+	token, err := bearer(r)
+	if err != nil {
+		s.answer(w, r, nil, err)
+		return
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, Envelope{Msg: "request body is larger than 1 MiB", StatusCode: meet.CodeInvalidParameters})
+			return
+		}
+		s.answer(w, r, nil, meet.Errorf(meet.CodeInvalidParameters, "could not read request body"))
+		return
+	}
+	var req struct {
+		Action string `json:"action"`
+		UserID string `json:"user_id"`
+		Block  bool   `json:"block"`
+	}
+	if err := decode(body, &req); err != nil {
+		s.answer(w, r, nil, err)
+		return
+	}
+	ctx := r.Context()
+	sess, err := s.Rooms.Moderator(ctx, token)
+	if err != nil {
+		s.answer(w, r, nil, err)
+		return
+	}
+	switch req.Action {
+	case "mute":
+		err = s.Rooms.Mute(ctx, sess.RoomID, req.UserID, "", []string{"MICROPHONE", "SCREEN_SHARE_AUDIO"}, true)
+	case "remove":
+		err = s.Rooms.RemoveParticipant(ctx, sess.RoomID, req.UserID, req.Block)
+	case "end":
+		err = s.Rooms.End(ctx, sess.RoomID, meet.EndByModerator)
+	default:
+		err = meet.Errorf(meet.CodeInvalidParameters, "action must be mute, remove or end")
+	}
+	s.answer(w, r, OK(), err)
+}

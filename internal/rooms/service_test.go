@@ -1,0 +1,290 @@
+package rooms_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"meetd/internal/auth"
+	"meetd/internal/meet"
+	"meetd/internal/rooms"
+	"meetd/internal/sqlite"
+)
+
+// media stands in for LiveKit, a boundary meetd does not own; the end-to-end tests in cmd/meetd
+// use the real one. It records the rooms it was told to close.
+type media struct {
+	mu     sync.Mutex
+	closed []string
+}
+
+func (m *media) Participants(context.Context, string) ([]meet.ParticipantInfo, error) {
+	return nil, nil
+}
+func (m *media) RemoveParticipant(context.Context, string, string) error          { return nil }
+func (m *media) MuteTrack(context.Context, string, string, string, bool) error    { return nil }
+func (m *media) Grant(rooms.Grant) (string, error)                                { return "media-token", nil }
+func (m *media) SendData(context.Context, string, string, []byte, []string) error { return nil }
+func (m *media) CloseRoom(_ context.Context, roomID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closed = append(m.closed, roomID)
+	return nil
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type fixture struct {
+	store *sqlite.Store
+	svc   *rooms.Service
+	clock *clock
+	media *media
+	path  string
+}
+
+func newFixture(t *testing.T, path string, c *clock) *fixture {
+	t.Helper()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "meetd.db")
+	}
+	if c == nil {
+		c = &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	}
+	store, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	m := &media{}
+	svc := rooms.New(store, m, rooms.Config{
+		Keys:             auth.Keys{APIKey: "k", APISecret: "s-0123456789abcdef0123456789abcdef"},
+		DepartureTimeout: 20 * time.Second,
+		Now:              c.Now,
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return &fixture{store: store, svc: svc, clock: c, media: m, path: path}
+}
+
+func (f *fixture) create(t *testing.T, roomID string, emptyTimeout, durationMin int) *meet.Session {
+	t.Helper()
+	md := meet.RoomMetadata{RoomTitle: "t"}
+	md.RoomFeatures.RoomDuration = &durationMin
+	s, err := f.svc.Create(context.Background(), rooms.CreateRequest{RoomID: roomID, EmptyTimeout: emptyTimeout, Metadata: md})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (f *fixture) running(t *testing.T, roomID string) bool {
+	t.Helper()
+	ok, _, err := f.svc.IsActive(context.Background(), roomID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+// advance moves the clock and runs the timers.
+func (f *fixture) advance(t *testing.T, d time.Duration) {
+	t.Helper()
+	f.clock.Add(d)
+	if err := f.svc.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) join(t *testing.T, roomID, psid, user string) {
+	t.Helper()
+	if err := f.svc.ParticipantJoined(context.Background(), roomID, meet.ParticipantInfo{SID: psid, Identity: user, Name: user}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) leave(t *testing.T, roomID, psid, user string) {
+	t.Helper()
+	if err := f.svc.ParticipantLeft(context.Background(), roomID, meet.ParticipantInfo{SID: psid, Identity: user}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) reason(t *testing.T, roomID string) string {
+	t.Helper()
+	s, err := f.store.Session(context.Background(), roomID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.EndReason
+}
+
+func TestTimers(t *testing.T) {
+	t.Run("empty timeout", func(t *testing.T) {
+		f := newFixture(t, "", nil)
+		f.create(t, "r", 60, 0)
+		f.advance(t, 59*time.Second)
+		if !f.running(t, "r") {
+			t.Fatal("ended before the empty timeout")
+		}
+		f.advance(t, time.Second)
+		if f.running(t, "r") || f.reason(t, "r") != meet.EndEmpty {
+			t.Fatalf("not ended by the empty timeout (reason %q)", f.reason(t, "r"))
+		}
+	})
+	t.Run("joined room ignores empty timeout", func(t *testing.T) {
+		f := newFixture(t, "", nil)
+		f.create(t, "r", 60, 0)
+		f.join(t, "r", "PA_1", "u1")
+		f.advance(t, time.Hour)
+		if !f.running(t, "r") {
+			t.Fatal("a room with a participant ended")
+		}
+	})
+	t.Run("departure timeout", func(t *testing.T) {
+		f := newFixture(t, "", nil)
+		f.create(t, "r", 60, 0)
+		f.join(t, "r", "PA_1", "u1")
+		f.join(t, "r", "PA_2", "u2")
+		f.leave(t, "r", "PA_1", "u1")
+		f.advance(t, time.Minute)
+		if !f.running(t, "r") {
+			t.Fatal("ended while somebody is still in")
+		}
+		f.leave(t, "r", "PA_2", "u2")
+		f.advance(t, 19*time.Second)
+		f.join(t, "r", "PA_3", "u1") // back in time
+		f.advance(t, time.Minute)
+		if !f.running(t, "r") {
+			t.Fatal("ended although u1 came back within the departure timeout")
+		}
+		f.leave(t, "r", "PA_3", "u1")
+		f.advance(t, 20*time.Second)
+		if f.running(t, "r") || f.reason(t, "r") != meet.EndDeparture {
+			t.Fatalf("not ended by the departure timeout (reason %q)", f.reason(t, "r"))
+		}
+	})
+	t.Run("room duration", func(t *testing.T) {
+		f := newFixture(t, "", nil)
+		f.create(t, "r", 60, 30)
+		f.join(t, "r", "PA_1", "u1")
+		f.advance(t, 29*time.Minute+59*time.Second)
+		if !f.running(t, "r") {
+			t.Fatal("ended before room_duration")
+		}
+		f.advance(t, time.Second)
+		if f.running(t, "r") || f.reason(t, "r") != meet.EndDuration {
+			t.Fatalf("not ended by room_duration (reason %q)", f.reason(t, "r"))
+		}
+		if len(f.media.closed) != 1 {
+			t.Errorf("media room closed %d times", len(f.media.closed))
+		}
+	})
+	t.Run("timers survive a restart", func(t *testing.T) {
+		f := newFixture(t, "", nil)
+		sess := f.create(t, "r", 60, 0)
+		f.clock.Add(30 * time.Second)
+		f.store.Close()
+		g := newFixture(t, f.path, f.clock) // a new process on the same database
+		if err := g.svc.MediaRestarted(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		g.advance(t, 29*time.Second)
+		if !g.running(t, "r") {
+			t.Fatal("ended early after restart")
+		}
+		g.advance(t, time.Second)
+		if g.running(t, "r") {
+			t.Fatal("empty timeout did not resume after restart")
+		}
+		got, _ := g.store.SessionBySID(context.Background(), sess.SID)
+		if got == nil || got.EndReason != meet.EndEmpty {
+			t.Fatalf("session after restart: %+v", got)
+		}
+	})
+}
+
+// Ending twice, or by two causes at once, ends once and emits room_finished once.
+func TestEndOnce(t *testing.T) {
+	f := newFixture(t, "", nil)
+	f.create(t, "r", 1, 0)
+	f.join(t, "r", "PA_1", "u1")
+	f.leave(t, "r", "PA_1", "u1")
+	f.clock.Add(time.Hour)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(2)
+		go func() { defer wg.Done(); _ = f.svc.Sweep(context.Background()) }()
+		go func() { defer wg.Done(); _ = f.svc.End(context.Background(), "r", meet.EndByAPI) }()
+	}
+	wg.Wait()
+	events, err := f.store.Events(context.Background(), 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	var order []string
+	for _, e := range events {
+		count[e.Event.Event]++
+		order = append(order, e.Event.Event)
+	}
+	want := []string{meet.EventRoomCreated, meet.EventRoomStarted, meet.EventParticipantJoined, meet.EventParticipantLeft, meet.EventRoomFinished}
+	if len(order) != len(want) {
+		t.Fatalf("events %v, want %v", order, want)
+	}
+	for i := range want {
+		if order[i] != want[i] {
+			t.Fatalf("events %v, want %v", order, want)
+		}
+	}
+}
+
+// Participants still connected when a room ends get participant_left before room_finished.
+func TestEndEmitsLeftBeforeFinished(t *testing.T) {
+	f := newFixture(t, "", nil)
+	f.create(t, "r", 60, 0)
+	f.join(t, "r", "PA_1", "u1")
+	f.join(t, "r", "PA_2", "u2")
+	if err := f.svc.End(context.Background(), "r", meet.EndByAPI); err != nil {
+		t.Fatal(err)
+	}
+	f.leave(t, "r", "PA_1", "u1") // LiveKit's late report: no second event
+	events, _ := f.store.Events(context.Background(), 0, 1000)
+	var tail []string
+	for _, e := range events[3:] {
+		tail = append(tail, e.Event.Event+":"+identity(e.Event))
+	}
+	want := "[participant_joined:u2 participant_left:u1 participant_left:u2 room_finished:]"
+	if got := fmtList(tail); got != want {
+		t.Fatalf("events %s, want %s", got, want)
+	}
+}
+
+func identity(e meet.Event) string {
+	if e.Participant == nil {
+		return ""
+	}
+	return e.Participant.Identity
+}
+
+func fmtList(l []string) string {
+	out := "["
+	for i, s := range l {
+		if i > 0 {
+			out += " "
+		}
+		out += s
+	}
+	return out + "]"
+}

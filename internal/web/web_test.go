@@ -1,0 +1,193 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func get(t *testing.T, h http.Handler, target string, header map[string]string) *http.Response {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+func body(t *testing.T, res *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestPageSelection(t *testing.T) {
+	h := Handler()
+	tests := []struct {
+		target string
+		want   string // a marker only that page has
+		csp    bool
+	}{
+		{"/", "meetd is running", true},
+		{"/?foo=bar", "meetd is running", true},
+		{"/?access_token=abc.def.ghi", `id="state-message"`, true},
+		{"/?access_token=", `id="join-button"`, true},
+	}
+	for _, tc := range tests {
+		res := get(t, h, tc.target, nil)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: status %d", tc.target, res.StatusCode)
+		}
+		if got := res.Header.Get("Content-Type"); got != "text/html; charset=utf-8" {
+			t.Errorf("GET %s: Content-Type %q", tc.target, got)
+		}
+		if got := res.Header.Get("Cache-Control"); got != "no-cache" {
+			t.Errorf("GET %s: Cache-Control %q", tc.target, got)
+		}
+		if got := res.Header.Get("Referrer-Policy"); got != "no-referrer" {
+			t.Errorf("GET %s: Referrer-Policy %q", tc.target, got)
+		}
+		if got := body(t, res); !strings.Contains(got, tc.want) {
+			t.Errorf("GET %s: body lacks %q", tc.target, tc.want)
+		}
+	}
+}
+
+func TestStaticAssets(t *testing.T) {
+	h := Handler()
+	tests := []struct {
+		target string
+		status int
+		ctype  string
+	}{
+		{"/static/meeting.js", 200, "text/javascript; charset=utf-8"},
+		{"/static/meeting.css", 200, "text/css; charset=utf-8"},
+		{"/static/favicon.svg", 200, "image/svg+xml"},
+		{"/static/meeting.html", 200, "text/html; charset=utf-8"},
+		{"/static/nope.js", 404, ""},
+		{"/static/", 404, ""},
+		{"/static/meeting.js/x", 404, ""},
+		{"/other", 404, ""},
+	}
+	for _, tc := range tests {
+		res := get(t, h, tc.target, nil)
+		if res.StatusCode != tc.status {
+			t.Errorf("GET %s: status %d, want %d", tc.target, res.StatusCode, tc.status)
+			continue
+		}
+		if tc.status != 200 {
+			continue
+		}
+		if got := res.Header.Get("Content-Type"); got != tc.ctype {
+			t.Errorf("GET %s: Content-Type %q, want %q", tc.target, got, tc.ctype)
+		}
+		if got := res.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("GET %s: X-Content-Type-Options %q", tc.target, got)
+		}
+		if res.Header.Get("ETag") == "" {
+			t.Errorf("GET %s: no ETag", tc.target)
+		}
+	}
+
+	// The bundle is the real thing, not a placeholder.
+	js := body(t, get(t, h, "/static/meeting.js", nil))
+	if len(js) < 100_000 || !strings.Contains(js, "/api/join") {
+		t.Errorf("meeting.js looks wrong: %d bytes", len(js))
+	}
+}
+
+func TestPathsNeverEscape(t *testing.T) {
+	h := Handler()
+	for _, target := range []string{
+		"/static/../web.go",
+		"/static/../../go.mod",
+		"/static/%2e%2e/web.go",
+		"/static/..%2fweb.go",
+		"/static/%2e%2e%2fweb_test.go",
+		"/static/./../web.go",
+		"/static//etc/passwd",
+		"/static/..\\web.go",
+		"/../internal/web/web.go",
+	} {
+		res := get(t, h, target, nil)
+		b := body(t, res)
+		t.Logf("GET %s: %d %s", target, res.StatusCode, res.Header.Get("Location"))
+		if res.StatusCode == http.StatusOK {
+			t.Errorf("GET %s: status 200, want not found or redirect", target)
+		}
+		if strings.Contains(b, "package web") || strings.Contains(b, "module meetd") || strings.Contains(b, "root:") {
+			t.Errorf("GET %s: leaked a file: %.80q", target, b)
+		}
+		// A redirect, if any, must land inside the handler's own namespace.
+		if loc := res.Header.Get("Location"); loc != "" {
+			res2 := get(t, h, loc, nil)
+			if b2 := body(t, res2); strings.Contains(b2, "package web") || strings.Contains(b2, "module meetd") {
+				t.Errorf("GET %s -> %s: leaked a file", target, loc)
+			}
+		}
+	}
+}
+
+func TestGzipAndRevalidation(t *testing.T) {
+	h := Handler()
+	plain := get(t, h, "/static/meeting.js", nil)
+	plainBody := body(t, plain)
+
+	res := get(t, h, "/static/meeting.js", map[string]string{"Accept-Encoding": "gzip, deflate, br"})
+	if res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("no gzip: %v", res.Header)
+	}
+	if !strings.Contains(res.Header.Get("Vary"), "Accept-Encoding") {
+		t.Errorf("Vary %q", res.Header.Get("Vary"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader([]byte(body(t, res))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(unzipped) != plainBody {
+		t.Error("gzip body differs from the plain one")
+	}
+	if res.Header.Get("ETag") == plain.Header.Get("ETag") {
+		t.Error("gzip and plain bodies share an ETag")
+	}
+
+	res = get(t, h, "/static/meeting.js", map[string]string{"Accept-Encoding": "gzip;q=0"})
+	if res.Header.Get("Content-Encoding") != "" {
+		t.Error("gzip sent although refused")
+	}
+
+	res = get(t, h, "/static/meeting.js", map[string]string{"If-None-Match": plain.Header.Get("ETag")})
+	if res.StatusCode != http.StatusNotModified {
+		t.Errorf("revalidation: status %d, want 304", res.StatusCode)
+	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for header, want := range map[string]bool{
+		"":                  false,
+		"gzip":              true,
+		"GZIP":              true,
+		"br, gzip;q=0.8":    true,
+		"gzip;q=0":          false,
+		"gzip; q=0.000":     false,
+		"deflate, identity": false,
+		"x-gzip":            false,
+	} {
+		if got := acceptsGzip(header); got != want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
+		}
+	}
+}

@@ -1,0 +1,38 @@
+// Calls to meetd's browser API, authenticated with the page's access token.
+
+async function post(path, token, body) {
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: {
+      Authorization: 'Bearer ' + token,
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+    },
+    body: JSON.stringify(body),
+    credentials: 'same-origin',
+    cache: 'no-store',
+  });
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    // not JSON (a proxy error page, say): fall through to the generic answer
+  }
+  if (data && typeof data === 'object' && typeof data.status === 'boolean') return data;
+  return {
+    status: false,
+    msg: `The server answered ${res.status} ${res.statusText}`.trim(),
+    status_code: res.status === 401 ? 'INVALID_TOKEN_OR_SIGNATURE' : 'INTERNAL_SERVER_ERROR',
+  };
+}
+
+// join exchanges the access token for LiveKit credentials and the room's settings.
+export function join(token) {
+  return post('/api/join', token, {});
+}
+
+// moderate asks the server to act on the meeting as this (admin) user:
+// {action:"mute"|"remove", user_id} or {action:"end"}.
+export function moderate(token, body) {
+  return post('/api/moderate', token, body);
+}

@@ -1,0 +1,838 @@
+// meetd meeting page: exchange the access token at /api/join, show a
+// pre-join preview, then join the LiveKit room. See doc/web.md.
+
+import {
+  Room,
+  RoomEvent,
+  LogLevel,
+  setLogLevel,
+  Track,
+  DisconnectReason,
+  VideoPresets,
+  createLocalVideoTrack,
+  createLocalAudioTrack,
+} from 'livekit-client';
+
+import * as api from './api.js';
+import { capabilities, lockSettingsOf, roomInfo, joinFailure, welcomeText, initials } from './policy.js';
+import {
+  TOPIC_CHAT,
+  TOPIC_HAND,
+  MAX_CHAT_LENGTH,
+  encode,
+  chatMessage,
+  handMessage,
+  parse,
+} from './messages.js';
+import { $, h, icon, setState, toast, beep, formatTime } from './view.js';
+
+const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
+const LOGOUT_DELAY_MS = 3000;
+const WIDE_SCREEN = 720; // px: from here on the chat panel starts open
+
+setLogLevel(LogLevel.warn);
+
+const accessToken = new URLSearchParams(location.search).get('access_token') || '';
+
+let join = null; // the /api/join answer
+let info = null; // roomInfo(join)
+let locks = {}; // the user's effective lock settings
+let caps = null; // capabilities(join, locks, permission)
+let room = null;
+
+// Pre-join choices.
+let previewVideo = null; // LocalVideoTrack
+let previewAudio = null; // LocalAudioTrack
+let cameraId = '';
+let micId = '';
+let cameraOn = false;
+let micOn = false;
+
+// Meeting state.
+const tiles = new Map(); // identity -> camera tile
+const screens = new Map(); // identity -> screen share tile
+const hands = new Set(); // identities with a raised hand
+const admins = new Set(); // remote identities whose metadata says is_admin
+let handRaised = false;
+let leaving = false;
+let finished = false;
+let unread = 0;
+
+$('rejoin-button').addEventListener('click', () => location.reload());
+main();
+
+async function main() {
+  setState('loading', 'Connecting…');
+  if (!accessToken) {
+    setState('error', 'This meeting link is invalid or has expired.');
+    return;
+  }
+  let resp;
+  try {
+    resp = await api.join(accessToken);
+  } catch {
+    fail('error', 'Could not reach the meeting server. Check your connection and try again.', true);
+    return;
+  }
+  if (!resp.status) {
+    const f = joinFailure(resp);
+    setState(f.state, f.message);
+    return;
+  }
+  if (!resp.livekit_url || !resp.livekit_token) {
+    fail('error', 'The server did not send what the page needs to join.', true);
+    return;
+  }
+  join = resp;
+  info = roomInfo(join);
+  locks = lockSettingsOf(join);
+  caps = capabilities(join, locks);
+  document.title = `${info.title} · meetd`;
+  await prejoin();
+}
+
+// ---------------------------------------------------------------- pre-join
+
+async function prejoin() {
+  $('prejoin-title').textContent = info.title;
+  $('prejoin-name').textContent = `Joining as ${join.name || join.user_id}`;
+  $('camera-controls').hidden = !caps.camera;
+  $('mic-controls').hidden = !caps.microphone;
+  $('preview-box').hidden = !caps.camera;
+  if (caps.muteOnStart && caps.microphone) note('You will join with your microphone off.');
+  setState('prejoin');
+
+  cameraOn = caps.camera;
+  micOn = caps.microphone && !caps.muteOnStart;
+
+  $('join-button').addEventListener('click', enterMeeting);
+  $('prejoin-camera-toggle').addEventListener('click', () => setPreviewCamera(!cameraOn));
+  $('prejoin-mic-toggle').addEventListener('click', () => {
+    micOn = !micOn;
+    updatePrejoinButtons();
+  });
+  $('camera-select').addEventListener('change', async (e) => {
+    cameraId = e.target.value;
+    if (previewVideo) {
+      try {
+        await previewVideo.restartTrack({ deviceId: cameraId, resolution: CAMERA_RESOLUTION });
+      } catch (err) {
+        toast(`Could not switch camera: ${errText(err)}`, 'error');
+      }
+    }
+  });
+  $('mic-select').addEventListener('change', async (e) => {
+    micId = e.target.value;
+    if (previewAudio) {
+      try {
+        await previewAudio.restartTrack({ deviceId: micId });
+      } catch (err) {
+        toast(`Could not switch microphone: ${errText(err)}`, 'error');
+      }
+    }
+  });
+  navigator.mediaDevices?.addEventListener?.('devicechange', fillDevices);
+
+  // Warm up the connection to LiveKit while the person looks at the preview.
+  new Room().prepareConnection(join.livekit_url, join.livekit_token).catch(() => {});
+
+  updatePrejoinButtons();
+  if (caps.camera) await setPreviewCamera(true);
+  if (caps.microphone) {
+    try {
+      previewAudio = await createLocalAudioTrack();
+      micId = previewAudio.mediaStreamTrack.getSettings().deviceId || '';
+    } catch (err) {
+      note(`Microphone not available: ${errText(err)}`);
+      micOn = false;
+    }
+  }
+  await fillDevices();
+  updatePrejoinButtons();
+  $('join-button').disabled = false;
+  $('join-button').focus();
+}
+
+async function setPreviewCamera(on) {
+  cameraOn = on;
+  if (!on && previewVideo) {
+    previewVideo.detach();
+    previewVideo.stop();
+    previewVideo = null;
+  }
+  if (on && !previewVideo) {
+    try {
+      previewVideo = await createLocalVideoTrack({
+        deviceId: cameraId || undefined,
+        resolution: CAMERA_RESOLUTION,
+      });
+      cameraId = previewVideo.mediaStreamTrack.getSettings().deviceId || cameraId;
+      previewVideo.attach($('preview-video'));
+    } catch (err) {
+      note(`Camera not available: ${errText(err)}`);
+      cameraOn = false;
+    }
+  }
+  updatePrejoinButtons();
+}
+
+function updatePrejoinButtons() {
+  setOn($('prejoin-camera-toggle'), cameraOn);
+  setOn($('prejoin-mic-toggle'), micOn);
+  $('preview-box').classList.toggle('off', !cameraOn || !previewVideo);
+  $('preview-initials').textContent = initials(join.name || join.user_id);
+}
+
+async function fillDevices() {
+  const fill = async (kind, select, current) => {
+    let devices = [];
+    try {
+      devices = await Room.getLocalDevices(kind, false);
+    } catch {
+      return;
+    }
+    select.replaceChildren(
+      ...devices
+        .filter((d) => d.deviceId)
+        .map((d, i) =>
+          h('option', { value: d.deviceId, selected: d.deviceId === current }, d.label || `${kind === 'videoinput' ? 'Camera' : 'Microphone'} ${i + 1}`),
+        ),
+    );
+    select.disabled = select.options.length < 2;
+  };
+  if (caps.camera) await fill('videoinput', $('camera-select'), cameraId);
+  if (caps.microphone) await fill('audioinput', $('mic-select'), micId);
+}
+
+function note(text) {
+  $('prejoin-note').append(h('p', {}, text));
+}
+
+// ---------------------------------------------------------------- joining
+
+async function enterMeeting() {
+  $('join-button').disabled = true;
+  setState('loading', 'Joining…');
+  if (previewVideo) previewVideo.detach();
+
+  room = new Room({
+    // adaptiveStream stays off (the library default): it pauses video whose
+    // element it believes invisible, and in a background tab that belief can
+    // be wrong, so people (and tests) with two meeting tabs saw a frozen
+    // tile. The grid shows every participant anyway. dynacast lets the
+    // publisher stop sending simulcast layers nobody receives.
+    adaptiveStream: false,
+    dynacast: true,
+    videoCaptureDefaults: { deviceId: cameraId || undefined, resolution: CAMERA_RESOLUTION },
+    audioCaptureDefaults: { deviceId: micId || undefined },
+    publishDefaults: { simulcast: true },
+  });
+  wireRoom(room);
+
+  try {
+    await room.connect(join.livekit_url, join.livekit_token);
+  } catch (err) {
+    stopPreview();
+    if (!finished) fail('error', `Could not connect to the meeting: ${errText(err)}`, true);
+    return;
+  }
+  if (finished) return;
+
+  buildMeeting();
+  setState('joined');
+  if (join.is_hidden) toast('You are in this meeting as a hidden participant.');
+
+  const lp = room.localParticipant;
+  if (previewAudio && caps.microphone) {
+    try {
+      if (!micOn) await previewAudio.mute();
+      await lp.publishTrack(previewAudio, { source: Track.Source.Microphone });
+    } catch (err) {
+      toast(`Could not share your microphone: ${errText(err)}`, 'error');
+    }
+  } else if (previewAudio) {
+    previewAudio.stop();
+  }
+  previewAudio = null;
+  if (previewVideo && cameraOn && caps.camera) {
+    try {
+      await lp.publishTrack(previewVideo, { source: Track.Source.Camera, simulcast: true });
+    } catch (err) {
+      previewVideo.stop();
+      toast(`Could not share your camera: ${errText(err)}`, 'error');
+    }
+  } else if (previewVideo) {
+    previewVideo.stop();
+  }
+  previewVideo = null;
+  renderAll();
+}
+
+function stopPreview() {
+  previewVideo?.stop();
+  previewAudio?.stop();
+  previewVideo = previewAudio = null;
+}
+
+function wireRoom(r) {
+  r.on(RoomEvent.ParticipantConnected, (p) => {
+    readAdmin(p);
+    if (handRaised) sendHand([p.identity]);
+    renderAll();
+  })
+    .on(RoomEvent.ParticipantDisconnected, (p) => {
+      hands.delete(p.identity);
+      admins.delete(p.identity);
+      removeTile(p.identity);
+      removeScreen(p.identity);
+      renderAll();
+    })
+    .on(RoomEvent.ParticipantMetadataChanged, (_m, p) => {
+      if (p === r.localParticipant) applyLocalMetadata(p.metadata);
+      else readAdmin(p);
+      renderAll();
+    })
+    .on(RoomEvent.ParticipantNameChanged, () => renderAll())
+    .on(RoomEvent.ParticipantPermissionsChanged, (_prev, p) => {
+      if (p === r.localParticipant) recomputeCaps();
+    })
+    .on(RoomEvent.TrackPublished, () => renderAll())
+    .on(RoomEvent.TrackSubscribed, (track) => {
+      if (track.kind === Track.Kind.Audio) $('audio-sink').append(track.attach());
+      renderAll();
+    })
+    .on(RoomEvent.TrackUnsubscribed, (track) => {
+      if (track.kind === Track.Kind.Audio) track.detach().forEach((e) => e.remove());
+      renderAll();
+    })
+    .on(RoomEvent.TrackUnpublished, () => renderAll())
+    .on(RoomEvent.TrackMuted, () => renderAll())
+    .on(RoomEvent.TrackUnmuted, () => renderAll())
+    .on(RoomEvent.LocalTrackPublished, () => renderAll())
+    .on(RoomEvent.LocalTrackUnpublished, () => renderAll())
+    .on(RoomEvent.ActiveSpeakersChanged, (speakers) => {
+      const speaking = new Set(speakers.map((s) => s.identity));
+      for (const [id, t] of tiles) t.root.classList.toggle('speaking', speaking.has(id));
+    })
+    .on(RoomEvent.DataReceived, (payload, p, _kind, topic) => {
+      onData(topic, payload, p ? { identity: p.identity, name: p.name } : null);
+    })
+    .on(RoomEvent.AudioPlaybackStatusChanged, () => {
+      $('audio-button').hidden = r.canPlaybackAudio;
+    })
+    .on(RoomEvent.MediaDevicesError, (err) => toast(`Device error: ${errText(err)}`, 'error'))
+    .on(RoomEvent.Reconnecting, () => {
+      if (!finished) setState('reconnecting', 'Connection lost. Reconnecting…');
+    })
+    .on(RoomEvent.Reconnected, () => {
+      if (!finished) setState('joined');
+      renderAll();
+    })
+    .on(RoomEvent.Disconnected, onDisconnected);
+}
+
+function onDisconnected(reason) {
+  if (finished) return;
+  if (leaving || reason === DisconnectReason.CLIENT_INITIATED) {
+    fail('left', 'You left the meeting.', true);
+    return;
+  }
+  switch (reason) {
+    case DisconnectReason.PARTICIPANT_REMOVED:
+      fail('removed', 'You have been removed from this meeting.');
+      break;
+    case DisconnectReason.ROOM_DELETED:
+      fail('ended', 'The meeting has ended.');
+      break;
+    case DisconnectReason.DUPLICATE_IDENTITY:
+      fail('error', 'You joined from another window.');
+      break;
+    default:
+      fail('error', 'Connection lost.', true);
+  }
+}
+
+// fail shows a final state, releases camera and microphone, and follows the
+// room's logout_url after the meeting ended or the person left.
+function fail(state, message, canRejoin = false) {
+  if (finished) return;
+  finished = true;
+  stopPreview();
+  for (const id of [...tiles.keys()]) removeTile(id);
+  for (const id of [...screens.keys()]) removeScreen(id);
+  $('audio-sink').replaceChildren();
+  $('audio-button').hidden = true;
+  if (room) {
+    for (const pub of room.localParticipant.trackPublications.values()) pub.track?.stop();
+  }
+  let detail = '';
+  if ((state === 'ended' || state === 'left') && info?.logoutUrl) {
+    detail = 'Taking you back…';
+    setTimeout(() => location.assign(info.logoutUrl), LOGOUT_DELAY_MS);
+    canRejoin = false;
+  }
+  setState(state, message, detail);
+  $('rejoin-button').hidden = !canRejoin;
+}
+
+// ---------------------------------------------------------------- meeting UI
+
+function buildMeeting() {
+  $('room-title').textContent = info.title;
+  for (const p of room.remoteParticipants.values()) readAdmin(p);
+  applyLocalMetadata(room.localParticipant.metadata);
+
+  $('mic-button').addEventListener('click', toggleMic);
+  $('camera-button').addEventListener('click', toggleCamera);
+  $('screen-button').addEventListener('click', toggleScreen);
+  $('hand-button').addEventListener('click', toggleHand);
+  $('participants-button').addEventListener('click', () => togglePanel('participants-panel'));
+  $('chat-button').addEventListener('click', () => togglePanel('chat-panel'));
+  for (const b of document.querySelectorAll('.panel-close')) {
+    b.addEventListener('click', () => showPanel(b.dataset.panel, false));
+  }
+  $('leave-button').addEventListener('click', leave);
+  $('end-button').addEventListener('click', () => moderate({ action: 'end' }, 'Ending the meeting…'));
+  $('audio-button').addEventListener('click', () => room.startAudio().catch(() => {}));
+  $('chat-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    sendChat();
+  });
+  $('chat-input').maxLength = MAX_CHAT_LENGTH;
+  $('participants-list').addEventListener('click', onParticipantsClick);
+  new ResizeObserver(layout).observe($('stage'));
+
+  const welcome = welcomeText(info.welcome);
+  if (welcome) {
+    const w = $('welcome-message');
+    w.textContent = welcome;
+    w.hidden = false;
+    if (!caps.chat) {
+      // No chat panel: show it as a banner over the stage instead.
+      w.classList.add('banner');
+      w.append(h('button', { class: 'banner-close', 'aria-label': 'Close', onclick: () => (w.hidden = true) }, '×'));
+      $('stage').prepend(w);
+    }
+  }
+  showPanel('chat-panel', caps.chat && window.innerWidth >= WIDE_SCREEN);
+  $('audio-button').hidden = room.canPlaybackAudio;
+}
+
+function applyLocalMetadata(metadata) {
+  const m = parseJSON(metadata);
+  if (m && m.lock_settings && typeof m.lock_settings === 'object') {
+    locks = { ...locks, ...m.lock_settings };
+  }
+  recomputeCaps();
+}
+
+function recomputeCaps() {
+  if (!room) return;
+  const before = caps;
+  caps = capabilities(join, locks, room.localParticipant.permissions || null);
+  if (before && before.chatSend && !caps.chatSend) toast('Chat has been locked by a moderator.', 'warning');
+  renderAll();
+}
+
+function readAdmin(p) {
+  const m = parseJSON(p.metadata);
+  if (m && m.is_admin === true) admins.add(p.identity);
+  else admins.delete(p.identity);
+}
+
+// applyVideoVisibility stops receiving other people's webcams when the room
+// does not allow seeing them (admins' webcams stay visible).
+function applyVideoVisibility(p) {
+  if (p === room.localParticipant) return;
+  const pub = p.getTrackPublication(Track.Source.Camera);
+  if (!pub) return;
+  const want = caps.viewOtherWebcams || admins.has(p.identity);
+  if (pub.isDesired !== want) pub.setSubscribed(want);
+}
+
+function participants() {
+  if (!room) return [];
+  return [room.localParticipant, ...room.remoteParticipants.values()];
+}
+
+function renderAll() {
+  if (!room || finished) return;
+  for (const p of participants()) {
+    applyVideoVisibility(p);
+    renderTile(p);
+    renderScreen(p);
+  }
+  renderParticipantsList();
+  updateControls();
+  layout();
+}
+
+function displayName(p) {
+  return p.name || p.identity;
+}
+
+function renderTile(p) {
+  const local = p === room.localParticipant;
+  let t = tiles.get(p.identity);
+  if (!t) {
+    const video = h('video', {
+      class: local ? 'local-video' : 'remote-video',
+      'data-identity': local ? null : p.identity,
+      autoplay: true,
+      playsinline: true,
+      muted: true,
+    });
+    video.muted = true;
+    t = {
+      video,
+      track: null,
+      avatar: h('div', { class: 'avatar' }),
+      name: h('span', { class: 'tile-name' }),
+      root: null,
+    };
+    t.root = h(
+      'div',
+      { class: local ? 'tile local' : 'tile', 'data-identity': p.identity },
+      video,
+      t.avatar,
+      h('span', { class: 'tile-hand', title: 'Hand raised', role: 'img', 'aria-label': 'Hand raised' }, icon('hand')),
+      h('div', { class: 'tile-footer' }, h('span', { class: 'tile-mic', title: 'Microphone off' }, icon('mic-off')), t.name),
+    );
+    tiles.set(p.identity, t);
+    if (local) $('grid').prepend(t.root);
+    else $('grid').append(t.root);
+  }
+  t.name.textContent = local ? `${displayName(p)} (you)` : displayName(p);
+  t.avatar.textContent = initials(displayName(p));
+
+  const cam = p.getTrackPublication(Track.Source.Camera);
+  const track = cam && cam.track && !cam.isMuted && (local || caps.viewOtherWebcams || admins.has(p.identity)) ? cam.track : null;
+  if (t.track !== track) {
+    if (t.track) t.track.detach(t.video);
+    if (track) track.attach(t.video);
+    t.track = track;
+  }
+  const mic = p.getTrackPublication(Track.Source.Microphone);
+  const micLive = !!mic && !mic.isMuted;
+  t.root.classList.toggle('has-video', !!track);
+  t.root.classList.toggle('mic-muted', !micLive);
+  t.root.classList.toggle('hand-raised', local ? handRaised : hands.has(p.identity));
+  t.root.classList.toggle('speaking', p.isSpeaking);
+  t.root.dataset.mic = micLive ? 'on' : 'off';
+}
+
+function removeTile(identity) {
+  const t = tiles.get(identity);
+  if (!t) return;
+  t.track?.detach(t.video);
+  t.root.remove();
+  tiles.delete(identity);
+}
+
+function renderScreen(p) {
+  const local = p === room.localParticipant;
+  const pub = p.getTrackPublication(Track.Source.ScreenShare);
+  const track = pub && pub.track && !pub.isMuted ? pub.track : null;
+  if (!track) {
+    removeScreen(p.identity);
+    return;
+  }
+  let s = screens.get(p.identity);
+  if (!s) {
+    const label = h('div', { class: 'screen-label' }, icon('monitor'), h('span', {}));
+    if (local) {
+      // Showing your own screen inside your screen makes a hall of mirrors.
+      s = {
+        root: h(
+          'div',
+          { class: 'screen-tile local', 'data-identity': p.identity },
+          h('div', { class: 'presenting' }, h('p', {}, 'You are presenting your screen.'), h('button', { class: 'pill', onclick: toggleScreen }, 'Stop presenting')),
+          label,
+        ),
+        track: null,
+        video: null,
+        label,
+      };
+    } else {
+      const video = h('video', { class: 'screen-video', 'data-identity': p.identity, autoplay: true, playsinline: true, muted: true });
+      video.muted = true;
+      s = { root: h('div', { class: 'screen-tile', 'data-identity': p.identity }, video, label), track: null, video, label };
+    }
+    screens.set(p.identity, s);
+    $('screen-area').append(s.root);
+  }
+  s.label.lastChild.textContent = local ? 'Your screen' : `${displayName(p)}'s screen`;
+  if (s.video && s.track !== track) {
+    if (s.track) s.track.detach(s.video);
+    track.attach(s.video);
+    s.track = track;
+  }
+}
+
+function removeScreen(identity) {
+  const s = screens.get(identity);
+  if (!s) return;
+  if (s.video) s.track?.detach(s.video);
+  s.root.remove();
+  screens.delete(identity);
+}
+
+// layout sizes the tiles: the largest 16:9 tiles that fit the stage, in the
+// best number of columns (a strip under the screen share when there is one).
+function layout() {
+  const grid = $('grid');
+  const hasScreen = screens.size > 0;
+  $('stage').classList.toggle('has-screen', hasScreen);
+  $('screen-area').hidden = !hasScreen;
+  grid.dataset.count = String(tiles.size);
+  $('participant-count').textContent = `${tiles.size} ${tiles.size === 1 ? 'person' : 'people'}`;
+  if (hasScreen) {
+    grid.style.removeProperty('--tile-w');
+    grid.style.removeProperty('--tile-h');
+    return;
+  }
+  const n = Math.max(tiles.size, 1);
+  const W = grid.clientWidth;
+  const H = grid.clientHeight;
+  if (!W || !H) return;
+  const gap = 8;
+  let best = 0;
+  for (let cols = 1; cols <= n; cols++) {
+    const rows = Math.ceil(n / cols);
+    const w = (W - (cols - 1) * gap) / cols;
+    const h = (H - (rows - 1) * gap) / rows;
+    best = Math.max(best, Math.min(w, (h * 16) / 9));
+  }
+  // Below this the grid scrolls rather than shrink tiles further.
+  const width = Math.floor(Math.min(W, Math.max(best, 160)));
+  grid.style.setProperty('--tile-w', `${width}px`);
+  grid.style.setProperty('--tile-h', `${Math.floor((width * 9) / 16)}px`);
+}
+
+function renderParticipantsList() {
+  const list = $('participants-list');
+  list.replaceChildren(
+    ...participants().map((p) => {
+      const local = p === room.localParticipant;
+      const mic = p.getTrackPublication(Track.Source.Microphone);
+      const micLive = !!mic && !mic.isMuted;
+      const raised = local ? handRaised : hands.has(p.identity);
+      const actions =
+        caps.isAdmin && !local
+          ? h(
+              'span',
+              { class: 'admin-actions' },
+              h('button', { class: 'admin-mute', 'data-identity': p.identity, disabled: !micLive, title: 'Mute microphone' }, 'Mute'),
+              h('button', { class: 'admin-remove', 'data-identity': p.identity, title: 'Remove from the meeting' }, 'Remove'),
+            )
+          : null;
+      return h(
+        'li',
+        { 'data-identity': p.identity },
+        h('span', { class: 'avatar small' }, initials(displayName(p))),
+        h(
+          'span',
+          { class: 'p-name' },
+          local ? `${displayName(p)} (you)` : displayName(p),
+          (local ? caps.isAdmin : admins.has(p.identity)) ? h('span', { class: 'badge' }, 'host') : null,
+        ),
+        raised ? h('span', { class: 'p-hand', title: 'Hand raised' }, icon('hand')) : null,
+        micLive ? null : h('span', { class: 'p-mic', title: 'Microphone off' }, icon('mic-off')),
+        actions,
+      );
+    }),
+  );
+}
+
+function onParticipantsClick(e) {
+  const b = e.target.closest('button[data-identity]');
+  if (!b) return;
+  const id = b.dataset.identity;
+  const name = displayName(room.remoteParticipants.get(id) || { identity: id });
+  if (b.classList.contains('admin-mute')) moderate({ action: 'mute', user_id: id }, `Muting ${name}…`);
+  if (b.classList.contains('admin-remove')) moderate({ action: 'remove', user_id: id }, `Removing ${name}…`);
+}
+
+async function moderate(body, pending) {
+  toast(pending);
+  let resp;
+  try {
+    resp = await api.moderate(accessToken, body);
+  } catch (err) {
+    toast(`Could not reach the server: ${errText(err)}`, 'error');
+    return;
+  }
+  if (!resp.status) toast(resp.msg || 'The server refused.', 'error');
+}
+
+function setOn(button, on) {
+  button.dataset.on = on ? 'true' : 'false';
+  button.setAttribute('aria-pressed', on ? 'true' : 'false');
+}
+
+function updateControls() {
+  const lp = room.localParticipant;
+  const canDisplay = !!navigator.mediaDevices?.getDisplayMedia;
+  $('mic-button').hidden = !caps.microphone;
+  setOn($('mic-button'), lp.isMicrophoneEnabled);
+  $('camera-button').hidden = !caps.camera;
+  setOn($('camera-button'), lp.isCameraEnabled);
+  $('screen-button').hidden = !caps.screenShare || !canDisplay;
+  setOn($('screen-button'), lp.isScreenShareEnabled);
+  $('hand-button').hidden = !caps.raiseHand;
+  setOn($('hand-button'), handRaised);
+  $('participants-button').hidden = !caps.viewUsersList;
+  if (!caps.viewUsersList) showPanel('participants-panel', false);
+  $('chat-button').hidden = !caps.chat;
+  if (!caps.chat) showPanel('chat-panel', false);
+  $('chat-input').disabled = !caps.chatSend;
+  $('chat-send').disabled = !caps.chatSend;
+  $('chat-input').placeholder = caps.chatSend ? 'Send a message' : 'Chat is locked';
+  $('end-button').hidden = !caps.isAdmin;
+}
+
+function showPanel(id, open) {
+  $(id).hidden = !open;
+  const button = id === 'chat-panel' ? $('chat-button') : $('participants-button');
+  setOn(button, open);
+  if (id === 'chat-panel' && open) {
+    unread = 0;
+    delete $('chat-button').dataset.unread;
+  }
+  $('sidebar').hidden = $('chat-panel').hidden && $('participants-panel').hidden;
+  layout();
+}
+
+function togglePanel(id) {
+  const open = $(id).hidden;
+  // On a phone the panels cover the stage: keep one open at a time.
+  if (open && window.innerWidth < WIDE_SCREEN) {
+    for (const other of ['chat-panel', 'participants-panel']) if (other !== id) showPanel(other, false);
+  }
+  showPanel(id, open);
+}
+
+// ---------------------------------------------------------------- actions
+
+async function toggleMic() {
+  const lp = room.localParticipant;
+  try {
+    await lp.setMicrophoneEnabled(!lp.isMicrophoneEnabled, { deviceId: micId || undefined });
+  } catch (err) {
+    toast(`Microphone: ${errText(err)}`, 'error');
+  }
+  renderAll();
+}
+
+async function toggleCamera() {
+  const lp = room.localParticipant;
+  try {
+    await lp.setCameraEnabled(!lp.isCameraEnabled, { deviceId: cameraId || undefined, resolution: CAMERA_RESOLUTION });
+  } catch (err) {
+    toast(`Camera: ${errText(err)}`, 'error');
+  }
+  renderAll();
+}
+
+async function toggleScreen() {
+  const lp = room.localParticipant;
+  try {
+    await lp.setScreenShareEnabled(!lp.isScreenShareEnabled, { audio: true });
+  } catch (err) {
+    // Closing the browser's picker is not an error worth a message.
+    if (err?.name !== 'NotAllowedError' && err?.name !== 'AbortError') toast(`Screen share: ${errText(err)}`, 'error');
+  }
+  renderAll();
+}
+
+function toggleHand() {
+  handRaised = !handRaised;
+  sendHand();
+  renderAll();
+}
+
+function sendHand(to) {
+  const lp = room.localParticipant;
+  const opts = { reliable: true, topic: TOPIC_HAND };
+  if (to) opts.destinationIdentities = to;
+  lp.publishData(encode(handMessage(lp.identity, displayName(lp), handRaised)), opts).catch((err) =>
+    toast(`Could not send: ${errText(err)}`, 'error'),
+  );
+}
+
+async function sendChat() {
+  const input = $('chat-input');
+  const text = input.value.trim();
+  if (!text || !caps.chatSend) return;
+  const lp = room.localParticipant;
+  const msg = chatMessage(lp.identity, displayName(lp), text.slice(0, MAX_CHAT_LENGTH));
+  try {
+    await lp.publishData(encode(msg), { reliable: true, topic: TOPIC_CHAT });
+  } catch (err) {
+    toast(`Message not sent: ${errText(err)}`, 'error');
+    return;
+  }
+  input.value = '';
+  appendChat({ fromUserId: msg.from_user_id, fromName: msg.from_name, message: msg.message, sentAt: msg.sent_at, self: true });
+}
+
+function onData(topic, payload, sender) {
+  const m = parse(topic, payload, sender);
+  if (!m) return;
+  if (m.kind === 'chat') {
+    appendChat(m);
+  } else if (m.kind === 'hand') {
+    const had = hands.has(m.fromUserId);
+    if (m.raised) hands.add(m.fromUserId);
+    else hands.delete(m.fromUserId);
+    if (m.raised && !had) toast(`${m.fromName} raised a hand`);
+    renderAll();
+  } else if (m.kind === 'notification') {
+    toast(m.text, m.level, 8000);
+    if (m.withSound) beep();
+  }
+}
+
+function appendChat(m) {
+  const list = $('chat-messages');
+  const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
+  const cls = ['chat-message', m.system ? 'chat-system' : '', m.self ? 'chat-self' : ''].filter(Boolean).join(' ');
+  list.append(
+    h(
+      'li',
+      { class: cls, 'data-from': m.fromUserId },
+      h('div', { class: 'chat-meta' }, h('span', { class: 'chat-from' }, m.self ? 'You' : m.fromName), h('time', {}, formatTime(m.sentAt))),
+      h('div', { class: 'chat-text' }, m.message),
+    ),
+  );
+  if (nearBottom || m.self) list.scrollTop = list.scrollHeight;
+  if ($('chat-panel').hidden && caps.chat) {
+    unread++;
+    $('chat-button').dataset.unread = unread > 9 ? '9+' : String(unread);
+    if (m.system) toast(`${m.fromName}: ${m.message}`);
+  }
+}
+
+async function leave() {
+  leaving = true;
+  try {
+    await room.disconnect();
+  } finally {
+    fail('left', 'You left the meeting.', true);
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+function parseJSON(s) {
+  if (!s) return null;
+  try {
+    return JSON.parse(s);
+  } catch {
+    return null;
+  }
+}
+
+function errText(err) {
+  return (err && (err.message || err.name)) || String(err);
+}
