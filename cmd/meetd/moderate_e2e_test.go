@@ -1,9 +1,14 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"meetd/internal/testbot"
 )
+
+type testbotData = testbot.Data
 
 // An admin's meeting page moderates with its own join token; others may not.
 func TestPageModeration(t *testing.T) {
@@ -54,5 +59,52 @@ func TestPageModeration(t *testing.T) {
 	}
 	if active, code := m.isActive("class"); active || code != "ROOM_NOT_ACTIVE" {
 		t.Errorf("room after end: %v %s", active, code)
+	}
+}
+
+// broadcastToRoom reaches the pages: everyone, only admins, or one user.
+func TestBroadcastToRoom(t *testing.T) {
+	m := startMeetd(t, testEnv(t, nil))
+	m.create("hall", nil)
+	host := m.botWithToken(m.joinToken("hall", "host", "Host", true))
+	guest := m.bot("hall", "guest")
+	eventually(t, 10*time.Second, "both connected", func() bool {
+		ps := participantsByID(m.activeRoom("hall"))
+		return len(ps) == 2 && ps["host"].State == "ACTIVE" && ps["guest"].State == "ACTIVE"
+	})
+
+	var res envelope
+	m.post("/auth/room/broadcastToRoom", map[string]any{"room_id": "hall", "chat_msg": map[string]any{"message": "hello all"}}, &res)
+	if !res.Status {
+		t.Fatalf("broadcast: %+v", res)
+	}
+	m.post("/auth/room/broadcastToRoom", map[string]any{"room_id": "hall", "only_to_admins": true,
+		"notification_msg": map[string]any{"text": "for hosts", "type": "warning"}}, &res)
+	if !res.Status {
+		t.Fatalf("broadcast to admins: %+v", res)
+	}
+	m.post("/auth/room/broadcastToRoom", map[string]any{"room_id": "hall", "notification_msg": map[string]any{"text": "x", "type": "shout"}}, &res)
+	if res.Status || res.StatusCode != "INVALID_PARAMETERS" {
+		t.Errorf("bad notification type: %+v", res)
+	}
+	m.post("/auth/room/broadcastToRoom", map[string]any{"room_id": "nosuch", "chat_msg": map[string]any{"message": "x"}}, &res)
+	if res.Status || res.StatusCode != "ROOM_NOT_FOUND" {
+		t.Errorf("unknown room: %+v", res)
+	}
+
+	has := func(got []testbotData, topic, text string) bool {
+		for _, d := range got {
+			if d.Topic == topic && strings.Contains(string(d.Payload), text) {
+				return true
+			}
+		}
+		return false
+	}
+	eventually(t, 5*time.Second, "chat at both, notification at the host", func() bool {
+		return has(host.Received(), "chat", `"from_name":"System"`) && has(guest.Received(), "chat", "hello all") &&
+			has(host.Received(), "notification", "for hosts")
+	})
+	if has(guest.Received(), "notification", "for hosts") {
+		t.Error("the guest got the admins' notification")
 	}
 }

@@ -40,6 +40,7 @@ func (s *Server) Handler() http.Handler {
 	signed("room/getActiveRoomsInfo", s.getActiveRoomsInfo)
 	signed("room/endRoom", s.endRoom)
 	signed("room/fetchPastRooms", s.fetchPastRooms)
+	signed("room/broadcastToRoom", s.broadcastToRoom)
 
 	mux.HandleFunc("POST /api/join", s.join)
 	mux.HandleFunc("POST /api/moderate", s.moderate)

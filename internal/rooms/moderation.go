@@ -77,3 +77,82 @@ func (s *Service) Mute(ctx context.Context, roomID, userID, trackSID string, sou
 	}
 	return nil
 }
+
+// Broadcast is a message from the server to the meeting pages (broadcastToRoom).
+type Broadcast struct {
+	OnlyToAdmins bool
+	ToUserID     string
+	ChatMessage  string // a chat line from "System"
+	Notification *Notification
+}
+
+// Notification is a toast on the meeting pages.
+type Notification struct {
+	Text      string `json:"text"`
+	Type      string `json:"notification_type"` // info, warning, error
+	WithSound bool   `json:"with_sound"`
+}
+
+// Broadcast delivers a chat message or a notification to the room's pages (all, the admins, or one user).
+func (s *Service) Broadcast(ctx context.Context, roomID string, b Broadcast) error {
+	sess, err := s.running(ctx, roomID)
+	if err != nil {
+		return err
+	}
+	var topic string
+	var payload any
+	switch {
+	case b.ChatMessage != "" && b.Notification != nil:
+		return meet.Errorf(meet.CodeInvalidParameters, "give either chat_msg or notification_msg, not both")
+	case b.ChatMessage != "":
+		if len(b.ChatMessage) > meet.MaxMetadataBytes {
+			return meet.Errorf(meet.CodeInvalidParameters, "chat_msg.message is longer than %d bytes", meet.MaxMetadataBytes)
+		}
+		topic = "chat"
+		payload = map[string]any{"type": "chat", "from_user_id": "system", "from_name": "System", "message": b.ChatMessage, "sent_at": s.now().UnixMilli()}
+	case b.Notification != nil && b.Notification.Text != "":
+		n := *b.Notification
+		switch n.Type {
+		case "":
+			n.Type = "info"
+		case "info", "warning", "error":
+		default:
+			return meet.Errorf(meet.CodeInvalidParameters, "notification_msg.type must be info, warning or error")
+		}
+		if len(n.Text) > meet.MaxMetadataBytes {
+			return meet.Errorf(meet.CodeInvalidParameters, "notification_msg.text is longer than %d bytes", meet.MaxMetadataBytes)
+		}
+		topic = "notification"
+		payload = struct {
+			Type string `json:"type"`
+			Notification
+		}{"notification", n}
+	default:
+		return meet.Errorf(meet.CodeInvalidParameters, "chat_msg.message or notification_msg.text is required")
+	}
+	var to []string
+	switch {
+	case b.ToUserID != "":
+		if !meet.ValidID(b.ToUserID) {
+			return meet.Errorf(meet.CodeInvalidParameters, "to_user_id must match ^[A-Za-z0-9_-]{1,64}$")
+		}
+		to = []string{b.ToUserID}
+	case b.OnlyToAdmins:
+		users, err := s.store.Users(ctx, sess.SID)
+		if err != nil {
+			return fmt.Errorf("users of %s: %w", sess.SID, err)
+		}
+		for id, u := range users {
+			if u.IsAdmin {
+				to = append(to, id)
+			}
+		}
+		if len(to) == 0 {
+			return nil // no admin to tell
+		}
+	}
+	if err := s.media.SendData(ctx, roomID, topic, []byte(meet.JSON(payload)), to); err != nil {
+		return fmt.Errorf("broadcast to %s: %w", roomID, err)
+	}
+	return nil
+}
