@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 
+	"meetd/internal/meet"
 	"meetd/internal/rooms"
 )
 
@@ -31,6 +32,66 @@ func (s *Server) broadcastToRoom(ctx context.Context, body []byte) (any, error) 
 		b.Notification = &rooms.Notification{Text: n.Text, Type: n.Type, WithSound: n.WithSound}
 	}
 	if err := s.Rooms.Broadcast(ctx, req.RoomID, b); err != nil {
+		return nil, err
+	}
+	return OK(), nil
+}
+
+func (s *Server) removeParticipant(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		RoomID    string `json:"room_id"`
+		UserID    string `json:"user_id"`
+		BlockUser bool   `json:"block_user"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if req.UserID == "" {
+		return nil, meet.Errorf(meet.CodeInvalidParameters, "user_id is required")
+	}
+	if err := s.Rooms.RemoveParticipant(ctx, req.RoomID, req.UserID, req.BlockUser); err != nil {
+		return nil, err
+	}
+	return OK(), nil
+}
+
+func (s *Server) muteTrack(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		RoomID   string `json:"room_id"`
+		UserID   string `json:"user_id"`
+		TrackSID string `json:"track_sid"`
+		Muted    *bool  `json:"muted"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	switch {
+	case req.UserID == "":
+		return nil, meet.Errorf(meet.CodeInvalidParameters, "user_id is required")
+	case req.Muted == nil:
+		return nil, meet.Errorf(meet.CodeInvalidParameters, "muted is required")
+	case !*req.Muted:
+		return nil, meet.Errorf(meet.CodePermissionDenied, "muted:false: only the participant can unmute their own media")
+	}
+	if err := s.Rooms.Mute(ctx, req.RoomID, req.UserID, req.TrackSID, nil, true); err != nil {
+		return nil, err
+	}
+	return OK(), nil
+}
+
+func (s *Server) updateLockSettings(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		RoomID       string             `json:"room_id"`
+		UserID       string             `json:"user_id"`
+		LockSettings *meet.LockSettings `json:"lock_settings"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if req.LockSettings == nil {
+		return nil, meet.Errorf(meet.CodeInvalidParameters, "lock_settings is required")
+	}
+	if err := s.Rooms.UpdateLockSettings(ctx, req.RoomID, req.UserID, *req.LockSettings); err != nil {
 		return nil, err
 	}
 	return OK(), nil

@@ -41,6 +41,9 @@ func (s *Server) Handler() http.Handler {
 	signed("room/endRoom", s.endRoom)
 	signed("room/fetchPastRooms", s.fetchPastRooms)
 	signed("room/broadcastToRoom", s.broadcastToRoom)
+	signed("room/removeParticipant", s.removeParticipant)
+	signed("room/muteTrack", s.muteTrack)
+	signed("room/updateLockSettings", s.updateLockSettings)
 
 	mux.HandleFunc("POST /api/join", s.join)
 	mux.HandleFunc("POST /api/moderate", s.moderate)

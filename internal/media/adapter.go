@@ -87,6 +87,27 @@ func (a *Adapter) RemoveParticipant(ctx context.Context, roomID, identity string
 	return err
 }
 
+// UpdateParticipant applies a changed grant to a connected participant: LiveKit unpublishes what
+// they may no longer publish, and refuses it from then on.
+func (a *Adapter) UpdateParticipant(ctx context.Context, g rooms.Grant) error {
+	perm := &livekit.ParticipantPermission{
+		CanSubscribe:   true,
+		CanPublish:     len(g.PublishSources) > 0,
+		CanPublishData: g.PublishData,
+		Hidden:         g.Hidden,
+	}
+	for _, src := range g.PublishSources {
+		perm.CanPublishSources = append(perm.CanPublishSources, livekit.TrackSource(livekit.TrackSource_value[src]))
+	}
+	_, err := a.client.UpdateParticipant(ctx, &livekit.UpdateParticipantRequest{
+		Room: g.RoomID, Identity: g.Identity, Metadata: g.Metadata, Permission: perm,
+	})
+	if notFound(err) {
+		return nil
+	}
+	return err
+}
+
 // MuteTrack mutes or unmutes a published track.
 func (a *Adapter) MuteTrack(ctx context.Context, roomID, identity, trackSID string, muted bool) error {
 	_, err := a.client.MutePublishedTrack(ctx, &livekit.MuteRoomTrackRequest{Room: roomID, Identity: identity, TrackSid: trackSID, Muted: muted})

@@ -129,7 +129,7 @@ func (m *RoomMetadata) Fill() {
 		c.AllowedFileTypes = []string{}
 	}
 	def(&f.WaitingRoomFeatures.IsActive, false)
-	m.DefaultLockSettings = LockSettings{}.merge(&m.DefaultLockSettings)
+	m.DefaultLockSettings = LockSettings{}.Merge(&m.DefaultLockSettings)
 	m.NotImplemented = notImplemented(f)
 }
 
@@ -159,29 +159,19 @@ func notImplemented(f *RoomFeatures) []string {
 	return out
 }
 
-// merge returns l with every option that o sets taken from o, and every option still absent false.
-func (l LockSettings) merge(o *LockSettings) LockSettings {
-	pick := func(a, b *bool) *bool {
-		v := Bool(a)
-		if b != nil {
-			v = *b
+// Merge returns l with every option that o sets taken from o, and every option still absent false.
+func (l LockSettings) Merge(o *LockSettings) LockSettings {
+	if o != nil {
+		l = l.Overlay(*o)
+	}
+	f := false
+	for _, p := range []**bool{&l.LockMicrophone, &l.LockWebcam, &l.LockScreenSharing, &l.LockWhiteboard, &l.LockSharedNotepad,
+		&l.LockChat, &l.LockChatSendMsg, &l.LockChatFileShare, &l.LockPrivateChat} {
+		if *p == nil {
+			*p = &f
 		}
-		return &v
 	}
-	if o == nil {
-		o = &LockSettings{}
-	}
-	return LockSettings{
-		LockMicrophone:    pick(l.LockMicrophone, o.LockMicrophone),
-		LockWebcam:        pick(l.LockWebcam, o.LockWebcam),
-		LockScreenSharing: pick(l.LockScreenSharing, o.LockScreenSharing),
-		LockWhiteboard:    pick(l.LockWhiteboard, o.LockWhiteboard),
-		LockSharedNotepad: pick(l.LockSharedNotepad, o.LockSharedNotepad),
-		LockChat:          pick(l.LockChat, o.LockChat),
-		LockChatSendMsg:   pick(l.LockChatSendMsg, o.LockChatSendMsg),
-		LockChatFileShare: pick(l.LockChatFileShare, o.LockChatFileShare),
-		LockPrivateChat:   pick(l.LockPrivateChat, o.LockPrivateChat),
-	}
+	return l
 }
 
 // Validate checks the request's metadata and names the first field that is wrong.
@@ -228,4 +218,26 @@ func (m *UserMetadata) Validate() error {
 		return Errorf(CodeInvalidParameters, "user_info.user_metadata.profile_pic must be an absolute http(s) URL")
 	}
 	return nil
+}
+
+// Overlay returns l with every option that o sets taken from o; options neither sets stay absent.
+func (l LockSettings) Overlay(o LockSettings) LockSettings {
+	pick := func(a, b *bool) *bool {
+		if b != nil {
+			v := *b
+			return &v
+		}
+		return a
+	}
+	return LockSettings{
+		LockMicrophone:    pick(l.LockMicrophone, o.LockMicrophone),
+		LockWebcam:        pick(l.LockWebcam, o.LockWebcam),
+		LockScreenSharing: pick(l.LockScreenSharing, o.LockScreenSharing),
+		LockWhiteboard:    pick(l.LockWhiteboard, o.LockWhiteboard),
+		LockSharedNotepad: pick(l.LockSharedNotepad, o.LockSharedNotepad),
+		LockChat:          pick(l.LockChat, o.LockChat),
+		LockChatSendMsg:   pick(l.LockChatSendMsg, o.LockChatSendMsg),
+		LockChatFileShare: pick(l.LockChatFileShare, o.LockChatFileShare),
+		LockPrivateChat:   pick(l.LockPrivateChat, o.LockPrivateChat),
+	}
 }

@@ -108,9 +108,9 @@ func (u *User) ParticipantMetadata(room *RoomMetadata) ParticipantMetadata {
 		ExtraData:     u.Metadata.ExtraData,
 	}
 	if !u.IsAdmin {
-		m.LockSettings = room.DefaultLockSettings.merge(u.Metadata.LockSettings)
+		m.LockSettings = room.DefaultLockSettings.Merge(u.Metadata.LockSettings)
 	} else {
-		m.LockSettings = LockSettings{}.merge(nil)
+		m.LockSettings = LockSettings{}.Merge(nil)
 	}
 	return m
 }

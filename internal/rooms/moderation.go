@@ -156,3 +156,62 @@ func (s *Service) Broadcast(ctx context.Context, roomID string, b Broadcast) err
 	}
 	return nil
 }
+
+// UpdateLockSettings changes the locks of one user, or of every non-admin user when userID is
+// empty (the room's defaults too). Connected participants lose or regain the permissions at once.
+func (s *Service) UpdateLockSettings(ctx context.Context, roomID, userID string, locks meet.LockSettings) error {
+	sess, err := s.running(ctx, roomID)
+	if err != nil {
+		return err
+	}
+	users, err := s.store.Users(ctx, sess.SID)
+	if err != nil {
+		return fmt.Errorf("users of %s: %w", sess.SID, err)
+	}
+	var targets []*meet.User
+	if userID != "" {
+		if !meet.ValidID(userID) {
+			return meet.Errorf(meet.CodeInvalidParameters, "user_id must match ^[A-Za-z0-9_-]{1,64}$")
+		}
+		u := users[userID]
+		if u == nil {
+			return meet.Errorf(meet.CodeUserNotFound, "user %s is not in this meeting", userID)
+		}
+		targets = append(targets, u)
+	} else {
+		sess.Metadata.DefaultLockSettings = sess.Metadata.DefaultLockSettings.Merge(&locks)
+		if err := s.store.SetMetadata(ctx, sess.SID, sess.Metadata); err != nil {
+			return fmt.Errorf("room locks of %s: %w", roomID, err)
+		}
+		for _, u := range users {
+			if !u.IsAdmin {
+				targets = append(targets, u)
+			}
+		}
+	}
+	live, err := s.media.Participants(ctx, roomID)
+	if err != nil {
+		return fmt.Errorf("participants of %s: %w", roomID, err)
+	}
+	connected := map[string]bool{}
+	for _, p := range live {
+		connected[p.Identity] = true
+	}
+	for _, u := range targets {
+		own := meet.LockSettings{}
+		if u.Metadata.LockSettings != nil {
+			own = *u.Metadata.LockSettings
+		}
+		own = own.Overlay(locks)
+		u.Metadata.LockSettings = &own
+		if err := s.store.PutUser(ctx, sess.SID, u); err != nil {
+			return fmt.Errorf("locks of %s: %w", u.UserID, err)
+		}
+		if connected[u.UserID] {
+			if err := s.media.UpdateParticipant(ctx, s.grant(sess, u)); err != nil {
+				return fmt.Errorf("apply locks to %s: %w", u.UserID, err)
+			}
+		}
+	}
+	return nil
+}

@@ -24,6 +24,8 @@ type Media interface {
 	CloseRoom(ctx context.Context, roomID string) error
 	// RemoveParticipant disconnects one participant.
 	RemoveParticipant(ctx context.Context, roomID, identity string) error
+	// UpdateParticipant applies a changed grant (metadata, permissions) to a connected participant.
+	UpdateParticipant(ctx context.Context, g Grant) error
 	// MuteTrack mutes or unmutes one published track.
 	MuteTrack(ctx context.Context, roomID, identity, trackSID string, muted bool) error
 	// Grant makes the media server's access token for a participant.
@@ -352,8 +354,18 @@ func (s *Service) Join(ctx context.Context, token string) (*Joined, error) {
 			return nil, meet.Errorf(meet.CodePermissionDenied, "the room is full: it allows %d participants", sess.MaxParticipants)
 		}
 	}
+	g := s.grant(sess, u)
+	mt, err := s.media.Grant(g)
+	if err != nil {
+		return nil, fmt.Errorf("media token for %s: %w", u.UserID, err)
+	}
+	return &Joined{Session: sess, User: u, MediaToken: mt, LockSettings: u.ParticipantMetadata(&sess.Metadata).LockSettings}, nil
+}
+
+// grant is what the user may do in the session's media room: the room features and their locks.
+func (s *Service) grant(sess *meet.Session, u *meet.User) Grant {
 	md := u.ParticipantMetadata(&sess.Metadata)
-	g := Grant{
+	return Grant{
 		RoomID:         sess.RoomID,
 		Identity:       u.UserID,
 		Name:           u.Name,
@@ -361,14 +373,9 @@ func (s *Service) Join(ctx context.Context, token string) (*Joined, error) {
 		IsAdmin:        u.IsAdmin,
 		Hidden:         u.IsHidden,
 		PublishSources: publishSources(&sess.Metadata.RoomFeatures, u.IsAdmin, md.LockSettings),
-		PublishData:    true,
+		PublishData:    true, // data carries chat, hands and the page's own signals; chat locks are the page's to mirror
 		TTL:            s.cfg.JoinTokenTTL,
 	}
-	mt, err := s.media.Grant(g)
-	if err != nil {
-		return nil, fmt.Errorf("media token for %s: %w", u.UserID, err)
-	}
-	return &Joined{Session: sess, User: u, MediaToken: mt, LockSettings: md.LockSettings}, nil
 }
 
 // publishSources applies the room features and the user's locks to what they may publish.

@@ -26,6 +26,7 @@ func (m *media) Participants(context.Context, string) ([]meet.ParticipantInfo, e
 	return nil, nil
 }
 func (m *media) RemoveParticipant(context.Context, string, string) error          { return nil }
+func (m *media) UpdateParticipant(context.Context, rooms.Grant) error             { return nil }
 func (m *media) MuteTrack(context.Context, string, string, string, bool) error    { return nil }
 func (m *media) Grant(rooms.Grant) (string, error)                                { return "media-token", nil }
 func (m *media) SendData(context.Context, string, string, []byte, []string) error { return nil }

@@ -21,6 +21,9 @@ type Store interface {
 	RunningSessions(ctx context.Context) ([]*meet.Session, error)
 	Sessions(ctx context.Context, f SessionFilter) ([]*meet.Session, int, error)
 
+	// SetMetadata replaces a session's effective metadata.
+	SetMetadata(ctx context.Context, sid string, md meet.RoomMetadata) error
+
 	PutUser(ctx context.Context, sid string, u *meet.User) error
 	User(ctx context.Context, sid, userID string) (*meet.User, error)
 	Users(ctx context.Context, sid string) (map[string]*meet.User, error)

@@ -361,6 +361,14 @@ func openPresence(ctx context.Context, tx *sql.Tx, sid string) ([]rooms.Presence
 	return out, rows.Err()
 }
 
+// SetMetadata replaces a session's effective metadata.
+func (s *Store) SetMetadata(ctx context.Context, sid string, md meet.RoomMetadata) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		_, err := tx.ExecContext(ctx, `UPDATE sessions SET metadata = ? WHERE sid = ?`, meet.JSON(md), sid)
+		return nil, err
+	})
+}
+
 // PutUser records (or replaces) what the backend said about a user for a session. A blocked
 // user stays blocked and a user who joined stays counted.
 func (s *Store) PutUser(ctx context.Context, sid string, u *meet.User) error {
