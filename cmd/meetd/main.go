@@ -105,9 +105,10 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 
 	var mediaUp atomic.Bool
 	api := &httpapi.Server{
-		Rooms: svc,
-		Keys:  keys,
-		Log:   log,
+		Rooms:             svc,
+		Keys:              keys,
+		Log:               log,
+		DashboardPassword: cfg.DashboardPassword,
 		LiveKitURL: func(r *http.Request) string {
 			if cfg.LiveKit.PublicURL != "" {
 				return cfg.LiveKit.PublicURL

@@ -147,3 +147,37 @@ func (k Keys) WebhookToken(body []byte, now time.Time) (string, error) {
 		SHA256: base64.StdEncoding.EncodeToString(sum[:]),
 	})
 }
+
+// PurposeClaims are a short-lived token good for one thing only: an event stream, a dashboard session.
+type PurposeClaims struct {
+	Times
+	Purpose string `json:"purpose"`
+}
+
+// Token purposes.
+const (
+	PurposeEvents    = "events"
+	PurposeDashboard = "dashboard"
+)
+
+// PurposeToken signs a token for purpose, valid for ttl.
+func (k Keys) PurposeToken(purpose string, now time.Time, ttl time.Duration) (string, error) {
+	return Sign(k.APISecret, PurposeClaims{Times: NewTimes(k.APIKey, now, ttl), Purpose: purpose})
+}
+
+// CheckPurpose verifies a token made by PurposeToken for purpose.
+func (k Keys) CheckPurpose(token, purpose string, now time.Time) error {
+	var c PurposeClaims
+	if err := Parse(k.APISecret, token, &c, now); err != nil {
+		return err
+	}
+	if c.Purpose != purpose {
+		return ErrBadToken
+	}
+	return nil
+}
+
+// Equal compares two secrets in constant time (for their length).
+func Equal(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}

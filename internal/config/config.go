@@ -29,6 +29,8 @@ type Config struct {
 	APISecret string `yaml:"api_secret"` // generated into the data directory when empty
 	LogLevel  string `yaml:"log_level"`  // debug, info, warn, error
 
+	DashboardPassword string `yaml:"dashboard_password"` // signs in to /dashboard besides the API key and secret
+
 	LiveKit LiveKit `yaml:"livekit"`
 
 	DepartureTimeout int      `yaml:"departure_timeout"` // seconds a room stays open after the last participant left
@@ -86,6 +88,7 @@ var env = []struct {
 	{"MEETD_API_KEY", "api_key", func(c *Config, v string) error { c.APIKey = v; return nil }},
 	{"MEETD_API_SECRET", "api_secret", func(c *Config, v string) error { c.APISecret = v; return nil }},
 	{"MEETD_LOG_LEVEL", "log_level", func(c *Config, v string) error { c.LogLevel = v; return nil }},
+	{"MEETD_DASHBOARD_PASSWORD", "dashboard_password", func(c *Config, v string) error { c.DashboardPassword = v; return nil }},
 	{"MEETD_LIVEKIT_PORT", "livekit.port", intSetter(func(c *Config) *int { return &c.LiveKit.Port })},
 	{"MEETD_RTC_TCP_PORT", "livekit.rtc_tcp_port", intSetter(func(c *Config) *int { return &c.LiveKit.RTCTCPPort })},
 	{"MEETD_RTC_UDP_PORT", "livekit.rtc_udp_port", intSetter(func(c *Config) *int { return &c.LiveKit.RTCUDPPort })},
@@ -175,6 +178,9 @@ func (c *Config) validate() error {
 	if c.APIKey == "" {
 		return errors.New("api_key: must not be empty")
 	}
+	if c.DashboardPassword != "" && len(c.DashboardPassword) < 12 {
+		return errors.New("dashboard_password: must be at least 12 characters")
+	}
 	if c.APISecret != "" && len(c.APISecret) < 32 {
 		return errors.New("api_secret: must be at least 32 characters")
 	}
@@ -238,6 +244,9 @@ func (c *Config) EnsureSecret() (generated bool, err error) {
 func (c Config) Redacted() Config {
 	if c.APISecret != "" {
 		c.APISecret = "[redacted]"
+	}
+	if c.DashboardPassword != "" {
+		c.DashboardPassword = "[redacted]"
 	}
 	return c
 }

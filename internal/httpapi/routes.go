@@ -24,6 +24,8 @@ type Server struct {
 	LiveKitURL func(r *http.Request) string
 	// Ready reports whether the store and media are up.
 	Ready func(ctx context.Context) error
+	// DashboardPassword, if set, signs in to the dashboard besides the API key and secret.
+	DashboardPassword string
 	// Mounts are further handlers by pattern: the LiveKit webhook receiver, the web pages.
 	Mounts map[string]http.Handler
 }
@@ -32,7 +34,12 @@ type Server struct {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 
-	signed := func(path string, h handler) { mux.Handle("POST /auth/"+path, s.signed(h)) }
+	// Every API call is served twice: signed with the API key for backends, and with the
+	// dashboard's session cookie for the dashboard. Same handler, same room service.
+	signed := func(path string, h handler) {
+		mux.Handle("POST /auth/"+path, s.call(h, s.verifySignature))
+		mux.Handle("POST /dashboard/api/"+path, s.call(h, s.verifyDashboard))
+	}
 	signed("room/create", s.roomCreate)
 	signed("room/getJoinToken", s.getJoinToken)
 	signed("room/isRoomActive", s.isRoomActive)
@@ -44,6 +51,13 @@ func (s *Server) Handler() http.Handler {
 	signed("room/removeParticipant", s.removeParticipant)
 	signed("room/muteTrack", s.muteTrack)
 	signed("room/updateLockSettings", s.updateLockSettings)
+
+	mux.Handle("POST /auth/events/token", s.call(s.eventsToken, s.verifySignature))
+	mux.HandleFunc("GET /auth/events", s.events)
+	mux.HandleFunc("GET /dashboard/api/events", s.events)
+	mux.HandleFunc("POST /dashboard/login", s.dashboardLogin)
+	mux.HandleFunc("POST /dashboard/logout", s.dashboardLogout)
+	mux.HandleFunc("GET /dashboard/api/session", s.dashboardSession)
 
 	mux.HandleFunc("POST /api/join", s.join)
 	mux.HandleFunc("POST /api/moderate", s.moderate)
@@ -60,8 +74,8 @@ func (s *Server) Handler() http.Handler {
 // handler is a signed API call: the verified body in, a response (envelope included) or an error out.
 type handler func(ctx context.Context, body []byte) (any, error)
 
-// signed checks the body size and the HMAC signature, then runs h.
-func (s *Server) signed(h handler) http.Handler {
+// call reads the body (at most 1 MiB), lets authorize check the request, then runs h.
+func (s *Server) call(h handler, authorize func(r *http.Request, body []byte) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := readBody(w, r)
 		if err != nil {
@@ -73,7 +87,7 @@ func (s *Server) signed(h handler) http.Handler {
 			writeJSON(w, http.StatusBadRequest, Envelope{Msg: "could not read request body", StatusCode: meet.CodeInvalidParameters})
 			return
 		}
-		if err := s.Keys.VerifyRequest(r.Header.Get("API-KEY"), r.Header.Get("HASH-SIGNATURE"), body); err != nil {
+		if err := authorize(r, body); err != nil {
 			writeError(w, r, s.Log, http.StatusUnauthorized, err)
 			return
 		}
@@ -88,6 +102,11 @@ func (s *Server) signed(h handler) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, res)
 	})
+}
+
+// verifySignature checks the API-KEY and HASH-SIGNATURE headers (spec §1).
+func (s *Server) verifySignature(r *http.Request, body []byte) error {
+	return s.Keys.VerifyRequest(r.Header.Get("API-KEY"), r.Header.Get("HASH-SIGNATURE"), body)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

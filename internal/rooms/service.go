@@ -516,3 +516,13 @@ func (s *Service) RunTimers(ctx context.Context, interval time.Duration) {
 func (s *Service) MediaRestarted(ctx context.Context) error {
 	return s.store.CloseAllPresence(ctx, s.now())
 }
+
+// Events returns the events after seq, in order, at most limit.
+func (s *Service) Events(ctx context.Context, afterSeq int64, limit int) ([]StoredEvent, error) {
+	return s.store.Events(ctx, afterSeq, limit)
+}
+
+// LastEventSeq is the sequence number of the newest event, 0 if none.
+func (s *Service) LastEventSeq(ctx context.Context) (int64, error) {
+	return s.store.LastEventSeq(ctx)
+}

@@ -36,6 +36,7 @@ type Store interface {
 
 	AddEvents(ctx context.Context, events ...meet.Event) error
 	Events(ctx context.Context, afterSeq int64, limit int) ([]StoredEvent, error)
+	LastEventSeq(ctx context.Context) (int64, error)
 }
 
 // Presence is one participant connection.

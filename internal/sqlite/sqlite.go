@@ -529,6 +529,13 @@ func (s *Store) Events(ctx context.Context, afterSeq int64, limit int) ([]rooms.
 	return out, rows.Err()
 }
 
+// LastEventSeq is the sequence number of the newest event, 0 if none.
+func (s *Store) LastEventSeq(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&n)
+	return n, err
+}
+
 // BlockUser marks a user blocked for the session.
 func (s *Store) BlockUser(ctx context.Context, sid, userID string) error {
 	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
