@@ -20,10 +20,13 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"meetd/internal/analytics"
 	"meetd/internal/auth"
 	"meetd/internal/config"
 	"meetd/internal/httpapi"
 	"meetd/internal/media"
+	"meetd/internal/outbox"
+	"meetd/internal/recorder"
 	"meetd/internal/rooms"
 	"meetd/internal/sqlite"
 	"meetd/internal/web"
@@ -50,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		case "version":
 			fmt.Fprintln(stdout, "meetd", version)
 			return nil
+		case "bench":
+			return runBench(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
 	cfg, err := config.Load(args, getenv, stderr)
@@ -82,6 +87,15 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 		return err
 	}
 	defer store.Close()
+	webhooks := outbox.New(store, outbox.Config{
+		URLs:        cfg.Webhooks.URLs,
+		Keys:        keys,
+		MaxAge:      time.Duration(cfg.Webhooks.MaxAge),
+		BackoffBase: time.Duration(cfg.Webhooks.BackoffBase),
+		BackoffMax:  time.Duration(cfg.Webhooks.BackoffMax),
+		UserAgent:   "meetd/" + version,
+	}, log)
+	store.OnEvents(webhooks.Notify)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -102,10 +116,25 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 		Keys:             keys,
 		DepartureTimeout: time.Duration(cfg.DepartureTimeout) * time.Second,
 	}, log)
+	reports, err := analytics.New(store, filepath.Join(cfg.DataDir, "analytics"), keys, log)
+	if err != nil {
+		return err
+	}
+	svc.OnEnded(reports.Generate)
+	recordings, err := recorder.New(store, media.NewSubscriber(nodeCfg.URL(), cfg.APIKey, cfg.APISecret),
+		filepath.Join(cfg.DataDir, "recordings"), keys, log)
+	if err != nil {
+		return err
+	}
+	svc.OnEnding(recordings.Ending) // the recording stops (and its file is finished) before the room closes
+	svc.OnStarted(recordings.Started)
 
 	var mediaUp atomic.Bool
 	api := &httpapi.Server{
 		Rooms:             svc,
+		Webhooks:          webhooks,
+		Analytics:         reports,
+		Recordings:        recordings,
 		Keys:              keys,
 		Log:               log,
 		DashboardPassword: cfg.DashboardPassword,
@@ -139,6 +168,9 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 	if err := svc.MediaRestarted(ctx); err != nil {
 		return fmt.Errorf("reset presence: %w", err)
 	}
+	if err := recordings.Recover(ctx); err != nil { // recordings the last run left running or not composed
+		log.Error("recover recordings", "err", err)
+	}
 	node, err := media.StartNode(ctx, nodeCfg, log)
 	if err != nil {
 		_ = srv.Close()
@@ -149,6 +181,16 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 	timers, stopTimers := context.WithCancel(context.Background())
 	timersDone := make(chan struct{})
 	go func() { defer close(timersDone); svc.RunTimers(timers, time.Duration(cfg.TimerInterval)) }()
+	reportsDone := make(chan struct{})
+	go func() { defer close(reportsDone); reports.Run(timers, time.Minute) }() // reports a crash left unwritten
+	dispatch, stopDispatch := context.WithCancel(context.Background())
+	dispatchDone := make(chan struct{})
+	go func() {
+		defer close(dispatchDone)
+		if err := webhooks.Run(dispatch, 3*time.Second); err != nil {
+			log.Error("webhooks stopped", "err", err)
+		}
+	}()
 
 	base := "http://" + net.JoinHostPort(displayHost(ln.Addr()), strconv.Itoa(httpPort))
 	fmt.Fprintf(stdout, "meetd %s serving\n  API base:   %s/auth/\n  API key:    %s\n", version, base, cfg.APIKey)
@@ -170,10 +212,16 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 	log.Info("shutting down")
 	stopTimers()
 	<-timersDone
+	<-reportsDone
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
+	recCtx, recCancel := context.WithTimeout(context.Background(), 30*time.Second)
+	recordings.Close(recCtx) // stops recordings; compositions get 30 s, the rest is composed at the next start
+	recCancel()
 	node.Stop()
+	stopDispatch() // attempts in flight get a few seconds to finish
+	<-dispatchDone
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		serveErr = nil
 	}

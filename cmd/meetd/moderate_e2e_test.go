@@ -48,7 +48,7 @@ func TestPageModeration(t *testing.T) {
 	}
 	select {
 	case <-kid.Gone():
-	case <-time.After(2 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("the pupil was not disconnected")
 	}
 	if j, _ := m.exchange(pupil); j.Status || j.StatusCode != "USER_BLOCKED" {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -35,6 +36,43 @@ type Config struct {
 
 	DepartureTimeout int      `yaml:"departure_timeout"` // seconds a room stays open after the last participant left
 	TimerInterval    Duration `yaml:"timer_interval"`    // how often room timers are checked
+
+	Webhooks Webhooks `yaml:"webhooks"`
+}
+
+// Webhooks configures the delivery of events to HTTP receivers.
+type Webhooks struct {
+	URLs        URLList  `yaml:"urls"`         // every event goes to each (and to its room's webhook_url)
+	MaxAge      Duration `yaml:"max_age"`      // a delivery not done this long after it was queued fails
+	BackoffBase Duration `yaml:"backoff_base"` // delay after the first failed attempt; doubles after each
+	BackoffMax  Duration `yaml:"backoff_max"`  // longest delay between attempts
+}
+
+// URLList is a list of URLs: a YAML sequence, or one string of comma-separated URLs.
+type URLList []string
+
+// UnmarshalYAML reads a sequence or a comma-separated string.
+func (l *URLList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*l = splitList(n.Value)
+		return nil
+	}
+	var list []string
+	if err := n.Decode(&list); err != nil {
+		return err
+	}
+	*l = list
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // LiveKit configures the embedded LiveKit node.
@@ -49,6 +87,9 @@ type LiveKit struct {
 
 // Duration is a time.Duration written as "1s", "250ms".
 type Duration time.Duration
+
+// MarshalYAML writes the duration as a string, as it is read.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
 // UnmarshalYAML reads a duration string.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
@@ -75,6 +116,11 @@ func Default() Config {
 		},
 		DepartureTimeout: 20,
 		TimerInterval:    Duration(time.Second),
+		Webhooks: Webhooks{
+			MaxAge:      Duration(24 * time.Hour),
+			BackoffBase: Duration(time.Second),
+			BackoffMax:  Duration(10 * time.Minute),
+		},
 	}
 }
 
@@ -101,6 +147,21 @@ var env = []struct {
 		c.TimerInterval = Duration(d)
 		return err
 	}},
+	{"MEETD_WEBHOOK_URLS", "webhooks.urls", func(c *Config, v string) error { c.Webhooks.URLs = splitList(v); return nil }},
+	{"MEETD_WEBHOOK_MAX_AGE", "webhooks.max_age", durationSetter(func(c *Config) *Duration { return &c.Webhooks.MaxAge })},
+	{"MEETD_WEBHOOK_BACKOFF_BASE", "webhooks.backoff_base", durationSetter(func(c *Config) *Duration { return &c.Webhooks.BackoffBase })},
+	{"MEETD_WEBHOOK_BACKOFF_MAX", "webhooks.backoff_max", durationSetter(func(c *Config) *Duration { return &c.Webhooks.BackoffMax })},
+}
+
+func durationSetter(field func(*Config) *Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a duration (like 1s, 10m, 24h)", v)
+		}
+		*field(c) = Duration(d)
+		return nil
+	}
 }
 
 func intSetter(field func(*Config) *int) func(*Config, string) error {
@@ -202,6 +263,21 @@ func (c *Config) validate() error {
 	}
 	if c.TimerInterval <= 0 {
 		return errors.New("timer_interval: must be positive")
+	}
+	for _, u := range c.Webhooks.URLs {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return fmt.Errorf("webhooks.urls: %q is not an absolute http(s) URL", u)
+		}
+	}
+	for key, d := range map[string]Duration{"webhooks.max_age": c.Webhooks.MaxAge,
+		"webhooks.backoff_base": c.Webhooks.BackoffBase, "webhooks.backoff_max": c.Webhooks.BackoffMax} {
+		if d <= 0 {
+			return fmt.Errorf("%s: must be positive", key)
+		}
+	}
+	if c.Webhooks.BackoffMax < c.Webhooks.BackoffBase {
+		return fmt.Errorf("webhooks.backoff_max: %s is shorter than webhooks.backoff_base %s",
+			time.Duration(c.Webhooks.BackoffMax), time.Duration(c.Webhooks.BackoffBase))
 	}
 	for key, lvl := range map[string]string{"log_level": c.LogLevel, "livekit.log_level": c.LiveKit.LogLevel} {
 		if _, err := ParseLevel(lvl); err != nil {

@@ -51,6 +51,8 @@ func (s *Server) moderate(w http.ResponseWriter, r *http.Request) {
 		Action string `json:"action"`
 		UserID string `json:"user_id"`
 		Block  bool   `json:"block"`
+		// RTMPURL is the destination of rtmp_start.
+		RTMPURL string `json:"rtmp_url"`
 	}
 	if err := decode(body, &req); err != nil {
 		s.answer(w, r, nil, err)
@@ -69,8 +71,16 @@ func (s *Server) moderate(w http.ResponseWriter, r *http.Request) {
 		err = s.Rooms.RemoveParticipant(ctx, sess.RoomID, req.UserID, req.Block)
 	case "end":
 		err = s.Rooms.End(ctx, sess.RoomID, meet.EndByModerator)
+	case "record_start":
+		err = s.Recordings.Start(ctx, sess.RoomID)
+	case "record_stop":
+		err = s.Recordings.Stop(ctx, sess.RoomID)
+	case "rtmp_start":
+		err = s.Recordings.StartRTMP(ctx, sess.RoomID, req.RTMPURL)
+	case "rtmp_stop":
+		err = s.Recordings.StopRTMP(ctx, sess.RoomID)
 	default:
-		err = meet.Errorf(meet.CodeInvalidParameters, "action must be mute, remove or end")
+		err = meet.Errorf(meet.CodeInvalidParameters, "action must be mute, remove, end, record_start, record_stop, rtmp_start or rtmp_stop")
 	}
 	s.answer(w, r, OK(), err)
 }

@@ -178,6 +178,26 @@ func (l *listRequest) filter() (rooms.SessionFilter, error) {
 	return rooms.SessionFilter{RoomIDs: l.RoomIDs, From: l.From, Limit: l.Limit, Ascending: l.OrderBy == "ASC"}, nil
 }
 
+// checkFilter validates the paging of a fetch call and fills its defaults.
+func checkFilter(f rooms.SessionFilter) (rooms.SessionFilter, error) {
+	for _, id := range f.RoomIDs {
+		if !meet.ValidID(id) {
+			return f, meet.Errorf(meet.CodeInvalidParameters, "room_ids contains an invalid room_id %q", id)
+		}
+	}
+	switch {
+	case f.From < 0:
+		return f, meet.Errorf(meet.CodeInvalidParameters, "from must not be negative")
+	case f.Limit < 0:
+		return f, meet.Errorf(meet.CodeInvalidParameters, "limit must not be negative")
+	case f.Limit == 0:
+		f.Limit = 20
+	case f.Limit > 100:
+		f.Limit = 100
+	}
+	return f, nil
+}
+
 func (s *Server) fetchPastRooms(ctx context.Context, body []byte) (any, error) {
 	var req listRequest
 	if err := decode(body, &req); err != nil {
@@ -185,6 +205,9 @@ func (s *Server) fetchPastRooms(ctx context.Context, body []byte) (any, error) {
 	}
 	f, err := req.filter()
 	if err != nil {
+		return nil, err
+	}
+	if f, err = checkFilter(f); err != nil {
 		return nil, err
 	}
 	list, total, err := s.Rooms.PastRooms(ctx, f)

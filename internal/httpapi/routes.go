@@ -10,16 +10,24 @@ import (
 	"net/http"
 	"time"
 
+	"meetd/internal/analytics"
 	"meetd/internal/auth"
 	"meetd/internal/meet"
+	"meetd/internal/outbox"
+	"meetd/internal/recorder"
 	"meetd/internal/rooms"
 )
 
 // Server holds what the handlers need.
 type Server struct {
-	Rooms *rooms.Service
-	Keys  auth.Keys
-	Log   *slog.Logger
+	Rooms    *rooms.Service
+	Webhooks *outbox.Dispatcher
+	// Analytics serves the attendance reports.
+	Analytics *analytics.Service
+	// Recordings records rooms and serves the recordings.
+	Recordings *recorder.Service
+	Keys       auth.Keys
+	Log        *slog.Logger
 	// LiveKitURL returns the media server's WebSocket URL for a client that reached meetd with r.
 	LiveKitURL func(r *http.Request) string
 	// Ready reports whether the store and media are up.
@@ -51,6 +59,20 @@ func (s *Server) Handler() http.Handler {
 	signed("room/removeParticipant", s.removeParticipant)
 	signed("room/muteTrack", s.muteTrack)
 	signed("room/updateLockSettings", s.updateLockSettings)
+	signed("analytics/fetch", s.analyticsFetch)
+	signed("analytics/delete", s.analyticsDelete)
+	signed("analytics/getDownloadToken", s.analyticsDownloadToken)
+	signed("analytics/attendance", s.analyticsAttendance)
+	signed("recording/start", s.recordingStart)
+	signed("recording/stop", s.recordingStop)
+	signed("recording/fetch", s.recordingFetch)
+	signed("recording/info", s.recordingInfo)
+	signed("recording/delete", s.recordingDelete)
+	signed("recording/getDownloadToken", s.recordingDownloadToken)
+	signed("rtmp/start", s.rtmpStart)
+	signed("rtmp/stop", s.rtmpStop)
+	signed("webhook/deliveries", s.webhookDeliveries)
+	signed("webhook/redeliver", s.webhookRedeliver)
 
 	mux.Handle("POST /auth/events/token", s.call(s.eventsToken, s.verifySignature))
 	mux.HandleFunc("GET /auth/events", s.events)
@@ -59,6 +81,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /dashboard/logout", s.dashboardLogout)
 	mux.HandleFunc("GET /dashboard/api/session", s.dashboardSession)
 
+	mux.HandleFunc("GET /download/analytics/{token}", s.downloadAnalytics)
+	mux.HandleFunc("GET /download/recording/{token}", s.downloadRecording)
 	mux.HandleFunc("POST /api/join", s.join)
 	mux.HandleFunc("POST /api/moderate", s.moderate)
 	mux.HandleFunc("GET /healthz", s.healthz)

@@ -159,6 +159,7 @@ func participantInfo(p *livekit.ParticipantInfo) meet.ParticipantInfo {
 		State:       p.State.String(),
 		Metadata:    p.Metadata,
 		JoinedAt:    p.JoinedAt,
+		JoinedAtMs:  p.JoinedAtMs,
 		Version:     p.Version,
 		IsPublisher: p.IsPublisher,
 		Tracks:      make([]meet.Track, 0, len(p.Tracks)),

@@ -10,16 +10,17 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/go-logr/logr"
 	"github.com/livekit/livekit-server/pkg/config"
 	"github.com/livekit/livekit-server/pkg/routing"
 	"github.com/livekit/livekit-server/pkg/service"
 	"github.com/livekit/livekit-server/pkg/telemetry/prometheus"
 	"github.com/livekit/mediatransportutil/pkg/rtcconfig"
 	"github.com/livekit/protocol/logger"
+	lksdk "github.com/livekit/server-sdk-go/v2"
 )
 
 // NodeConfig configures the embedded LiveKit node.
@@ -95,8 +96,17 @@ func StartNode(ctx context.Context, c NodeConfig, log *slog.Logger) (*Node, erro
 	}
 
 	setGlobalsOnce.Do(func() {
-		h := log.With("component", "livekit").Handler()
-		logger.SetLogger(logger.LogRLogger(logr.FromSlogHandler(levelHandler{h, c.LogLevel})), "livekit")
+		// LiveKit (server and SDK) logs through its own zap logger, to stderr at the configured
+		// level. Through slog it would go through pion's generic adapter, which formats every
+		// debug message even with debug off: CPU on the media path, and data races inside pion
+		// (doc/decisions/0005-livekit-logger.md).
+		zl, err := logger.NewZapLogger(&logger.Config{Level: strings.ToLower(c.LogLevel.String())})
+		if err != nil {
+			log.Warn("livekit logger", "err", err)
+			return
+		}
+		logger.SetLogger(zl, "livekit")
+		lksdk.SetLogger(zl)
 	})
 	currentNode, err := routing.NewLocalNode(conf)
 	if err != nil {
@@ -135,22 +145,4 @@ func (n *Node) URL() string { return n.url }
 func (n *Node) Stop() {
 	n.server.Stop(true)
 	<-n.done
-}
-
-// levelHandler drops LiveKit's records below a level: at Info it is chatty.
-type levelHandler struct {
-	slog.Handler
-	min slog.Level
-}
-
-func (h levelHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= h.min && h.Handler.Enabled(ctx, l)
-}
-
-func (h levelHandler) WithAttrs(a []slog.Attr) slog.Handler {
-	return levelHandler{h.Handler.WithAttrs(a), h.min}
-}
-
-func (h levelHandler) WithGroup(name string) slog.Handler {
-	return levelHandler{h.Handler.WithGroup(name), h.min}
 }

@@ -142,10 +142,8 @@ func notImplemented(f *RoomFeatures) []string {
 			out = append(out, name)
 		}
 	}
-	add(Bool(f.AllowRTMP), "allow_rtmp")
-	add(Bool(f.EnableAnalytics), "enable_analytics")
 	add(Bool(f.AllowVirtualBg), "allow_virtual_bg")
-	add(Bool(f.RecordingFeatures.IsAllow), "recording_features")
+	add(Bool(f.RecordingFeatures.IsAllow) && Bool(f.RecordingFeatures.IsAllowLocal), "recording_features.is_allow_local") // cloud recording is served
 	add(Bool(f.ChatFeatures.AllowFileUpload), "chat_features.allow_file_upload")
 	add(Bool(f.WaitingRoomFeatures.IsActive), "waiting_room_features")
 	add(f.SharedNotePadFeatures != nil, "shared_note_pad_features")

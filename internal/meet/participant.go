@@ -41,6 +41,8 @@ type ParticipantInfo struct {
 	Metadata string `json:"metadata"`
 	JoinedAt int64  `json:"joined_at"`
 	Version  uint32 `json:"version"`
+	// JoinedAtMs is joined_at in milliseconds, for attendance; not part of the API.
+	JoinedAtMs int64 `json:"-"`
 
 	IsAdmin     bool       `json:"is_admin"`
 	IsHidden    bool       `json:"is_hidden"`
@@ -100,6 +102,22 @@ type Event struct {
 	Room        *EventRoom       `json:"room,omitempty"`
 	Participant *ParticipantInfo `json:"participant,omitempty"`
 	Track       *Track           `json:"track,omitempty"`
+	Analytics   *EventAnalytics  `json:"analytics,omitempty"`
+	// RecordingInfo is the recording of start_recording, end_recording and recording_proceeded.
+	RecordingInfo *EventRecording `json:"recording_info,omitempty"`
+}
+
+// EventRecording names a recording; Reason says why it ended (end_recording).
+type EventRecording struct {
+	RecordID string  `json:"record_id"`
+	FilePath string  `json:"file_path,omitempty"` // inside the recordings folder
+	FileSize float64 `json:"file_size,omitempty"` // MB
+	Reason   string  `json:"reason,omitempty"`
+}
+
+// EventAnalytics names the attendance report of analytics_proceeded.
+type EventAnalytics struct {
+	FileID string `json:"file_id"`
 }
 
 // EventRoom is the room object of an event.

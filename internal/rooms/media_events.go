@@ -27,6 +27,9 @@ func (s *Service) sessionFor(ctx context.Context, roomID string, p *meet.Partici
 }
 
 func joinedAt(p *meet.ParticipantInfo, now time.Time) time.Time {
+	if p.JoinedAtMs > 0 {
+		return time.UnixMilli(p.JoinedAtMs)
+	}
 	if p.JoinedAt > 0 {
 		return time.Unix(p.JoinedAt, 0)
 	}
@@ -42,8 +45,10 @@ func (s *Service) ParticipantJoined(ctx context.Context, roomID string, p meet.P
 	}
 	now := s.now()
 	pr := Presence{ParticipantSID: p.SID, UserID: p.Identity, Name: p.Name, At: joinedAt(&p, now)}
-	return s.store.ParticipantJoined(ctx, sess.SID, pr, func(sess *meet.Session, f JoinFacts) []meet.Event {
+	first := false
+	err = s.store.ParticipantJoined(ctx, sess.SID, pr, func(sess *meet.Session, f JoinFacts) []meet.Event {
 		var events []meet.Event
+		first = f.FirstOfSession
 		if f.FirstOfSession {
 			events = append(events, meet.NewEvent(meet.EventRoomStarted, NewID("EV_"), sess, now))
 		}
@@ -51,6 +56,12 @@ func (s *Service) ParticipantJoined(ctx context.Context, roomID string, p meet.P
 		e.Participant = &p
 		return append(events, e)
 	})
+	if err == nil && first {
+		for _, fn := range s.started {
+			fn(ctx, sess)
+		}
+	}
+	return err
 }
 
 // ParticipantLeft closes a participant connection and emits participant_left.
@@ -75,11 +86,16 @@ func (s *Service) TrackChanged(ctx context.Context, roomID string, published boo
 	if err != nil || sess == nil {
 		return err
 	}
+	now := s.now()
 	name := meet.EventTrackUnpublished
 	if published {
 		name = meet.EventTrackPublished
 	}
-	e := meet.NewEvent(name, NewID("EV_"), sess, s.now())
+	s.fillParticipant(ctx, sess, &p)
+	e := meet.NewEvent(name, NewID("EV_"), sess, now)
 	e.Participant, e.Track = &p, &t
-	return s.store.AddEvents(ctx, e)
+	if published {
+		return s.store.TrackPublished(ctx, sess.SID, p.Identity, t, now, e)
+	}
+	return s.store.TrackUnpublished(ctx, sess.SID, t, now, e)
 }

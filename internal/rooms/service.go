@@ -3,11 +3,13 @@
 package rooms
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -64,6 +66,29 @@ type Service struct {
 	log   *slog.Logger
 
 	ending sync.Map // sid → *sync.Mutex: one ending at a time per session
+
+	ended []func(ctx context.Context, sid string) error // run after a session ended
+
+	beforeEnd []func(ctx context.Context, sess *meet.Session) // run before a session's media room closes
+	started   []func(ctx context.Context, sess *meet.Session) // run after a session's first join
+}
+
+// OnEnding adds work to do before a session ends, while its media room is still open (stopping
+// a recording, so that the file is complete).
+func (s *Service) OnEnding(fn func(ctx context.Context, sess *meet.Session)) {
+	s.beforeEnd = append(s.beforeEnd, fn)
+}
+
+// OnStarted adds work to do when a session's first participant joined (automatic recording);
+// fn must not block.
+func (s *Service) OnStarted(fn func(ctx context.Context, sess *meet.Session)) {
+	s.started = append(s.started, fn)
+}
+
+// OnEnded adds work to do after a session ended (the attendance report). A failure is logged; the
+// work must be safe to redo, since a crash can come between the end and the work.
+func (s *Service) OnEnded(fn func(ctx context.Context, sid string) error) {
+	s.ended = append(s.ended, fn)
 }
 
 // New makes the room service.
@@ -213,9 +238,15 @@ func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, e
 	if err != nil {
 		return nil, fmt.Errorf("users of %s: %w", sess.SID, err)
 	}
+	// join order (LiveKit lists them in no particular order)
+	slices.SortStableFunc(live, func(a, b meet.ParticipantInfo) int {
+		return cmp.Or(cmp.Compare(joinedMs(a), joinedMs(b)), cmp.Compare(a.SID, b.SID))
+	})
 	room := &meet.Room{RoomInfo: sess.Info(), ParticipantsInfo: make([]meet.ParticipantInfo, 0, len(live))}
 	for _, p := range live {
-		if strings.HasPrefix(p.Identity, InternalPrefix) {
+		// the server's own participants are never listed; one that LiveKit already counts as
+		// gone (DISCONNECTED, waiting to be cleaned up) is not connected now
+		if strings.HasPrefix(p.Identity, InternalPrefix) || p.State == "DISCONNECTED" {
 			continue
 		}
 		if u := users[p.Identity]; u != nil {
@@ -225,6 +256,13 @@ func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, e
 		room.ParticipantsInfo = append(room.ParticipantsInfo, p)
 	}
 	return room, nil
+}
+
+func joinedMs(p meet.ParticipantInfo) int64 {
+	if p.JoinedAtMs > 0 {
+		return p.JoinedAtMs
+	}
+	return p.JoinedAt * 1000
 }
 
 // UserInfo is the user of getJoinToken.
@@ -346,7 +384,7 @@ func (s *Service) Join(ctx context.Context, token string) (*Joined, error) {
 		}
 		n := 0
 		for _, p := range live {
-			if p.Identity != u.UserID && !strings.HasPrefix(p.Identity, InternalPrefix) {
+			if p.Identity != u.UserID && !strings.HasPrefix(p.Identity, InternalPrefix) && p.State != "DISCONNECTED" {
 				n++
 			}
 		}
@@ -408,6 +446,9 @@ func (s *Service) end(ctx context.Context, sess *meet.Session, reason string) er
 	mu, _ := s.ending.LoadOrStore(sess.SID, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
+	for _, fn := range s.beforeEnd {
+		fn(ctx, sess)
+	}
 	if err := s.media.CloseRoom(ctx, sess.RoomID); err != nil {
 		return fmt.Errorf("end room %s: close media room: %w", sess.RoomID, err)
 	}
@@ -427,28 +468,17 @@ func (s *Service) end(ctx context.Context, sess *meet.Session, reason string) er
 	s.ending.Delete(sess.SID)
 	if ended {
 		s.log.Info("room ended", "room_id", sess.RoomID, "sid", sess.SID, "reason", reason)
+		for _, fn := range s.ended {
+			if err := fn(ctx, sess.SID); err != nil {
+				s.log.Error("after room end", "room_id", sess.RoomID, "sid", sess.SID, "err", err)
+			}
+		}
 	}
 	return nil
 }
 
-// PastRooms is fetchPastRooms.
+// PastRooms is fetchPastRooms; the filter comes checked and with its defaults.
 func (s *Service) PastRooms(ctx context.Context, f SessionFilter) ([]*meet.Session, int, error) {
-	for _, id := range f.RoomIDs {
-		if !meet.ValidID(id) {
-			return nil, 0, meet.Errorf(meet.CodeInvalidParameters, "room_ids contains an invalid room_id %q", id)
-		}
-	}
-	if f.From < 0 {
-		return nil, 0, meet.Errorf(meet.CodeInvalidParameters, "from must not be negative")
-	}
-	switch {
-	case f.Limit < 0:
-		return nil, 0, meet.Errorf(meet.CodeInvalidParameters, "limit must not be negative")
-	case f.Limit == 0:
-		f.Limit = 20
-	case f.Limit > 100:
-		f.Limit = 100
-	}
 	return s.store.Sessions(ctx, f)
 }
 

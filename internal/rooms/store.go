@@ -33,6 +33,12 @@ type Store interface {
 	ParticipantLeft(ctx context.Context, sid string, p Presence, events func(*meet.Session) []meet.Event) error
 	// CloseAllPresence closes every open connection (the media node restarted).
 	CloseAllPresence(ctx context.Context, at time.Time) error
+	// Connection returns one participant connection of a session (At is when it joined); nil if unknown.
+	Connection(ctx context.Context, sid, participantSID string) (*Presence, error)
+
+	// TrackPublished and TrackUnpublished keep when each track was on, with the track's event.
+	TrackPublished(ctx context.Context, sid, userID string, t meet.Track, at time.Time, events ...meet.Event) error
+	TrackUnpublished(ctx context.Context, sid string, t meet.Track, at time.Time, events ...meet.Event) error
 
 	AddEvents(ctx context.Context, events ...meet.Event) error
 	Events(ctx context.Context, afterSeq int64, limit int) ([]StoredEvent, error)

@@ -27,6 +27,9 @@ type Store struct {
 
 	// The reads of every API call, prepared once: SQLite's parser costs more than the query.
 	sessionByRoom, usersBySID *sql.Stmt
+
+	onEvents func()      // called after a commit that wrote events (outbox.go)
+	ob       outboxStmts // the webhook dispatcher's statements (outbox.go)
 }
 
 var _ rooms.Store = (*Store)(nil)
@@ -103,7 +106,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
-	if _, err := w.ExecContext(ctx, schema); err != nil {
+	if _, err := w.ExecContext(ctx, schema+outboxSchema+analyticsSchema+recordingsSchema); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("create schema in %s: %w", path, err)
 	}
@@ -263,11 +266,23 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) ([]meet.Event, error)) 
 		return err
 	}
 	for _, e := range events {
+		if late, err := lateTrackEvent(ctx, tx, e); err != nil || late {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		if err := insertEvent(ctx, tx, e); err != nil {
 			return err
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if len(events) > 0 && s.onEvents != nil {
+		s.onEvents()
+	}
+	return nil
 }
 
 func insertEvent(ctx context.Context, tx *sql.Tx, e meet.Event) error {

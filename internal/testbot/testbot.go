@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/livekit/protocol/livekit"
@@ -25,6 +26,29 @@ type Bot struct {
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	data   []Data
+
+	received, lost atomic.Int64
+}
+
+// Packets returns how many RTP packets arrived and how many were lost on the subscribed tracks.
+func (b *Bot) Packets() (received, lost int64) { return b.received.Load(), b.lost.Load() }
+
+func (b *Bot) count(track *webrtc.TrackRemote) {
+	var last uint16
+	first := true
+	for {
+		p, _, err := track.ReadRTP()
+		if err != nil {
+			return
+		}
+		b.received.Add(1)
+		if !first {
+			if gap := p.SequenceNumber - last; gap > 1 && gap < 1000 {
+				b.lost.Add(int64(gap - 1))
+			}
+		}
+		first, last = false, p.SequenceNumber
+	}
 }
 
 // Data is a data message the bot received.
@@ -36,9 +60,19 @@ type Data struct {
 // quiet silences the SDK's process-wide logger, once: bots are many and chatty.
 var quiet sync.Once
 
-// Join connects a bot with a LiveKit token.
-func Join(url, token string) (*Bot, error) {
-	quiet.Do(func() { lksdk.SetLogger(logger.GetDiscardLogger()) })
+// Join connects a bot with a LiveKit token; it subscribes to nothing.
+func Join(url, token string) (*Bot, error) { return JoinWith(url, token, false) }
+
+// JoinWith connects a bot; with subscribe it receives every audio and video track and counts
+// the RTP packets that arrive and that were lost (gaps in sequence numbers).
+func JoinWith(url, token string, subscribe bool) (*Bot, error) {
+	quiet.Do(func() {
+		// a zap logger checks the level before formatting (the generic one formats every
+		// debug message of pion, which races with pion's own writes)
+		if zl, err := logger.NewZapLogger(&logger.Config{Level: "error"}); err == nil {
+			lksdk.SetLogger(zl)
+		}
+	})
 	b := &Bot{gone: make(chan struct{}), stop: make(chan struct{})}
 	cb := lksdk.NewRoomCallback()
 	cb.OnDisconnectedWithReason = func(r lksdk.DisconnectionReason) {
@@ -58,7 +92,12 @@ func Join(url, token string) (*Bot, error) {
 			b.mu.Unlock()
 		}
 	}
-	room, err := lksdk.ConnectToRoomWithToken(url, token, cb, lksdk.WithAutoSubscribe(false))
+	if subscribe {
+		cb.OnTrackSubscribed = func(track *webrtc.TrackRemote, _ *lksdk.RemoteTrackPublication, _ *lksdk.RemoteParticipant) {
+			go b.count(track)
+		}
+	}
+	room, err := lksdk.ConnectToRoomWithToken(url, token, cb, lksdk.WithAutoSubscribe(subscribe))
 	if err != nil {
 		return nil, fmt.Errorf("bot connect: %w", err)
 	}

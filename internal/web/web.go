@@ -30,20 +30,27 @@ const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe
 	"img-src 'self' data: blob: https: http:; media-src 'self' blob: mediastream:; " +
 	"connect-src 'self' ws: wss: http: https:; object-src 'none'; base-uri 'none'; form-action 'self'"
 
+// The dashboard talks to this server only, and is never framed (its buttons end meetings).
+const dashboardCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
 type asset struct {
 	body     []byte
 	gz       []byte // gzip-compressed body; nil when compression does not pay
 	etag     string
 	ctype    string
 	isPage   bool
+	csp      string // for pages
+	noFrame  bool   // never shown in a frame (the meeting page may be: LMS plugins embed it)
 	compress bool
 }
 
 // Handler serves:
 //
-//	GET /                      the landing page ("meetd is running")
-//	GET /?access_token=<token> the meeting page
-//	GET /static/<file>         the embedded assets
+//	GET /                       the landing page ("meetd is running")
+//	GET /?access_token=<token>  the meeting page
+//	GET /dashboard, /dashboard/ the admin dashboard (its API is internal/httpapi's)
+//	GET /static/<file>          the embedded assets
 //
 // Everything else is 404. Files are looked up by name in a table built from
 // the embedded files, so no request ever reaches a file system path.
@@ -61,6 +68,9 @@ func Handler() http.Handler {
 		}
 		serve(w, r, assets[name])
 	})
+	dashboard := func(w http.ResponseWriter, r *http.Request) { serve(w, r, assets["dashboard.html"]) }
+	mux.HandleFunc("GET /dashboard", dashboard)
+	mux.HandleFunc("GET /dashboard/{$}", dashboard)
 	mux.HandleFunc("GET /static/{file...}", func(w http.ResponseWriter, r *http.Request) {
 		a, ok := assets[r.PathValue("file")]
 		if !ok {
@@ -94,6 +104,12 @@ func load() (map[string]*asset, error) {
 			ctype:  contentType(ext),
 			isPage: ext == ".html",
 		}
+		if a.isPage {
+			a.csp = pageCSP
+			if name == "dashboard.html" {
+				a.csp, a.noFrame = dashboardCSP, true
+			}
+		}
 		switch ext {
 		case ".html", ".js", ".css", ".svg", ".json", ".txt", ".map":
 			a.compress = true
@@ -105,7 +121,7 @@ func load() (map[string]*asset, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, need := range []string{"index.html", "meeting.html", "meeting.js", "meeting.css"} {
+	for _, need := range []string{"index.html", "meeting.html", "meeting.js", "meeting.css", "dashboard.html", "dashboard.js", "dashboard.css"} {
 		if assets[need] == nil {
 			return nil, fmt.Errorf("static/%s is missing", need)
 		}
@@ -158,7 +174,10 @@ func serve(w http.ResponseWriter, r *http.Request, a *asset) {
 	if a.isPage {
 		// The meeting page URL carries the access token: never leak it in a Referer.
 		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Content-Security-Policy", pageCSP)
+		h.Set("Content-Security-Policy", a.csp)
+		if a.noFrame {
+			h.Set("X-Frame-Options", "DENY")
+		}
 	}
 	body, etag := a.body, a.etag
 	if a.compress {

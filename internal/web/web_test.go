@@ -191,3 +191,73 @@ func TestAcceptsGzip(t *testing.T) {
 		}
 	}
 }
+
+func TestDashboardPage(t *testing.T) {
+	h := Handler()
+	for _, target := range []string{"/dashboard", "/dashboard/"} {
+		res := get(t, h, target, nil)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: status %d", target, res.StatusCode)
+		}
+		if got := res.Header.Get("Content-Type"); got != "text/html; charset=utf-8" {
+			t.Errorf("GET %s: Content-Type %q", target, got)
+		}
+		csp := res.Header.Get("Content-Security-Policy")
+		for _, want := range []string{"script-src 'self';", "connect-src 'self';", "frame-ancestors 'none'", "object-src 'none'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("GET %s: CSP %q lacks %q", target, csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe") {
+			t.Errorf("GET %s: CSP allows something unsafe: %q", target, csp)
+		}
+		if got := res.Header.Get("X-Frame-Options"); got != "DENY" {
+			t.Errorf("GET %s: X-Frame-Options %q", target, got)
+		}
+		if got := res.Header.Get("Referrer-Policy"); got != "no-referrer" {
+			t.Errorf("GET %s: Referrer-Policy %q", target, got)
+		}
+		b := body(t, res)
+		for _, id := range []string{"login-form", "login-key", "login-secret", "login-password", "login-submit", "login-error",
+			"rooms-list", "room-view", "past-rooms-list", "deliveries-list", "logout-button", "create-room-form", "dash-end-room"} {
+			if !strings.Contains(b, `id="`+id+`"`) {
+				t.Errorf("GET %s: no element #%s", target, id)
+			}
+		}
+		// Scripts come from files only: the CSP would block an inline one anyway.
+		if n, m := strings.Count(b, "<script"), strings.Count(b, `<script type="module" src="/static/`); n != m {
+			t.Errorf("GET %s: %d script tags, %d of them external", target, n, m)
+		}
+		if strings.Contains(b, " style=") {
+			t.Errorf("GET %s: inline style attribute (the CSP blocks it)", target)
+		}
+	}
+	for _, target := range []string{"/dashboard/x", "/dashboard/api/nope", "/dashboards"} {
+		if res := get(t, h, target, nil); res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: status %d, want 404", target, res.StatusCode)
+		}
+	}
+
+	// The meeting page keeps its own policy and may still be framed (LMS plugins embed it).
+	res := get(t, h, "/?access_token=x", nil)
+	if res.Header.Get("X-Frame-Options") != "" || strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors") {
+		t.Errorf("meeting page headers changed: %v", res.Header)
+	}
+	if !strings.Contains(res.Header.Get("Content-Security-Policy"), "connect-src 'self' ws: wss:") {
+		t.Errorf("meeting page CSP %q", res.Header.Get("Content-Security-Policy"))
+	}
+
+	for file, ctype := range map[string]string{"dashboard.js": "text/javascript; charset=utf-8", "dashboard.css": "text/css; charset=utf-8"} {
+		res := get(t, h, "/static/"+file, nil)
+		if res.StatusCode != 200 || res.Header.Get("Content-Type") != ctype {
+			t.Errorf("GET /static/%s: %d %q", file, res.StatusCode, res.Header.Get("Content-Type"))
+		}
+	}
+	// The classes the browser tests rely on are made by the script.
+	js := body(t, get(t, h, "/static/dashboard.js", nil))
+	for _, class := range []string{"room-row", "room-participants", "participant-row", "past-room-row", "dash-mute", "dash-remove", "dash-block", "dash-redeliver", "X-Meetd-Dashboard"} {
+		if !strings.Contains(js, class) {
+			t.Errorf("dashboard.js never mentions %q", class)
+		}
+	}
+}

@@ -1,0 +1,571 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/livekit/protocol/livekit"
+	lksdk "github.com/livekit/server-sdk-go/v2"
+
+	"meetd/internal/auth"
+	"meetd/internal/testbot"
+)
+
+// meetd bench: measures a meetd — one it starts itself as a child process (embedded defaults, a
+// temporary data directory, loopback ports), or one at -url — and prints a table (or JSON).
+
+type benchRow struct {
+	Section string  `json:"section"`
+	Name    string  `json:"name"`
+	Conc    int     `json:"concurrency,omitempty"`
+	N       int     `json:"n"`
+	PerSec  float64 `json:"per_second,omitempty"`
+	P50ms   float64 `json:"p50_ms,omitempty"`
+	P95ms   float64 `json:"p95_ms,omitempty"`
+	P99ms   float64 `json:"p99_ms,omitempty"`
+	Extra   string  `json:"extra,omitempty"`
+}
+
+type bench struct {
+	base, livekitURL string
+	keys             auth.Keys
+	client           *http.Client
+	pid              int // the meetd process, when the bench started it
+	dur              time.Duration
+	progress         io.Writer
+	rows             []benchRow
+}
+
+func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("meetd bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	url := fs.String("url", "", "meetd base URL to measure (default: start one)")
+	lkURL := fs.String("livekit-url", "", "LiveKit HTTP URL of that meetd, for the ListParticipants comparison")
+	key := fs.String("key", getenv("MEETD_API_KEY"), "API key (with -url)")
+	secret := fs.String("secret", getenv("MEETD_API_SECRET"), "API secret (with -url)")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	dur := fs.Duration("duration", 2*time.Second, "how long each API measurement runs")
+	sizes := fs.String("sizes", "0,10,50,100", "room sizes for getActiveRoomInfo")
+	media := fs.String("media", "10,25,50", "audio participants for the media measurement")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	b := &bench{base: strings.TrimRight(*url, "/"), livekitURL: *lkURL, keys: auth.Keys{APIKey: *key, APISecret: *secret},
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}, dur: *dur, progress: stderr}
+	if b.base == "" {
+		stop, err := b.startMeetd(ctx, getenv)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	} else if b.keys.APIKey == "" || b.keys.APISecret == "" {
+		return errors.New("with -url, give -key and -secret (or MEETD_API_KEY and MEETD_API_SECRET)")
+	}
+	started := time.Now()
+	steps := []func(context.Context) error{
+		b.apiThroughput,
+		func(ctx context.Context) error { return b.roomSizes(ctx, ints(*sizes)) },
+		b.joinLatency,
+		func(ctx context.Context) error { return b.mediaLoad(ctx, ints(*media)) },
+	}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return err
+		}
+	}
+	b.say("done in %s", time.Since(started).Round(time.Second))
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(b.rows)
+	}
+	b.table(stdout)
+	return nil
+}
+
+func ints(s string) []int {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (b *bench) say(format string, args ...any) {
+	fmt.Fprintf(b.progress, "bench: "+format+"\n", args...)
+}
+
+// startMeetd runs this binary as `meetd serve` on loopback ports in a temporary directory.
+func (b *bench) startMeetd(ctx context.Context, getenv func(string) string) (func(), error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "meetd-bench-")
+	if err != nil {
+		return nil, err
+	}
+	port := func(network string) string {
+		if network == "udp" {
+			c, _ := net.ListenPacket("udp", "127.0.0.1:0")
+			defer c.Close()
+			return strconv.Itoa(c.LocalAddr().(*net.UDPAddr).Port)
+		}
+		l, _ := net.Listen("tcp", "127.0.0.1:0")
+		defer l.Close()
+		return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	}
+	addr, lkPort := "127.0.0.1:"+port("tcp"), port("tcp")
+	b.base, b.livekitURL = "http://"+addr, "http://127.0.0.1:"+lkPort
+	b.keys = auth.Keys{APIKey: "bench", APISecret: "bench-secret-0123456789abcdef0123456789"}
+	cmd := exec.CommandContext(ctx, exe, "serve")
+	cmd.Env = append(os.Environ(), "MEETD_ADDR="+addr, "MEETD_DATA_DIR="+dir, "MEETD_API_KEY="+b.keys.APIKey,
+		"MEETD_API_SECRET="+b.keys.APISecret, "MEETD_NODE_IP=127.0.0.1", "MEETD_LIVEKIT_PORT="+lkPort,
+		"MEETD_RTC_TCP_PORT=0", "MEETD_RTC_UDP_PORT="+port("udp"), "MEETD_LOG_LEVEL=error", "MEETD_LIVEKIT_LOG_LEVEL=error")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &logs
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		os.RemoveAll(dir)
+	}
+	b.pid = cmd.Process.Pid
+	b.say("started meetd (pid %d) at %s", b.pid, b.base)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if res, err := http.Get(b.base + "/healthz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return stop, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, fmt.Errorf("meetd did not become healthy: %s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// call makes a signed API call and decodes its answer into out.
+func (b *bench) call(ctx context.Context, path string, body, out any) error {
+	raw, _ := json.Marshal(body)
+	req, err := http.NewRequestWithContext(ctx, "POST", b.base+"/auth/"+path, bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("API-KEY", b.keys.APIKey)
+	req.Header.Set("HASH-SIGNATURE", auth.SignBody(b.keys.APISecret, raw))
+	res, err := b.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	var env struct {
+		Status     bool   `json:"status"`
+		Msg        string `json:"msg"`
+		StatusCode string `json:"status_code"`
+	}
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, &env); err != nil {
+		return fmt.Errorf("%s: HTTP %d: %s", path, res.StatusCode, data)
+	}
+	if !env.Status && path != "room/isRoomActive" {
+		return fmt.Errorf("%s: %s %s", path, env.StatusCode, env.Msg)
+	}
+	if out != nil {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+func percentile(d []time.Duration, p float64) float64 {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := int(p * float64(len(s)-1))
+	return float64(s[i].Microseconds()) / 1000
+}
+
+// load runs fn from conc workers for the bench's duration and records the latencies.
+func (b *bench) load(ctx context.Context, name string, conc int, fn func(ctx context.Context, n int64) error) error {
+	var (
+		mu   sync.Mutex
+		lat  []time.Duration
+		seq  atomic.Int64
+		errs atomic.Value
+		wg   sync.WaitGroup
+	)
+	start := time.Now()
+	deadline := start.Add(b.dur)
+	for range conc {
+		wg.Go(func() {
+			var mine []time.Duration
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				t := time.Now()
+				if err := fn(ctx, seq.Add(1)); err != nil {
+					errs.Store(err)
+					return
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if err, _ := errs.Load().(error); err != nil {
+		return fmt.Errorf("%s at concurrency %d: %w", name, conc, err)
+	}
+	elapsed := time.Since(start).Seconds()
+	b.rows = append(b.rows, benchRow{Section: "api", Name: name, Conc: conc, N: len(lat), PerSec: float64(len(lat)) / elapsed,
+		P50ms: percentile(lat, 0.50), P99ms: percentile(lat, 0.99)})
+	b.say("%-20s concurrency %2d: %6.0f/s", name, conc, float64(len(lat))/elapsed)
+	return nil
+}
+
+func (b *bench) apiThroughput(ctx context.Context) error {
+	b.say("API throughput, %s per measurement", b.dur)
+	if err := b.call(ctx, "room/create", map[string]any{"room_id": "bench", "metadata": map[string]any{"room_title": "Bench"}}, nil); err != nil {
+		return err
+	}
+	calls := []struct {
+		name string
+		fn   func(ctx context.Context, n int64) error
+	}{
+		{"room/create", func(ctx context.Context, n int64) error {
+			return b.call(ctx, "room/create", map[string]any{"room_id": fmt.Sprintf("bench-%d", n), "metadata": map[string]any{"room_title": "Bench"}}, nil)
+		}},
+		{"room/getJoinToken", func(ctx context.Context, n int64) error {
+			return b.call(ctx, "room/getJoinToken", map[string]any{"room_id": "bench", "user_info": map[string]any{"user_id": fmt.Sprintf("u%d", n), "name": "U"}}, nil)
+		}},
+		{"room/isRoomActive", func(ctx context.Context, n int64) error {
+			return b.call(ctx, "room/isRoomActive", map[string]any{"room_id": "bench"}, nil)
+		}},
+		{"getActiveRoomInfo", func(ctx context.Context, n int64) error {
+			return b.call(ctx, "room/getActiveRoomInfo", map[string]any{"room_id": "bench"}, nil)
+		}},
+	}
+	for _, c := range calls {
+		for _, conc := range []int{1, 8, 32} {
+			if err := b.load(ctx, c.name, conc, c.fn); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// join makes a bot for user in room through getJoinToken and /api/join, as a browser would.
+func (b *bench) join(ctx context.Context, room, user string, subscribe bool) (*testbot.Bot, error) {
+	var tok struct {
+		Token string `json:"token"`
+	}
+	if err := b.call(ctx, "room/getJoinToken", map[string]any{"room_id": room, "user_info": map[string]any{"user_id": user, "name": user}}, &tok); err != nil {
+		return nil, err
+	}
+	req, _ := http.NewRequestWithContext(ctx, "POST", b.base+"/api/join", strings.NewReader("{}"))
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	res, err := b.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	var j struct {
+		Status       bool   `json:"status"`
+		Msg          string `json:"msg"`
+		LiveKitURL   string `json:"livekit_url"`
+		LiveKitToken string `json:"livekit_token"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&j); err != nil || !j.Status {
+		return nil, fmt.Errorf("join %s: %v %s", user, err, j.Msg)
+	}
+	return testbot.JoinWith(j.LiveKitURL, j.LiveKitToken, subscribe)
+}
+
+func (b *bench) active(ctx context.Context, room string) (map[string]string, error) {
+	var res struct {
+		Room *struct {
+			Participants []struct {
+				Identity string `json:"identity"`
+				State    string `json:"state"`
+			} `json:"participants_info"`
+		} `json:"room"`
+	}
+	if err := b.call(ctx, "room/getActiveRoomInfo", map[string]any{"room_id": room}, &res); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	if res.Room != nil {
+		for _, p := range res.Room.Participants {
+			out[p.Identity] = p.State
+		}
+	}
+	return out, nil
+}
+
+// waitActive waits until n participants of room are ACTIVE.
+func (b *bench) waitActive(ctx context.Context, room string, n int) error {
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		ps, err := b.active(ctx, room)
+		if err != nil {
+			return err
+		}
+		active := 0
+		for _, st := range ps {
+			if st == "ACTIVE" {
+				active++
+			}
+		}
+		if active >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: %d of %d participants active after 90 s", room, active, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (b *bench) roomSizes(ctx context.Context, sizes []int) error {
+	if b.livekitURL == "" {
+		b.say("no -livekit-url: getActiveRoomInfo measured without LiveKit's ListParticipants beside it")
+	}
+	lk := lksdk.NewRoomServiceClient(b.livekitURL, b.keys.APIKey, b.keys.APISecret)
+	if err := b.call(ctx, "room/create", map[string]any{"room_id": "sized", "metadata": map[string]any{"room_title": "Sized"}}, nil); err != nil {
+		return err
+	}
+	var bots []*testbot.Bot
+	defer func() {
+		for _, bot := range bots {
+			bot.Leave()
+		}
+	}()
+	for _, size := range sizes {
+		for len(bots) < size {
+			bot, err := b.join(ctx, "sized", fmt.Sprintf("p%03d", len(bots)), false)
+			if err != nil {
+				return err
+			}
+			bots = append(bots, bot)
+		}
+		b.say("room of %d participants: waiting for all to be active", size)
+		if err := b.waitActive(ctx, "sized", size); err != nil {
+			return err
+		}
+		const n = 300
+		measure := func(fn func() error) ([]time.Duration, error) {
+			var lat []time.Duration
+			for range n {
+				t := time.Now()
+				if err := fn(); err != nil {
+					return nil, err
+				}
+				lat = append(lat, time.Since(t))
+			}
+			return lat, nil
+		}
+		ours, err := measure(func() error { return b.call(ctx, "room/getActiveRoomInfo", map[string]any{"room_id": "sized"}, nil) })
+		if err != nil {
+			return err
+		}
+		row := benchRow{Section: "room size", Name: fmt.Sprintf("getActiveRoomInfo, %d participants", size), N: n,
+			P50ms: percentile(ours, 0.5), P99ms: percentile(ours, 0.99)}
+		if b.livekitURL != "" {
+			theirs, err := measure(func() error {
+				_, err := lk.ListParticipants(ctx, &livekit.ListParticipantsRequest{Room: "sized"})
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("ListParticipants: %w", err)
+			}
+			row.Extra = fmt.Sprintf("LiveKit ListParticipants p50 %.2f ms p99 %.2f ms; meetd/LiveKit p50 %.2fx",
+				percentile(theirs, 0.5), percentile(theirs, 0.99), percentile(ours, 0.5)/percentile(theirs, 0.5))
+		}
+		b.rows = append(b.rows, row)
+	}
+	return nil
+}
+
+func (b *bench) joinLatency(ctx context.Context) error {
+	const n = 20
+	b.say("join: %d participants at once", n)
+	if err := b.call(ctx, "room/create", map[string]any{"room_id": "joins", "metadata": map[string]any{"room_title": "Joins"}}, nil); err != nil {
+		return err
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		lat  []time.Duration
+		bots []*testbot.Bot
+		errs = make(chan error, n)
+	)
+	for i := range n {
+		wg.Go(func() {
+			user := fmt.Sprintf("j%02d", i)
+			t := time.Now()
+			bot, err := b.join(ctx, "joins", user, false)
+			if err != nil {
+				errs <- err
+				return
+			}
+			mu.Lock()
+			bots = append(bots, bot)
+			mu.Unlock()
+			for {
+				ps, err := b.active(ctx, "joins")
+				if err != nil {
+					errs <- err
+					return
+				}
+				if ps[user] == "ACTIVE" {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			mu.Lock()
+			lat = append(lat, time.Since(t))
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for _, bot := range bots {
+		bot.Leave()
+	}
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	b.rows = append(b.rows, benchRow{Section: "join", Name: "getJoinToken → ACTIVE", Conc: n, N: len(lat),
+		P50ms: percentile(lat, 0.5), P95ms: percentile(lat, 0.95)})
+	return nil
+}
+
+// procStat returns the CPU time (user+system) and resident memory of a process, from /proc.
+func procStat(pid int) (cpu time.Duration, rss int64, err error) {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0, 0, err
+	}
+	s := string(stat)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	pages, _ := strconv.ParseInt(f[21], 10, 64)
+	const hz = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / hz, pages * int64(os.Getpagesize()), nil
+}
+
+func (b *bench) mediaLoad(ctx context.Context, counts []int) error {
+	if b.pid == 0 {
+		b.say("media: CPU and memory need a meetd started by the bench; measuring packet loss only")
+	}
+	const window = 10 * time.Second
+	for _, n := range counts {
+		room := fmt.Sprintf("audio-%d", n)
+		if err := b.call(ctx, "room/create", map[string]any{"room_id": room, "metadata": map[string]any{"room_title": room}}, nil); err != nil {
+			return err
+		}
+		var rssBefore int64
+		if b.pid != 0 {
+			_, rssBefore, _ = procStat(b.pid)
+		}
+		b.say("media: %d audio participants publishing and subscribing", n)
+		bots := make([]*testbot.Bot, 0, n)
+		for i := range n {
+			bot, err := b.join(ctx, room, fmt.Sprintf("a%02d", i), true)
+			if err != nil {
+				return err
+			}
+			if _, err := bot.PublishAudio(); err != nil {
+				return err
+			}
+			bots = append(bots, bot)
+		}
+		if err := b.waitActive(ctx, room, n); err != nil {
+			return err
+		}
+		time.Sleep(2 * time.Second) // let subscriptions settle
+		var recv0, lost0 int64
+		for _, bot := range bots {
+			r, l := bot.Packets()
+			recv0, lost0 = recv0+r, lost0+l
+		}
+		var cpu0 time.Duration
+		if b.pid != 0 {
+			cpu0, _, _ = procStat(b.pid)
+		}
+		time.Sleep(window)
+		var recv, lost int64
+		for _, bot := range bots {
+			r, l := bot.Packets()
+			recv, lost = recv+r, lost+l
+		}
+		recv, lost = recv-recv0, lost-lost0
+		row := benchRow{Section: "media", Name: fmt.Sprintf("%d audio participants", n), N: n}
+		loss := 0.0
+		if recv+lost > 0 {
+			loss = 100 * float64(lost) / float64(recv+lost)
+		}
+		row.Extra = fmt.Sprintf("packets received %d, loss %.2f%%", recv, loss)
+		if b.pid != 0 {
+			cpu1, rss, _ := procStat(b.pid)
+			row.Extra += fmt.Sprintf(", meetd CPU %.0f%% of one core, memory +%.1f MiB (%.2f MiB per participant)",
+				100*(cpu1-cpu0).Seconds()/window.Seconds(), float64(rss-rssBefore)/(1<<20), float64(rss-rssBefore)/(1<<20)/float64(n))
+		}
+		b.rows = append(b.rows, row)
+		for _, bot := range bots {
+			bot.Leave()
+		}
+		if err := b.call(ctx, "room/endRoom", map[string]any{"room_id": room}, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *bench) table(w io.Writer) {
+	fmt.Fprintf(w, "%-10s %-38s %5s %7s %9s %8s %8s %8s  %s\n", "section", "measurement", "conc", "n", "per s", "p50 ms", "p95 ms", "p99 ms", "")
+	for _, r := range b.rows {
+		num := func(v float64, format string) string {
+			if v == 0 {
+				return "-"
+			}
+			return fmt.Sprintf(format, v)
+		}
+		conc := "-"
+		if r.Conc > 0 {
+			conc = strconv.Itoa(r.Conc)
+		}
+		fmt.Fprintf(w, "%-10s %-38s %5s %7d %9s %8s %8s %8s  %s\n", r.Section, r.Name, conc, r.N,
+			num(r.PerSec, "%.0f"), num(r.P50ms, "%.2f"), num(r.P95ms, "%.2f"), num(r.P99ms, "%.2f"), r.Extra)
+	}
+}

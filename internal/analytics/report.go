@@ -1,0 +1,235 @@
+// Package analytics writes and serves attendance reports: when a session with enable_analytics
+// ends, who was there, when, for how long, and with which media on. Reports are files (JSON and a
+// CSV for spreadsheets) in the data directory; the store keeps their index, the presence and the
+// track intervals they are made of.
+package analytics
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"meetd/internal/meet"
+)
+
+// Interval is a span of time of one user: a connection, or a published track (Source set).
+// A zero To means still open.
+type Interval struct {
+	UserID string
+	Source string // for tracks: MICROPHONE, CAMERA, SCREEN_SHARE, SCREEN_SHARE_AUDIO
+	From   time.Time
+	To     time.Time
+}
+
+// Input is what a report is made of.
+type Input struct {
+	Session  *meet.Session
+	Users    map[string]*meet.User
+	Presence []Interval
+	Tracks   []Interval
+}
+
+// Report is the attendance report of one session.
+type Report struct {
+	RoomID         string       `json:"room_id"`
+	SID            string       `json:"sid"`
+	RoomTitle      string       `json:"room_title"`
+	Start          time.Time    `json:"start"`
+	End            time.Time    `json:"end"`
+	DurationSecs   int64        `json:"duration_seconds"`
+	PeakConcurrent int          `json:"peak_concurrent_participants"`
+	DistinctUsers  int          `json:"distinct_users"`
+	Users          []UserReport `json:"users"`
+	// TalkTime says why talk_seconds is zero: LiveKit reports speakers to clients, not to servers.
+	TalkTime string `json:"talk_time"`
+}
+
+// UserReport is one user's attendance.
+type UserReport struct {
+	UserID         string    `json:"user_id"`
+	Name           string    `json:"name"`
+	IsAdmin        bool      `json:"is_admin"`
+	Segments       []Segment `json:"segments"`
+	Joins          int       `json:"joins"`
+	PresentSeconds int64     `json:"present_seconds"`
+	MicSeconds     int64     `json:"microphone_seconds"`
+	CameraSeconds  int64     `json:"camera_seconds"`
+	ScreenSeconds  int64     `json:"screen_share_seconds"`
+	TalkSeconds    int64     `json:"talk_seconds"`
+}
+
+// Segment is one stay in the meeting.
+type Segment struct {
+	Joined time.Time `json:"joined"`
+	Left   time.Time `json:"left"`
+}
+
+type span struct{ from, to time.Time }
+
+func secs(d time.Duration) int64 { return int64(math.Round(d.Seconds())) }
+
+// Build makes the report of an ended session. Open intervals end with the session; a track
+// counts only while its user was connected.
+func Build(in *Input) Report {
+	s := in.Session
+	end := s.EndedAt
+	r := Report{
+		RoomID: s.RoomID, SID: s.SID, RoomTitle: s.Title(), Start: s.CreatedAt.UTC(), End: end.UTC(),
+		DurationSecs: secs(end.Sub(s.CreatedAt)),
+		TalkTime:     "not measured: the media server does not report active speakers to meetd",
+	}
+	clip := func(iv Interval) span {
+		to := iv.To
+		if to.IsZero() || to.After(end) {
+			to = end
+		}
+		return span{iv.From, to}
+	}
+	stays := map[string][]span{}
+	var order []string
+	for _, iv := range in.Presence {
+		if _, seen := stays[iv.UserID]; !seen {
+			order = append(order, iv.UserID)
+		}
+		stays[iv.UserID] = append(stays[iv.UserID], clip(iv))
+	}
+	r.DistinctUsers = len(order)
+	r.PeakConcurrent = peak(stays)
+
+	for _, id := range order {
+		merged := union(stays[id])
+		u := UserReport{UserID: id, Joins: len(stays[id])}
+		if usr := in.Users[id]; usr != nil {
+			u.Name, u.IsAdmin = usr.Name, usr.IsAdmin
+		}
+		for _, sp := range merged {
+			u.Segments = append(u.Segments, Segment{Joined: sp.from.UTC(), Left: sp.to.UTC()})
+			u.PresentSeconds += secs(sp.to.Sub(sp.from))
+		}
+		bySource := map[string][]span{}
+		for _, t := range in.Tracks {
+			if t.UserID == id {
+				bySource[t.Source] = append(bySource[t.Source], clip(t))
+			}
+		}
+		on := func(sources ...string) int64 {
+			var all []span
+			for _, src := range sources {
+				all = append(all, bySource[src]...)
+			}
+			return secs(total(intersect(union(all), merged)))
+		}
+		u.MicSeconds = on("MICROPHONE")
+		u.CameraSeconds = on("CAMERA")
+		u.ScreenSeconds = on("SCREEN_SHARE")
+		r.Users = append(r.Users, u)
+	}
+	return r
+}
+
+// union merges overlapping spans, sorted.
+func union(in []span) []span {
+	list := append([]span(nil), in...)
+	sort.Slice(list, func(i, j int) bool { return list[i].from.Before(list[j].from) })
+	var out []span
+	for _, sp := range list {
+		if !sp.to.After(sp.from) {
+			continue
+		}
+		if n := len(out); n > 0 && !sp.from.After(out[n-1].to) {
+			if sp.to.After(out[n-1].to) {
+				out[n-1].to = sp.to
+			}
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
+}
+
+// intersect is the part of a that lies within b (both merged and sorted).
+func intersect(a, b []span) []span {
+	var out []span
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		from, to := a[i].from, a[i].to
+		if b[j].from.After(from) {
+			from = b[j].from
+		}
+		if b[j].to.Before(to) {
+			to = b[j].to
+		}
+		if to.After(from) {
+			out = append(out, span{from, to})
+		}
+		if a[i].to.Before(b[j].to) {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
+}
+
+func total(list []span) time.Duration {
+	var d time.Duration
+	for _, sp := range list {
+		d += sp.to.Sub(sp.from)
+	}
+	return d
+}
+
+// peak is the largest number of users connected at once.
+func peak(stays map[string][]span) int {
+	type edge struct {
+		at    time.Time
+		delta int
+	}
+	var edges []edge
+	for _, list := range stays {
+		for _, sp := range union(list) {
+			edges = append(edges, edge{sp.from, 1}, edge{sp.to, -1})
+		}
+	}
+	sort.Slice(edges, func(i, j int) bool {
+		if edges[i].at.Equal(edges[j].at) {
+			return edges[i].delta < edges[j].delta // a leave before a join at the same instant
+		}
+		return edges[i].at.Before(edges[j].at)
+	})
+	n, best := 0, 0
+	for _, e := range edges {
+		n += e.delta
+		best = max(best, n)
+	}
+	return best
+}
+
+// JSON is the report as the JSON file holds it.
+func (r Report) JSON() []byte {
+	b, _ := json.MarshalIndent(r, "", "  ")
+	return append(b, '\n')
+}
+
+// CSV is one row per user, for spreadsheets.
+func (r Report) CSV() []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"room_id", "sid", "room_title", "user_id", "name", "is_admin", "joins", "first_joined", "last_left",
+		"present_seconds", "microphone_seconds", "camera_seconds", "screen_share_seconds", "talk_seconds"})
+	for _, u := range r.Users {
+		first, last := "", ""
+		if n := len(u.Segments); n > 0 {
+			first, last = u.Segments[0].Joined.Format(time.RFC3339), u.Segments[n-1].Left.Format(time.RFC3339)
+		}
+		_ = w.Write([]string{r.RoomID, r.SID, r.RoomTitle, u.UserID, u.Name, strconv.FormatBool(u.IsAdmin), strconv.Itoa(u.Joins),
+			first, last, i64(u.PresentSeconds), i64(u.MicSeconds), i64(u.CameraSeconds), i64(u.ScreenSeconds), i64(u.TalkSeconds)})
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+func i64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,182 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"time"
+
+	"meetd/internal/analytics"
+	"meetd/internal/meet"
+)
+
+func (s *Server) analyticsFetch(ctx context.Context, body []byte) (any, error) {
+	var req listRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	f, err := req.filter()
+	if err != nil {
+		return nil, err
+	}
+	if f, err = checkFilter(f); err != nil {
+		return nil, err
+	}
+	list, total, err := s.Analytics.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	type item struct {
+		RoomID           string `json:"room_id"`
+		FileID           string `json:"file_id"`
+		FileName         string `json:"file_name"`
+		FileSize         int64  `json:"file_size"`
+		CreationTime     int64  `json:"creation_time"`
+		RoomCreationTime int64  `json:"room_creation_time"`
+	}
+	type result struct {
+		TotalAnalytics int64  `json:"total_analytics"`
+		From           int64  `json:"from"`
+		Limit          int64  `json:"limit"`
+		OrderBy        string `json:"order_by"`
+		AnalyticsList  []item `json:"analytics_list"`
+	}
+	res := result{TotalAnalytics: int64(total), From: int64(f.From), Limit: int64(f.Limit), OrderBy: req.OrderBy, AnalyticsList: []item{}}
+	for _, a := range list {
+		res.AnalyticsList = append(res.AnalyticsList, item{a.RoomID, a.FileID, a.FileName, a.FileSize, a.CreatedAt.Unix(), a.RoomCreationTime.Unix()})
+	}
+	env := OK()
+	if len(list) == 0 {
+		env = Envelope{Msg: "no analytics found", StatusCode: meet.CodeNotFound}
+	}
+	return struct {
+		Envelope
+		Result result `json:"result"`
+	}{env, res}, nil
+}
+
+type fileIDRequest struct {
+	FileID string `json:"file_id"`
+}
+
+func (s *Server) analyticsDelete(ctx context.Context, body []byte) (any, error) {
+	var req fileIDRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := s.Analytics.Delete(ctx, req.FileID); err != nil {
+		return nil, err
+	}
+	return OK(), nil
+}
+
+func (s *Server) analyticsDownloadToken(ctx context.Context, body []byte) (any, error) {
+	var req fileIDRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	token, err := s.Analytics.DownloadToken(ctx, req.FileID)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Envelope
+		Token string `json:"token"`
+	}{OK(), token}, nil
+}
+
+func (s *Server) analyticsAttendance(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		RoomID   string `json:"room_id"`
+		UserID   string `json:"user_id"`
+		FromTime int64  `json:"from_time"`
+		ToTime   int64  `json:"to_time"`
+		Limit    int    `json:"limit"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	q := analytics.AttendanceQuery{RoomID: req.RoomID, UserID: req.UserID, Limit: req.Limit}
+	if req.FromTime > 0 {
+		q.From = time.Unix(req.FromTime, 0)
+	}
+	if req.ToTime > 0 {
+		q.To = time.Unix(req.ToTime, 0)
+	}
+	rows, err := s.Analytics.Attendance(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	type row struct {
+		RoomID    string `json:"room_id"`
+		RoomSID   string `json:"room_sid"`
+		RoomTitle string `json:"room_title"`
+		UserID    string `json:"user_id"`
+		Name      string `json:"name"`
+		IsAdmin   bool   `json:"is_admin"`
+		JoinedAt  int64  `json:"joined_at"`
+		LeftAt    int64  `json:"left_at"` // 0 while connected
+		Seconds   int64  `json:"seconds"`
+	}
+	out := []row{}
+	now := time.Now()
+	for _, r := range rows {
+		left, until := int64(0), now
+		if !r.LeftAt.IsZero() {
+			left, until = r.LeftAt.Unix(), r.LeftAt
+		}
+		out = append(out, row{r.RoomID, r.SID, r.RoomTitle, r.UserID, r.Name, r.IsAdmin, r.JoinedAt.Unix(), left,
+			int64(until.Sub(r.JoinedAt).Round(time.Second).Seconds())})
+	}
+	env := OK()
+	if len(out) == 0 {
+		env = Envelope{Msg: "no attendance found", StatusCode: meet.CodeNotFound}
+	}
+	return struct {
+		Envelope
+		Attendance []row `json:"attendance"`
+	}{env, out}, nil
+}
+
+// downloadAnalytics streams a report to whoever holds its download token.
+func (s *Server) downloadAnalytics(w http.ResponseWriter, r *http.Request) {
+	path, name, ctype, err := s.Analytics.Open(r.Context(), r.PathValue("token"), r.URL.Query().Get("format"))
+	s.serveDownload(w, r, path, name, ctype, err)
+}
+
+// serveDownload sends the file that a download token opened (Range requests work), or the
+// reason it could not: 401 for a bad token, 404 for a file that is gone, 400 for a bad request.
+func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request, path, name, ctype string, err error) {
+	if err != nil {
+		switch meet.CodeOf(err) {
+		case meet.CodeInvalidTokenOrSignature:
+			http.Error(w, "invalid or expired download token", http.StatusUnauthorized)
+		case meet.CodeNotFound:
+			http.Error(w, "not found", http.StatusNotFound)
+		case meet.CodeInvalidParameters:
+			var e *meet.Error
+			errors.As(err, &e)
+			http.Error(w, e.Msg, http.StatusBadRequest)
+		default:
+			writeError(w, r, s.Log, http.StatusInternalServerError, err)
+		}
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		s.Log.Error("open download", "err", err)
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		writeError(w, r, s.Log, http.StatusInternalServerError, err)
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	http.ServeContent(w, r, "", st.ModTime(), f)
+}

@@ -1,0 +1,159 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"meetd/internal/meet"
+)
+
+func (s *Server) recordingStart(ctx context.Context, body []byte) (any, error) {
+	var req roomIDRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := s.Recordings.Start(ctx, req.RoomID); err != nil {
+		return nil, err
+	}
+	return OK(), nil
+}
+
+func (s *Server) recordingStop(ctx context.Context, body []byte) (any, error) {
+	var req roomIDRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := s.Recordings.Stop(ctx, req.RoomID); err != nil {
+		return nil, err
+	}
+	return OK(), nil
+}
+
+func (s *Server) rtmpStart(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		RoomID  string `json:"room_id"`
+		RTMPURL string `json:"rtmp_url"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := s.Recordings.StartRTMP(ctx, req.RoomID, req.RTMPURL); err != nil {
+		return nil, err
+	}
+	return OK(), nil
+}
+
+func (s *Server) rtmpStop(ctx context.Context, body []byte) (any, error) {
+	var req roomIDRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := s.Recordings.StopRTMP(ctx, req.RoomID); err != nil {
+		return nil, err
+	}
+	return OK(), nil
+}
+
+type recordingItem struct {
+	RecordID         string  `json:"record_id"`
+	RoomID           string  `json:"room_id"`
+	RoomSID          string  `json:"room_sid"`
+	FilePath         string  `json:"file_path"`
+	FileSize         float64 `json:"file_size"` // MB, 2 decimals
+	CreationTime     int64   `json:"creation_time"`
+	RoomCreationTime int64   `json:"room_creation_time"`
+}
+
+func (s *Server) recordingFetch(ctx context.Context, body []byte) (any, error) {
+	var req listRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	f, err := req.filter()
+	if err != nil {
+		return nil, err
+	}
+	if f, err = checkFilter(f); err != nil {
+		return nil, err
+	}
+	list, total, err := s.Recordings.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	type result struct {
+		TotalRecordings int64           `json:"total_recordings"`
+		From            int64           `json:"from"`
+		Limit           int64           `json:"limit"`
+		OrderBy         string          `json:"order_by"`
+		RecordingsList  []recordingItem `json:"recordings_list"`
+	}
+	res := result{TotalRecordings: int64(total), From: int64(f.From), Limit: int64(f.Limit), OrderBy: req.OrderBy, RecordingsList: []recordingItem{}}
+	for _, r := range list {
+		res.RecordingsList = append(res.RecordingsList, recordingItem{r.RecordID, r.RoomID, r.SID, r.RecordID + "/" + r.FileName,
+			mb(r.FileSize), r.CreatedAt.Unix(), r.RoomCreationTime.Unix()})
+	}
+	env := OK()
+	if len(list) == 0 {
+		env = Envelope{Msg: "no recordings found", StatusCode: meet.CodeNotFound}
+	}
+	return struct {
+		Envelope
+		Result result `json:"result"`
+	}{env, res}, nil
+}
+
+// mb is a size in MB with two decimals.
+func mb(n int64) float64 { return float64(int64(float64(n)/(1<<20)*100+0.5)) / 100 }
+
+type recordIDRequest struct {
+	RecordID string `json:"record_id"`
+}
+
+func (s *Server) recordingInfo(ctx context.Context, body []byte) (any, error) {
+	var req recordIDRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	r, err := s.Recordings.Info(ctx, req.RecordID)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Envelope
+		RecordingInfo recordingItem `json:"recording_info"`
+		Duration      float64       `json:"duration"` // seconds
+	}{OK(), recordingItem{r.RecordID, r.RoomID, r.SID, r.RecordID + "/" + r.FileName, mb(r.FileSize), r.CreatedAt.Unix(), r.RoomCreationTime.Unix()},
+		r.Duration.Seconds()}, nil
+}
+
+func (s *Server) recordingDelete(ctx context.Context, body []byte) (any, error) {
+	var req recordIDRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := s.Recordings.Delete(ctx, req.RecordID); err != nil {
+		return nil, err
+	}
+	return OK(), nil
+}
+
+func (s *Server) recordingDownloadToken(ctx context.Context, body []byte) (any, error) {
+	var req recordIDRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	token, err := s.Recordings.DownloadToken(ctx, req.RecordID)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Envelope
+		Token string `json:"token"`
+	}{OK(), token}, nil
+}
+
+// downloadRecording streams a recording to whoever holds its download token (Range requests work).
+func (s *Server) downloadRecording(w http.ResponseWriter, r *http.Request) {
+	path, name, err := s.Recordings.Open(r.Context(), r.PathValue("token"))
+	s.serveDownload(w, r, path, name, "video/mp4", err)
+}

@@ -1,0 +1,90 @@
+package recorder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"meetd/internal/auth"
+	"meetd/internal/meet"
+	"meetd/internal/rooms"
+)
+
+// List is recording/fetch.
+func (s *Service) List(ctx context.Context, f rooms.SessionFilter) ([]File, int, error) {
+	return s.store.Recordings(ctx, f)
+}
+
+// Info is recording/info.
+func (s *Service) Info(ctx context.Context, recordID string) (*File, error) {
+	if err := validRecordID(recordID); err != nil {
+		return nil, err
+	}
+	f, err := s.store.Recording(ctx, recordID)
+	if err != nil {
+		return nil, fmt.Errorf("recording %s: %w", recordID, err)
+	}
+	if f == nil {
+		return nil, meet.Errorf(meet.CodeNotFound, "no recording %s", recordID)
+	}
+	return f, nil
+}
+
+// Delete removes a recording's row and folder.
+func (s *Service) Delete(ctx context.Context, recordID string) error {
+	if _, err := s.Info(ctx, recordID); err != nil {
+		return err
+	}
+	if _, err := s.store.DeleteRecording(ctx, recordID); err != nil {
+		return fmt.Errorf("delete recording %s: %w", recordID, err)
+	}
+	if err := os.RemoveAll(s.folder(recordID)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove recording %s: %w", recordID, err)
+	}
+	s.log.Info("recording deleted", "record_id", recordID)
+	return nil
+}
+
+// downloadClaims bind a download token to one recording.
+type downloadClaims struct {
+	auth.Times
+	Purpose  string `json:"purpose"`
+	RecordID string `json:"record_id"`
+}
+
+const (
+	downloadTTL     = 10 * time.Minute
+	downloadPurpose = "recording_download"
+)
+
+// DownloadToken makes a short-lived token for one recording.
+func (s *Service) DownloadToken(ctx context.Context, recordID string) (string, error) {
+	if _, err := s.Info(ctx, recordID); err != nil {
+		return "", err
+	}
+	return auth.Sign(s.keys.APISecret, downloadClaims{Times: auth.NewTimes(s.keys.APIKey, s.now(), downloadTTL), Purpose: downloadPurpose, RecordID: recordID})
+}
+
+// Open checks a download token and returns the file to send: its path and its download name.
+// The path is made from the stored row, never from the request.
+func (s *Service) Open(ctx context.Context, token string) (path, name string, err error) {
+	var c downloadClaims
+	if err := auth.Parse(s.keys.APISecret, token, &c, s.now()); err != nil || c.Purpose != downloadPurpose {
+		return "", "", meet.Errorf(meet.CodeInvalidTokenOrSignature, "invalid or expired download token")
+	}
+	f, err := s.Info(ctx, c.RecordID)
+	if err != nil {
+		if meet.CodeOf(err) == meet.CodeInvalidParameters {
+			return "", "", meet.Errorf(meet.CodeNotFound, "no such recording")
+		}
+		return "", "", err
+	}
+	if f.FileName != filepath.Base(f.FileName) || f.FileName == ".." || f.FileName == "." {
+		return "", "", meet.Errorf(meet.CodeNotFound, "no such recording")
+	}
+	name = f.RoomID + "-" + f.CreatedAt.UTC().Format("20060102-150405") + "-" + f.RecordID + ".mp4"
+	return filepath.Join(s.folder(f.RecordID), f.FileName), name, nil
+}

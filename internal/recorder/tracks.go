@@ -1,0 +1,310 @@
+package recorder
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media/ivfwriter"
+	"github.com/pion/webrtc/v4/pkg/media/oggwriter"
+
+	"meetd/internal/media"
+)
+
+// recording is a running recording.
+type recording struct {
+	id, roomID, sid string
+	dir             string
+	roomCreated     time.Time
+	start           time.Time
+	sub             *media.Subscription // set once connected (under Service.mu)
+	log             *slog.Logger
+
+	joined  chan struct{} // closed when Start is done with the connection
+	stopped chan struct{} // closed by the first stop
+
+	mu     sync.Mutex
+	tracks []*trackFile
+	n      int
+	wg     sync.WaitGroup
+}
+
+// trackFile is one track written to one file, with when it was there, relative to the start of
+// the recording.
+type trackFile struct {
+	File     string `json:"file"` // inside the recording's folder
+	Kind     string `json:"kind"` // audio, video
+	Identity string `json:"identity"`
+	Name     string `json:"name"`
+	Source   string `json:"source"`
+	StartMS  int64  `json:"start_ms"` // first media written
+	EndMS    int64  `json:"end_ms"`   // last packet
+	Packets  int64  `json:"packets"`
+}
+
+func (r *recording) stopOnce() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	select {
+	case <-r.stopped:
+		return false
+	default:
+		close(r.stopped)
+		return true
+	}
+}
+
+// wait waits until every track's file is closed; false on timeout.
+func (r *recording) wait(d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { r.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+// rtpWriter is pion's ivfwriter or oggwriter.
+type rtpWriter interface {
+	WriteRTP(*rtp.Packet) error
+	Close() error
+}
+
+// addTrack starts writing a subscribed track to its file (called from LiveKit's goroutines).
+func (r *recording) addTrack(t media.SubscribedTrack) {
+	mime := strings.ToLower(t.Remote.Codec().MimeType)
+	r.mu.Lock()
+	select {
+	case <-r.stopped:
+		r.mu.Unlock()
+		return
+	default:
+	}
+	r.n++
+	n := r.n
+	r.wg.Add(1)
+	r.mu.Unlock()
+
+	tf := &trackFile{Identity: t.Identity, Name: t.Name, Source: t.Source}
+	var w rtpWriter
+	var err error
+	switch mime {
+	case strings.ToLower(webrtc.MimeTypeVP8), strings.ToLower(webrtc.MimeTypeVP9), strings.ToLower(webrtc.MimeTypeAV1):
+		// RTP timestamps kept as they are (90 kHz), so ffmpeg sees when each frame came.
+		tf.Kind, tf.File = "video", fmt.Sprintf("track%02d.ivf", n)
+		w, err = ivfwriter.New(filepath.Join(r.dir, tf.File), ivfwriter.WithCodec(t.Remote.Codec().MimeType),
+			ivfwriter.WithFrameRate(1, 90000), ivfwriter.WithDirectPTS())
+	case strings.ToLower(webrtc.MimeTypeOpus):
+		tf.Kind, tf.File = "audio", fmt.Sprintf("track%02d.ogg", n)
+		w, err = oggwriter.New(filepath.Join(r.dir, tf.File), 48000, 2)
+	default:
+		err = fmt.Errorf("codec %s is not recorded", mime)
+	}
+	if err != nil {
+		r.log.Warn("recording: track skipped", "record_id", r.id, "identity", t.Identity, "source", t.Source, "err", err)
+		r.wg.Done()
+		return
+	}
+	r.log.Debug("recording track", "record_id", r.id, "identity", t.Identity, "source", t.Source, "codec", mime, "file", tf.File)
+	go r.write(t, tf, w)
+}
+
+// write copies the track's packets into its file until the track ends.
+func (r *recording) write(t media.SubscribedTrack, tf *trackFile, w rtpWriter) {
+	defer r.wg.Done()
+	video := tf.Kind == "video"
+	vp8 := strings.EqualFold(t.Remote.Codec().MimeType, webrtc.MimeTypeVP8)
+	started := !video || !vp8 // VP8 starts at a key frame; ivfwriter drops what comes before
+	if video {
+		t.KeyFrame()
+	}
+	var last time.Time
+	var packets, seen int64
+	var audioEnd uint32
+	lastPLI := time.Now()
+	for {
+		p, _, err := t.Remote.ReadRTP()
+		if err != nil {
+			r.log.Debug("recording: track ended", "record_id", r.id, "file", tf.File, "packets_seen", seen, "written", packets, "err", err)
+			break
+		}
+		seen++
+		if padding(p) {
+			continue // the SFU's bandwidth probes
+		}
+		now := time.Now()
+		if !started && isVP8KeyFrameStart(p) {
+			started = true
+		}
+		if !started {
+			if now.Sub(lastPLI) > time.Second {
+				t.KeyFrame()
+				lastPLI = now
+			}
+			continue
+		}
+		if packets == 0 {
+			tf.StartMS = now.Sub(r.start).Milliseconds()
+		} else if !video {
+			fillSilence(w, p, audioEnd)
+		}
+		if !video {
+			audioEnd = opusEnd(p)
+		}
+		if err := w.WriteRTP(p); err != nil {
+			r.log.Warn("recording: write track", "record_id", r.id, "file", tf.File, "err", err)
+			continue
+		}
+		packets++
+		last = now
+	}
+	if err := w.Close(); err != nil {
+		r.log.Warn("recording: close track", "record_id", r.id, "file", tf.File, "err", err)
+	}
+	if packets == 0 {
+		os.Remove(filepath.Join(r.dir, tf.File))
+		return
+	}
+	tf.EndMS, tf.Packets = last.Sub(r.start).Milliseconds(), packets
+	r.mu.Lock()
+	r.tracks = append(r.tracks, tf)
+	r.mu.Unlock()
+}
+
+// opusSilence is one 20 ms Opus frame of silence.
+var opusSilence = []byte{0xf8, 0xff, 0xfe}
+
+// fillSilence writes silence for a gap in an audio track's RTP timestamps: a muted or quiet
+// microphone (DTX) sends nothing, and an OGG file has no timestamps of its own, so without this
+// the voice after a pause would come too early. end is where the previous packet's audio ended.
+func fillSilence(w rtpWriter, p *rtp.Packet, end uint32) {
+	const frame = 960 // 20 ms at 48 kHz
+	gap := p.Timestamp - end
+	if gap < frame || gap > 48000*3600 {
+		return // no gap, or a reordered or reset stream
+	}
+	for n := gap / frame; n > 0; n-- {
+		_ = w.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: p.PayloadType, SSRC: p.SSRC, Timestamp: end}, Payload: opusSilence})
+		end += frame
+	}
+}
+
+// opusEnd is the RTP timestamp where an Opus packet's audio ends (RFC 6716 §3.1: the TOC byte
+// gives the frame size and the frame count).
+func opusEnd(p *rtp.Packet) uint32 {
+	samples := uint32(960)
+	if len(p.Payload) > 0 {
+		toc := p.Payload[0]
+		config := toc >> 3
+		var frame uint32 // in 1/48 ms
+		switch {
+		case config < 12:
+			frame = []uint32{480, 960, 1920, 2880}[config%4]
+		case config < 16:
+			frame = []uint32{480, 960}[config%2]
+		default:
+			frame = []uint32{120, 240, 480, 960}[config%4]
+		}
+		count := uint32(1)
+		switch toc & 3 {
+		case 1, 2:
+			count = 2
+		case 3:
+			if len(p.Payload) > 1 {
+				count = uint32(p.Payload[1] & 0x3f)
+			}
+		}
+		if n := frame * count; n > 0 && n <= 5760 {
+			samples = n
+		}
+	}
+	return p.Timestamp + samples
+}
+
+// padding reports whether p carries no media: LiveKit probes bandwidth with padding-only packets.
+func padding(p *rtp.Packet) bool {
+	if len(p.Payload) == 0 {
+		return true
+	}
+	if !p.Padding {
+		return false
+	}
+	for _, b := range p.Payload {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func isVP8KeyFrameStart(p *rtp.Packet) bool {
+	var vp8 codecs.VP8Packet
+	payload, err := vp8.Unmarshal(p.Payload)
+	return err == nil && vp8.S == 1 && vp8.PID == 0 && len(payload) > 0 && payload[0]&0x01 == 0
+}
+
+// manifest describes a stopped recording: what the composition needs, saved next to the tracks
+// so that a recording stopped just before a crash is still composed.
+type manifest struct {
+	RecordID    string       `json:"record_id"`
+	RoomID      string       `json:"room_id"`
+	SID         string       `json:"sid"`
+	RoomCreated time.Time    `json:"room_created"`
+	Start       time.Time    `json:"start"`
+	DurationMS  int64        `json:"duration_ms"`
+	Tracks      []*trackFile `json:"tracks"`
+}
+
+func (m *manifest) Duration() time.Duration { return time.Duration(m.DurationMS) * time.Millisecond }
+
+func (r *recording) manifest(end time.Time) *manifest {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := &manifest{RecordID: r.id, RoomID: r.roomID, SID: r.sid, RoomCreated: r.roomCreated, Start: r.start,
+		DurationMS: end.Sub(r.start).Milliseconds(), Tracks: append([]*trackFile(nil), r.tracks...)}
+	for _, t := range m.Tracks {
+		t.EndMS = min(t.EndMS, m.DurationMS)
+	}
+	return m
+}
+
+const manifestName = "manifest.json"
+
+func (m *manifest) save(dir string) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, manifestName+".tmp")
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, manifestName))
+}
+
+func loadManifest(dir string) (*manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, manifestName))
+	if err != nil {
+		return nil, err
+	}
+	var m manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for _, t := range m.Tracks {
+		if t.File != filepath.Base(t.File) || strings.HasPrefix(t.File, ".") {
+			return nil, fmt.Errorf("bad track file name %q", t.File)
+		}
+	}
+	return &m, nil
+}

@@ -1,0 +1,313 @@
+// Package storetest is one behaviour suite for every implementation of rooms.Store: the SQLite
+// store runs it today, and any other store (PostgreSQL) must pass the same tests.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"meetd/internal/meet"
+	"meetd/internal/rooms"
+)
+
+// Run runs the suite; open returns a new, empty store.
+func Run(t *testing.T, open func(t *testing.T) rooms.Store) {
+	tests := map[string]func(*testing.T, rooms.Store){
+		"CreateOncePerRoom":   createOncePerRoom,
+		"EndOnce":             endOnce,
+		"PresenceAndCounts":   presenceAndCounts,
+		"UsersAndBlocking":    usersAndBlocking,
+		"SessionsPaging":      sessionsPaging,
+		"CloseAllPresence":    closeAllPresence,
+		"EventsInOrder":       eventsInOrder,
+		"MetadataRoundTrip":   metadataRoundTrip,
+		"TrackEventsRecorded": trackEventsRecorded,
+	}
+	for name, fn := range tests {
+		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
+	}
+}
+
+var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
+var idCounter struct {
+	sync.Mutex
+	n int
+}
+
+func id(prefix string) string {
+	idCounter.Lock()
+	defer idCounter.Unlock()
+	idCounter.n++
+	return fmt.Sprintf("%s%06d", prefix, idCounter.n)
+}
+
+func session(roomID string, at time.Time) *meet.Session {
+	md := meet.RoomMetadata{RoomTitle: "Title of " + roomID, ExtraData: "x"}
+	md.Fill()
+	return &meet.Session{SID: id("RM_"), RoomID: roomID, Metadata: md, MaxParticipants: 5, EmptyTimeout: 60, CreatedAt: at}
+}
+
+func event(name string) func(*meet.Session) []meet.Event {
+	return func(s *meet.Session) []meet.Event { return []meet.Event{meet.NewEvent(name, id("EV_"), s, t0)} }
+}
+
+func names(t *testing.T, st rooms.Store) []string {
+	t.Helper()
+	list, err := st.Events(context.Background(), 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range list {
+		out = append(out, e.Event.Event)
+	}
+	return out
+}
+
+func createOncePerRoom(t *testing.T, st rooms.Store) {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	sids := make([]string, 20)
+	for i := range sids {
+		wg.Go(func() {
+			got, _, err := st.CreateSession(ctx, session("race", t0), event(meet.EventRoomCreated))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			sids[i] = got.SID
+		})
+	}
+	wg.Wait()
+	for _, sid := range sids {
+		if sid != sids[0] {
+			t.Fatalf("two sessions for one room: %v", sids)
+		}
+	}
+	if n := len(names(t, st)); n != 1 {
+		t.Errorf("%d room_created events, want 1", n)
+	}
+	got, err := st.Session(ctx, "race")
+	if err != nil || got == nil || got.SID != sids[0] || !got.Running() || got.MaxParticipants != 5 || got.EmptyTimeout != 60 ||
+		!got.CreatedAt.Equal(t0) || got.Title() != "Title of race" {
+		t.Fatalf("session %+v, %v", got, err)
+	}
+}
+
+func endOnce(t *testing.T, st rooms.Store) {
+	ctx := context.Background()
+	s, _, _ := st.CreateSession(ctx, session("end", t0), event(meet.EventRoomCreated))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ended := 0
+	for range 10 {
+		wg.Go(func() {
+			ok, err := st.EndSession(ctx, s.SID, t0.Add(time.Minute), meet.EndByAPI, func(s *meet.Session, _ []rooms.Presence) []meet.Event {
+				return event(meet.EventRoomFinished)(s)
+			})
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				ended++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if ended != 1 {
+		t.Fatalf("ended %d times", ended)
+	}
+	got, _ := st.Session(ctx, "end")
+	if got.Running() || got.EndReason != meet.EndByAPI || !got.EndedAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("ended session %+v", got)
+	}
+	next, created, err := st.CreateSession(ctx, session("end", t0.Add(time.Hour)), event(meet.EventRoomCreated))
+	if err != nil || !created || next.SID == s.SID {
+		t.Errorf("a new session after the end: %+v %v %v", next, created, err)
+	}
+	if latest, _ := st.Session(ctx, "end"); latest.SID != next.SID {
+		t.Errorf("Session returns %s, want the running %s", latest.SID, next.SID)
+	}
+	if old, _ := st.SessionBySID(ctx, s.SID); old == nil || old.Running() {
+		t.Errorf("old session %+v", old)
+	}
+}
+
+func presenceAndCounts(t *testing.T, st rooms.Store) {
+	ctx := context.Background()
+	s, _, _ := st.CreateSession(ctx, session("pc", t0), event(meet.EventRoomCreated))
+	var facts []rooms.JoinFacts
+	join := func(psid, user string, at time.Time) {
+		err := st.ParticipantJoined(ctx, s.SID, rooms.Presence{ParticipantSID: psid, UserID: user, Name: user, At: at},
+			func(_ *meet.Session, f rooms.JoinFacts) []meet.Event { facts = append(facts, f); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	leave := func(psid string, at time.Time) {
+		if err := st.ParticipantLeft(ctx, s.SID, rooms.Presence{ParticipantSID: psid, At: at}, func(*meet.Session) []meet.Event { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	join("PA_1", "a", t0.Add(time.Second))
+	join("PA_1", "a", t0.Add(time.Second)) // reported twice: recorded once
+	join("PA_2", "b", t0.Add(2*time.Second))
+	leave("PA_1", t0.Add(3*time.Second))
+	join("PA_3", "a", t0.Add(4*time.Second)) // a comes back
+	got, _ := st.SessionBySID(ctx, s.SID)
+	if got.JoinedParticipants != 2 || got.Connected != 2 || !got.FirstJoinAt.Equal(t0.Add(time.Second)) {
+		t.Errorf("after joins: joined %d connected %d first %v", got.JoinedParticipants, got.Connected, got.FirstJoinAt)
+	}
+	if len(facts) != 3 || !facts[0].FirstOfSession || !facts[0].FirstOfUser || facts[1].FirstOfSession || !facts[1].FirstOfUser || facts[2].FirstOfUser {
+		t.Errorf("join facts %+v", facts)
+	}
+	leave("PA_2", t0.Add(5*time.Second))
+	leave("PA_3", t0.Add(6*time.Second))
+	leave("PA_3", t0.Add(7*time.Second)) // twice: once
+	got, _ = st.SessionBySID(ctx, s.SID)
+	if got.Connected != 0 || !got.LastLeftAt.Equal(t0.Add(6*time.Second)) {
+		t.Errorf("after leaves: connected %d last left %v", got.Connected, got.LastLeftAt)
+	}
+}
+
+func usersAndBlocking(t *testing.T, st rooms.Store) {
+	ctx := context.Background()
+	s, _, _ := st.CreateSession(ctx, session("users", t0), event(meet.EventRoomCreated))
+	yes := true
+	u := &meet.User{UserID: "u1", Name: "One", IsAdmin: true, Metadata: meet.UserMetadata{ExtraData: "e", LockSettings: &meet.LockSettings{LockWebcam: &yes}}}
+	if err := st.PutUser(ctx, s.SID, u); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.BlockUser(ctx, s.SID, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	u.Name = "Renamed"
+	if err := st.PutUser(ctx, s.SID, u); err != nil { // a new token request: still blocked
+		t.Fatal(err)
+	}
+	got, err := st.User(ctx, s.SID, "u1")
+	if err != nil || got == nil || got.Name != "Renamed" || !got.IsAdmin || !got.Blocked || got.Metadata.ExtraData != "e" ||
+		got.Metadata.LockSettings == nil || !meet.Bool(got.Metadata.LockSettings.LockWebcam) {
+		t.Fatalf("user %+v %v", got, err)
+	}
+	if none, err := st.User(ctx, s.SID, "nobody"); none != nil || err != nil {
+		t.Errorf("unknown user: %+v %v", none, err)
+	}
+	if err := st.BlockUser(ctx, s.SID, "stranger"); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := st.Users(ctx, s.SID)
+	if len(all) != 2 || !all["stranger"].Blocked {
+		t.Errorf("users %+v", all)
+	}
+}
+
+func sessionsPaging(t *testing.T, st rooms.Store) {
+	ctx := context.Background()
+	for i := range 5 {
+		room := fmt.Sprintf("page%d", i%2)
+		s, _, _ := st.CreateSession(ctx, session(room, t0.Add(time.Duration(i)*time.Minute)), event(meet.EventRoomCreated))
+		if i < 4 {
+			_, _ = st.EndSession(ctx, s.SID, t0.Add(time.Duration(i)*time.Minute+time.Second), meet.EndByAPI,
+				func(*meet.Session, []rooms.Presence) []meet.Event { return nil })
+		}
+	}
+	list, total, err := st.Sessions(ctx, rooms.SessionFilter{Limit: 2, From: 1})
+	if err != nil || total != 5 || len(list) != 2 || !list[0].CreatedAt.Equal(t0.Add(3*time.Minute)) {
+		t.Errorf("DESC page: total %d %v", total, err)
+	}
+	list, total, _ = st.Sessions(ctx, rooms.SessionFilter{RoomIDs: []string{"page1"}, Limit: 10, Ascending: true})
+	if total != 2 || len(list) != 2 || list[0].RoomID != "page1" || list[0].CreatedAt.After(list[1].CreatedAt) {
+		t.Errorf("filtered ASC: total %d", total)
+	}
+	running, _ := st.RunningSessions(ctx)
+	if len(running) != 1 || running[0].RoomID != "page0" {
+		t.Errorf("running %d", len(running))
+	}
+}
+
+func closeAllPresence(t *testing.T, st rooms.Store) {
+	ctx := context.Background()
+	s, _, _ := st.CreateSession(ctx, session("restart", t0), event(meet.EventRoomCreated))
+	quiet, _, _ := st.CreateSession(ctx, session("quiet", t0), event(meet.EventRoomCreated))
+	_ = st.ParticipantJoined(ctx, s.SID, rooms.Presence{ParticipantSID: "PA_9", UserID: "z", At: t0.Add(time.Second)},
+		func(*meet.Session, rooms.JoinFacts) []meet.Event { return nil })
+	at := t0.Add(time.Hour)
+	if err := st.CloseAllPresence(ctx, at); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := st.SessionBySID(ctx, s.SID)
+	if got.Connected != 0 || !got.LastLeftAt.Equal(at) || got.JoinedParticipants != 1 {
+		t.Errorf("after restart: %+v", got)
+	}
+	if q, _ := st.SessionBySID(ctx, quiet.SID); !q.LastLeftAt.IsZero() {
+		t.Errorf("a room nobody joined got a departure time")
+	}
+}
+
+func eventsInOrder(t *testing.T, st rooms.Store) {
+	ctx := context.Background()
+	s, _, _ := st.CreateSession(ctx, session("ev", t0), event(meet.EventRoomCreated))
+	for range 5 {
+		e := meet.NewEvent(meet.EventTrackPublished, id("EV_"), s, t0)
+		if err := st.AddEvents(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, _ := st.Events(ctx, 0, 100)
+	if len(list) != 6 || list[0].Event.Event != meet.EventRoomCreated || list[0].Event.Room.SID != s.SID {
+		t.Fatalf("events %+v", list)
+	}
+	for i := 1; i < len(list); i++ {
+		if list[i].Seq <= list[i-1].Seq {
+			t.Fatalf("sequence not increasing at %d", i)
+		}
+	}
+	last, _ := st.LastEventSeq(ctx)
+	if last != list[5].Seq {
+		t.Errorf("LastEventSeq %d, want %d", last, list[5].Seq)
+	}
+	after, _ := st.Events(ctx, list[3].Seq, 100)
+	if len(after) != 2 {
+		t.Errorf("events after %d: %d", list[3].Seq, len(after))
+	}
+}
+
+func metadataRoundTrip(t *testing.T, st rooms.Store) {
+	ctx := context.Background()
+	s, _, _ := st.CreateSession(ctx, session("md", t0), event(meet.EventRoomCreated))
+	md := s.Metadata
+	yes := true
+	md.DefaultLockSettings.LockChat = &yes
+	md.WelcomeMessage = "héllo ✓"
+	if err := st.SetMetadata(ctx, s.SID, md); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := st.SessionBySID(ctx, s.SID)
+	if meet.JSON(got.Metadata) != meet.JSON(md) {
+		t.Errorf("metadata\n%s\nwant\n%s", meet.JSON(got.Metadata), meet.JSON(md))
+	}
+}
+
+func trackEventsRecorded(t *testing.T, st rooms.Store) {
+	ctx := context.Background()
+	s, _, _ := st.CreateSession(ctx, session("tracks", t0), event(meet.EventRoomCreated))
+	tr := meet.Track{SID: "TR_1", Source: "CAMERA", Type: "VIDEO"}
+	pub := meet.NewEvent(meet.EventTrackPublished, id("EV_"), s, t0)
+	if err := st.TrackPublished(ctx, s.SID, "u", tr, t0, pub); err != nil {
+		t.Fatal(err)
+	}
+	unpub := meet.NewEvent(meet.EventTrackUnpublished, id("EV_"), s, t0)
+	if err := st.TrackUnpublished(ctx, s.SID, tr, t0.Add(time.Second), unpub); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(t, st); len(got) != 3 || got[1] != meet.EventTrackPublished || got[2] != meet.EventTrackUnpublished {
+		t.Errorf("events %v", got)
+	}
+}
