@@ -538,7 +538,7 @@ func (b *bench) mediaLoad(ctx context.Context, counts []int) error {
 		row.Extra = fmt.Sprintf("packets received %d, loss %.2f%%", recv, loss)
 		if b.pid != 0 {
 			cpu1, rss, _ := procStat(b.pid)
-			row.Extra += fmt.Sprintf(", meetd CPU %.0f%% of one core, memory +%.1f MiB (%.2f MiB per participant)",
+			row.Extra += fmt.Sprintf(", meetd CPU %.0f%% of one core, memory %+.1f MiB (%.2f MiB per participant)",
 				100*(cpu1-cpu0).Seconds()/window.Seconds(), float64(rss-rssBefore)/(1<<20), float64(rss-rssBefore)/(1<<20)/float64(n))
 		}
 		b.rows = append(b.rows, row)

@@ -234,7 +234,11 @@ func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, e
 	if err != nil {
 		return nil, fmt.Errorf("participants of %s: %w", sess.RoomID, err)
 	}
-	users, err := s.store.Users(ctx, sess.SID)
+	ids := make([]string, 0, len(live))
+	for _, p := range live {
+		ids = append(ids, p.Identity)
+	}
+	users, err := s.store.UsersIn(ctx, sess.SID, ids)
 	if err != nil {
 		return nil, fmt.Errorf("users of %s: %w", sess.SID, err)
 	}

@@ -26,7 +26,7 @@ type Store struct {
 	r *sql.DB
 
 	// The reads of every API call, prepared once: SQLite's parser costs more than the query.
-	sessionByRoom, usersBySID *sql.Stmt
+	sessionByRoom, usersBySID, usersByID *sql.Stmt
 
 	onEvents func()      // called after a commit that wrote events (outbox.go)
 	ob       outboxStmts // the webhook dispatcher's statements (outbox.go)
@@ -54,6 +54,8 @@ CREATE TABLE IF NOT EXISTS sessions (
 -- at most one running session per room, whoever races to create it
 CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_running ON sessions(room_id) WHERE ended_at IS NULL;
 CREATE INDEX IF NOT EXISTS sessions_created ON sessions(created_at);
+-- a room's sessions, newest first: every API call about a room starts here
+CREATE INDEX IF NOT EXISTS sessions_room ON sessions(room_id, created_at);
 
 CREATE TABLE IF NOT EXISTS session_users (
 	sid       TEXT NOT NULL,
@@ -126,12 +128,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.usersByID, err = r.PrepareContext(ctx, `SELECT `+userColumns+` FROM session_users
+		WHERE sid = ? AND user_id IN (SELECT value FROM json_each(?))`); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	for _, st := range []*sql.Stmt{s.sessionByRoom, s.usersBySID} {
+	for _, st := range []*sql.Stmt{s.sessionByRoom, s.usersBySID, s.usersByID} {
 		if st != nil {
 			st.Close()
 		}
@@ -422,7 +429,18 @@ func (s *Store) User(ctx context.Context, sid, userID string) (*meet.User, error
 
 // Users returns a session's users by user_id.
 func (s *Store) Users(ctx context.Context, sid string) (map[string]*meet.User, error) {
-	rows, err := s.usersBySID.QueryContext(ctx, sid)
+	return collectUsers(s.usersBySID.QueryContext(ctx, sid))
+}
+
+// UsersIn returns the session's users among ids (those it knows), by user_id.
+func (s *Store) UsersIn(ctx context.Context, sid string, ids []string) (map[string]*meet.User, error) {
+	if len(ids) == 0 {
+		return map[string]*meet.User{}, nil
+	}
+	return collectUsers(s.usersByID.QueryContext(ctx, sid, meet.JSON(ids)))
+}
+
+func collectUsers(rows *sql.Rows, err error) (map[string]*meet.User, error) {
 	if err != nil {
 		return nil, err
 	}

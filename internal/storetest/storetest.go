@@ -206,6 +206,13 @@ func usersAndBlocking(t *testing.T, st rooms.Store) {
 	if len(all) != 2 || !all["stranger"].Blocked {
 		t.Errorf("users %+v", all)
 	}
+	some, err := st.UsersIn(ctx, s.SID, []string{"u1", "nobody"})
+	if err != nil || len(some) != 1 || some["u1"] == nil || some["u1"].Name != "Renamed" {
+		t.Errorf("UsersIn: %+v %v", some, err)
+	}
+	if none, err := st.UsersIn(ctx, s.SID, nil); err != nil || len(none) != 0 {
+		t.Errorf("UsersIn of nobody: %+v %v", none, err)
+	}
 }
 
 func sessionsPaging(t *testing.T, st rooms.Store) {
