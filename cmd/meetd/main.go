@@ -176,6 +176,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 		_ = srv.Close()
 		return err
 	}
+	adapter.UseNode(node)
 	mediaUp.Store(true)
 
 	timers, stopTimers := context.WithCancel(context.Background())

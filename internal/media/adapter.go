@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/livekit/livekit-server/pkg/service"
 	lkauth "github.com/livekit/protocol/auth"
 	"github.com/livekit/protocol/livekit"
 	"github.com/livekit/protocol/webhook"
@@ -24,7 +26,14 @@ import (
 type Adapter struct {
 	client            *lksdk.RoomServiceClient
 	apiKey, apiSecret string
+
+	// local is the embedded node's room manager, once it runs: reading participants from it
+	// in-process saves an HTTP round trip on every room info. Rooms all live on this node.
+	local atomic.Pointer[service.RoomManager]
 }
+
+// UseNode makes the adapter read participants straight from the embedded node.
+func (a *Adapter) UseNode(n *Node) { a.local.Store(n.server.RoomManager()) }
 
 var _ rooms.Media = (*Adapter)(nil)
 
@@ -40,7 +49,17 @@ func notFound(err error) bool {
 
 // Participants lists the room's participants; none if LiveKit has no such room.
 func (a *Adapter) Participants(ctx context.Context, roomID string) ([]meet.ParticipantInfo, error) {
-	res, err := a.client.ListParticipants(ctx, &livekit.ListParticipantsRequest{Room: roomID})
+	req := &livekit.ListParticipantsRequest{Room: roomID}
+	var res *livekit.ListParticipantsResponse
+	var err error
+	if rm := a.local.Load(); rm != nil {
+		res, err = rm.ListParticipants(ctx, req)
+		if errors.Is(err, service.ErrRoomNotFound) {
+			return nil, nil
+		}
+	} else {
+		res, err = a.client.ListParticipants(ctx, req)
+	}
 	if notFound(err) {
 		return nil, nil
 	}
