@@ -36,15 +36,7 @@ func TestBrowser(t *testing.T) {
 	if path == "" {
 		t.Skip("the browser end-to-end test needs Chromium: apt-get install chromium (CI's .ci/run installs it)")
 	}
-	races := t.TempDir()
-	var m *meetd
-	t.Cleanup(func() { // runs after the child has stopped, so its output is complete
-		if t.Failed() && m != nil {
-			t.Logf("meetd's output:\n%s", m.logs)
-		}
-		checkRaceReports(t, races)
-	})
-	m = startProcess(t, testEnv(t, map[string]string{"GORACE": "log_path=" + filepath.Join(races, "race")}))
+	m := startIsolated(t, testEnv(t, nil))
 	b := startBrowser(t, path)
 
 	t.Run("meeting", func(t *testing.T) { browserMeeting(t, m.forTest(t), b) })
@@ -170,6 +162,24 @@ func browserAdmin(t *testing.T, m *meetd, b *browser) {
 	guest.join()
 	if !evalJS[bool](guest, `document.getElementById('end-button').hidden`) {
 		t.Error("a guest is offered to end the meeting")
+	}
+	if !evalJS[bool](guest, `document.getElementById('record-button').hidden && document.getElementById('rtmp-button').hidden`) {
+		t.Error("a guest is offered to record or broadcast")
+	}
+	// The host records from the page; the API sees it start and stop.
+	if _, err := exec.LookPath("ffmpeg"); err == nil {
+		host.waitTrue(10*time.Second, "the record button is offered", `!document.getElementById('record-button').hidden`)
+		host.do(chromedp.Click(chromedp.ID("record-button")))
+		eventually(t, 15*time.Second, "is_recording after the host's click", func() bool {
+			r := m.activeRoom("b-admin")
+			return r.Room != nil && r.Room.RoomInfo.IsRecording
+		})
+		host.waitTrue(5*time.Second, "the record button shows it records", `document.getElementById('record-button').dataset.on === 'true'`)
+		host.do(chromedp.Click(chromedp.ID("record-button")))
+		eventually(t, 15*time.Second, "recording stopped after the second click", func() bool {
+			r := m.activeRoom("b-admin")
+			return r.Room != nil && !r.Room.RoomInfo.IsRecording
+		})
 	}
 
 	host.do(chromedp.Click(chromedp.ID("participants-button")))

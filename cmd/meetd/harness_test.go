@@ -124,6 +124,32 @@ func startProcess(t testing.TB, env map[string]string) *meetd {
 	return m
 }
 
+// startIsolated runs meetd as a child process and checks its race reports when the test ends:
+// a race in meetd's own code fails the test, one entirely inside LiveKit or pion (which real media
+// triggers, see TestBrowser) is only logged.
+func startIsolated(t *testing.T, env map[string]string) *meetd {
+	t.Helper()
+	races := t.TempDir()
+	env["GORACE"] = "log_path=" + filepath.Join(races, "race")
+	var m *meetd
+	t.Cleanup(func() { // runs after the child was stopped
+		if t.Failed() && m != nil {
+			t.Logf("meetd's output:\n%s", m.logs)
+		}
+		checkRaceReports(t, races)
+	})
+	m = startProcess(t, env)
+	return m
+}
+
+// pid is meetd's process: the child's, or this one's.
+func (m *meetd) pid() int {
+	if m.cmd != nil {
+		return m.cmd.Process.Pid
+	}
+	return os.Getpid()
+}
+
 type testLog struct{ t testing.TB }
 
 func (l testLog) Write(p []byte) (int, error) {

@@ -244,7 +244,7 @@ func TestRecordingTwoBots(t *testing.T) {
 	redIVF, redOGG := testMedia(t, "red", 440, 320, 240, 30)
 	blueIVF, blueOGG := testMedia(t, "blue", 660, 320, 240, 30)
 	env := testEnv(t, nil)
-	m := startMeetd(t, env)
+	m := startIsolated(t, env)
 	m.create("rec", nil)
 	events, stopEvents := readSSE(t, m.streamURL(), "")
 	defer stopEvents()
@@ -419,7 +419,7 @@ func TestRecordingLateJoiner(t *testing.T) {
 	needFFmpeg(t)
 	redIVF, redOGG := testMedia(t, "red", 440, 320, 240, 30)
 	blueIVF, blueOGG := testMedia(t, "blue", 660, 320, 240, 30)
-	m := startMeetd(t, testEnv(t, nil))
+	m := startIsolated(t, testEnv(t, nil))
 	m.create("late", nil)
 	m.mediaBot("late", "red", redIVF, redOGG)
 	eventually(t, 10*time.Second, "the first bot publishes", func() bool {
@@ -459,12 +459,12 @@ func TestRecordingLateJoiner(t *testing.T) {
 	}
 }
 
-// ffmpegChildren lists the ffmpeg processes whose parent is this process.
-func ffmpegChildren(t testing.TB) []string {
+// ffmpegChildren lists the ffmpeg processes whose parent is meetd's process.
+func ffmpegChildren(t testing.TB, m *meetd) []string {
 	t.Helper()
 	entries, _ := os.ReadDir("/proc")
 	var out []string
-	me := strconv.Itoa(os.Getpid())
+	me := strconv.Itoa(m.pid())
 	for _, e := range entries {
 		if _, err := strconv.Atoi(e.Name()); err != nil {
 			continue
@@ -493,7 +493,7 @@ func ffmpegChildren(t testing.TB) []string {
 func TestRecordingAutoAndEndRoom(t *testing.T) {
 	needFFmpeg(t)
 	redIVF, redOGG := testMedia(t, "red", 440, 320, 240, 30)
-	m := startMeetd(t, testEnv(t, nil))
+	m := startIsolated(t, testEnv(t, nil))
 	m.create("auto", map[string]any{"metadata": map[string]any{"room_title": "Auto", "room_features": map[string]any{
 		"recording_features": map[string]any{"enable_auto_cloud_recording": true},
 	}}})
@@ -507,7 +507,7 @@ func TestRecordingAutoAndEndRoom(t *testing.T) {
 		t.Fatalf("endRoom: %+v", res)
 	}
 	rec := m.waitRecording("auto", 1)
-	if kids := ffmpegChildren(t); len(kids) > 0 {
+	if kids := ffmpegChildren(t, m); len(kids) > 0 {
 		t.Errorf("ffmpeg processes left: %v", kids)
 	}
 	path := m.downloadMP4(rec.RecordID)
@@ -542,7 +542,7 @@ func TestRecordingRTMP(t *testing.T) {
 	needFFmpeg(t)
 	redIVF, redOGG := testMedia(t, "red", 440, 320, 240, 30)
 	blueIVF, blueOGG := testMedia(t, "blue", 660, 320, 240, 30)
-	m := startMeetd(t, testEnv(t, nil))
+	m := startIsolated(t, testEnv(t, nil))
 	m.create("live", nil)
 	m.mediaBot("live", "red", redIVF, redOGG)
 	m.mediaBot("live", "blue", blueIVF, blueOGG)
@@ -596,7 +596,7 @@ func TestRecordingRTMP(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the RTMP server did not see the end of the stream")
 	}
-	if kids := ffmpegChildren(t); len(kids) > 0 {
+	if kids := ffmpegChildren(t, m); len(kids) > 0 {
 		t.Errorf("ffmpeg processes left after rtmp/stop: %v", kids)
 	}
 	p, dur := ffprobe(t, out)

@@ -393,6 +393,8 @@ function buildMeeting() {
   }
   $('leave-button').addEventListener('click', leave);
   $('end-button').addEventListener('click', () => moderate({ action: 'end' }, 'Ending the meeting…'));
+  $('record-button').addEventListener('click', toggleRecording);
+  $('rtmp-button').addEventListener('click', toggleBroadcast);
   $('audio-button').addEventListener('click', () => room.startAudio().catch(() => {}));
   $('chat-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -660,9 +662,37 @@ async function moderate(body, pending) {
     resp = await api.moderate(accessToken, body);
   } catch (err) {
     toast(`Could not reach the server: ${errText(err)}`, 'error');
-    return;
+    return false;
   }
   if (!resp.status) toast(resp.msg || 'The server refused.', 'error');
+  return resp.status === true;
+}
+
+// Recording and broadcast (admins): the buttons show what this page last started or stopped.
+let recording = false;
+let broadcasting = false;
+
+async function toggleRecording() {
+  const body = { action: recording ? 'record_stop' : 'record_start' };
+  if (await moderate(body, recording ? 'Stopping the recording…' : 'Starting the recording…')) {
+    recording = !recording;
+    setOn($('record-button'), recording);
+    toast(recording ? 'Recording.' : 'Recording stopped; the file is being prepared.');
+  }
+}
+
+async function toggleBroadcast() {
+  let body = { action: 'rtmp_stop' };
+  if (!broadcasting) {
+    const url = window.prompt('Broadcast to which RTMP address? (rtmp:// or rtmps://)');
+    if (!url) return;
+    body = { action: 'rtmp_start', rtmp_url: url.trim() };
+  }
+  if (await moderate(body, broadcasting ? 'Stopping the broadcast…' : 'Starting the broadcast…')) {
+    broadcasting = !broadcasting;
+    setOn($('rtmp-button'), broadcasting);
+    toast(broadcasting ? 'Live.' : 'Broadcast stopped.');
+  }
 }
 
 function setOn(button, on) {
@@ -689,6 +719,8 @@ function updateControls() {
   $('chat-send').disabled = !caps.chatSend;
   $('chat-input').placeholder = caps.chatSend ? 'Send a message' : 'Chat is locked';
   $('end-button').hidden = !caps.isAdmin;
+  $('record-button').hidden = !caps.record;
+  $('rtmp-button').hidden = !caps.rtmp;
 }
 
 function showPanel(id, open) {

@@ -56,6 +56,9 @@ export function capabilities(join, locks = lockSettingsOf(join), permission = nu
     raiseHand: flag(f, 'allow_raise_hand', true),
     viewOtherWebcams: admin || flag(f, 'allow_view_other_webcams', true),
     viewUsersList: admin || flag(f, 'allow_view_other_users_list', true),
+    // recording to the server and live broadcast: admins only, when the room allows them
+    record: admin && flag(obj(f.recording_features), 'is_allow', true) && flag(obj(f.recording_features), 'is_allow_cloud', true),
+    rtmp: admin && flag(f, 'allow_rtmp', true),
   };
 
   if (permission) {

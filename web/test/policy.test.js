@@ -17,6 +17,8 @@ test('absent fields mean the spec defaults', () => {
     raiseHand: true,
     viewOtherWebcams: true,
     viewUsersList: true,
+    record: false,
+    rtmp: false,
   });
 });
 
@@ -122,4 +124,15 @@ test('initials', () => {
   assert.equal(initials('ada lovelace'), 'AL');
   assert.equal(initials('Émile'), 'É');
   assert.equal(initials('  '), '?');
+});
+
+test('recording and broadcast controls: admins only, when the room allows them', () => {
+  const admin = { ...base, is_admin: true };
+  assert.equal(capabilities(admin).record, true);
+  assert.equal(capabilities(admin).rtmp, true);
+  assert.equal(capabilities({ ...base, is_admin: false }).record, false);
+  assert.equal(capabilities({ ...base, is_admin: false }).rtmp, false);
+  const off = { ...admin, room_metadata: { room_features: { allow_rtmp: false, recording_features: { is_allow_cloud: false } } } };
+  assert.equal(capabilities(off).record, false);
+  assert.equal(capabilities(off).rtmp, false);
 });
