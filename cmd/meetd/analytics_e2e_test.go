@@ -92,6 +92,13 @@ func TestAttendanceReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait(6)
+	// B goes at 6 s. Removed by the server, LiveKit reports the departure at once; a bot's own
+	// leave can be noticed late (its socket closes right after the leave message).
+	var removed envelope
+	m.post("/auth/room/removeParticipant", map[string]any{"room_id": "lesson", "user_id": "b"}, &removed)
+	if !removed.Status {
+		t.Fatalf("removeParticipant: %+v", removed)
+	}
 	b.Leave()
 	wait(8)
 	m.bot("lesson", "b")

@@ -42,8 +42,12 @@ func TestAutoEnd(t *testing.T) {
 		if active, _ := m.isActive("brief"); !active {
 			t.Fatal("a room with a participant ended by its empty timeout")
 		}
+		left := time.Now()
 		b.Leave()
-		m.waitEnded("brief", 5*time.Second)
+		// The SDK closes its socket right after its leave message; now and then LiveKit sees the
+		// close first and waits for a resume before it reports the departure, so allow for that.
+		m.waitEnded("brief", 30*time.Second)
+		t.Logf("room ended %s after the last participant left (departure timeout 1 s)", time.Since(left).Round(time.Millisecond))
 		past := m.pastRooms(map[string]any{"room_ids": []string{"brief"}})
 		if past.Result.TotalRooms != 1 || past.Result.RoomsList[0].Ended == "" {
 			t.Errorf("fetchPastRooms: %+v", past)
