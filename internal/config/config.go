@@ -324,6 +324,18 @@ func (c Config) Redacted() Config {
 	if c.DashboardPassword != "" {
 		c.DashboardPassword = "[redacted]"
 	}
+	// webhook URLs often carry a token in their query or user info: show only where they go
+	urls := make(URLList, len(c.Webhooks.URLs))
+	for i, raw := range c.Webhooks.URLs {
+		urls[i] = "[invalid URL]"
+		if u, err := url.Parse(raw); err == nil {
+			urls[i] = u.Scheme + "://" + u.Host + u.Path
+			if u.User != nil || u.RawQuery != "" {
+				urls[i] += " [credentials redacted]"
+			}
+		}
+	}
+	c.Webhooks.URLs = urls
 	return c
 }
 

@@ -70,7 +70,13 @@ func TestEnsureSecret(t *testing.T) {
 	if generated, err := d.EnsureSecret(); err != nil || generated || d.APISecret != c.APISecret {
 		t.Errorf("second start: generated=%v err=%v same=%v", generated, err, d.APISecret == c.APISecret)
 	}
-	if r := c.Redacted(); strings.Contains(r.APISecret, c.APISecret) {
+	c.Webhooks.URLs = URLList{"https://user:pw@hooks.example.org/in?token=abc", "http://plain.example.org/x"}
+	r := c.Redacted()
+	if strings.Contains(r.APISecret, c.APISecret) {
 		t.Error("redacted config shows the secret")
+	}
+	if got := strings.Join(r.Webhooks.URLs, " "); strings.Contains(got, "pw") || strings.Contains(got, "abc") ||
+		!strings.Contains(got, "hooks.example.org/in") || !strings.Contains(got, "http://plain.example.org/x") {
+		t.Errorf("redacted webhook URLs: %s", got)
 	}
 }
