@@ -172,22 +172,12 @@ func (s *Store) Report(ctx context.Context, fileID string) (*analytics.File, err
 
 // Reports lists reports that were not deleted.
 func (s *Store) Reports(ctx context.Context, f rooms.SessionFilter) ([]analytics.File, int, error) {
-	where, args := "WHERE deleted_at IS NULL", []any{}
-	if len(f.RoomIDs) > 0 {
-		where += " AND room_id IN (?" + strings.Repeat(",?", len(f.RoomIDs)-1) + ")"
-		for _, id := range f.RoomIDs {
-			args = append(args, id)
-		}
-	}
+	where, args := roomFilter("WHERE deleted_at IS NULL", "room_id", f.RoomIDs)
 	var total int
 	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM analytics "+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	order := "DESC"
-	if f.Ascending {
-		order = "ASC"
-	}
-	rows, err := s.r.QueryContext(ctx, "SELECT "+fileColumns+" FROM analytics "+where+" ORDER BY created_at "+order+", file_id "+order+" LIMIT ? OFFSET ?",
+	rows, err := s.r.QueryContext(ctx, "SELECT "+fileColumns+" FROM analytics "+where+orderPage(f, "created_at", "file_id"),
 		append(args, f.Limit, f.From)...)
 	if err != nil {
 		return nil, 0, err

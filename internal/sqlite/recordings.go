@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"meetd/internal/meet"
@@ -130,22 +129,12 @@ func (s *Store) Recording(ctx context.Context, recordID string) (*recorder.File,
 
 // Recordings lists recordings.
 func (s *Store) Recordings(ctx context.Context, f rooms.SessionFilter) ([]recorder.File, int, error) {
-	where, args := "WHERE 1=1", []any{}
-	if len(f.RoomIDs) > 0 {
-		where += " AND room_id IN (?" + strings.Repeat(",?", len(f.RoomIDs)-1) + ")"
-		for _, id := range f.RoomIDs {
-			args = append(args, id)
-		}
-	}
+	where, args := roomFilter("WHERE 1=1", "room_id", f.RoomIDs)
 	var total int
 	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM recordings "+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	order := "DESC"
-	if f.Ascending {
-		order = "ASC"
-	}
-	rows, err := s.r.QueryContext(ctx, "SELECT "+recordingColumns+" FROM recordings "+where+" ORDER BY created_at "+order+", record_id "+order+" LIMIT ? OFFSET ?",
+	rows, err := s.r.QueryContext(ctx, "SELECT "+recordingColumns+" FROM recordings "+where+orderPage(f, "created_at", "record_id"),
 		append(args, f.Limit, f.From)...)
 	if err != nil {
 		return nil, 0, err

@@ -241,24 +241,34 @@ func (s *Store) RunningSessions(ctx context.Context) ([]*meet.Session, error) {
 
 // Sessions lists sessions, running or ended, for fetchPastRooms.
 func (s *Store) Sessions(ctx context.Context, f rooms.SessionFilter) ([]*meet.Session, int, error) {
-	where, args := "", []any{}
-	if len(f.RoomIDs) > 0 {
-		where = "WHERE s.room_id IN (?" + strings.Repeat(",?", len(f.RoomIDs)-1) + ")"
-		for _, id := range f.RoomIDs {
-			args = append(args, id)
-		}
-	}
+	where, args := roomFilter("WHERE 1=1", "s.room_id", f.RoomIDs)
 	var total int
 	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM sessions s "+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
+	list, err := querySessions(ctx, s.r, where+orderPage(f, "s.created_at", "s.sid"), append(args, f.Limit, f.From)...)
+	return list, total, err
+}
+
+// roomFilter adds a fetch call's room_ids filter to a WHERE clause.
+func roomFilter(where, column string, roomIDs []string) (string, []any) {
+	args := []any{}
+	if len(roomIDs) > 0 {
+		where += " AND " + column + " IN (?" + strings.Repeat(",?", len(roomIDs)-1) + ")"
+		for _, id := range roomIDs {
+			args = append(args, id)
+		}
+	}
+	return where, args
+}
+
+// orderPage is the ORDER BY and paging of a fetch call (LIMIT and OFFSET as the last two arguments).
+func orderPage(f rooms.SessionFilter, created, id string) string {
 	order := "DESC"
 	if f.Ascending {
 		order = "ASC"
 	}
-	list, err := querySessions(ctx, s.r, where+" ORDER BY s.created_at "+order+", s.sid "+order+" LIMIT ? OFFSET ?",
-		append(args, f.Limit, f.From)...)
-	return list, total, err
+	return " ORDER BY " + created + " " + order + ", " + id + " " + order + " LIMIT ? OFFSET ?"
 }
 
 // tx runs fn in a write transaction and inserts the events fn returns in it.
