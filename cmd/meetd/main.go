@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"gopkg.in/yaml.v3"
 
 	"meetd/internal/analytics"
@@ -129,6 +131,13 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 	svc.OnEnding(recordings.Ending) // the recording stops (and its file is finished) before the room closes
 	svc.OnStarted(recordings.Started)
 
+	// meetd's metrics in a registry of this server's own; LiveKit's are in the default one
+	registry := prometheus.NewRegistry()
+	metrics, err := httpapi.NewMetrics(registry, store.Stats)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+
 	var mediaUp atomic.Bool
 	api := &httpapi.Server{
 		Rooms:             svc,
@@ -138,6 +147,9 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 		Keys:              keys,
 		Log:               log,
 		DashboardPassword: cfg.DashboardPassword,
+		Metrics:           metrics,
+		MetricsHandler:    promhttp.HandlerFor(prometheus.Gatherers{registry, prometheus.DefaultGatherer}, promhttp.HandlerOpts{}),
+		MetricsPassword:   cfg.MetricsPassword,
 		LiveKitURL: func(r *http.Request) string {
 			if cfg.LiveKit.PublicURL != "" {
 				return cfg.LiveKit.PublicURL

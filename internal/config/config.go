@@ -31,6 +31,7 @@ type Config struct {
 	LogLevel  string `yaml:"log_level"`  // debug, info, warn, error
 
 	DashboardPassword string `yaml:"dashboard_password"` // signs in to /dashboard besides the API key and secret
+	MetricsPassword   string `yaml:"metrics_password"`   // basic auth (user "metrics") for /metrics; empty = open
 
 	LiveKit LiveKit `yaml:"livekit"`
 
@@ -135,6 +136,7 @@ var env = []struct {
 	{"MEETD_API_SECRET", "api_secret", func(c *Config, v string) error { c.APISecret = v; return nil }},
 	{"MEETD_LOG_LEVEL", "log_level", func(c *Config, v string) error { c.LogLevel = v; return nil }},
 	{"MEETD_DASHBOARD_PASSWORD", "dashboard_password", func(c *Config, v string) error { c.DashboardPassword = v; return nil }},
+	{"MEETD_METRICS_PASSWORD", "metrics_password", func(c *Config, v string) error { c.MetricsPassword = v; return nil }},
 	{"MEETD_LIVEKIT_PORT", "livekit.port", intSetter(func(c *Config) *int { return &c.LiveKit.Port })},
 	{"MEETD_RTC_TCP_PORT", "livekit.rtc_tcp_port", intSetter(func(c *Config) *int { return &c.LiveKit.RTCTCPPort })},
 	{"MEETD_RTC_UDP_PORT", "livekit.rtc_udp_port", intSetter(func(c *Config) *int { return &c.LiveKit.RTCUDPPort })},
@@ -323,6 +325,9 @@ func (c Config) Redacted() Config {
 	}
 	if c.DashboardPassword != "" {
 		c.DashboardPassword = "[redacted]"
+	}
+	if c.MetricsPassword != "" {
+		c.MetricsPassword = "[redacted]"
 	}
 	// webhook URLs often carry a token in their query or user info: show only where they go
 	urls := make(URLList, len(c.Webhooks.URLs))

@@ -34,6 +34,10 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// DashboardPassword, if set, signs in to the dashboard besides the API key and secret.
 	DashboardPassword string
+	// Metrics, if set, counts requests; MetricsHandler serves /metrics (behind MetricsPassword).
+	Metrics         *Metrics
+	MetricsHandler  http.Handler
+	MetricsPassword string
 	// Mounts are further handlers by pattern: the LiveKit webhook receiver, the web pages.
 	Mounts map[string]http.Handler
 }
@@ -89,10 +93,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /auth/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, Envelope{Msg: "no such API route: " + r.Method + " " + r.URL.Path, StatusCode: meet.CodeNotFound})
 	})
+	if s.MetricsHandler != nil {
+		mux.Handle("GET /metrics", metricsAuth(s.MetricsPassword, s.MetricsHandler))
+	}
 	for pattern, h := range s.Mounts {
 		mux.Handle(pattern, h)
 	}
-	return recoverPanics(s.Log, mux)
+	return recoverPanics(s.Log, s.Metrics.instrument(mux))
 }
 
 // handler is a signed API call: the verified body in, a response (envelope included) or an error out.

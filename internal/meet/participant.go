@@ -150,3 +150,14 @@ func (s *Session) EventRoom() *EventRoom {
 func NewEvent(name, id string, s *Session, t time.Time) Event {
 	return Event{Event: name, ID: id, CreatedAt: t.Unix(), Room: s.EventRoom()}
 }
+
+// Stats is the state of the server at one moment, for metrics.
+type Stats struct {
+	RoomsActive           int
+	ParticipantsConnected int
+	Recordings            int // running now
+	Broadcasts            int // RTMP running now
+	WebhooksPending       int
+	WebhooksFailed        int
+	OldestPendingWebhook  time.Duration // age of the oldest pending delivery, 0 if none
+}
