@@ -74,15 +74,6 @@ func TestBroadcastToRoom(t *testing.T) {
 	})
 
 	var res envelope
-	m.post("/auth/room/broadcastToRoom", map[string]any{"room_id": "hall", "chat_msg": map[string]any{"message": "hello all"}}, &res)
-	if !res.Status {
-		t.Fatalf("broadcast: %+v", res)
-	}
-	m.post("/auth/room/broadcastToRoom", map[string]any{"room_id": "hall", "only_to_admins": true,
-		"notification_msg": map[string]any{"text": "for hosts", "type": "warning"}}, &res)
-	if !res.Status {
-		t.Fatalf("broadcast to admins: %+v", res)
-	}
 	m.post("/auth/room/broadcastToRoom", map[string]any{"room_id": "hall", "notification_msg": map[string]any{"text": "x", "type": "shout"}}, &res)
 	if res.Status || res.StatusCode != "INVALID_PARAMETERS" {
 		t.Errorf("bad notification type: %+v", res)
@@ -100,9 +91,24 @@ func TestBroadcastToRoom(t *testing.T) {
 		}
 		return false
 	}
-	eventually(t, 5*time.Second, "chat at both, notification at the host", func() bool {
-		return has(host.Received(), "chat", `"from_name":"System"`) && has(guest.Received(), "chat", "hello all") &&
-			has(host.Received(), "notification", "for hosts")
+	// LiveKit delivers data once a participant's data channel is open, which can come a moment
+	// after it is ACTIVE: send again until both messages have arrived.
+	eventually(t, 15*time.Second, "chat at both, notification at the host", func() bool {
+		if has(host.Received(), "chat", `"from_name":"System"`) && has(guest.Received(), "chat", "hello all") &&
+			has(host.Received(), "notification", "for hosts") {
+			return true
+		}
+		m.post("/auth/room/broadcastToRoom", map[string]any{"room_id": "hall", "chat_msg": map[string]any{"message": "hello all"}}, &res)
+		if !res.Status {
+			t.Fatalf("broadcast: %+v", res)
+		}
+		m.post("/auth/room/broadcastToRoom", map[string]any{"room_id": "hall", "only_to_admins": true,
+			"notification_msg": map[string]any{"text": "for hosts", "type": "warning"}}, &res)
+		if !res.Status {
+			t.Fatalf("broadcast to admins: %+v", res)
+		}
+		time.Sleep(250 * time.Millisecond)
+		return false
 	})
 	if has(guest.Received(), "notification", "for hosts") {
 		t.Error("the guest got the admins' notification")
