@@ -287,7 +287,7 @@ func (m *meetd) forTest(t testing.TB) *meetd {
 
 // checkRaceReports reads the race detector's reports of the child meetd from dir: an access in
 // meetd's code (its packages, or package main) fails t; a race entirely in dependencies is logged.
-func checkRaceReports(t *testing.T, dir string) {
+func checkRaceReports(t testing.TB, dir string) {
 	files, _ := filepath.Glob(filepath.Join(dir, "race*"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)

@@ -652,7 +652,7 @@ func TestRecordingBench(t *testing.T) {
 	}
 	needFFmpeg(t)
 	colors := []string{"red", "blue", "green", "yellow"} // names: each bot publishes the moving pattern and its own tone
-	m := startMeetd(t, testEnv(t, nil))
+	m := startInProcess(t, testEnv(t, nil))
 	m.create("bench", nil)
 	ivf, _ := testMedia(t, "pattern", 440, 1280, 720, 50)
 	for i, c := range colors {
