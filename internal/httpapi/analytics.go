@@ -12,15 +12,8 @@ import (
 )
 
 func (s *Server) analyticsFetch(ctx context.Context, body []byte) (any, error) {
-	var req listRequest
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	f, err := req.filter()
+	req, f, err := decodeList(body)
 	if err != nil {
-		return nil, err
-	}
-	if f, err = checkFilter(f); err != nil {
 		return nil, err
 	}
 	list, total, err := s.Analytics.List(ctx, f)
@@ -80,10 +73,7 @@ func (s *Server) analyticsDownloadToken(ctx context.Context, body []byte) (any, 
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Envelope
-		Token string `json:"token"`
-	}{OK(), token}, nil
+	return tokenAnswer(token), nil
 }
 
 func (s *Server) analyticsAttendance(ctx context.Context, body []byte) (any, error) {

@@ -158,3 +158,11 @@ func snake(s string) string {
 	}
 	return b.String()
 }
+
+// tokenAnswer is the answer of the calls that hand out a token.
+func tokenAnswer(token string) any {
+	return struct {
+		Envelope
+		Token string `json:"token"`
+	}{OK(), token}
+}

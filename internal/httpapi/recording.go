@@ -65,15 +65,8 @@ type recordingItem struct {
 }
 
 func (s *Server) recordingFetch(ctx context.Context, body []byte) (any, error) {
-	var req listRequest
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	f, err := req.filter()
+	req, f, err := decodeList(body)
 	if err != nil {
-		return nil, err
-	}
-	if f, err = checkFilter(f); err != nil {
 		return nil, err
 	}
 	list, total, err := s.Recordings.List(ctx, f)
@@ -146,10 +139,7 @@ func (s *Server) recordingDownloadToken(ctx context.Context, body []byte) (any, 
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Envelope
-		Token string `json:"token"`
-	}{OK(), token}, nil
+	return tokenAnswer(token), nil
 }
 
 // downloadRecording streams a recording to whoever holds its download token (Range requests work).

@@ -66,10 +66,7 @@ func (s *Server) getJoinToken(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Envelope
-		Token string `json:"token"`
-	}{OK(), token}, nil
+	return tokenAnswer(token), nil
 }
 
 func (s *Server) isRoomActive(ctx context.Context, body []byte) (any, error) {
@@ -178,6 +175,20 @@ func (l *listRequest) filter() (rooms.SessionFilter, error) {
 	return rooms.SessionFilter{RoomIDs: l.RoomIDs, From: l.From, Limit: l.Limit, Ascending: l.OrderBy == "ASC"}, nil
 }
 
+// decodeList reads the body of a fetch call and checks its filter and paging.
+func decodeList(body []byte) (listRequest, rooms.SessionFilter, error) {
+	var req listRequest
+	if err := decode(body, &req); err != nil {
+		return req, rooms.SessionFilter{}, err
+	}
+	f, err := req.filter()
+	if err != nil {
+		return req, f, err
+	}
+	f, err = checkFilter(f)
+	return req, f, err
+}
+
 // checkFilter validates the paging of a fetch call and fills its defaults.
 func checkFilter(f rooms.SessionFilter) (rooms.SessionFilter, error) {
 	for _, id := range f.RoomIDs {
@@ -199,15 +210,8 @@ func checkFilter(f rooms.SessionFilter) (rooms.SessionFilter, error) {
 }
 
 func (s *Server) fetchPastRooms(ctx context.Context, body []byte) (any, error) {
-	var req listRequest
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	f, err := req.filter()
+	req, f, err := decodeList(body)
 	if err != nil {
-		return nil, err
-	}
-	if f, err = checkFilter(f); err != nil {
 		return nil, err
 	}
 	list, total, err := s.Rooms.PastRooms(ctx, f)
@@ -222,9 +226,6 @@ func (s *Server) fetchPastRooms(ctx context.Context, body []byte) (any, error) {
 		RoomsList  []pastRoom `json:"rooms_list"`
 	}
 	res := result{TotalRooms: int64(total), From: int64(req.From), Limit: int64(f.Limit), OrderBy: req.OrderBy, RoomsList: []pastRoom{}}
-	if res.Limit == 0 {
-		res.Limit = 20
-	}
 	for _, sess := range list {
 		res.RoomsList = append(res.RoomsList, pastRoom{
 			RoomTitle: sess.Title(), RoomID: sess.RoomID, RoomSID: sess.SID, JoinedParticipants: int64(sess.JoinedParticipants),
