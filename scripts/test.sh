@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test of meetd: Go vet, the Go tests with the race detector (unit, store, end-to-end with
 # a real embedded LiveKit and WebRTC bots, browser tests when Chromium is installed), and the
-# meeting page's JavaScript unit tests when Node.js is there.
+# meeting page's JavaScript unit tests when Node.js is there. PostgreSQL and Redis, when installed, are
+# started for the scale-out tests by scripts/services.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "== services for the scale-out tests (PostgreSQL, Redis)"
+if [ -z "${MEETD_TEST_DATABASE_URL:-}${MEETD_TEST_REDIS_URL:-}" ]; then
+  eval "$(scripts/services.sh)"
+fi
 
 echo "== go vet"
 go vet ./...

@@ -188,7 +188,7 @@ func browserAdmin(t *testing.T, m *meetd, b *browser) {
 	if n := evalJS[int](guest, `document.querySelectorAll('button.admin-remove').length`); n != 0 {
 		t.Errorf("the guest's page has %d remove buttons", n)
 	}
-	host.do(chromedp.Click(chromedp.CSS(remove)))
+	host.click(remove)
 	guest.waitState(15*time.Second, "removed")
 	guest.wantMessage("You have been removed from this meeting.")
 	guest.screenshot("removed.png")
@@ -466,6 +466,14 @@ func (p *page) do(action chromedp.Action[chromedp.Void]) {
 	if _, err := pageRun(p, action); err != nil {
 		p.t.Fatalf("page %s: %v", p.name, err)
 	}
+}
+
+// click clicks the first element matching the CSS selector, found and clicked in one step in the page:
+// for elements of lists the page redraws from live events, where a node found by one DevTools call can be
+// replaced before the next one clicks it. It waits up to 10 s for the element to exist.
+func (p *page) click(sel string) {
+	p.t.Helper()
+	p.waitTrue(10*time.Second, "click "+sel, `(() => { const el = document.querySelector(`+jsString(sel)+`); if (!el) return false; el.click(); return true })()`)
 }
 
 // waitTrue waits until the JavaScript expression is true.

@@ -126,7 +126,7 @@ func TestDashboardBrowser(t *testing.T) {
 	p.screenshot("dashboard-rooms.png")
 
 	// A room: its participants, their roles and media.
-	p.do(chromedp.Click(chromedp.CSS(row("dash-design") + ` .room-link`)))
+	p.click(row("dash-design") + ` .room-link`)
 	p.waitTrue(10*time.Second, "the room view of dash-design with 3 participants",
 		dashShown(`#room-view[data-room-id="dash-design"]`)+` && document.querySelectorAll('#participants-list .participant-row').length === 3`)
 	prow := func(id string) string { return `#participants-list .participant-row[data-identity="` + id + `"]` }
@@ -141,7 +141,7 @@ func TestDashboardBrowser(t *testing.T) {
 
 	// Mute ben's microphone.
 	p.waitTrue(5*time.Second, "ben's mute button enabled", `!document.querySelector('.dash-mute[data-identity="ben"]').disabled`)
-	p.do(chromedp.Click(chromedp.CSS(`.dash-mute[data-identity="ben"]`)))
+	p.click(`.dash-mute[data-identity="ben"]`)
 	eventually(t, 5*time.Second, "ben's microphone muted in getActiveRoomInfo", func() bool {
 		return hasTrack(participantsByID(m.activeRoom("dash-design"))["ben"], "AUDIO", "MICROPHONE", true)
 	})
@@ -170,8 +170,8 @@ func TestDashboardBrowser(t *testing.T) {
 	p.screenshot("dashboard-room.png")
 
 	// Remove ben, blocked: the bot is disconnected, its row goes, and ben cannot come back.
-	p.do(chromedp.Click(chromedp.CSS(`.dash-block[data-identity="ben"]`)))
-	p.do(chromedp.Click(chromedp.CSS(`.dash-remove[data-identity="ben"]`)))
+	p.click(`.dash-block[data-identity="ben"]`)
+	p.click(`.dash-remove[data-identity="ben"]`)
 	dashGone(t, ben, "ben", 3*time.Second)
 	p.waitTrue(5*time.Second, "ben's row gone", `!document.querySelector('`+prow("ben")+`') && document.querySelectorAll('#participants-list .participant-row').length === 2`)
 	var blocked envelope
@@ -201,7 +201,7 @@ func TestDashboardBrowser(t *testing.T) {
 			})
 			return chromedp.Void{}, err
 		})
-		p.do(chromedp.Click(chromedp.CSS(report)))
+		p.click(report)
 		eventually(t, 10*time.Second, "the attendance report downloaded", func() bool {
 			files, _ := filepath.Glob(filepath.Join(downloads, "*"))
 			for _, f := range files {
@@ -255,7 +255,7 @@ func TestDashboardBrowser(t *testing.T) {
 			return evalJS[bool](p, `!!document.querySelector('`+failed+` .dash-redeliver')`)
 		})
 		p.screenshot("dashboard-webhooks.png")
-		p.do(chromedp.Click(chromedp.CSS(failed + ` .dash-redeliver`)))
+		p.click(failed + ` .dash-redeliver`)
 		p.waitTrue(5*time.Second, "the redelivery is confirmed", `[...document.querySelectorAll('#toasts .toast')].some(t => t.textContent.includes('Queued for delivery again'))`)
 	}
 

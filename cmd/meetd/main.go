@@ -83,6 +83,10 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 		log.Debug("effective configuration\n" + string(shown))
 	}
 	keys := auth.Keys{APIKey: cfg.APIKey, APISecret: cfg.APISecret}
+	nodeID, err := cfg.NodeID()
+	if err != nil {
+		return fmt.Errorf("node id: %w", err)
+	}
 
 	store, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "meetd.db"))
 	if err != nil {
@@ -117,6 +121,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 	svc := rooms.New(store, adapter, rooms.Config{
 		Keys:             keys,
 		DepartureTimeout: time.Duration(cfg.DepartureTimeout) * time.Second,
+		Node:             nodeID,
 	}, log)
 	reports, err := analytics.New(store, filepath.Join(cfg.DataDir, "analytics"), keys, log)
 	if err != nil {

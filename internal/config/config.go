@@ -318,6 +318,28 @@ func (c *Config) EnsureSecret() (generated bool, err error) {
 	return true, nil
 }
 
+// NodeID names this process's media node in the store, the same across restarts: it is kept in
+// the data directory (node_id), made on first start.
+func (c *Config) NodeID() (string, error) {
+	path := filepath.Join(c.DataDir, "node_id")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	raw := make([]byte, 8)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	id := "node-" + hex.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(id+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("save node id: %w", err)
+	}
+	return id, nil
+}
+
 // Redacted is the configuration as it may be printed: secrets hidden.
 func (c Config) Redacted() Config {
 	if c.APISecret != "" {

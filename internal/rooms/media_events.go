@@ -44,7 +44,7 @@ func (s *Service) ParticipantJoined(ctx context.Context, roomID string, p meet.P
 		return err
 	}
 	now := s.now()
-	pr := Presence{ParticipantSID: p.SID, UserID: p.Identity, Name: p.Name, At: joinedAt(&p, now)}
+	pr := Presence{ParticipantSID: p.SID, UserID: p.Identity, Name: p.Name, At: joinedAt(&p, now), Node: s.cfg.Node}
 	first := false
 	err = s.store.ParticipantJoined(ctx, sess.SID, pr, func(sess *meet.Session, f JoinFacts) []meet.Event {
 		var events []meet.Event

@@ -56,6 +56,13 @@ type Config struct {
 	DefaultEmptyTimeout int           // seconds, when room/create gives none
 	JoinTokenTTL        time.Duration
 	Now                 func() time.Time
+
+	// Node names the media node this process's participants connect to; the store keeps it with
+	// each connection. Several meetd sharing one store each have their own.
+	Node string
+	// NodeTimeout is how long a node may go without a heartbeat (one per sweep) before the other
+	// processes count its connections as gone (default 30 s).
+	NodeTimeout time.Duration
 }
 
 // Service is the room service.
@@ -511,12 +518,15 @@ func (s *Service) Deadline(sess *meet.Session) (time.Time, string) {
 // store, so timers survive restarts, and ending is conditional, so two processes sweeping end a
 // room once.
 func (s *Service) Sweep(ctx context.Context) error {
-	list, err := s.store.RunningSessions(ctx)
-	if err != nil {
-		return fmt.Errorf("sweep: %w", err)
-	}
 	now := s.now()
 	var errs []error
+	if err := s.checkNodes(ctx, now); err != nil {
+		errs = append(errs, err)
+	}
+	list, err := s.store.RunningSessions(ctx)
+	if err != nil {
+		return fmt.Errorf("sweep: %w", errors.Join(append(errs, err)...))
+	}
 	for _, sess := range list {
 		at, reason := s.Deadline(sess)
 		if at.IsZero() || now.Before(at) {
@@ -527,6 +537,32 @@ func (s *Service) Sweep(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkNodes beats this process's node, and closes the connections of nodes that stopped beating
+// (a meetd that crashed or lost its network): their rooms then follow the departure path.
+func (s *Service) checkNodes(ctx context.Context, now time.Time) error {
+	if err := s.store.Heartbeat(ctx, s.cfg.Node, now); err != nil {
+		return fmt.Errorf("heartbeat: %w", err)
+	}
+	timeout := s.cfg.NodeTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	stale, err := s.store.StaleNodes(ctx, now.Add(-timeout))
+	if err != nil {
+		return fmt.Errorf("stale nodes: %w", err)
+	}
+	for _, node := range stale {
+		if node == s.cfg.Node {
+			continue
+		}
+		s.log.Warn("media node stopped beating: its connections are closed", "node", node, "timeout", timeout)
+		if err := s.store.CloseNodePresence(ctx, node, now); err != nil {
+			return fmt.Errorf("close the connections of node %s: %w", node, err)
+		}
+	}
+	return nil
 }
 
 // RunTimers sweeps every interval until ctx ends.
@@ -545,10 +581,10 @@ func (s *Service) RunTimers(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// MediaRestarted is called when the media node starts afresh: nobody is connected any more, and
-// sessions wait for their participants to come back for the departure timeout.
+// MediaRestarted is called when this process's media node starts afresh: nobody is connected to
+// it any more, and its sessions wait for their participants to come back for the departure timeout.
 func (s *Service) MediaRestarted(ctx context.Context) error {
-	return s.store.CloseAllPresence(ctx, s.now())
+	return s.store.CloseNodePresence(ctx, s.cfg.Node, s.now())
 }
 
 // Events returns the events after seq, in order, at most limit.

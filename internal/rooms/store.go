@@ -33,8 +33,14 @@ type Store interface {
 
 	ParticipantJoined(ctx context.Context, sid string, p Presence, events func(*meet.Session, JoinFacts) []meet.Event) error
 	ParticipantLeft(ctx context.Context, sid string, p Presence, events func(*meet.Session) []meet.Event) error
-	// CloseAllPresence closes every open connection (the media node restarted).
-	CloseAllPresence(ctx context.Context, at time.Time) error
+	// CloseNodePresence closes every open connection held by one media node (it restarted, or it
+	// stopped beating). Sessions left empty start their departure timeout at at.
+	CloseNodePresence(ctx context.Context, node string, at time.Time) error
+	// Heartbeat records that a media node is alive at at.
+	Heartbeat(ctx context.Context, node string, at time.Time) error
+	// StaleNodes lists the nodes holding open connections whose last heartbeat is before before
+	// (or that never beat).
+	StaleNodes(ctx context.Context, before time.Time) ([]string, error)
 	// Connection returns one participant connection of a session (At is when it joined); nil if unknown.
 	Connection(ctx context.Context, sid, participantSID string) (*Presence, error)
 
@@ -53,6 +59,7 @@ type Presence struct {
 	UserID         string
 	Name           string
 	At             time.Time // joined or left
+	Node           string    // the media node holding the connection
 }
 
 // JoinFacts say what a join was the first of.

@@ -75,9 +75,16 @@ CREATE TABLE IF NOT EXISTS presence (
 	sid             TEXT NOT NULL,
 	user_id         TEXT NOT NULL,
 	joined_at       INTEGER NOT NULL,
-	left_at         INTEGER
+	left_at         INTEGER,
+	node            TEXT NOT NULL DEFAULT '' -- the media node holding the connection
 );
 CREATE INDEX IF NOT EXISTS presence_open ON presence(sid) WHERE left_at IS NULL;
+
+-- media nodes' heartbeats: a node that stops beating loses its connections
+CREATE TABLE IF NOT EXISTS nodes (
+	node    TEXT PRIMARY KEY,
+	seen_at INTEGER NOT NULL
+);
 
 -- the outbox: every event, in order, written with the change that caused it
 CREATE TABLE IF NOT EXISTS events (
@@ -108,6 +115,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("upgrade the schema in %s: %w", path, err)
+	}
 	if _, err := w.ExecContext(ctx, schema+outboxSchema+analyticsSchema+recordingsSchema); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("create schema in %s: %w", path, err)
@@ -134,6 +145,24 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// migrate brings a database made by an earlier meetd up to the current schema; the schema's
+// CREATE statements then add what is new.
+func migrate(ctx context.Context, w *sql.DB) error {
+	var presence, node int
+	if err := w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'presence'`).Scan(&presence); err != nil {
+		return err
+	}
+	if err := w.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('presence') WHERE name = 'node'`).Scan(&node); err != nil {
+		return err
+	}
+	if presence == 1 && node == 0 {
+		if _, err := w.ExecContext(ctx, `ALTER TABLE presence ADD COLUMN node TEXT NOT NULL DEFAULT ''`); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close closes the database.
@@ -471,8 +500,8 @@ func collectUsers(rows *sql.Rows, err error) (map[string]*meet.User, error) {
 // twice is recorded once, and gets no events the second time.
 func (s *Store) ParticipantJoined(ctx context.Context, sid string, p rooms.Presence, events func(*meet.Session, rooms.JoinFacts) []meet.Event) error {
 	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
-		res, err := tx.ExecContext(ctx, `INSERT INTO presence (participant_sid, sid, user_id, joined_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (participant_sid) DO NOTHING`, p.ParticipantSID, sid, p.UserID, ms(p.At))
+		res, err := tx.ExecContext(ctx, `INSERT INTO presence (participant_sid, sid, user_id, joined_at, node) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (participant_sid) DO NOTHING`, p.ParticipantSID, sid, p.UserID, ms(p.At), p.Node)
 		if err != nil {
 			return nil, err
 		}
@@ -536,18 +565,68 @@ func (s *Store) AddEvents(ctx context.Context, events ...meet.Event) error {
 	return s.tx(ctx, func(*sql.Tx) ([]meet.Event, error) { return events, nil })
 }
 
-// CloseAllPresence closes every open connection at time at: the media node they were on is gone
-// (the server restarted). Every running session that had participants gives them the whole
-// departure timeout from at to come back, since it was the restart that disconnected them.
-func (s *Store) CloseAllPresence(ctx context.Context, at time.Time) error {
+// CloseNodePresence closes every open connection held by the media node at time at: the node is
+// gone (it restarted, or stopped beating). Each running session this leaves empty gives its
+// participants the whole departure timeout from at to come back, since it was the node that
+// disconnected them.
+func (s *Store) CloseNodePresence(ctx context.Context, node string, at time.Time) error {
 	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
-		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET last_left_at = ?
-			WHERE ended_at IS NULL AND first_join_at IS NOT NULL`, ms(at)); err != nil {
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT sid FROM presence WHERE left_at IS NULL AND node = ?`, node)
+		if err != nil {
 			return nil, err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE presence SET left_at = ? WHERE left_at IS NULL`, ms(at))
+		var sids []string
+		for rows.Next() {
+			var sid string
+			if err := rows.Scan(&sid); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			sids = append(sids, sid)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE presence SET left_at = ? WHERE left_at IS NULL AND node = ?`, ms(at), node); err != nil {
+			return nil, err
+		}
+		for _, sid := range sids {
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET last_left_at = ? WHERE sid = ? AND ended_at IS NULL
+				AND NOT EXISTS (SELECT 1 FROM presence WHERE sid = ? AND left_at IS NULL)`, ms(at), sid, sid); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	})
+}
+
+// Heartbeat records that the media node is alive at at.
+func (s *Store) Heartbeat(ctx context.Context, node string, at time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO nodes (node, seen_at) VALUES (?, ?)
+			ON CONFLICT (node) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)`, node, ms(at))
 		return nil, err
 	})
+}
+
+// StaleNodes lists the nodes holding open connections that last beat before before, or never.
+func (s *Store) StaleNodes(ctx context.Context, before time.Time) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT p.node FROM presence p LEFT JOIN nodes n ON n.node = p.node
+		WHERE p.left_at IS NULL AND (n.seen_at IS NULL OR n.seen_at < ?) ORDER BY p.node`, ms(before))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
 }
 
 // Events returns the stored events after seq, in order, at most limit.

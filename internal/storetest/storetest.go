@@ -21,7 +21,7 @@ func Run(t *testing.T, open func(t *testing.T) rooms.Store) {
 		"PresenceAndCounts":   presenceAndCounts,
 		"UsersAndBlocking":    usersAndBlocking,
 		"SessionsPaging":      sessionsPaging,
-		"CloseAllPresence":    closeAllPresence,
+		"CloseNodePresence":   closeNodePresence,
 		"EventsInOrder":       eventsInOrder,
 		"MetadataRoundTrip":   metadataRoundTrip,
 		"TrackEventsRecorded": trackEventsRecorded,
@@ -239,22 +239,43 @@ func sessionsPaging(t *testing.T, st rooms.Store) {
 	}
 }
 
-func closeAllPresence(t *testing.T, st rooms.Store) {
+func closeNodePresence(t *testing.T, st rooms.Store) {
 	ctx := context.Background()
+	none := func(*meet.Session, rooms.JoinFacts) []meet.Event { return nil }
 	s, _, _ := st.CreateSession(ctx, session("restart", t0), event(meet.EventRoomCreated))
 	quiet, _, _ := st.CreateSession(ctx, session("quiet", t0), event(meet.EventRoomCreated))
-	_ = st.ParticipantJoined(ctx, s.SID, rooms.Presence{ParticipantSID: "PA_9", UserID: "z", At: t0.Add(time.Second)},
-		func(*meet.Session, rooms.JoinFacts) []meet.Event { return nil })
+	other, _, _ := st.CreateSession(ctx, session("elsewhere", t0), event(meet.EventRoomCreated))
+	_ = st.ParticipantJoined(ctx, s.SID, rooms.Presence{ParticipantSID: "PA_9", UserID: "z", At: t0.Add(time.Second), Node: "node-a"}, none)
+	_ = st.ParticipantJoined(ctx, other.SID, rooms.Presence{ParticipantSID: "PA_10", UserID: "y", At: t0.Add(time.Second), Node: "node-b"}, none)
+
+	// Both nodes beat; later only node-b does.
+	_ = st.Heartbeat(ctx, "node-a", t0.Add(time.Minute))
+	_ = st.Heartbeat(ctx, "node-b", t0.Add(time.Minute))
+	_ = st.Heartbeat(ctx, "node-b", t0.Add(2*time.Hour))
+	_ = st.Heartbeat(ctx, "node-b", t0.Add(time.Hour)) // a late, older beat does not move it back
+	if stale, err := st.StaleNodes(ctx, t0.Add(30*time.Second)); err != nil || len(stale) != 0 {
+		t.Errorf("nodes that beat after +30 s counted stale: %v, %v", stale, err)
+	}
+	if stale, err := st.StaleNodes(ctx, t0.Add(90*time.Minute)); err != nil || len(stale) != 1 || stale[0] != "node-a" {
+		t.Errorf("nodes silent since +90 min: %v, %v (want node-a; node-b beat at +2 h)", stale, err)
+	}
+
 	at := t0.Add(time.Hour)
-	if err := st.CloseAllPresence(ctx, at); err != nil {
+	if err := st.CloseNodePresence(ctx, "node-a", at); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := st.SessionBySID(ctx, s.SID)
 	if got.Connected != 0 || !got.LastLeftAt.Equal(at) || got.JoinedParticipants != 1 {
-		t.Errorf("after restart: %+v", got)
+		t.Errorf("after node-a went: %+v", got)
 	}
 	if q, _ := st.SessionBySID(ctx, quiet.SID); !q.LastLeftAt.IsZero() {
 		t.Errorf("a room nobody joined got a departure time")
+	}
+	if o, _ := st.SessionBySID(ctx, other.SID); o.Connected != 1 || !o.LastLeftAt.IsZero() {
+		t.Errorf("a room on node-b lost its participant when node-a went: %+v", o)
+	}
+	if stale, _ := st.StaleNodes(ctx, t0.Add(90*time.Minute)); len(stale) != 0 {
+		t.Errorf("stale nodes after closing node-a's connections: %v", stale)
 	}
 }
 

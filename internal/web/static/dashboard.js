@@ -621,14 +621,14 @@ function renderRoom() {
 
   const list = $('#participants-list');
   const rows = new Map([...list.children].map(tr => [tr.dataset.identity, tr]));
-  for (const p of people) {
+  for (const tr of rows.values()) if (!people.some(p => p.identity === tr.dataset.identity)) tr.remove();
+  // Rows already in place stay where they are: moving a row would drop focus and any pending click on it.
+  people.forEach((p, i) => {
     let tr = rows.get(p.identity);
-    rows.delete(p.identity);
     if (!tr) tr = participantRow(p.identity);
     updateParticipantRow(tr, p);
-    list.append(tr);
-  }
-  for (const tr of rows.values()) tr.remove();
+    if (list.children[i] !== tr) list.insertBefore(tr, list.children[i] || null);
+  });
   $('#participants-empty').hidden = people.length > 0;
 }
 
