@@ -24,6 +24,7 @@ import (
 	lksdk "github.com/livekit/server-sdk-go/v2"
 
 	"meetd/internal/auth"
+	"meetd/internal/postgres"
 	"meetd/internal/testbot"
 )
 
@@ -44,6 +45,7 @@ type benchRow struct {
 
 type bench struct {
 	base, livekitURL string
+	databaseURL      string // PostgreSQL for the meetd the bench starts; "" for SQLite
 	keys             auth.Keys
 	client           *http.Client
 	pid              int // the meetd process, when the bench started it
@@ -63,11 +65,14 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	dur := fs.Duration("duration", 2*time.Second, "how long each API measurement runs")
 	sizes := fs.String("sizes", "0,10,50,100", "room sizes for getActiveRoomInfo")
 	media := fs.String("media", "10,25,50", "audio participants for the media measurement")
+	databaseURL := fs.String("database-url", getenv("MEETD_DATABASE_URL"),
+		"PostgreSQL database (an empty one) for the meetd the bench starts; default SQLite in a temporary directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	b := &bench{base: strings.TrimRight(*url, "/"), livekitURL: *lkURL, keys: auth.Keys{APIKey: *key, APISecret: *secret},
-		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}, dur: *dur, progress: stderr}
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}, dur: *dur, progress: stderr,
+		databaseURL: *databaseURL}
 	if b.base == "" {
 		stop, err := b.startMeetd(ctx, getenv)
 		if err != nil {
@@ -139,7 +144,8 @@ func (b *bench) startMeetd(ctx context.Context, getenv func(string) string) (fun
 	cmd := exec.CommandContext(ctx, exe, "serve")
 	cmd.Env = append(os.Environ(), "MEETD_ADDR="+addr, "MEETD_DATA_DIR="+dir, "MEETD_API_KEY="+b.keys.APIKey,
 		"MEETD_API_SECRET="+b.keys.APISecret, "MEETD_NODE_IP=127.0.0.1", "MEETD_LIVEKIT_PORT="+lkPort,
-		"MEETD_RTC_TCP_PORT=0", "MEETD_RTC_UDP_PORT="+port("udp"), "MEETD_LOG_LEVEL=error", "MEETD_LIVEKIT_LOG_LEVEL=error")
+		"MEETD_RTC_TCP_PORT=0", "MEETD_RTC_UDP_PORT="+port("udp"), "MEETD_LOG_LEVEL=error", "MEETD_LIVEKIT_LOG_LEVEL=error",
+		"MEETD_DATABASE_URL="+b.databaseURL)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &logs
 	if err := cmd.Start(); err != nil {
@@ -151,7 +157,11 @@ func (b *bench) startMeetd(ctx context.Context, getenv func(string) string) (fun
 		os.RemoveAll(dir)
 	}
 	b.pid = cmd.Process.Pid
-	b.say("started meetd (pid %d) at %s", b.pid, b.base)
+	store := "SQLite in " + dir
+	if b.databaseURL != "" {
+		store = "PostgreSQL " + postgres.Where(b.databaseURL)
+	}
+	b.say("started meetd (pid %d) at %s, store %s", b.pid, b.base, store)
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		if res, err := http.Get(b.base + "/healthz"); err == nil {
 			res.Body.Close()

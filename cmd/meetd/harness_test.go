@@ -23,8 +23,23 @@ import (
 
 // TestMain lets a test start this test binary as a real meetd process (for kill -9).
 func TestMain(m *testing.M) {
+	if os.Getenv("MEETD_E2E_LIVEKIT") == "1" { // a LiveKit server of its own (TestExternalLiveKit)
+		if err := runLiveKitChild(); err != nil {
+			fmt.Fprintln(os.Stderr, "livekit:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv("MEETD_E2E_CHILD") == "1" {
-		if err := run(context.Background(), nil, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		// Without MEETD_E2E_SIGNALS a signal ends the child at once (the restart tests rely on it);
+		// with it, SIGTERM drains the child as it does the meetd command.
+		ctx, drain, stop := context.Background(), (<-chan struct{})(nil), func() {}
+		if os.Getenv("MEETD_E2E_SIGNALS") == "1" {
+			ctx, drain, stop = onSignals()
+		}
+		err := runDraining(ctx, drain, nil, os.Getenv, os.Stdout, os.Stderr)
+		stop()
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "meetd:", err)
 			os.Exit(1)
 		}
@@ -64,6 +79,17 @@ type meetd struct {
 	done   chan error
 	cmd    *exec.Cmd
 	logs   *bytes.Buffer
+
+	// client makes the calls to meetd (nil: http.DefaultClient); a meetd with a test certificate
+	// is called over HTTPS by a client that trusts it (see useTestCertificate).
+	client *http.Client
+}
+
+func (m *meetd) httpClient() *http.Client {
+	if m.client != nil {
+		return m.client
+	}
+	return http.DefaultClient
 }
 
 // testEnv is the environment of a meetd on loopback ports in a fresh data directory.
@@ -100,6 +126,7 @@ func startMeetd(t testing.TB, env map[string]string) *meetd {
 func startInProcess(t testing.TB, env map[string]string) *meetd {
 	t.Helper()
 	m := &meetd{t: t, env: env, base: "http://" + env["MEETD_ADDR"], done: make(chan error, 1), logs: &bytes.Buffer{}}
+	m.useTestCertificate()
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	go func() {
@@ -114,6 +141,7 @@ func startInProcess(t testing.TB, env map[string]string) *meetd {
 func startProcess(t testing.TB, env map[string]string) *meetd {
 	t.Helper()
 	m := &meetd{t: t, env: env, base: "http://" + env["MEETD_ADDR"], logs: &bytes.Buffer{}}
+	m.useTestCertificate()
 	m.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	m.cmd.Env = append(os.Environ(), "MEETD_E2E_CHILD=1")
 	for k, v := range env {
@@ -170,7 +198,7 @@ func (m *meetd) waitHealthy() {
 	m.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		res, err := http.Get(m.base + "/healthz")
+		res, err := m.httpClient().Get(m.base + "/healthz")
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == 200 {
@@ -189,7 +217,7 @@ func (m *meetd) waitHealthy() {
 // stop shuts meetd down gracefully.
 func (m *meetd) stop() {
 	// Connections the client dialled but never used would hold up the server's graceful shutdown.
-	http.DefaultClient.CloseIdleConnections()
+	m.httpClient().CloseIdleConnections()
 	if m.cmd != nil {
 		if m.cmd.ProcessState == nil {
 			_ = m.cmd.Process.Signal(syscall.SIGTERM)
@@ -236,7 +264,7 @@ func (m *meetd) raw(path string, body []byte, headers map[string]string, out any
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := m.httpClient().Do(req)
 	if err != nil {
 		m.t.Fatalf("POST %s: %v", path, err)
 	}

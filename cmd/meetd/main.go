@@ -1,5 +1,6 @@
 // Command meetd runs a complete video meeting server: the management API, the meeting page, an
-// embedded LiveKit node for media and a SQLite store, all in one process.
+// embedded LiveKit node for media and a SQLite store, all in one process (or several sharing a
+// PostgreSQL store).
 package main
 
 import (
@@ -11,11 +12,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,17 +28,18 @@ import (
 	"meetd/internal/config"
 	"meetd/internal/httpapi"
 	"meetd/internal/media"
+	"meetd/internal/meet"
 	"meetd/internal/outbox"
 	"meetd/internal/recorder"
 	"meetd/internal/rooms"
-	"meetd/internal/sqlite"
 	"meetd/internal/web"
 )
 
+// main runs meetd until SIGTERM or SIGINT: the first drains it (see serve), a second stops it at once.
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, drain, stop := onSignals()
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := runDraining(ctx, drain, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "meetd:", err)
 		os.Exit(1)
 	}
@@ -48,6 +50,11 @@ var version = "dev"
 
 // run is meetd: it returns when ctx ends (after a clean shutdown) or on a start-up error.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runDraining(ctx, nil, args, getenv, stdout, stderr)
+}
+
+// runDraining is run that also drains when drain is closed (see serve).
+func runDraining(ctx context.Context, drain <-chan struct{}, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		switch args[0] {
 		case "serve":
@@ -63,12 +70,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	return serve(ctx, cfg, stdout, stderr, nil)
+	return serve(ctx, drain, cfg, stdout, stderr, nil)
 }
 
-// serve starts every part of meetd in order and stops them in reverse. ready, if not nil,
-// receives the HTTP address once meetd serves.
-func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, ready chan<- string) error {
+// serve starts every part of meetd in order and stops them in reverse: at once when ctx ends,
+// and when drain is closed after a drain (/healthz answers 503, new rooms and joins are refused)
+// that lasts until no meeting runs on this server or drain_timeout has passed. ready, if not
+// nil, receives the HTTP address once meetd serves.
+func serve(ctx context.Context, drain <-chan struct{}, cfg config.Config, stdout, stderr io.Writer, ready chan<- string) error {
 	level, _ := config.ParseLevel(cfg.LogLevel)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
@@ -88,7 +97,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 		return fmt.Errorf("node id: %w", err)
 	}
 
-	store, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "meetd.db"))
+	store, storeName, err := openStore(ctx, cfg) // PostgreSQL with store.url, else SQLite
 	if err != nil {
 		return err
 	}
@@ -109,26 +118,44 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 	}
 	defer ln.Close()
 	httpPort := ln.Addr().(*net.TCPAddr).Port
+	front, err := openFront(cfg, ln, log) // TLS, the HTTP → HTTPS redirect
+	if err != nil {
+		return err
+	}
+	defer front.close()
 
 	nodeCfg := media.NodeConfig{
 		APIKey: cfg.APIKey, APISecret: cfg.APISecret,
 		Port: cfg.LiveKit.Port, RTCTCPPort: cfg.LiveKit.RTCTCPPort, RTCUDPPort: cfg.LiveKit.RTCUDPPort,
 		NodeIP:     cfg.LiveKit.NodeIP,
-		WebhookURL: "http://" + net.JoinHostPort(loopbackOf(ln.Addr()), strconv.Itoa(httpPort)) + "/internal/livekit/webhook",
+		WebhookURL: front.internalBase + "/internal/livekit/webhook",
 	}
 	nodeCfg.LogLevel, _ = config.ParseLevel(cfg.LiveKit.LogLevel)
-	adapter := media.NewAdapter(nodeCfg.URL(), cfg.APIKey, cfg.APISecret)
+	nodeCfg.TURN = media.TURN{Enabled: cfg.TURN.Enabled, UDPPort: cfg.TURN.UDPPort, TLSPort: cfg.TURN.TLSPort, Domain: cfg.TURN.Domain}
+	if cfg.LiveKit.Redis != "" {
+		r, _ := config.RedisAddress(cfg.LiveKit.Redis) // validated with the configuration
+		nodeCfg.Redis = media.Redis{Address: r.Address, Username: r.Username, Password: r.Password, DB: r.DB, TLS: r.TLS}
+	}
+	// The media server: the embedded node, or an external LiveKit deployment that meetd drives
+	// and that sends its webhooks here.
+	lk := struct{ url, key, secret string }{nodeCfg.URL(), cfg.APIKey, cfg.APISecret}
+	if cfg.LiveKit.External() {
+		lk.url, lk.key, lk.secret = cfg.LiveKit.URL, cfg.LiveKit.APIKey, cfg.LiveKit.APISecret
+		nodeID = "external" // every meetd driving it shares it: its connections go only when it says so
+	}
+	adapter := media.NewAdapter(lk.url, lk.key, lk.secret)
 	svc := rooms.New(store, adapter, rooms.Config{
 		Keys:             keys,
 		DepartureTimeout: time.Duration(cfg.DepartureTimeout) * time.Second,
 		Node:             nodeID,
+		NodeTimeout:      time.Duration(cfg.NodeTimeout),
 	}, log)
 	reports, err := analytics.New(store, filepath.Join(cfg.DataDir, "analytics"), keys, log)
 	if err != nil {
 		return err
 	}
 	svc.OnEnded(reports.Generate)
-	recordings, err := recorder.New(store, media.NewSubscriber(nodeCfg.URL(), cfg.APIKey, cfg.APISecret),
+	recordings, err := recorder.New(store, media.NewSubscriber(lk.url, lk.key, lk.secret),
 		filepath.Join(cfg.DataDir, "recordings"), keys, log)
 	if err != nil {
 		return err
@@ -143,7 +170,11 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 		return fmt.Errorf("metrics: %w", err)
 	}
 
-	var mediaUp atomic.Bool
+	signalling, err := signallingProxy(lk.url, log) // clients need only meetd's port
+	if err != nil {
+		return err
+	}
+	var mediaUp, draining atomic.Bool
 	api := &httpapi.Server{
 		Rooms:             svc,
 		Webhooks:          webhooks,
@@ -159,12 +190,12 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 			if cfg.LiveKit.PublicURL != "" {
 				return cfg.LiveKit.PublicURL
 			}
-			host, _, err := net.SplitHostPort(r.Host)
-			if err != nil {
-				host = r.Host
+			if cfg.LiveKit.External() { // its own address, as a WebSocket URL
+				return "ws" + strings.TrimPrefix(cfg.LiveKit.URL, "http")
 			}
-			return "ws://" + net.JoinHostPort(host, strconv.Itoa(cfg.LiveKit.Port))
+			return ownOrigin(r) // its /rtc is the signalling proxy
 		},
+		Draining: draining.Load,
 		Ready: func(ctx context.Context) error {
 			if !mediaUp.Load() {
 				return errors.New("media node is starting")
@@ -173,27 +204,38 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 			return err
 		},
 		Mounts: map[string]http.Handler{
-			"POST /internal/livekit/webhook": media.WebhookHandler(cfg.APIKey, cfg.APISecret, svc, log),
+			"POST /internal/livekit/webhook": media.WebhookHandler(lk.key, lk.secret, svc, log),
 			"GET /":                          web.Handler(),
+			"GET /rtc":                       signalling, // the WebSocket and its validation are GETs
+			"GET /rtc/":                      signalling,
 		},
 	}
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: serverLog(log)}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(front.listener(ln, cfg.TURN.Domain, nodeCfg.TURNAddr())) }()
+	front.serve(srv.Handler, httpPort)
 
-	// The embedded node starts empty: whoever the store thought connected is gone.
-	if err := svc.MediaRestarted(ctx); err != nil {
-		return fmt.Errorf("reset presence: %w", err)
+	// The embedded node starts empty: whoever the store thought connected to it is gone.
+	if !cfg.LiveKit.External() {
+		if err := svc.MediaRestarted(ctx); err != nil {
+			return fmt.Errorf("reset presence: %w", err)
+		}
 	}
-	if err := recordings.Recover(ctx); err != nil { // recordings the last run left running or not composed
+	var node *media.Node
+	if !cfg.LiveKit.External() {
+		if node, err = media.StartNode(ctx, nodeCfg, log); err != nil {
+			_ = srv.Close()
+			return err
+		}
+		adapter.UseNode(node)
+	}
+	// Recordings the last run left running or not composed; those another meetd runs go on.
+	if err := recordings.Recover(ctx, func(ctx context.Context, roomID, prefix string) (bool, error) {
+		list, err := adapter.Participants(ctx, roomID)
+		return slices.ContainsFunc(list, func(p meet.ParticipantInfo) bool { return strings.HasPrefix(p.Identity, prefix) }), err
+	}); err != nil {
 		log.Error("recover recordings", "err", err)
 	}
-	node, err := media.StartNode(ctx, nodeCfg, log)
-	if err != nil {
-		_ = srv.Close()
-		return err
-	}
-	adapter.UseNode(node)
 	mediaUp.Store(true)
 
 	timers, stopTimers := context.WithCancel(context.Background())
@@ -210,14 +252,34 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 		}
 	}()
 
-	base := "http://" + net.JoinHostPort(displayHost(ln.Addr()), strconv.Itoa(httpPort))
+	base := front.scheme() + "://" + net.JoinHostPort(displayHost(ln.Addr()), strconv.Itoa(httpPort))
+	if cfg.TLS.Domain != "" {
+		base = "https://" + cfg.TLS.Domain
+		if httpPort != 443 {
+			base += ":" + strconv.Itoa(httpPort)
+		}
+	}
 	fmt.Fprintf(stdout, "meetd %s serving\n  API base:   %s/auth/\n  API key:    %s\n", version, base, cfg.APIKey)
 	if generated {
 		fmt.Fprintf(stdout, "  API secret: %s  (generated, saved in %s)\n", cfg.APISecret, filepath.Join(cfg.DataDir, "api_secret"))
 	} else {
 		fmt.Fprintf(stdout, "  API secret: in %s or your configuration\n", cfg.DataDir)
 	}
-	fmt.Fprintf(stdout, "  LiveKit:    %s\n", node.URL())
+	switch {
+	case node == nil:
+		fmt.Fprintf(stdout, "  LiveKit:    %s (external)\n", lk.url)
+	case nodeCfg.Clustered():
+		fmt.Fprintf(stdout, "  LiveKit:    %s (cluster node %s, Redis %s)\n", node.URL(), nodeID, nodeCfg.Redis.Address)
+	default:
+		fmt.Fprintf(stdout, "  LiveKit:    %s\n", node.URL())
+	}
+	if front.redirect != nil {
+		fmt.Fprintf(stdout, "  HTTP:       %s redirects to %s\n", front.redirect.Addr(), base)
+	}
+	if cfg.TURN.Enabled {
+		fmt.Fprintf(stdout, "  TURN:       %s\n", turnSummary(cfg.TURN))
+	}
+	fmt.Fprintf(stdout, "  Store:      %s\n", storeName)
 	if ready != nil {
 		ready <- base
 	}
@@ -225,6 +287,12 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 	var serveErr error
 	select {
 	case <-ctx.Done():
+	case <-drain:
+		draining.Store(true)
+		if node != nil {
+			node.Drain() // in a cluster, new rooms go to the other nodes
+		}
+		drainMeetings(ctx, meetingsOn(svc, node), time.Duration(cfg.DrainTimeout), log)
 	case serveErr = <-served:
 	}
 	log.Info("shutting down")
@@ -234,10 +302,13 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, rea
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
+	front.shutdown(shutdownCtx)
 	recCtx, recCancel := context.WithTimeout(context.Background(), 30*time.Second)
 	recordings.Close(recCtx) // stops recordings; compositions get 30 s, the rest is composed at the next start
 	recCancel()
-	node.Stop()
+	if node != nil {
+		node.Stop()
+	}
 	stopDispatch() // attempts in flight get a few seconds to finish
 	<-dispatchDone
 	if errors.Is(serveErr, http.ErrServerClosed) {

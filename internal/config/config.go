@@ -37,8 +37,15 @@ type Config struct {
 
 	DepartureTimeout int      `yaml:"departure_timeout"` // seconds a room stays open after the last participant left
 	TimerInterval    Duration `yaml:"timer_interval"`    // how often room timers are checked
+	NodeTimeout      Duration `yaml:"node_timeout"`      // a meetd silent this long (crashed) loses its media connections
 
 	Webhooks Webhooks `yaml:"webhooks"`
+
+	Store Store `yaml:"store"` // SQLite (default) or a shared PostgreSQL database (store.go)
+
+	TLS          TLS      `yaml:"tls"`           // HTTPS served by meetd itself
+	TURN         TURN     `yaml:"turn"`          // the embedded node's TURN server
+	DrainTimeout Duration `yaml:"drain_timeout"` // after SIGTERM, how long running meetings may go on; 0 = stop at once
 }
 
 // Webhooks configures the delivery of events to HTTP receivers.
@@ -84,7 +91,21 @@ type LiveKit struct {
 	NodeIP     string `yaml:"node_ip"`      // address announced to clients; empty = detected
 	PublicURL  string `yaml:"public_url"`   // ws(s):// URL given to clients; empty = same host as the request, livekit port
 	LogLevel   string `yaml:"log_level"`    // LiveKit's own log level (default warn)
+
+	// Redis makes the embedded node one of a LiveKit cluster (LiveKit's own multi-node routing):
+	// redis://[user:password@]host:port[/db], or rediss:// for TLS.
+	Redis string `yaml:"redis"`
+
+	// URL, APIKey and APISecret make meetd drive an external LiveKit deployment instead of the
+	// embedded node: its http(s):// address and its API key pair. Its webhooks must be sent to
+	// meetd's /internal/livekit/webhook.
+	URL       string `yaml:"url"`
+	APIKey    string `yaml:"api_key"`
+	APISecret string `yaml:"api_secret"`
 }
+
+// External reports whether meetd drives an external LiveKit rather than the embedded node.
+func (l LiveKit) External() bool { return l.URL != "" }
 
 // Duration is a time.Duration written as "1s", "250ms".
 type Duration time.Duration
@@ -117,11 +138,14 @@ func Default() Config {
 		},
 		DepartureTimeout: 20,
 		TimerInterval:    Duration(time.Second),
+		NodeTimeout:      Duration(30 * time.Second),
 		Webhooks: Webhooks{
 			MaxAge:      Duration(24 * time.Hour),
 			BackoffBase: Duration(time.Second),
 			BackoffMax:  Duration(10 * time.Minute),
 		},
+		TURN:         TURN{UDPPort: 3478, TLSPort: 5349},
+		DrainTimeout: Duration(10 * time.Minute),
 	}
 }
 
@@ -143,16 +167,31 @@ var env = []struct {
 	{"MEETD_NODE_IP", "livekit.node_ip", func(c *Config, v string) error { c.LiveKit.NodeIP = v; return nil }},
 	{"MEETD_LIVEKIT_PUBLIC_URL", "livekit.public_url", func(c *Config, v string) error { c.LiveKit.PublicURL = v; return nil }},
 	{"MEETD_LIVEKIT_LOG_LEVEL", "livekit.log_level", func(c *Config, v string) error { c.LiveKit.LogLevel = v; return nil }},
+	{"MEETD_REDIS_URL", "livekit.redis", func(c *Config, v string) error { c.LiveKit.Redis = v; return nil }},
+	{"MEETD_LIVEKIT_URL", "livekit.url", func(c *Config, v string) error { c.LiveKit.URL = v; return nil }},
+	{"MEETD_LIVEKIT_API_KEY", "livekit.api_key", func(c *Config, v string) error { c.LiveKit.APIKey = v; return nil }},
+	{"MEETD_LIVEKIT_API_SECRET", "livekit.api_secret", func(c *Config, v string) error { c.LiveKit.APISecret = v; return nil }},
 	{"MEETD_DEPARTURE_TIMEOUT", "departure_timeout", intSetter(func(c *Config) *int { return &c.DepartureTimeout })},
 	{"MEETD_TIMER_INTERVAL", "timer_interval", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		c.TimerInterval = Duration(d)
 		return err
 	}},
+	{"MEETD_NODE_TIMEOUT", "node_timeout", durationSetter(func(c *Config) *Duration { return &c.NodeTimeout })},
 	{"MEETD_WEBHOOK_URLS", "webhooks.urls", func(c *Config, v string) error { c.Webhooks.URLs = splitList(v); return nil }},
 	{"MEETD_WEBHOOK_MAX_AGE", "webhooks.max_age", durationSetter(func(c *Config) *Duration { return &c.Webhooks.MaxAge })},
 	{"MEETD_WEBHOOK_BACKOFF_BASE", "webhooks.backoff_base", durationSetter(func(c *Config) *Duration { return &c.Webhooks.BackoffBase })},
 	{"MEETD_WEBHOOK_BACKOFF_MAX", "webhooks.backoff_max", durationSetter(func(c *Config) *Duration { return &c.Webhooks.BackoffMax })},
+	{"MEETD_DATABASE_URL", "store.url", func(c *Config, v string) error { c.Store.URL = v; return nil }},
+	{"MEETD_TLS_CERT_FILE", "tls.cert_file", func(c *Config, v string) error { c.TLS.CertFile = v; return nil }},
+	{"MEETD_TLS_KEY_FILE", "tls.key_file", func(c *Config, v string) error { c.TLS.KeyFile = v; return nil }},
+	{"MEETD_TLS_DOMAIN", "tls.domain", func(c *Config, v string) error { c.TLS.Domain = v; return nil }},
+	{"MEETD_TLS_HTTP_ADDR", "tls.http_addr", func(c *Config, v string) error { c.TLS.HTTPAddr = v; return nil }},
+	{"MEETD_TURN_ENABLED", "turn.enabled", boolSetter(func(c *Config) *bool { return &c.TURN.Enabled })},
+	{"MEETD_TURN_UDP_PORT", "turn.udp_port", intSetter(func(c *Config) *int { return &c.TURN.UDPPort })},
+	{"MEETD_TURN_TLS_PORT", "turn.tls_port", intSetter(func(c *Config) *int { return &c.TURN.TLSPort })},
+	{"MEETD_TURN_DOMAIN", "turn.domain", func(c *Config, v string) error { c.TURN.Domain = v; return nil }},
+	{"MEETD_DRAIN_TIMEOUT", "drain_timeout", durationSetter(func(c *Config) *Duration { return &c.DrainTimeout })},
 }
 
 func durationSetter(field func(*Config) *Duration) func(*Config, string) error {
@@ -260,11 +299,24 @@ func (c *Config) validate() error {
 	if u := c.LiveKit.PublicURL; u != "" && !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://") {
 		return fmt.Errorf("livekit.public_url: %q must start with ws:// or wss://", u)
 	}
+	if err := c.LiveKit.validate(); err != nil {
+		return err
+	}
+	if err := c.validateServing(); err != nil {
+		return err
+	}
+	if err := c.Store.validate(); err != nil {
+		return err
+	}
 	if c.DepartureTimeout < 0 {
 		return fmt.Errorf("departure_timeout: %d must not be negative", c.DepartureTimeout)
 	}
 	if c.TimerInterval <= 0 {
 		return errors.New("timer_interval: must be positive")
+	}
+	if c.NodeTimeout < 3*c.TimerInterval {
+		return fmt.Errorf("node_timeout: %s must be at least 3 × timer_interval (%s): each meetd beats once per timer_interval",
+			time.Duration(c.NodeTimeout), time.Duration(c.TimerInterval))
 	}
 	for _, u := range c.Webhooks.URLs {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
@@ -287,6 +339,80 @@ func (c *Config) validate() error {
 		}
 	}
 	return nil
+}
+
+func (l LiveKit) validate() error {
+	if l.Redis != "" {
+		if _, err := RedisAddress(l.Redis); err != nil {
+			return fmt.Errorf("livekit.redis: %w", err)
+		}
+		if l.External() {
+			return errors.New("livekit.redis: set it on the LiveKit deployment itself when livekit.url drives an external one")
+		}
+	}
+	if !l.External() {
+		if l.APIKey != "" || l.APISecret != "" {
+			return errors.New("livekit.api_key, livekit.api_secret: only with livekit.url (an external LiveKit); the embedded node uses api_key and api_secret")
+		}
+		return nil
+	}
+	if p, err := url.Parse(l.URL); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return fmt.Errorf("livekit.url: %q is not an absolute http(s) URL", l.URL)
+	}
+	if l.APIKey == "" || l.APISecret == "" {
+		return errors.New("livekit.api_key and livekit.api_secret: both are needed with livekit.url")
+	}
+	return nil
+}
+
+// Redis is a parsed livekit.redis URL.
+type Redis struct {
+	Address, Username, Password string
+	DB                          int
+	TLS                         bool
+}
+
+// RedisAddress parses a redis:// or rediss:// URL.
+func RedisAddress(raw string) (Redis, error) {
+	var r Redis
+	u, err := url.Parse(raw)
+	if err != nil {
+		return r, fmt.Errorf("not a URL: %v", err)
+	}
+	switch u.Scheme {
+	case "redis":
+	case "rediss":
+		r.TLS = true
+	default:
+		return r, fmt.Errorf("%q must start with redis:// or rediss://", redactURL(raw))
+	}
+	if u.Hostname() == "" {
+		return r, fmt.Errorf("%q has no host", redactURL(raw))
+	}
+	r.Address = u.Host
+	if u.Port() == "" {
+		r.Address = net.JoinHostPort(u.Hostname(), "6379")
+	}
+	r.Username = u.User.Username()
+	r.Password, _ = u.User.Password()
+	if db := strings.Trim(u.Path, "/"); db != "" {
+		if r.DB, err = strconv.Atoi(db); err != nil || r.DB < 0 {
+			return r, fmt.Errorf("database %q is not a number", db)
+		}
+	}
+	return r, nil
+}
+
+// redactURL hides a URL's password.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
 }
 
 // EnsureSecret fills APISecret from the data directory, generating it on first start (32 random
@@ -351,6 +477,11 @@ func (c Config) Redacted() Config {
 	if c.MetricsPassword != "" {
 		c.MetricsPassword = "[redacted]"
 	}
+	if c.LiveKit.APISecret != "" {
+		c.LiveKit.APISecret = "[redacted]"
+	}
+	c.LiveKit.Redis = redactURL(c.LiveKit.Redis)
+	c.Store = c.Store.Redacted()
 	// webhook URLs often carry a token in their query or user info: show only where they go
 	urls := make(URLList, len(c.Webhooks.URLs))
 	for i, raw := range c.Webhooks.URLs {

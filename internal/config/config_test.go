@@ -80,3 +80,43 @@ func TestEnsureSecret(t *testing.T) {
 		t.Errorf("redacted webhook URLs: %s", got)
 	}
 }
+
+func TestLiveKitClusterAndExternal(t *testing.T) {
+	load := func(env map[string]string) (Config, error) {
+		return Load(nil, func(k string) string { return env[k] }, io.Discard)
+	}
+	c, err := load(map[string]string{"MEETD_REDIS_URL": "redis://u:pw@10.0.0.5/3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := RedisAddress(c.LiveKit.Redis)
+	if r.Address != "10.0.0.5:6379" || r.Username != "u" || r.Password != "pw" || r.DB != 3 || r.TLS {
+		t.Errorf("redis %+v", r)
+	}
+	if red := c.Redacted().LiveKit.Redis; strings.Contains(red, "pw") || !strings.Contains(red, "10.0.0.5") {
+		t.Errorf("redacted redis URL %q", red)
+	}
+	c, err = load(map[string]string{"MEETD_LIVEKIT_URL": "https://lk.example.org", "MEETD_LIVEKIT_API_KEY": "k", "MEETD_LIVEKIT_API_SECRET": "lk-secret"})
+	if err != nil || !c.LiveKit.External() {
+		t.Fatalf("external: %v %+v", err, c.LiveKit)
+	}
+	if c.Redacted().LiveKit.APISecret == "lk-secret" {
+		t.Error("redacted config shows the LiveKit secret")
+	}
+	for _, bad := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"MEETD_REDIS_URL": "10.0.0.5:6379"}, "livekit.redis"},
+		{map[string]string{"MEETD_REDIS_URL": "redis://host/x"}, "livekit.redis"},
+		{map[string]string{"MEETD_LIVEKIT_URL": "lk.example.org"}, "livekit.url"},
+		{map[string]string{"MEETD_LIVEKIT_URL": "https://lk.example.org"}, "livekit.api_key"},
+		{map[string]string{"MEETD_LIVEKIT_API_KEY": "k"}, "livekit.api_key"},
+		{map[string]string{"MEETD_LIVEKIT_URL": "https://lk", "MEETD_LIVEKIT_API_KEY": "k", "MEETD_LIVEKIT_API_SECRET": "s", "MEETD_REDIS_URL": "redis://h"}, "livekit.redis"},
+		{map[string]string{"MEETD_NODE_TIMEOUT": "1s"}, "node_timeout"},
+	} {
+		if _, err := load(bad.env); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("env %v: error %v, want one naming %q", bad.env, err, bad.want)
+		}
+	}
+}

@@ -40,6 +40,9 @@ type Server struct {
 	MetricsPassword string
 	// Mounts are further handlers by pattern: the LiveKit webhook receiver, the web pages.
 	Mounts map[string]http.Handler
+	// Draining, if set, reports a graceful shutdown: /healthz answers 503, and new rooms and
+	// joins are refused with SERVER_DRAINING (HTTP 503) while running meetings go on.
+	Draining func() bool
 }
 
 // Handler lists the whole HTTP API on one page.
@@ -52,8 +55,13 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("POST /auth/"+path, s.call(h, s.verifySignature))
 		mux.Handle("POST /dashboard/api/"+path, s.call(h, s.verifyDashboard))
 	}
-	signed("room/create", s.roomCreate)
-	signed("room/getJoinToken", s.getJoinToken)
+	// new rooms and joins: refused while meetd drains
+	starts := func(path string, h handler) {
+		mux.Handle("POST /auth/"+path, s.unlessDraining(s.call(h, s.verifySignature)))
+		mux.Handle("POST /dashboard/api/"+path, s.unlessDraining(s.call(h, s.verifyDashboard)))
+	}
+	starts("room/create", s.roomCreate)
+	starts("room/getJoinToken", s.getJoinToken)
 	signed("room/isRoomActive", s.isRoomActive)
 	signed("room/getActiveRoomInfo", s.getActiveRoomInfo)
 	signed("room/getActiveRoomsInfo", s.getActiveRoomsInfo)
@@ -87,7 +95,7 @@ func (s *Server) Handler() http.Handler {
 
 	mux.HandleFunc("GET /download/analytics/{token}", s.downloadAnalytics)
 	mux.HandleFunc("GET /download/recording/{token}", s.downloadRecording)
-	mux.HandleFunc("POST /api/join", s.join)
+	mux.Handle("POST /api/join", s.unlessDraining(http.HandlerFunc(s.join)))
 	mux.HandleFunc("POST /api/moderate", s.moderate)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("POST /auth/", func(w http.ResponseWriter, r *http.Request) {
@@ -141,6 +149,10 @@ func (s *Server) verifySignature(r *http.Request, body []byte) error {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if s.draining() {
+		http.Error(w, "draining", http.StatusServiceUnavailable)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.Ready(ctx); err != nil {

@@ -28,12 +28,18 @@ type Adapter struct {
 	apiKey, apiSecret string
 
 	// local is the embedded node's room manager, once it runs: reading participants from it
-	// in-process saves an HTTP round trip on every room info. Rooms all live on this node.
+	// in-process saves an HTTP round trip on every room info.
 	local atomic.Pointer[service.RoomManager]
+	// clustered: rooms may live on other nodes of the cluster; those are read through the API.
+	clustered atomic.Bool
 }
 
-// UseNode makes the adapter read participants straight from the embedded node.
-func (a *Adapter) UseNode(n *Node) { a.local.Store(n.server.RoomManager()) }
+// UseNode makes the adapter read participants straight from the embedded node (for the rooms it
+// hosts, when it is one of a cluster).
+func (a *Adapter) UseNode(n *Node) {
+	a.clustered.Store(n.clustered)
+	a.local.Store(n.server.RoomManager())
+}
 
 var _ rooms.Media = (*Adapter)(nil)
 
@@ -52,12 +58,14 @@ func (a *Adapter) Participants(ctx context.Context, roomID string) ([]meet.Parti
 	req := &livekit.ListParticipantsRequest{Room: roomID}
 	var res *livekit.ListParticipantsResponse
 	var err error
-	if rm := a.local.Load(); rm != nil {
+	rm := a.local.Load()
+	if rm != nil {
 		res, err = rm.ListParticipants(ctx, req)
-		if errors.Is(err, service.ErrRoomNotFound) {
+		if errors.Is(err, service.ErrRoomNotFound) && !a.clustered.Load() {
 			return nil, nil
 		}
-	} else {
+	}
+	if rm == nil || errors.Is(err, service.ErrRoomNotFound) {
 		res, err = a.client.ListParticipants(ctx, req)
 	}
 	if notFound(err) {

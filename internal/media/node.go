@@ -19,7 +19,10 @@ import (
 	"github.com/livekit/livekit-server/pkg/service"
 	"github.com/livekit/livekit-server/pkg/telemetry/prometheus"
 	"github.com/livekit/mediatransportutil/pkg/rtcconfig"
+	"github.com/livekit/protocol/livekit"
 	"github.com/livekit/protocol/logger"
+	redislk "github.com/livekit/protocol/redis"
+	"github.com/livekit/protocol/xtls"
 	lksdk "github.com/livekit/server-sdk-go/v2"
 )
 
@@ -32,7 +35,22 @@ type NodeConfig struct {
 	NodeIP            string // address announced to clients; "" = detected. A loopback address keeps everything on loopback.
 	WebhookURL        string // where the node posts its events (meetd's own endpoint)
 	LogLevel          slog.Level
+	TURN              TURN // the node's TURN server, off unless enabled
+
+	// Redis, when its Address is set, makes the node one of a LiveKit cluster: rooms are placed
+	// on one node each, and signalling reaches them from any node (LiveKit's own routing).
+	Redis Redis
 }
+
+// Redis is where a LiveKit cluster keeps its shared state.
+type Redis struct {
+	Address, Username, Password string
+	DB                          int
+	TLS                         bool
+}
+
+// Clustered reports whether the node shares rooms with other nodes through Redis.
+func (c NodeConfig) Clustered() bool { return c.Redis.Address != "" }
 
 // Loopback reports whether the node serves only this machine.
 func (c NodeConfig) Loopback() bool {
@@ -51,9 +69,11 @@ func (c NodeConfig) URL() string {
 
 // Node is a LiveKit server running in this process.
 type Node struct {
-	server *service.LivekitServer
-	done   chan error
-	url    string
+	server    *service.LivekitServer
+	self      routing.LocalNode
+	done      chan error
+	url       string
+	clustered bool
 }
 
 // setGlobalsOnce guards LiveKit's process-wide logger and metrics, which the library keeps in
@@ -85,7 +105,14 @@ func StartNode(ctx context.Context, c NodeConfig, log *slog.Logger) (*Node, erro
 	conf.Room.AutoCreate = true
 	conf.Room.EmptyTimeout = 24 * 3600
 	conf.Room.DepartureTimeout = 24 * 3600
-	conf.TURN.Enabled = false
+	c.TURN.configure(conf, c)
+	if c.Clustered() {
+		conf.Redis = redislk.RedisConfig{Address: c.Redis.Address, Username: c.Redis.Username,
+			Password: c.Redis.Password, DB: c.Redis.DB}
+		if c.Redis.TLS {
+			conf.Redis.TLS = &xtls.Config{Enabled: true}
+		}
+	}
 	if c.WebhookURL != "" {
 		conf.WebHook.URLs = []string{c.WebhookURL}
 		conf.WebHook.APIKey = c.APIKey
@@ -120,7 +147,7 @@ func StartNode(ctx context.Context, c NodeConfig, log *slog.Logger) (*Node, erro
 	if err != nil {
 		return nil, fmt.Errorf("livekit server: %w", err)
 	}
-	n := &Node{server: server, done: make(chan error, 1), url: c.URL()}
+	n := &Node{server: server, self: currentNode, done: make(chan error, 1), url: c.URL(), clustered: c.Clustered()}
 	go func() { n.done <- server.Start() }()
 	for !server.IsRunning() {
 		select {
@@ -146,3 +173,13 @@ func (n *Node) Stop() {
 	n.server.Stop(true)
 	<-n.done
 }
+
+// Hosts reports whether the room's media runs on this node (in a cluster, LiveKit places each
+// room on one node).
+func (n *Node) Hosts(roomID string) bool {
+	return n.server.RoomManager().GetRoom(context.Background(), livekit.RoomName(roomID)) != nil
+}
+
+// Drain marks the node as shutting down: in a cluster, LiveKit places no new room on it (the
+// state reaches the others with the node's next stats update); rooms it hosts go on.
+func (n *Node) Drain() { n.self.SetState(livekit.NodeState_SHUTTING_DOWN) }

@@ -24,6 +24,9 @@ const (
 	CodeUserBlocked              Code = "USER_BLOCKED"
 	CodeUserNotActive            Code = "USER_NOT_ACTIVE"
 	CodeRoomNotActive            Code = "ROOM_NOT_ACTIVE"
+	// CodeServerDraining [meetd] answers new rooms and joins (HTTP 503) while meetd shuts down
+	// gracefully: running meetings go on, new ones go to another server or wait for the restart.
+	CodeServerDraining Code = "SERVER_DRAINING"
 )
 
 // Error is an outcome the client is told about: a status code and a message that is safe to show.

@@ -23,13 +23,21 @@ import (
 // to the receipt (p50, p99, max).
 //
 //	go test ./internal/outbox -run '^$' -bench Webhooks200Rooms -benchtime 5x
-func BenchmarkWebhooks200Rooms(b *testing.B) { benchWebhooks(b, 0) }
+func BenchmarkWebhooks200Rooms(b *testing.B) {
+	for _, s := range stores {
+		b.Run(s.name, func(b *testing.B) { benchWebhooks(b, s.open, 0) })
+	}
+}
 
 // BenchmarkWebhooks200RoomsPaced is the same load spread over 4 s (each room writes an event every
 // 400 ms, 500 events/s in all): the delay a receiver sees when the dispatcher keeps up.
-func BenchmarkWebhooks200RoomsPaced(b *testing.B) { benchWebhooks(b, 400*time.Millisecond) }
+func BenchmarkWebhooks200RoomsPaced(b *testing.B) {
+	for _, s := range stores {
+		b.Run(s.name, func(b *testing.B) { benchWebhooks(b, s.open, 400*time.Millisecond) })
+	}
+}
 
-func benchWebhooks(b *testing.B, every time.Duration) {
+func benchWebhooks(b *testing.B, openStore opener, every time.Duration) {
 	const rooms, perRoom = 200, 10
 	var delays []time.Duration
 	var rates, writeRates []float64

@@ -23,6 +23,8 @@ import (
 	meetauth "meetd/internal/auth"
 	"meetd/internal/meet"
 	"meetd/internal/outbox"
+	"meetd/internal/postgres"
+	"meetd/internal/postgres/pgtest"
 	"meetd/internal/sqlite"
 )
 
@@ -128,7 +130,35 @@ func (rc *receiver) waitFor(n int, timeout time.Duration) []request {
 	}
 }
 
-func openStore(t testing.TB) *sqlite.Store {
+// eventStore is what these tests need of a store: the dispatcher's part, writing events as the room
+// service does, and the wake-up after events were written.
+type eventStore interface {
+	outbox.Store
+	AddEvents(ctx context.Context, events ...meet.Event) error
+	OnEvents(func())
+}
+
+// opener opens a new, empty store for a test.
+type opener func(testing.TB) eventStore
+
+// stores are the stores the dispatcher is tested on. The PostgreSQL tests are skipped when no
+// server is given (see pgtest).
+var stores = []struct {
+	name string
+	open opener
+}{
+	{"sqlite", openSQLite},
+	{"postgres", openPostgres},
+}
+
+// eachStore runs a test once on each store, as subtests.
+func eachStore(t *testing.T, test func(t *testing.T, openStore opener)) {
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) { test(t, s.open) })
+	}
+}
+
+func openSQLite(t testing.TB) eventStore {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "meetd.db"))
 	if err != nil {
@@ -138,8 +168,18 @@ func openStore(t testing.TB) *sqlite.Store {
 	return s
 }
 
+func openPostgres(t testing.TB) eventStore {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // start runs a dispatcher on store until the test ends.
-func start(t testing.TB, store *sqlite.Store, cfg outbox.Config) *outbox.Dispatcher {
+func start(t testing.TB, store eventStore, cfg outbox.Config) *outbox.Dispatcher {
 	t.Helper()
 	cfg.Keys = keys
 	if cfg.Poll == 0 {
@@ -157,7 +197,7 @@ func start(t testing.TB, store *sqlite.Store, cfg outbox.Config) *outbox.Dispatc
 var evSeq atomic.Int64
 
 // event writes an event of a room as the room service does; webhookURL is the room's own.
-func event(t testing.TB, store *sqlite.Store, roomID, name, webhookURL string) meet.Event {
+func event(t testing.TB, store eventStore, roomID, name, webhookURL string) meet.Event {
 	t.Helper()
 	sess := &meet.Session{SID: "RM_" + roomID, RoomID: roomID, EmptyTimeout: 60, CreatedAt: time.Unix(1700000000, 0)}
 	sess.Metadata.RoomTitle = "Room " + roomID
@@ -211,7 +251,9 @@ func advanceToNext(t testing.TB, c *clock, d *outbox.Dispatcher, roomID string) 
 
 // Acceptance 4: 500, 500, 500, 200 → delivered on the fourth attempt with the same id, each
 // attempt signed afresh, the attempts spaced by the backoff.
-func TestOutboxRetriesUntilDelivered(t *testing.T) {
+func TestOutboxRetriesUntilDelivered(t *testing.T) { eachStore(t, retriesUntilDelivered) }
+
+func retriesUntilDelivered(t *testing.T, openStore opener) {
 	store := openStore(t)
 	c := newClock()
 	rc := newReceiver(t, c.Now, func(n int, _ request, w http.ResponseWriter) {
@@ -272,7 +314,9 @@ func jwtExp(t testing.TB, token string) int64 {
 }
 
 // Acceptance 4: a 400 fails at once, without retry; the room's next event is not held up by it.
-func TestOutboxClientErrorFailsAtOnce(t *testing.T) {
+func TestOutboxClientErrorFailsAtOnce(t *testing.T) { eachStore(t, clientErrorFailsAtOnce) }
+
+func clientErrorFailsAtOnce(t *testing.T, openStore opener) {
 	store := openStore(t)
 	c := newClock()
 	rc := newReceiver(t, c.Now, func(n int, r request, w http.ResponseWriter) {
@@ -319,7 +363,9 @@ func TestOutboxClientErrorFailsAtOnce(t *testing.T) {
 }
 
 // Acceptance 4: 429 with Retry-After: 2 → the next attempt no sooner than 2 s later.
-func TestOutboxRetryAfter(t *testing.T) {
+func TestOutboxRetryAfter(t *testing.T) { eachStore(t, retryAfter) }
+
+func retryAfter(t *testing.T, openStore opener) {
 	store := openStore(t)
 	c := newClock()
 	rc := newReceiver(t, c.Now, func(n int, r request, w http.ResponseWriter) {
@@ -353,7 +399,9 @@ func TestOutboxRetryAfter(t *testing.T) {
 
 // Acceptance 3: the receiver is down for a while, then up: nothing is lost, each room's order is
 // kept, and the attempts are spaced by the backoff (base doubling up to the cap, equal jitter).
-func TestOutboxReceiverDownThenUp(t *testing.T) {
+func TestOutboxReceiverDownThenUp(t *testing.T) { eachStore(t, receiverDownThenUp) }
+
+func receiverDownThenUp(t *testing.T, openStore opener) {
 	store := openStore(t)
 	c := newClock()
 	var mu sync.Mutex
@@ -461,6 +509,10 @@ func TestOutboxReceiverDownThenUp(t *testing.T) {
 // up to the attempt timeout); another room's events arrive meanwhile, even with every worker
 // but one busy, and even when the hanging URL is a global one.
 func TestOutboxHangingReceiverDelaysOnlyItsRoom(t *testing.T) {
+	eachStore(t, hangingReceiverDelaysOnlyItsRoom)
+}
+
+func hangingReceiverDelaysOnlyItsRoom(t *testing.T, openStore opener) {
 	store := openStore(t)
 	release := make(chan struct{})
 	hang := newReceiver(t, nil, func(n int, r request, w http.ResponseWriter) {
@@ -509,7 +561,9 @@ func TestOutboxHangingReceiverDelaysOnlyItsRoom(t *testing.T) {
 }
 
 // Acceptance 7: a room's webhook_url receives only that room's events; global URLs receive all.
-func TestOutboxRouting(t *testing.T) {
+func TestOutboxRouting(t *testing.T) { eachStore(t, routing) }
+
+func routing(t *testing.T, openStore opener) {
 	store := openStore(t)
 	g1, g2 := newReceiver(t, nil, nil), newReceiver(t, nil, nil)
 	ra, rb := newReceiver(t, nil, nil), newReceiver(t, nil, nil)
@@ -560,7 +614,9 @@ func TestOutboxRouting(t *testing.T) {
 // Acceptance 2: every request verifies with LiveKit's own verifier (ReceiveWebhookEvent with the
 // API key and secret), which reads the fields meetd shares with LiveKit; a one-byte change of the
 // body, or another secret, fails.
-func TestOutboxLiveKitVerifier(t *testing.T) {
+func TestOutboxLiveKitVerifier(t *testing.T) { eachStore(t, liveKitVerifier) }
+
+func liveKitVerifier(t *testing.T, openStore opener) {
 	store := openStore(t)
 	rc := newReceiver(t, nil, nil)
 	start(t, store, outbox.Config{URLs: []string{rc.URL}})
@@ -611,7 +667,9 @@ func TestOutboxLiveKitVerifier(t *testing.T) {
 }
 
 // Redeliver queues a failed delivery again; it is then delivered with the same id.
-func TestOutboxRedeliver(t *testing.T) {
+func TestOutboxRedeliver(t *testing.T) { eachStore(t, redeliver) }
+
+func redeliver(t *testing.T, openStore opener) {
 	store := openStore(t)
 	var mu sync.Mutex
 	refuse := true
@@ -670,7 +728,9 @@ func TestOutboxRedeliver(t *testing.T) {
 }
 
 // After max_age a delivery fails for good, its last attempt at the deadline, and the failure names it.
-func TestOutboxGivesUpAfterMaxAge(t *testing.T) {
+func TestOutboxGivesUpAfterMaxAge(t *testing.T) { eachStore(t, givesUpAfterMaxAge) }
+
+func givesUpAfterMaxAge(t *testing.T, openStore opener) {
 	store := openStore(t)
 	c := newClock()
 	rc := newReceiver(t, c.Now, func(n int, r request, w http.ResponseWriter) { w.WriteHeader(502) })
@@ -694,7 +754,9 @@ func TestOutboxGivesUpAfterMaxAge(t *testing.T) {
 }
 
 // One delivery in flight per room and URL, in order, while many rooms go in parallel.
-func TestOutboxOrderPerRoom(t *testing.T) {
+func TestOutboxOrderPerRoom(t *testing.T) { eachStore(t, orderPerRoom) }
+
+func orderPerRoom(t *testing.T, openStore opener) {
 	store := openStore(t)
 	var mu sync.Mutex
 	inFlight := map[string]int{}
@@ -759,7 +821,9 @@ func TestOutboxOrderPerRoom(t *testing.T) {
 
 // Deliveries claimed by a dispatcher that died are attempted again by the next one, and events
 // written while no dispatcher ran are delivered when one starts.
-func TestOutboxRecoversAfterCrash(t *testing.T) {
+func TestOutboxRecoversAfterCrash(t *testing.T) { eachStore(t, recoversAfterCrash) }
+
+func recoversAfterCrash(t *testing.T, openStore opener) {
 	store := openStore(t)
 	rc := newReceiver(t, nil, nil)
 	route := func(outbox.Event) []string { return []string{rc.URL} }
@@ -768,7 +832,10 @@ func TestOutboxRecoversAfterCrash(t *testing.T) {
 	if n, err := store.FanOut(ctx, time.Now(), 10, route); err != nil || n != 1 {
 		t.Fatalf("fan out: %d %v", n, err)
 	}
-	claimed, err := store.Claim(ctx, time.Now(), time.Now().Add(time.Hour), 10, 10, nil)
+	// The lease of the dispatcher that dies: SQLite (one process per file) releases it when the
+	// next dispatcher starts; PostgreSQL's other processes may hold leases, so there it runs out.
+	lease := 2 * time.Second
+	claimed, err := store.Claim(ctx, time.Now(), time.Now().Add(lease), 10, 10, nil)
 	if err != nil || len(claimed) != 1 || claimed[0].EventID != a.ID {
 		t.Fatalf("claim: %+v %v", claimed, err)
 	}
@@ -778,7 +845,7 @@ func TestOutboxRecoversAfterCrash(t *testing.T) {
 	// ... and the dispatcher that claimed it is gone. Another event comes while none runs.
 	b := event(t, store, "crash", meet.EventRoomFinished, "")
 	start(t, store, outbox.Config{URLs: []string{rc.URL}})
-	got := rc.waitFor(2, 2*time.Second)
+	got := rc.waitFor(2, lease+2*time.Second)
 	if got[0].Event.ID != a.ID || got[1].Event.ID != b.ID {
 		t.Errorf("after the crash: %s, %s", got[0].Event.ID, got[1].Event.ID)
 	}

@@ -170,7 +170,7 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 		return fail(fmt.Errorf("recording folder: %w", err))
 	}
 	rec.start = s.now()
-	identity := rooms.InternalPrefix + "recorder_" + strconv.FormatInt(s.n.Add(1), 10)
+	identity := recorderPrefix + strconv.FormatInt(s.n.Add(1), 10)
 	sub, err := s.joiner.Join(roomID, identity, media.SubscriberEvents{
 		Track: rec.addTrack,
 		Disconnected: func(reason string) {
@@ -341,16 +341,31 @@ func (s *Service) Started(_ context.Context, sess *meet.Session) {
 	}()
 }
 
-// Recover runs at start: a recording that was running when meetd stopped has no recorder any
-// more, so its flag drops with end_recording; stopped recordings that were not composed are
-// composed now.
-func (s *Service) Recover(ctx context.Context) error {
+// The identities of the recorder's and the broadcaster's participants start with these.
+const (
+	recorderPrefix = rooms.InternalPrefix + "recorder_"
+	rtmpPrefix     = rooms.InternalPrefix + "rtmp_"
+)
+
+// Recover runs at start, once the media server answers: a recording that was running when meetd
+// stopped has no recorder any more, so its flag drops with end_recording; stopped recordings that
+// were not composed are composed now. connected tells whether the room has a participant whose
+// identity starts with prefix: with several meetd, a recording or broadcast another meetd runs
+// still has its internal participant in the room, and keeps its flag.
+func (s *Service) Recover(ctx context.Context, connected func(ctx context.Context, roomID, prefix string) (bool, error)) error {
 	running, err := s.store.RunningSessions(ctx)
 	if err != nil {
 		return fmt.Errorf("recover recordings: %w", err)
 	}
+	elsewhere := func(sess *meet.Session, prefix string) bool {
+		ok, err := connected(ctx, sess.RoomID, prefix)
+		if err != nil {
+			s.log.Warn("recover recordings: is another meetd running it?", "room_id", sess.RoomID, "err", err)
+		}
+		return ok
+	}
 	for _, sess := range running {
-		if sess.IsActiveRTMP {
+		if sess.IsActiveRTMP && !elsewhere(sess, rtmpPrefix) {
 			_, err := s.store.SetRTMP(ctx, sess.SID, false, func(sess *meet.Session) meet.Event {
 				e := meet.NewEvent(meet.EventEndRTMP, rooms.NewID("EV_"), sess, s.now())
 				e.RecordingInfo = &meet.EventRecording{Reason: StopRestarted}
@@ -360,7 +375,7 @@ func (s *Service) Recover(ctx context.Context) error {
 				return fmt.Errorf("recover broadcasts: %w", err)
 			}
 		}
-		if !sess.IsRecording {
+		if !sess.IsRecording || elsewhere(sess, recorderPrefix) {
 			continue
 		}
 		_, err := s.store.SetRecording(ctx, sess.SID, false, func(sess *meet.Session) meet.Event {

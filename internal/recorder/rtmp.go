@@ -240,7 +240,7 @@ func (s *Service) StartRTMP(ctx context.Context, roomID, rtmpURL string) error {
 		s.mu.Unlock()
 		return err
 	}
-	identity := rooms.InternalPrefix + "rtmp_" + strconv.FormatInt(s.n.Add(1), 10)
+	identity := rtmpPrefix + strconv.FormatInt(s.n.Add(1), 10)
 	sub, err := s.joiner.Join(roomID, identity, media.SubscriberEvents{
 		Track: b.addTrack,
 		Disconnected: func(reason string) {

@@ -2,6 +2,7 @@ package rooms_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -18,8 +19,9 @@ import (
 // media stands in for LiveKit, a boundary meetd does not own; the end-to-end tests in cmd/meetd
 // use the real one. It records the rooms it was told to close.
 type media struct {
-	mu     sync.Mutex
-	closed []string
+	mu       sync.Mutex
+	closed   []string
+	closeErr error // CloseRoom fails with it (the room's media node is gone)
 }
 
 func (m *media) Participants(context.Context, string) ([]meet.ParticipantInfo, error) {
@@ -33,6 +35,9 @@ func (m *media) SendData(context.Context, string, string, []byte, []string) erro
 func (m *media) CloseRoom(_ context.Context, roomID string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.closeErr != nil {
+		return m.closeErr
+	}
 	m.closed = append(m.closed, roomID)
 	return nil
 }
@@ -288,4 +293,39 @@ func fmtList(l []string) string {
 		out += s
 	}
 	return out + "]"
+}
+
+// A meetd whose node stops beating loses its connections to the others' sweeps; its rooms then
+// end by the departure path even though their media rooms, on the dead node, cannot be closed.
+// A room with someone connected is not ended while its media room cannot be closed.
+func TestDeadNodeRoomsEnd(t *testing.T) {
+	f := newFixture(t, "", nil)
+	ctx := context.Background()
+	f.create(t, "on-dead-node", 0, 0)
+	f.create(t, "busy", 0, 0)
+	// Connections held by another process's node, which beats once and then dies.
+	dead := rooms.Presence{ParticipantSID: "PA_d", UserID: "d", Name: "d", At: f.clock.Now(), Node: "node-dead"}
+	sess, _ := f.store.Session(ctx, "on-dead-node")
+	if err := f.store.ParticipantJoined(ctx, sess.SID, dead, func(*meet.Session, rooms.JoinFacts) []meet.Event { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.store.Heartbeat(ctx, "node-dead", f.clock.Now())
+	f.join(t, "busy", "PA_b", "b") // on this process's node, which beats at every sweep
+
+	f.media.closeErr = errors.New("no response from servers")
+	f.advance(t, 10*time.Second) // within the node timeout (30 s): nothing happens
+	if !f.running(t, "on-dead-node") {
+		t.Fatal("ended before the node timeout")
+	}
+	f.advance(t, 25*time.Second) // the node is silent for 35 s: its connection is closed
+	if s, _ := f.store.Session(ctx, "on-dead-node"); s.Connected != 0 || s.LastLeftAt.IsZero() {
+		t.Fatalf("the dead node's connection is still open: %+v", s)
+	}
+	f.advance(t, 21*time.Second) // departure timeout
+	if f.running(t, "on-dead-node") {
+		t.Error("the room of the dead node did not end by the departure path")
+	}
+	if err := f.svc.End(ctx, "busy", meet.EndByAPI); err == nil || !f.running(t, "busy") {
+		t.Errorf("a room with a participant ended although its media room could not be closed (err %v)", err)
+	}
 }

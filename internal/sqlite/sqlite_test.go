@@ -11,12 +11,15 @@ import (
 )
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) rooms.Store {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "meetd.db"))
-		if err != nil {
-			t.Fatal(err)
+	storetest.Run(t, func(t *testing.T) storetest.Open {
+		path := filepath.Join(t.TempDir(), "meetd.db")
+		return func() rooms.Store {
+			st, err := sqlite.Open(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
 		}
-		t.Cleanup(func() { st.Close() })
-		return st
 	})
 }

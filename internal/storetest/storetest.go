@@ -1,5 +1,5 @@
 // Package storetest is one behaviour suite for every implementation of rooms.Store: the SQLite
-// store runs it today, and any other store (PostgreSQL) must pass the same tests.
+// and PostgreSQL stores run it, and any other store must pass the same tests.
 package storetest
 
 import (
@@ -13,8 +13,12 @@ import (
 	"meetd/internal/rooms"
 )
 
-// Run runs the suite; open returns a new, empty store.
-func Run(t *testing.T, open func(t *testing.T) rooms.Store) {
+// Open opens a store on one test's database. Each call opens another handle on that same
+// database (connections of its own), as a second meetd process would.
+type Open func() rooms.Store
+
+// Run runs the suite. newDB makes a new, empty database for one test and returns how to open it.
+func Run(t *testing.T, newDB func(t *testing.T) Open) {
 	tests := map[string]func(*testing.T, rooms.Store){
 		"CreateOncePerRoom":   createOncePerRoom,
 		"EndOnce":             endOnce,
@@ -27,7 +31,16 @@ func Run(t *testing.T, open func(t *testing.T) rooms.Store) {
 		"TrackEventsRecorded": trackEventsRecorded,
 	}
 	for name, fn := range tests {
-		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
+		t.Run(name, func(t *testing.T) { fn(t, newDB(t)()) })
+	}
+	// Several processes on one database: each test opens its own handles.
+	shared := map[string]func(*testing.T, Open){
+		"TwoProcessesCreateOnce":          twoProcessesCreateOnce,
+		"TwoProcessesLastLeave":           twoProcessesLastLeave,
+		"TwoProcessesEventsInCommitOrder": twoProcessesEventsInCommitOrder,
+	}
+	for name, fn := range shared {
+		t.Run(name, func(t *testing.T) { fn(t, newDB(t)) })
 	}
 }
 
@@ -337,5 +350,136 @@ func trackEventsRecorded(t *testing.T, st rooms.Store) {
 	}
 	if got := names(t, st); len(got) != 3 || got[1] != meet.EventTrackPublished || got[2] != meet.EventTrackUnpublished {
 		t.Errorf("events %v", got)
+	}
+}
+
+// Two processes race to create one room: one session, one room_created event.
+func twoProcessesCreateOnce(t *testing.T, open Open) {
+	ctx := context.Background()
+	stores := []rooms.Store{open(), open()}
+	var wg sync.WaitGroup
+	sids := make([]string, 20)
+	for i := range sids {
+		st := stores[i%2]
+		wg.Go(func() {
+			got, _, err := st.CreateSession(ctx, session("shared", t0), event(meet.EventRoomCreated))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			sids[i] = got.SID
+		})
+	}
+	wg.Wait()
+	for _, sid := range sids {
+		if sid != sids[0] {
+			t.Fatalf("two sessions for one room: %v", sids)
+		}
+	}
+	for i, st := range stores {
+		if got := names(t, st); len(got) != 1 {
+			t.Errorf("process %d sees %d events %v, want one room_created", i+1, len(got), got)
+		}
+		if running, err := st.RunningSessions(ctx); err != nil || len(running) != 1 || running[0].SID != sids[0] {
+			t.Errorf("process %d: running sessions %v, %v", i+1, running, err)
+		}
+	}
+}
+
+// Participants of one session leave at once through two processes: whoever leaves last sees
+// the room empty and starts the departure timeout.
+func twoProcessesLastLeave(t *testing.T, open Open) {
+	ctx := context.Background()
+	stores := []rooms.Store{open(), open()}
+	for round := range 5 {
+		s, _, err := stores[0].CreateSession(ctx, session(fmt.Sprintf("leave%d", round), t0), event(meet.EventRoomCreated))
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 6
+		for i := range n {
+			p := rooms.Presence{ParticipantSID: fmt.Sprintf("PA_%d_%d", round, i), UserID: fmt.Sprintf("u%d", i), At: t0.Add(time.Second)}
+			if err := stores[i%2].ParticipantJoined(ctx, s.SID, p, func(*meet.Session, rooms.JoinFacts) []meet.Event { return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		for i := range n {
+			st := stores[i%2]
+			wg.Go(func() {
+				p := rooms.Presence{ParticipantSID: fmt.Sprintf("PA_%d_%d", round, i), At: t0.Add(time.Minute)}
+				if err := st.ParticipantLeft(ctx, s.SID, p, func(s *meet.Session) []meet.Event {
+					return []meet.Event{meet.NewEvent(meet.EventParticipantLeft, id("EV_"), s, t0)}
+				}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		got, err := stores[1].SessionBySID(ctx, s.SID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Connected != 0 || got.JoinedParticipants != n || !got.LastLeftAt.Equal(t0.Add(time.Minute)) {
+			t.Fatalf("round %d, after everyone left: connected %d, joined %d, last left %v (want 0, %d, %v)",
+				round, got.Connected, got.JoinedParticipants, got.LastLeftAt, n, t0.Add(time.Minute))
+		}
+	}
+}
+
+// Events written through two processes at once are read by a reader that follows the log as the
+// event stream and the webhook fan-out do (the events after the last seq it saw): it misses none.
+// A store whose seqs could commit out of order would let it pass a seq committed later.
+func twoProcessesEventsInCommitOrder(t *testing.T, open Open) {
+	ctx := context.Background()
+	stores := []rooms.Store{open(), open()}
+	const writers, each = 8, 25
+	var wg sync.WaitGroup
+	for w := range writers {
+		st := stores[w%2]
+		wg.Go(func() {
+			s := session(fmt.Sprintf("order%d", w), t0)
+			for range each {
+				if err := st.AddEvents(ctx, meet.NewEvent(meet.EventParticipantJoined, id("EV_"), s, t0)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+
+	seen := map[string]bool{}
+	var after int64
+	for finished := false; ; {
+		select {
+		case <-done:
+			finished = true // the read below sees every event
+		default:
+		}
+		list, err := stores[0].Events(ctx, after, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range list {
+			seen[e.Event.ID] = true
+			after = e.Seq
+		}
+		if finished && len(list) == 0 {
+			break
+		}
+	}
+	all, err := stores[1].Events(ctx, 0, 10*writers*each)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != writers*each {
+		t.Errorf("%d events stored, want %d", len(all), writers*each)
+	}
+	for _, e := range all {
+		if !seen[e.Event.ID] {
+			t.Errorf("event seq %d committed after the reader had read past it", e.Seq)
+		}
 	}
 }

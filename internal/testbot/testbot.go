@@ -63,9 +63,16 @@ var quiet sync.Once
 // Join connects a bot with a LiveKit token; it subscribes to nothing.
 func Join(url, token string) (*Bot, error) { return JoinWith(url, token, false) }
 
+// RelayOnly makes a bot's media go through the TURN servers the media server hands out, as for a
+// participant whose network lets no direct media path through (ICE transport policy "relay").
+func RelayOnly() lksdk.ConnectOption {
+	return lksdk.WithICETransportPolicy(webrtc.ICETransportPolicyRelay)
+}
+
 // JoinWith connects a bot; with subscribe it receives every audio and video track and counts
-// the RTP packets that arrive and that were lost (gaps in sequence numbers).
-func JoinWith(url, token string, subscribe bool) (*Bot, error) {
+// the RTP packets that arrive and that were lost (gaps in sequence numbers). opts are further
+// connection options, like RelayOnly.
+func JoinWith(url, token string, subscribe bool, opts ...lksdk.ConnectOption) (*Bot, error) {
 	quiet.Do(func() {
 		// a zap logger checks the level before formatting (the generic one formats every
 		// debug message of pion, which races with pion's own writes)
@@ -97,7 +104,7 @@ func JoinWith(url, token string, subscribe bool) (*Bot, error) {
 			go b.count(track)
 		}
 	}
-	room, err := lksdk.ConnectToRoomWithToken(url, token, cb, lksdk.WithAutoSubscribe(subscribe))
+	room, err := lksdk.ConnectToRoomWithToken(url, token, cb, append([]lksdk.ConnectOption{lksdk.WithAutoSubscribe(subscribe)}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("bot connect: %w", err)
 	}

@@ -1,0 +1,262 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"meetd/internal/analytics"
+	"meetd/internal/meet"
+	"meetd/internal/rooms"
+)
+
+var _ analytics.Store = (*Store)(nil)
+
+const analyticsSchema = `
+-- when each track was published, for attendance reports
+CREATE TABLE IF NOT EXISTS track_intervals (
+	sid            TEXT NOT NULL,
+	track_sid      TEXT NOT NULL,
+	user_id        TEXT NOT NULL,
+	source         TEXT NOT NULL,
+	published_at   BIGINT NOT NULL, -- Unix ms
+	unpublished_at BIGINT,
+	PRIMARY KEY (sid, track_sid)
+);
+
+-- one attendance report per ended session; a deleted report keeps its row (deleted_at) so that
+-- it is not written again
+CREATE TABLE IF NOT EXISTS analytics (
+	file_id            TEXT PRIMARY KEY,
+	sid                TEXT NOT NULL UNIQUE,
+	room_id            TEXT NOT NULL,
+	file_name          TEXT NOT NULL,
+	file_size          BIGINT NOT NULL,
+	created_at         BIGINT NOT NULL, -- Unix ms
+	room_creation_time BIGINT NOT NULL, -- Unix ms
+	deleted_at         BIGINT
+);
+CREATE INDEX IF NOT EXISTS analytics_room ON analytics(room_id, created_at);
+`
+
+// TrackPublished opens a track's interval.
+func (s *Store) TrackPublished(ctx context.Context, sid, userID string, t meet.Track, at time.Time, events ...meet.Event) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO track_intervals (sid, track_sid, user_id, source, published_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (sid, track_sid) DO NOTHING`, sid, t.SID, userID, t.Source, ms(at))
+		return events, err
+	})
+}
+
+// TrackUnpublished closes a track's interval.
+func (s *Store) TrackUnpublished(ctx context.Context, sid string, t meet.Track, at time.Time, events ...meet.Event) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		_, err := tx.ExecContext(ctx, `UPDATE track_intervals SET unpublished_at = $1 WHERE sid = $2 AND track_sid = $3 AND unpublished_at IS NULL`,
+			ms(at), sid, t.SID)
+		return events, err
+	})
+}
+
+// PendingReports lists ended sessions with analytics on and no report yet. The metadata is read
+// as json, not jsonb: json takes every string Go's encoder writes.
+func (s *Store) PendingReports(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT s.sid FROM sessions s
+		WHERE s.ended_at IS NOT NULL AND s.metadata::json #>> '{room_features,enable_analytics}' = 'true'
+		AND NOT EXISTS (SELECT 1 FROM analytics a WHERE a.sid = s.sid) ORDER BY s.ended_at`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var sid string
+		if err := rows.Scan(&sid); err != nil {
+			return nil, err
+		}
+		out = append(out, sid)
+	}
+	return out, rows.Err()
+}
+
+// ReportInput returns what a session's attendance report is made of.
+func (s *Store) ReportInput(ctx context.Context, sid string) (*analytics.Input, error) {
+	sess, err := s.SessionBySID(ctx, sid)
+	if err != nil || sess == nil {
+		return nil, err
+	}
+	users, err := s.Users(ctx, sid)
+	if err != nil {
+		return nil, err
+	}
+	in := &analytics.Input{Session: sess, Users: users}
+	rows, err := s.db.QueryContext(ctx, `SELECT user_id, joined_at, left_at FROM presence WHERE sid = $1 ORDER BY joined_at`, sid)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var seg analytics.Interval
+		var joined int64
+		var left sql.NullInt64
+		if err := rows.Scan(&seg.UserID, &joined, &left); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		seg.From, seg.To = time.UnixMilli(joined), fromMS(left)
+		in.Presence = append(in.Presence, seg)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT user_id, source, published_at, unpublished_at FROM track_intervals WHERE sid = $1 ORDER BY published_at`, sid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seg analytics.Interval
+		var from int64
+		var to sql.NullInt64
+		if err := rows.Scan(&seg.UserID, &seg.Source, &from, &to); err != nil {
+			return nil, err
+		}
+		seg.From, seg.To = time.UnixMilli(from), fromMS(to)
+		in.Tracks = append(in.Tracks, seg)
+	}
+	return in, rows.Err()
+}
+
+// SaveReport records a written report, marks the session with it, and writes its event.
+func (s *Store) SaveReport(ctx context.Context, r analytics.File, event func(*meet.Session) meet.Event) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		// Two processes may write the same report: the unique sid lets one row in, the other waits
+		// for it and inserts nothing.
+		res, err := tx.ExecContext(ctx, `INSERT INTO analytics (file_id, sid, room_id, file_name, file_size, created_at, room_creation_time)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sid) DO NOTHING`,
+			r.FileID, r.SID, r.RoomID, r.FileName, r.FileSize, ms(r.CreatedAt), ms(r.RoomCreationTime))
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil, analytics.ErrExists
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET analytics_file_id = $1 WHERE sid = $2`, r.FileID, r.SID); err != nil {
+			return nil, err
+		}
+		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = $1`, r.SID))
+		if err != nil || sess == nil {
+			return nil, err
+		}
+		return []meet.Event{event(sess)}, nil
+	})
+}
+
+const fileColumns = `file_id, sid, room_id, file_name, file_size, created_at, room_creation_time`
+
+func scanFile(row scanner) (analytics.File, error) {
+	var f analytics.File
+	var created, roomCreated int64
+	err := row.Scan(&f.FileID, &f.SID, &f.RoomID, &f.FileName, &f.FileSize, &created, &roomCreated)
+	f.CreatedAt, f.RoomCreationTime = time.UnixMilli(created), time.UnixMilli(roomCreated)
+	return f, err
+}
+
+// Report returns a report that was not deleted.
+func (s *Store) Report(ctx context.Context, fileID string) (*analytics.File, error) {
+	f, err := scanFile(s.db.QueryRowContext(ctx, `SELECT `+fileColumns+` FROM analytics WHERE file_id = $1 AND deleted_at IS NULL`, fileID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// Reports lists reports that were not deleted.
+func (s *Store) Reports(ctx context.Context, f rooms.SessionFilter) ([]analytics.File, int, error) {
+	var p params
+	where := roomFilter("WHERE deleted_at IS NULL", "room_id", f.RoomIDs, &p)
+	var total int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM analytics "+where, p...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	page := orderPage(f, "created_at", "file_id", &p)
+	rows, err := s.db.QueryContext(ctx, "SELECT "+fileColumns+" FROM analytics "+where+page, p...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []analytics.File
+	for rows.Next() {
+		file, err := scanFile(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, file)
+	}
+	return out, total, rows.Err()
+}
+
+// DeleteReport marks a report deleted and takes it off its session; false if there was none.
+func (s *Store) DeleteReport(ctx context.Context, fileID string, at time.Time) (bool, error) {
+	deleted := false
+	err := s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		res, err := tx.ExecContext(ctx, `UPDATE analytics SET deleted_at = $1 WHERE file_id = $2 AND deleted_at IS NULL`, ms(at), fileID)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil, nil
+		}
+		deleted = true
+		_, err = tx.ExecContext(ctx, `UPDATE sessions SET analytics_file_id = '' WHERE analytics_file_id = $1`, fileID)
+		return nil, err
+	})
+	if err != nil {
+		return false, fmt.Errorf("delete report %s: %w", fileID, err)
+	}
+	return deleted, nil
+}
+
+// Attendance lists participant connections across sessions.
+func (s *Store) Attendance(ctx context.Context, q analytics.AttendanceQuery) ([]analytics.AttendanceRow, error) {
+	var p params
+	where := []string{"true"}
+	if q.RoomID != "" {
+		where = append(where, "s.room_id = "+p.add(q.RoomID))
+	}
+	if q.UserID != "" {
+		where = append(where, "p.user_id = "+p.add(q.UserID))
+	}
+	if !q.From.IsZero() {
+		where = append(where, "coalesce(p.left_at, "+p.add(ms(time.Now()))+") >= "+p.add(ms(q.From)))
+	}
+	if !q.To.IsZero() {
+		where = append(where, "p.joined_at <= "+p.add(ms(q.To)))
+	}
+	limit := p.add(q.Limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT s.room_id, s.sid, coalesce(s.metadata::json ->> 'room_title', ''), p.user_id,
+			coalesce(u.name, ''), coalesce(u.is_admin, false), p.joined_at, p.left_at
+		FROM presence p JOIN sessions s ON s.sid = p.sid
+		LEFT JOIN session_users u ON u.sid = p.sid AND u.user_id = p.user_id
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY p.joined_at, p.participant_sid LIMIT `+limit, p...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []analytics.AttendanceRow
+	for rows.Next() {
+		var r analytics.AttendanceRow
+		var joined int64
+		var left sql.NullInt64
+		if err := rows.Scan(&r.RoomID, &r.SID, &r.RoomTitle, &r.UserID, &r.Name, &r.IsAdmin, &joined, &left); err != nil {
+			return nil, err
+		}
+		r.JoinedAt, r.LeftAt = time.UnixMilli(joined), fromMS(left)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

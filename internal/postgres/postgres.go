@@ -1,0 +1,709 @@
+// Package postgres is meetd's store for several processes: one PostgreSQL database that every
+// meetd process shares (pgx through database/sql). It behaves as the SQLite store does, file for
+// file (internal/sqlite): every state change and the events it causes are written in one
+// transaction. What SQLite gets from having one writer, this store gets from locks, each named
+// where it is taken:
+//
+//   - the session row is locked first by every change to a session's connections, so changes to
+//     one session take turns (a last leave sees every other leave before it);
+//   - one running session per room: a partial unique index, and INSERT … ON CONFLICT DO NOTHING;
+//   - a session ends once: UPDATE … WHERE ended_at IS NULL;
+//   - events get their seq in commit order: a transaction-level advisory lock (eventsLock) is
+//     taken right before events are inserted and held until the commit (see tx);
+//   - webhook deliveries: see outbox.go.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"meetd/internal/meet"
+	"meetd/internal/rooms"
+)
+
+// Store is the PostgreSQL store. Reads and writes share one pool: PostgreSQL runs them side by side.
+type Store struct {
+	db *sql.DB
+
+	onEvents func() // called after a commit that wrote events (outbox.go)
+}
+
+var _ rooms.Store = (*Store)(nil)
+
+// maxConns is the size of the pool. Writers mostly wait for row locks and the events lock rather
+// than for CPU, so a few more connections than cores keep the server busy.
+const maxConns = 16
+
+// Advisory lock keys (transaction-level: released at commit or rollback). The single-key space
+// holds the two below; queue locks use the two-key space (outbox.go), which does not overlap it.
+const (
+	eventsLock int64 = 0x6d656574645f6576 // "meetd_ev": serializes inserting events and committing
+	schemaLock int64 = 0x6d656574645f7363 // "meetd_sc": two processes starting at once create the schema in turn
+)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS sessions (
+	sid                 TEXT PRIMARY KEY,
+	room_id             TEXT NOT NULL,
+	metadata            TEXT NOT NULL,
+	max_participants    BIGINT NOT NULL,
+	empty_timeout       BIGINT NOT NULL,
+	created_at          BIGINT NOT NULL, -- Unix ms
+	ended_at            BIGINT,          -- NULL while running
+	end_reason          TEXT NOT NULL DEFAULT '',
+	joined_participants BIGINT NOT NULL DEFAULT 0,
+	first_join_at       BIGINT,
+	last_left_at        BIGINT,
+	is_recording        BOOLEAN NOT NULL DEFAULT false,
+	is_active_rtmp      BOOLEAN NOT NULL DEFAULT false,
+	analytics_file_id   TEXT NOT NULL DEFAULT ''
+);
+-- at most one running session per room, whoever races to create it (in whichever process)
+CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_running ON sessions(room_id) WHERE ended_at IS NULL;
+CREATE INDEX IF NOT EXISTS sessions_created ON sessions(created_at);
+-- a room's sessions, newest first: every API call about a room starts here
+CREATE INDEX IF NOT EXISTS sessions_room ON sessions(room_id, created_at);
+
+CREATE TABLE IF NOT EXISTS session_users (
+	sid       TEXT NOT NULL,
+	user_id   TEXT NOT NULL,
+	name      TEXT NOT NULL,
+	is_admin  BOOLEAN NOT NULL,
+	is_hidden BOOLEAN NOT NULL,
+	metadata  TEXT NOT NULL,
+	blocked   BOOLEAN NOT NULL DEFAULT false,
+	joined    BOOLEAN NOT NULL DEFAULT false,
+	PRIMARY KEY (sid, user_id)
+);
+
+-- one row per participant connection
+CREATE TABLE IF NOT EXISTS presence (
+	participant_sid TEXT PRIMARY KEY,
+	sid             TEXT NOT NULL,
+	user_id         TEXT NOT NULL,
+	joined_at       BIGINT NOT NULL,
+	left_at         BIGINT,
+	node            TEXT NOT NULL DEFAULT '' -- the media node holding the connection
+);
+CREATE INDEX IF NOT EXISTS presence_open ON presence(sid) WHERE left_at IS NULL;
+CREATE INDEX IF NOT EXISTS presence_open_node ON presence(node) WHERE left_at IS NULL;
+
+-- media nodes' heartbeats: a node that stops beating loses its connections
+CREATE TABLE IF NOT EXISTS nodes (
+	node    TEXT PRIMARY KEY,
+	seen_at BIGINT NOT NULL
+);
+
+-- the outbox: every event, in commit order (see tx), written with the change that caused it
+CREATE TABLE IF NOT EXISTS events (
+	seq        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	id         TEXT NOT NULL UNIQUE,
+	room_id    TEXT NOT NULL,
+	sid        TEXT NOT NULL,
+	name       TEXT NOT NULL,
+	body       TEXT NOT NULL, -- the webhook body, byte for byte (not jsonb, which would rewrite it)
+	created_at BIGINT NOT NULL
+);
+`
+
+// Open connects to the database at url (postgres://…) and creates the schema if it is missing.
+// pgx prepares each statement once per connection and keeps it (its statement cache), so the
+// queries need no preparing here.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("PostgreSQL URL: %w", err)
+	}
+	where := Where(url)
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns) // database/sql keeps 2 by default: under load it would reconnect all the time
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL %s: %w", where, err)
+	}
+	if err := createSchema(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("create schema in PostgreSQL %s: %w", where, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// createSchema runs the CREATE … IF NOT EXISTS statements under a lock: PostgreSQL's IF NOT
+// EXISTS is not safe against another process creating the same table at the same moment.
+func createSchema(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, schemaLock); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, schema+outboxSchema+analyticsSchema+recordingsSchema); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Where is the server and database a URL names, without user or password: host:port/database.
+func Where(url string) string {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	return cfg.Host + ":" + strconv.Itoa(int(cfg.Port)) + "/" + cfg.Database
+}
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func nullMS(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+func fromMS(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(n.Int64)
+}
+
+// params collects a query's arguments and names their placeholders ($1, $2, …), for queries
+// built from parts.
+type params []any
+
+func (p *params) add(v any) string {
+	*p = append(*p, v)
+	return "$" + strconv.Itoa(len(*p))
+}
+
+const sessionColumns = `s.sid, s.room_id, s.metadata, s.max_participants, s.empty_timeout, s.created_at,
+	s.ended_at, s.end_reason, s.joined_participants, s.first_join_at, s.last_left_at, s.is_recording,
+	s.is_active_rtmp, s.analytics_file_id,
+	(SELECT count(*) FROM presence p WHERE p.sid = s.sid AND p.left_at IS NULL)`
+
+type scanner interface{ Scan(...any) error }
+
+func scanSession(row scanner) (*meet.Session, error) {
+	var (
+		s                          meet.Session
+		metadata                   string
+		created                    int64
+		ended, firstJoin, lastLeft sql.NullInt64
+		recording, rtmp            bool
+	)
+	err := row.Scan(&s.SID, &s.RoomID, &metadata, &s.MaxParticipants, &s.EmptyTimeout, &created,
+		&ended, &s.EndReason, &s.JoinedParticipants, &firstJoin, &lastLeft, &recording, &rtmp,
+		&s.AnalyticsFileID, &s.Connected)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(metadata), &s.Metadata); err != nil {
+		return nil, fmt.Errorf("session %s metadata: %w", s.SID, err)
+	}
+	s.CreatedAt = time.UnixMilli(created)
+	s.EndedAt = fromMS(ended)
+	s.FirstJoinAt = fromMS(firstJoin)
+	s.LastLeftAt = fromMS(lastLeft)
+	s.IsRecording, s.IsActiveRTMP = recording, rtmp
+	return &s, nil
+}
+
+func querySessions(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, where string, args ...any) ([]*meet.Session, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+sessionColumns+" FROM sessions s "+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*meet.Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func first(list []*meet.Session, err error) (*meet.Session, error) {
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	return list[0], nil
+}
+
+// Session returns the room's running session, or else its latest one; nil if the room never existed.
+func (s *Store) Session(ctx context.Context, roomID string) (*meet.Session, error) {
+	return first(querySessions(ctx, s.db,
+		`WHERE s.room_id = $1 ORDER BY s.ended_at IS NULL DESC, s.created_at DESC LIMIT 1`, roomID))
+}
+
+// SessionBySID returns one session, or nil.
+func (s *Store) SessionBySID(ctx context.Context, sid string) (*meet.Session, error) {
+	return first(querySessions(ctx, s.db, `WHERE s.sid = $1`, sid))
+}
+
+// RunningSessions returns every running session, oldest first.
+func (s *Store) RunningSessions(ctx context.Context) ([]*meet.Session, error) {
+	return querySessions(ctx, s.db, `WHERE s.ended_at IS NULL ORDER BY s.created_at, s.sid`)
+}
+
+// Sessions lists sessions, running or ended, for fetchPastRooms.
+func (s *Store) Sessions(ctx context.Context, f rooms.SessionFilter) ([]*meet.Session, int, error) {
+	var p params
+	where := roomFilter("WHERE true", "s.room_id", f.RoomIDs, &p)
+	var total int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sessions s "+where, p...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	page := orderPage(f, "s.created_at", "s.sid", &p)
+	list, err := querySessions(ctx, s.db, where+page, p...)
+	return list, total, err
+}
+
+// roomFilter adds a fetch call's room_ids filter to a WHERE clause.
+func roomFilter(where, column string, roomIDs []string, p *params) string {
+	if len(roomIDs) > 0 {
+		where += " AND " + column + " = ANY(" + p.add(roomIDs) + ")"
+	}
+	return where
+}
+
+// orderPage is the ORDER BY and paging of a fetch call.
+func orderPage(f rooms.SessionFilter, created, id string, p *params) string {
+	order := "DESC"
+	if f.Ascending {
+		order = "ASC"
+	}
+	return " ORDER BY " + created + " " + order + ", " + id + " " + order + " LIMIT " + p.add(f.Limit) + " OFFSET " + p.add(f.From)
+}
+
+// tx runs fn in a write transaction and inserts the events fn returns in it.
+//
+// Events get their seq in commit order. A sequence hands out numbers when rows are inserted,
+// not when they commit: without care, a transaction could take seq 7, another seq 8 and commit
+// first, and a reader of Events(6) (the SSE stream, the webhook fan-out) would see 8, move past
+// it, and never see 7. So every transaction takes the advisory lock eventsLock right before it
+// inserts events, and holds it until its commit: seqs are handed out and committed one
+// transaction at a time, and whoever sees a seq sees every lower one. The lock is taken last,
+// after the transaction's row locks, and its holder waits for nothing else, so it cannot deadlock.
+// Track events are checked for being late under the lock, so the check sees every event written
+// before them (as with SQLite's one writer).
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) ([]meet.Event, error)) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	events, err := fn(tx)
+	if err != nil {
+		return err
+	}
+	if len(events) > 0 {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, eventsLock); err != nil {
+			return err
+		}
+	}
+	for _, e := range events {
+		if late, err := lateTrackEvent(ctx, tx, e); err != nil || late {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if err := insertEvent(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if len(events) > 0 && s.onEvents != nil {
+		s.onEvents()
+	}
+	return nil
+}
+
+func insertEvent(ctx context.Context, tx *sql.Tx, e meet.Event) error {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	var roomID, sid string
+	if e.Room != nil {
+		roomID, sid = e.Room.RoomID, e.Room.SID
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO events (id, room_id, sid, name, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		e.ID, roomID, sid, e.Event, string(body), e.CreatedAt)
+	return err
+}
+
+// lockSession locks a session's row until the transaction ends. Every change to a session's
+// connections takes it first, so such changes take turns: two participants leaving at once
+// cannot both see the other still connected and leave the room empty without a departure time.
+// Rows are locked in one order (the session, then its other rows), so changes do not deadlock.
+func lockSession(ctx context.Context, tx *sql.Tx, sid string) error {
+	_, err := tx.ExecContext(ctx, `SELECT 1 FROM sessions WHERE sid = $1 FOR UPDATE`, sid)
+	return err
+}
+
+// CreateSession inserts sess unless the room already has a running session, which it returns
+// instead. created reports which happened.
+func (s *Store) CreateSession(ctx context.Context, sess *meet.Session, events func(*meet.Session) []meet.Event) (*meet.Session, bool, error) {
+	var got *meet.Session
+	err := s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		// Another process may insert the room's session between our read and our insert: the
+		// partial unique index makes the insert wait for that transaction, then do nothing, and the
+		// next read (a statement sees what committed before it) finds the session. Should that
+		// session end meanwhile, we try again.
+		for range 3 {
+			running, err := first(querySessions(ctx, tx, `WHERE s.room_id = $1 AND s.ended_at IS NULL`, sess.RoomID))
+			if err != nil || running != nil {
+				got = running
+				return nil, err
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO sessions (sid, room_id, metadata, max_participants, empty_timeout, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (room_id) WHERE ended_at IS NULL DO NOTHING`,
+				sess.SID, sess.RoomID, meet.JSON(sess.Metadata), sess.MaxParticipants, sess.EmptyTimeout, ms(sess.CreatedAt))
+			if err != nil {
+				return nil, err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				return events(sess), nil
+			}
+		}
+		return nil, errors.New("the room's running session kept changing")
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("create session of %s: %w", sess.RoomID, err)
+	}
+	if got != nil {
+		return got, false, nil
+	}
+	return sess, true, nil
+}
+
+// EndSession ends a running session and closes its open connections. It reports false, and
+// writes nothing, if the session had already ended: whoever ends it first emits the events.
+func (s *Store) EndSession(ctx context.Context, sid string, at time.Time, reason string, events func(*meet.Session, []rooms.Presence) []meet.Event) (bool, error) {
+	ended := false
+	err := s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		// The UPDATE locks the session's row: a second ender waits, then finds it ended.
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = $1, end_reason = $2, is_recording = false, is_active_rtmp = false
+			WHERE sid = $3 AND ended_at IS NULL`, ms(at), reason, sid)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil, nil
+		}
+		open, err := openPresence(ctx, tx, sid)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE presence SET left_at = $1 WHERE sid = $2 AND left_at IS NULL`, ms(at), sid); err != nil {
+			return nil, err
+		}
+		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = $1`, sid))
+		if err != nil {
+			return nil, err
+		}
+		ended = true
+		return events(sess, open), nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("end session %s: %w", sid, err)
+	}
+	return ended, nil
+}
+
+func openPresence(ctx context.Context, tx *sql.Tx, sid string) ([]rooms.Presence, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT p.participant_sid, p.user_id, coalesce(u.name, ''), p.joined_at
+		FROM presence p LEFT JOIN session_users u ON u.sid = p.sid AND u.user_id = p.user_id
+		WHERE p.sid = $1 AND p.left_at IS NULL ORDER BY p.joined_at, p.participant_sid`, sid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []rooms.Presence
+	for rows.Next() {
+		var p rooms.Presence
+		var at int64
+		if err := rows.Scan(&p.ParticipantSID, &p.UserID, &p.Name, &at); err != nil {
+			return nil, err
+		}
+		p.At = time.UnixMilli(at)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// SetMetadata replaces a session's effective metadata.
+func (s *Store) SetMetadata(ctx context.Context, sid string, md meet.RoomMetadata) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		_, err := tx.ExecContext(ctx, `UPDATE sessions SET metadata = $1 WHERE sid = $2`, meet.JSON(md), sid)
+		return nil, err
+	})
+}
+
+// PutUser records (or replaces) what the backend said about a user for a session. A blocked
+// user stays blocked and a user who joined stays counted.
+func (s *Store) PutUser(ctx context.Context, sid string, u *meet.User) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO session_users (sid, user_id, name, is_admin, is_hidden, metadata)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (sid, user_id) DO UPDATE SET name = excluded.name, is_admin = excluded.is_admin,
+				is_hidden = excluded.is_hidden, metadata = excluded.metadata`,
+			sid, u.UserID, u.Name, u.IsAdmin, u.IsHidden, meet.JSON(u.Metadata))
+		return nil, err
+	})
+}
+
+const userColumns = `user_id, name, is_admin, is_hidden, metadata, blocked, joined`
+
+func scanUser(row scanner) (*meet.User, error) {
+	var u meet.User
+	var metadata string
+	if err := row.Scan(&u.UserID, &u.Name, &u.IsAdmin, &u.IsHidden, &metadata, &u.Blocked, &u.Joined); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(metadata), &u.Metadata); err != nil {
+		return nil, fmt.Errorf("user %s metadata: %w", u.UserID, err)
+	}
+	return &u, nil
+}
+
+// User returns a session's user, or nil.
+func (s *Store) User(ctx context.Context, sid, userID string) (*meet.User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM session_users WHERE sid = $1 AND user_id = $2`, sid, userID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return u, err
+}
+
+// Users returns a session's users by user_id.
+func (s *Store) Users(ctx context.Context, sid string) (map[string]*meet.User, error) {
+	return collectUsers(s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM session_users WHERE sid = $1`, sid))
+}
+
+// UsersIn returns the session's users among ids (those it knows), by user_id.
+func (s *Store) UsersIn(ctx context.Context, sid string, ids []string) (map[string]*meet.User, error) {
+	if len(ids) == 0 {
+		return map[string]*meet.User{}, nil
+	}
+	return collectUsers(s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM session_users WHERE sid = $1 AND user_id = ANY($2)`, sid, ids))
+}
+
+func collectUsers(rows *sql.Rows, err error) (map[string]*meet.User, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]*meet.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[u.UserID] = u
+	}
+	return out, rows.Err()
+}
+
+// ParticipantJoined records a participant connection. The first connection of a user counts
+// them in joined_participants; the first of the session sets first_join_at. A connection seen
+// twice is recorded once, and gets no events the second time.
+func (s *Store) ParticipantJoined(ctx context.Context, sid string, p rooms.Presence, events func(*meet.Session, rooms.JoinFacts) []meet.Event) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		if err := lockSession(ctx, tx, sid); err != nil {
+			return nil, err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO presence (participant_sid, sid, user_id, joined_at, node) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (participant_sid) DO NOTHING`, p.ParticipantSID, sid, p.UserID, ms(p.At), p.Node)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil, nil
+		}
+		var facts rooms.JoinFacts
+		res, err = tx.ExecContext(ctx, `INSERT INTO session_users (sid, user_id, name, is_admin, is_hidden, metadata, joined)
+			VALUES ($1, $2, $3, false, false, '{}', true)
+			ON CONFLICT (sid, user_id) DO UPDATE SET joined = true WHERE NOT session_users.joined`, sid, p.UserID, p.Name)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			facts.FirstOfUser = true
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET joined_participants = joined_participants + 1 WHERE sid = $1`, sid); err != nil {
+				return nil, err
+			}
+		}
+		res, err = tx.ExecContext(ctx, `UPDATE sessions SET first_join_at = $1 WHERE sid = $2 AND first_join_at IS NULL`, ms(p.At), sid)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			facts.FirstOfSession = true
+		}
+		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = $1`, sid))
+		if err != nil || sess == nil {
+			return nil, err
+		}
+		return events(sess, facts), nil
+	})
+}
+
+// ParticipantLeft closes a participant connection. When it was the last one open, the session's
+// last_left_at is set, which starts the departure timeout.
+func (s *Store) ParticipantLeft(ctx context.Context, sid string, p rooms.Presence, events func(*meet.Session) []meet.Event) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		if err := lockSession(ctx, tx, sid); err != nil {
+			return nil, err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE presence SET left_at = $1 WHERE participant_sid = $2 AND sid = $3 AND left_at IS NULL`,
+			ms(p.At), p.ParticipantSID, sid)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil, nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET last_left_at = $1 WHERE sid = $2
+			AND NOT EXISTS (SELECT 1 FROM presence WHERE sid = $2 AND left_at IS NULL)`, ms(p.At), sid); err != nil {
+			return nil, err
+		}
+		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = $1`, sid))
+		if err != nil || sess == nil {
+			return nil, err
+		}
+		return events(sess), nil
+	})
+}
+
+// AddEvents records events that change no state (tracks published, for instance).
+func (s *Store) AddEvents(ctx context.Context, events ...meet.Event) error {
+	return s.tx(ctx, func(*sql.Tx) ([]meet.Event, error) { return events, nil })
+}
+
+// CloseNodePresence closes every open connection held by the media node at time at: the node is
+// gone (it restarted, or stopped beating). Each running session this leaves empty gives its
+// participants the whole departure timeout from at to come back, since it was the node that
+// disconnected them.
+func (s *Store) CloseNodePresence(ctx context.Context, node string, at time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		// The sessions first, in sid order (see lockSession); then only their connections: one
+		// that joins a session not locked here meanwhile is left for the next sweep.
+		rows, err := tx.QueryContext(ctx, `SELECT sid FROM sessions
+			WHERE sid IN (SELECT sid FROM presence WHERE left_at IS NULL AND node = $1) ORDER BY sid FOR UPDATE`, node)
+		if err != nil {
+			return nil, err
+		}
+		var sids []string
+		for rows.Next() {
+			var sid string
+			if err := rows.Scan(&sid); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			sids = append(sids, sid)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, err
+		}
+		if len(sids) == 0 {
+			return nil, nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE presence SET left_at = $1 WHERE left_at IS NULL AND node = $2 AND sid = ANY($3)`,
+			ms(at), node, sids); err != nil {
+			return nil, err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE sessions s SET last_left_at = $1 WHERE s.sid = ANY($2) AND s.ended_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM presence p WHERE p.sid = s.sid AND p.left_at IS NULL)`, ms(at), sids)
+		return nil, err
+	})
+}
+
+// Heartbeat records that the media node is alive at at.
+func (s *Store) Heartbeat(ctx context.Context, node string, at time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO nodes (node, seen_at) VALUES ($1, $2)
+			ON CONFLICT (node) DO UPDATE SET seen_at = greatest(nodes.seen_at, excluded.seen_at)`, node, ms(at))
+		return nil, err
+	})
+}
+
+// StaleNodes lists the nodes holding open connections that last beat before before, or never.
+func (s *Store) StaleNodes(ctx context.Context, before time.Time) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT p.node FROM presence p LEFT JOIN nodes n ON n.node = p.node
+		WHERE p.left_at IS NULL AND (n.seen_at IS NULL OR n.seen_at < $1) ORDER BY p.node`, ms(before))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// Events returns the stored events after seq, in order, at most limit.
+func (s *Store) Events(ctx context.Context, afterSeq int64, limit int) ([]rooms.StoredEvent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, body FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`, afterSeq, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []rooms.StoredEvent
+	for rows.Next() {
+		var e rooms.StoredEvent
+		var body string
+		if err := rows.Scan(&e.Seq, &body); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(body), &e.Event); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// LastEventSeq is the sequence number of the newest event, 0 if none.
+func (s *Store) LastEventSeq(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&n)
+	return n, err
+}
+
+// BlockUser marks a user blocked for the session.
+func (s *Store) BlockUser(ctx context.Context, sid, userID string) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO session_users (sid, user_id, name, is_admin, is_hidden, metadata, blocked)
+			VALUES ($1, $2, '', false, false, '{}', true) ON CONFLICT (sid, user_id) DO UPDATE SET blocked = true`, sid, userID)
+		return nil, err
+	})
+}

@@ -1,0 +1,168 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"meetd/internal/meet"
+	"meetd/internal/recorder"
+	"meetd/internal/rooms"
+)
+
+var _ recorder.Store = (*Store)(nil)
+
+const recordingsSchema = `
+-- finished recordings (MP4 files under <data_dir>/recordings/<record_id>/)
+CREATE TABLE IF NOT EXISTS recordings (
+	record_id          TEXT PRIMARY KEY,
+	sid                TEXT NOT NULL,
+	room_id            TEXT NOT NULL,
+	file_name          TEXT NOT NULL,
+	file_size          BIGINT NOT NULL, -- bytes
+	duration_ms        BIGINT NOT NULL,
+	created_at         BIGINT NOT NULL, -- Unix ms
+	room_creation_time BIGINT NOT NULL  -- Unix ms
+);
+CREATE INDEX IF NOT EXISTS recordings_room ON recordings(room_id, created_at);
+`
+
+// SetRecording sets a session's is_recording flag with its event; false if nothing changed (or,
+// to switch it on, if the session has ended).
+func (s *Store) SetRecording(ctx context.Context, sid string, on bool, event func(*meet.Session) meet.Event) (bool, error) {
+	changed := false
+	err := s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		q := `UPDATE sessions SET is_recording = false WHERE sid = $1 AND is_recording`
+		if on {
+			q = `UPDATE sessions SET is_recording = true WHERE sid = $1 AND NOT is_recording AND ended_at IS NULL`
+		}
+		res, err := tx.ExecContext(ctx, q, sid)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil, nil
+		}
+		changed = true
+		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = $1`, sid))
+		if err != nil || sess == nil {
+			return nil, err
+		}
+		return []meet.Event{event(sess)}, nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("set is_recording of %s: %w", sid, err)
+	}
+	return changed, nil
+}
+
+// SetRTMP sets a session's is_active_rtmp flag with its event; false if nothing changed (or, to
+// switch it on, if the session has ended).
+func (s *Store) SetRTMP(ctx context.Context, sid string, on bool, event func(*meet.Session) meet.Event) (bool, error) {
+	changed := false
+	err := s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		q := `UPDATE sessions SET is_active_rtmp = false WHERE sid = $1 AND is_active_rtmp`
+		if on {
+			q = `UPDATE sessions SET is_active_rtmp = true WHERE sid = $1 AND NOT is_active_rtmp AND ended_at IS NULL`
+		}
+		res, err := tx.ExecContext(ctx, q, sid)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil, nil
+		}
+		changed = true
+		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = $1`, sid))
+		if err != nil || sess == nil {
+			return nil, err
+		}
+		return []meet.Event{event(sess)}, nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("set is_active_rtmp of %s: %w", sid, err)
+	}
+	return changed, nil
+}
+
+// SaveRecording records a finished recording with its event.
+func (s *Store) SaveRecording(ctx context.Context, r recorder.File, event func(*meet.Session) meet.Event) error {
+	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO recordings (record_id, sid, room_id, file_name, file_size, duration_ms, created_at, room_creation_time)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			r.RecordID, r.SID, r.RoomID, r.FileName, r.FileSize, r.Duration.Milliseconds(), ms(r.CreatedAt), ms(r.RoomCreationTime))
+		if err != nil {
+			return nil, err
+		}
+		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = $1`, r.SID))
+		if err != nil || sess == nil {
+			return nil, err
+		}
+		return []meet.Event{event(sess)}, nil
+	})
+}
+
+const recordingColumns = `record_id, sid, room_id, file_name, file_size, duration_ms, created_at, room_creation_time`
+
+func scanRecording(row scanner) (recorder.File, error) {
+	var f recorder.File
+	var dur, created, roomCreated int64
+	err := row.Scan(&f.RecordID, &f.SID, &f.RoomID, &f.FileName, &f.FileSize, &dur, &created, &roomCreated)
+	f.Duration = time.Duration(dur) * time.Millisecond
+	f.CreatedAt, f.RoomCreationTime = time.UnixMilli(created), time.UnixMilli(roomCreated)
+	return f, err
+}
+
+// Recording returns a recording; nil if there is none.
+func (s *Store) Recording(ctx context.Context, recordID string) (*recorder.File, error) {
+	f, err := scanRecording(s.db.QueryRowContext(ctx, `SELECT `+recordingColumns+` FROM recordings WHERE record_id = $1`, recordID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// Recordings lists recordings.
+func (s *Store) Recordings(ctx context.Context, f rooms.SessionFilter) ([]recorder.File, int, error) {
+	var p params
+	where := roomFilter("WHERE true", "room_id", f.RoomIDs, &p)
+	var total int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM recordings "+where, p...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	page := orderPage(f, "created_at", "record_id", &p)
+	rows, err := s.db.QueryContext(ctx, "SELECT "+recordingColumns+" FROM recordings "+where+page, p...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []recorder.File
+	for rows.Next() {
+		r, err := scanRecording(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// DeleteRecording removes a recording's row; false if there was none.
+func (s *Store) DeleteRecording(ctx context.Context, recordID string) (bool, error) {
+	deleted := false
+	err := s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+		res, err := tx.ExecContext(ctx, `DELETE FROM recordings WHERE record_id = $1`, recordID)
+		if err != nil {
+			return nil, err
+		}
+		n, _ := res.RowsAffected()
+		deleted = n > 0
+		return nil, nil
+	})
+	return deleted, err
+}
