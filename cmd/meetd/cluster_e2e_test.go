@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -285,20 +286,35 @@ func TestClusterNodeDies(t *testing.T) {
 		default:
 		}
 	}
-	time.Sleep(time.Second)
-	finished := map[string]int{}
-	for _, r := range h.delivered() {
-		if r.Event.Event == "room_finished" && r.Event.Room != nil {
-			finished[r.Event.Room.RoomID]++
+	finished := func() map[string]int {
+		n := map[string]int{}
+		for _, r := range h.delivered() {
+			if r.Event.Event == "room_finished" && r.Event.Room != nil {
+				n[r.Event.Room.RoomID]++
+			}
 		}
+		return n
 	}
+	// A's deliveries in flight when it died, and the rest of their room's queue, wait for their
+	// lease (the attempt timeout, 15 s, + 10 s) to run out; then B delivers them.
+	eventually(t, 45*time.Second, "room_finished of each room on A", func() bool {
+		got := finished()
+		for _, r := range rooms {
+			if r.onA && got[r.id] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	time.Sleep(time.Second)
+	got := finished()
 	for _, r := range rooms {
 		want := 0
 		if r.onA {
 			want = 1
 		}
-		if finished[r.id] != want {
-			t.Errorf("room %s (on A: %v): room_finished %d times, want %d", r.id, r.onA, finished[r.id], want)
+		if got[r.id] != want {
+			t.Errorf("room %s (on A: %v): room_finished %d times, want %d", r.id, r.onA, got[r.id], want)
 		}
 	}
 }
@@ -384,5 +400,62 @@ func TestExternalLiveKit(t *testing.T) {
 	}
 	if active, _ := m.isActive("outside"); active {
 		t.Error("the room is still active")
+	}
+}
+
+// TestClusterRecordingStop: a recording that meetd A runs is stopped through meetd B. B removes A's
+// recorder from the room; A stops it as requested and composes the file, which every process lists
+// and A serves.
+func TestClusterRecordingStop(t *testing.T) {
+	needFFmpeg(t)
+	ivf, ogg := testMedia(t, "green", 440, 320, 240, 20)
+	h := newHooks(t, map[string]string{"MEETD_API_KEY": "test-key", "MEETD_API_SECRET": testSecret}, nil)
+	a, b, _ := startCluster(t, map[string]string{"MEETD_WEBHOOK_URLS": h.URL})
+	a.create("recorded", nil)
+	a.mediaBot("recorded", "speaker", ivf, ogg)
+	eventually(t, 15*time.Second, "the bot publishes", func() bool {
+		p := participantsByID(b.activeRoom("recorded"))["speaker"]
+		return len(p.Tracks) == 2
+	})
+	if res := a.call("/auth/recording/start", map[string]any{"room_id": "recorded"}); !res.Status {
+		t.Fatalf("recording/start on A: %+v", res)
+	}
+	if !b.isRecording("recorded") {
+		t.Fatal("B does not see the recording A started")
+	}
+	time.Sleep(3 * time.Second)
+	if res := b.call("/auth/recording/stop", map[string]any{"room_id": "recorded"}); !res.Status {
+		t.Fatalf("recording/stop on B: %+v", res)
+	}
+	eventually(t, 15*time.Second, "is_recording false on A and B", func() bool {
+		return !a.isRecording("recorded") && !b.isRecording("recorded")
+	})
+	rec := b.waitRecording("recorded", 1)
+	if rec.FileSize <= 0 {
+		t.Fatalf("listed on B: %+v", rec)
+	}
+	if path := a.downloadMP4(rec.RecordID); path == "" {
+		t.Fatal("A does not serve the file it composed")
+	}
+	reason := func() string {
+		for _, r := range h.delivered() {
+			if r.Event.Event == "end_recording" {
+				var body struct {
+					RecordingInfo struct {
+						Reason string `json:"reason"`
+					} `json:"recording_info"`
+				}
+				_ = json.Unmarshal(r.Body, &body)
+				return body.RecordingInfo.Reason
+			}
+		}
+		return ""
+	}
+	eventually(t, 10*time.Second, "end_recording delivered", func() bool { return reason() != "" })
+	if got := reason(); got != "stopped by request" {
+		t.Errorf("end_recording reason %q, want %q", got, "stopped by request")
+	}
+	if res := b.call("/auth/recording/stop", map[string]any{"room_id": "recorded"}); res.Status || res.StatusCode != "NOT_FOUND" {
+		t.Errorf("a second stop on B: %+v, want NOT_FOUND", res)
 	}
 }

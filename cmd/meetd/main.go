@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -28,7 +27,6 @@ import (
 	"meetd/internal/config"
 	"meetd/internal/httpapi"
 	"meetd/internal/media"
-	"meetd/internal/meet"
 	"meetd/internal/outbox"
 	"meetd/internal/recorder"
 	"meetd/internal/rooms"
@@ -230,10 +228,8 @@ func serve(ctx context.Context, drain <-chan struct{}, cfg config.Config, stdout
 		adapter.UseNode(node)
 	}
 	// Recordings the last run left running or not composed; those another meetd runs go on.
-	if err := recordings.Recover(ctx, func(ctx context.Context, roomID, prefix string) (bool, error) {
-		list, err := adapter.Participants(ctx, roomID)
-		return slices.ContainsFunc(list, func(p meet.ParticipantInfo) bool { return strings.HasPrefix(p.Identity, prefix) }), err
-	}); err != nil {
+	recordings.UseRoom(adapter)
+	if err := recordings.Recover(ctx); err != nil {
 		log.Error("recover recordings", "err", err)
 	}
 	mediaUp.Store(true)

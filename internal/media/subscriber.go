@@ -34,6 +34,10 @@ type SubscribedTrack struct {
 	KeyFrame func()
 }
 
+// RemovedByServer is the Disconnected reason of a subscriber removed from its room through the
+// room service API.
+const RemovedByServer = string(lksdk.ParticipantRemoved)
+
 // SubscriberEvents are called from LiveKit's goroutines.
 type SubscriberEvents struct {
 	Track        func(SubscribedTrack)

@@ -103,8 +103,10 @@ func New(store Store, cfg Config, log *slog.Logger) *Dispatcher {
 	return &Dispatcher{
 		store: store, cfg: cfg, log: log,
 		wake: make(chan struct{}, 1),
-		// A lease outlives the attempt it covers (timeout) with room to record the outcome.
-		lease:  cfg.Timeout + time.Minute,
+		// A lease outlives the attempt it covers (timeout) with room to record the outcome. With
+		// several processes, the lease of one that died is how long its deliveries in flight (and
+		// the rest of their room's queue) wait before another process attempts them again.
+		lease:  cfg.Timeout + 10*time.Second,
 		global: dedupe(cfg.URLs),
 	}
 }

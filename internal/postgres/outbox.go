@@ -293,7 +293,7 @@ func (s *Store) Abandon(ctx context.Context, d outbox.Delivery) error {
 }
 
 // ReleaseLeases does nothing: other processes may hold leases, and are attempting those
-// deliveries now. A lease of a process that died runs out (attempt timeout + 1 min), and then
+// deliveries now. A lease of a process that died runs out (attempt timeout + 10 s), and then
 // another process attempts the delivery again.
 func (s *Store) ReleaseLeases(ctx context.Context) error { return nil }
 

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,56 @@ type Joiner interface {
 	Join(roomID, identity string, ev media.SubscriberEvents) (*media.Subscription, error)
 }
 
+// Room is what the service needs of the media server to see and stop the recordings and
+// broadcasts that other meetd processes sharing the store run: each is an internal participant in
+// its room, held by the process that started it.
+type Room interface {
+	Participants(ctx context.Context, roomID string) ([]meet.ParticipantInfo, error)
+	RemoveParticipant(ctx context.Context, roomID, identity string) error
+}
+
+// UseRoom lets the service see and stop recordings and broadcasts run by other processes.
+func (s *Service) UseRoom(r Room) { s.room = r }
+
+// elsewhere is the identity of an internal participant whose identity starts with prefix in the
+// room: a recorder or broadcaster that another process runs; "" if none.
+func (s *Service) elsewhere(ctx context.Context, roomID, prefix string) (string, error) {
+	if s.room == nil {
+		return "", nil
+	}
+	list, err := s.room.Participants(ctx, roomID)
+	for _, p := range list {
+		if strings.HasPrefix(p.Identity, prefix) && p.State != "DISCONNECTED" {
+			return p.Identity, nil
+		}
+	}
+	return "", err
+}
+
+// stopElsewhere stops a recording or broadcast that another process runs, by removing its
+// participant from the room: that process sees it disconnected "by the server", stops the
+// pipeline with StopRequested, and (for a recording) composes the file in its data directory.
+func (s *Service) stopElsewhere(ctx context.Context, roomID, prefix string) (bool, error) {
+	identity, err := s.elsewhere(ctx, roomID, prefix)
+	if identity == "" {
+		return false, err
+	}
+	if err := s.room.RemoveParticipant(ctx, roomID, identity); err != nil {
+		return false, fmt.Errorf("stop %s in room %s: %w", identity, roomID, err)
+	}
+	s.log.Info("stopped through the media server: another meetd runs it", "room_id", roomID, "identity", identity)
+	return true, nil
+}
+
+// disconnectReason is why a pipeline stops when its participant was disconnected: removed by the
+// server means another meetd was asked to stop it (stopElsewhere).
+func disconnectReason(what, reason string) string {
+	if reason == media.RemovedByServer {
+		return StopRequested
+	}
+	return what + " disconnected from the media server: " + reason
+}
+
 // File is a finished recording.
 type File struct {
 	RecordID         string
@@ -61,6 +112,7 @@ type File struct {
 type Service struct {
 	store  Store
 	joiner Joiner
+	room   Room // set by UseRoom: recordings and broadcasts other meetd processes run
 	dir    string
 	keys   auth.Keys
 	log    *slog.Logger
@@ -176,7 +228,7 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 		Disconnected: func(reason string) {
 			go func() {
 				<-rec.joined
-				_ = s.stop(context.Background(), rec, "recorder disconnected from the media server: "+reason)
+				_ = s.stop(context.Background(), rec, disconnectReason("recorder", reason))
 			}()
 		},
 	})
@@ -215,6 +267,9 @@ func (s *Service) Stop(ctx context.Context, roomID string) error {
 	connected := rec != nil && rec.sub != nil
 	s.mu.Unlock()
 	if !connected {
+		if stopped, err := s.stopElsewhere(ctx, roomID, recorderPrefix); stopped || err != nil {
+			return err
+		}
 		return meet.Errorf(meet.CodeNotFound, "room %s is not being recorded", roomID)
 	}
 	return s.stop(ctx, rec, StopRequested)
@@ -349,20 +404,19 @@ const (
 
 // Recover runs at start, once the media server answers: a recording that was running when meetd
 // stopped has no recorder any more, so its flag drops with end_recording; stopped recordings that
-// were not composed are composed now. connected tells whether the room has a participant whose
-// identity starts with prefix: with several meetd, a recording or broadcast another meetd runs
-// still has its internal participant in the room, and keeps its flag.
-func (s *Service) Recover(ctx context.Context, connected func(ctx context.Context, roomID, prefix string) (bool, error)) error {
+// were not composed are composed now. With several meetd (UseRoom), a recording or broadcast that
+// another process runs still has its internal participant in the room, and keeps its flag.
+func (s *Service) Recover(ctx context.Context) error {
 	running, err := s.store.RunningSessions(ctx)
 	if err != nil {
 		return fmt.Errorf("recover recordings: %w", err)
 	}
 	elsewhere := func(sess *meet.Session, prefix string) bool {
-		ok, err := connected(ctx, sess.RoomID, prefix)
+		identity, err := s.elsewhere(ctx, sess.RoomID, prefix)
 		if err != nil {
 			s.log.Warn("recover recordings: is another meetd running it?", "room_id", sess.RoomID, "err", err)
 		}
-		return ok
+		return identity != ""
 	}
 	for _, sess := range running {
 		if sess.IsActiveRTMP && !elsewhere(sess, rtmpPrefix) {

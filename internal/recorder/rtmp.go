@@ -246,7 +246,7 @@ func (s *Service) StartRTMP(ctx context.Context, roomID, rtmpURL string) error {
 		Disconnected: func(reason string) {
 			go func() {
 				<-b.joined
-				s.stopRTMP(context.Background(), b, "broadcaster disconnected from the media server: "+reason)
+				s.stopRTMP(context.Background(), b, disconnectReason("broadcaster", reason))
 			}()
 		},
 	})
@@ -283,6 +283,9 @@ func (s *Service) StopRTMP(ctx context.Context, roomID string) error {
 	connected := b != nil && b.sub != nil
 	s.mu.Unlock()
 	if !connected {
+		if stopped, err := s.stopElsewhere(ctx, roomID, rtmpPrefix); stopped || err != nil {
+			return err
+		}
 		return meet.Errorf(meet.CodeNotFound, "room %s is not broadcast", roomID)
 	}
 	s.stopRTMP(ctx, b, StopRequested)
