@@ -480,6 +480,33 @@ func (b *bench) joinLatency(ctx context.Context) error {
 }
 
 // procStat returns the CPU time (user+system) and resident memory of a process, from /proc.
+// udpRcvbufErrors is the machine's count of UDP datagrams dropped for a full receive buffer
+// (/proc/net/snmp, Udp RcvbufErrors); 0 where it cannot be read.
+func udpRcvbufErrors() int64 {
+	b, err := os.ReadFile("/proc/net/snmp")
+	if err != nil {
+		return 0
+	}
+	var names []string
+	for _, line := range strings.Split(string(b), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 || fields[0] != "Udp:" {
+			continue
+		}
+		if names == nil {
+			names = fields
+			continue
+		}
+		for i, name := range names {
+			if name == "RcvbufErrors" && i < len(fields) {
+				n, _ := strconv.ParseInt(fields[i], 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
+}
+
 func procStat(pid int) (cpu time.Duration, rss int64, err error) {
 	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 	if err != nil {
@@ -533,7 +560,11 @@ func (b *bench) mediaLoad(ctx context.Context, counts []int) error {
 		if b.pid != 0 {
 			cpu0, _, _ = procStat(b.pid)
 		}
+		bots0, _, _ := procStat(os.Getpid())
+		drops0 := udpRcvbufErrors()
 		time.Sleep(window)
+		drops := udpRcvbufErrors() - drops0
+		bots1, _, _ := procStat(os.Getpid())
 		var recv, lost int64
 		for _, bot := range bots {
 			r, l := bot.Packets()
@@ -546,6 +577,9 @@ func (b *bench) mediaLoad(ctx context.Context, counts []int) error {
 			loss = 100 * float64(lost) / float64(recv+lost)
 		}
 		row.Extra = fmt.Sprintf("packets received %d, loss %.2f%%", recv, loss)
+		// Where the loss happens: datagrams the kernel dropped because a socket's receive buffer was
+		// full (a reader, a bot or the SFU, that did not keep up), and the bots' own CPU.
+		row.Extra += fmt.Sprintf(", UDP receive-buffer drops %d, bots CPU %.0f%% of one core", drops, 100*(bots1-bots0).Seconds()/window.Seconds())
 		if b.pid != 0 {
 			cpu1, rss, _ := procStat(b.pid)
 			row.Extra += fmt.Sprintf(", meetd CPU %.0f%% of one core, memory %+.1f MiB (%.2f MiB per participant)",

@@ -68,3 +68,27 @@ func BenchmarkActiveRoom100(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkJoinToken is getJoinToken's work in meetd for a new user each time: the session, the
+// blocked check, storing the user, and the signed token.
+func BenchmarkJoinToken(b *testing.B) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "meetd.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	svc := rooms.New(store, &media{}, rooms.Config{Keys: auth.Keys{APIKey: "k", APISecret: "s-0123456789abcdef0123456789abcdef"}},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := svc.Create(ctx, rooms.CreateRequest{RoomID: "tokens", Metadata: meet.RoomMetadata{RoomTitle: "Tokens"}}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		n++
+		if _, err := svc.JoinToken(ctx, "tokens", rooms.UserInfo{UserID: fmt.Sprintf("u%d", n), Name: "U"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -26,7 +26,8 @@ type Store struct {
 	r *sql.DB
 
 	// The reads of every API call, prepared once: SQLite's parser costs more than the query.
-	sessionByRoom, usersBySID, usersByID *sql.Stmt
+	runningByRoom, sessionByRoom, usersBySID, usersByID, userByID *sql.Stmt
+	putUser                                         *sql.Stmt // on the writer, used in its transactions
 
 	onEvents func()      // called after a commit that wrote events (outbox.go)
 	ob       outboxStmts // the webhook dispatcher's statements (outbox.go)
@@ -130,6 +131,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	s := &Store{w: w, r: r}
+	// the room's running session, through the partial unique index (what nearly every call asks)
+	if s.runningByRoom, err = r.PrepareContext(ctx, "SELECT "+sessionColumns+" FROM sessions s "+
+		"WHERE s.room_id = ? AND s.ended_at IS NULL"); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if s.sessionByRoom, err = r.PrepareContext(ctx, "SELECT "+sessionColumns+" FROM sessions s "+
 		"WHERE s.room_id = ? ORDER BY s.ended_at IS NULL DESC, s.created_at DESC LIMIT 1"); err != nil {
 		s.Close()
@@ -141,6 +148,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	if s.usersByID, err = r.PrepareContext(ctx, `SELECT `+userColumns+` FROM session_users
 		WHERE sid = ? AND user_id IN (SELECT value FROM json_each(?))`); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.userByID, err = r.PrepareContext(ctx, `SELECT `+userColumns+` FROM session_users WHERE sid = ? AND user_id = ?`); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.putUser, err = w.PrepareContext(ctx, `INSERT INTO session_users (sid, user_id, name, is_admin, is_hidden, metadata)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (sid, user_id) DO UPDATE SET name = excluded.name, is_admin = excluded.is_admin,
+			is_hidden = excluded.is_hidden, metadata = excluded.metadata`); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -167,7 +185,7 @@ func migrate(ctx context.Context, w *sql.DB) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	for _, st := range []*sql.Stmt{s.sessionByRoom, s.usersBySID, s.usersByID} {
+	for _, st := range []*sql.Stmt{s.runningByRoom, s.sessionByRoom, s.usersBySID, s.usersByID, s.userByID, s.putUser} {
 		if st != nil {
 			st.Close()
 		}
@@ -251,7 +269,10 @@ func first(list []*meet.Session, err error) (*meet.Session, error) {
 
 // Session returns the room's running session, or else its latest one; nil if the room never existed.
 func (s *Store) Session(ctx context.Context, roomID string) (*meet.Session, error) {
-	sess, err := scanSession(s.sessionByRoom.QueryRowContext(ctx, roomID))
+	sess, err := scanSession(s.runningByRoom.QueryRowContext(ctx, roomID))
+	if errors.Is(err, sql.ErrNoRows) {
+		sess, err = scanSession(s.sessionByRoom.QueryRowContext(ctx, roomID))
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -434,11 +455,7 @@ func (s *Store) SetMetadata(ctx context.Context, sid string, md meet.RoomMetadat
 // user stays blocked and a user who joined stays counted.
 func (s *Store) PutUser(ctx context.Context, sid string, u *meet.User) error {
 	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
-		_, err := tx.ExecContext(ctx, `INSERT INTO session_users (sid, user_id, name, is_admin, is_hidden, metadata)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (sid, user_id) DO UPDATE SET name = excluded.name, is_admin = excluded.is_admin,
-				is_hidden = excluded.is_hidden, metadata = excluded.metadata`,
-			sid, u.UserID, u.Name, u.IsAdmin, u.IsHidden, meet.JSON(u.Metadata))
+		_, err := tx.StmtContext(ctx, s.putUser).ExecContext(ctx, sid, u.UserID, u.Name, u.IsAdmin, u.IsHidden, meet.JSON(u.Metadata))
 		return nil, err
 	})
 }
@@ -459,7 +476,7 @@ func scanUser(row scanner) (*meet.User, error) {
 
 // User returns a session's user, or nil.
 func (s *Store) User(ctx context.Context, sid, userID string) (*meet.User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM session_users WHERE sid = ? AND user_id = ?`, sid, userID))
+	u, err := scanUser(s.userByID.QueryRowContext(ctx, sid, userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
