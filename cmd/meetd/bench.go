@@ -20,8 +20,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	lkauth "github.com/livekit/protocol/auth"
 	"github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
+	"google.golang.org/protobuf/proto"
 
 	"meetd/internal/auth"
 	"meetd/internal/postgres"
@@ -175,6 +177,62 @@ func (b *bench) startMeetd(ctx context.Context, getenv func(string) string) (fun
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// activeRoomRaw asks getActiveRoomInfo and reads the answer whole without decoding it (its
+// envelope comes first, so a success is recognised by its first bytes).
+func (b *bench) activeRoomRaw(ctx context.Context, roomID string) error {
+	raw, _ := json.Marshal(map[string]any{"room_id": roomID})
+	req, err := http.NewRequestWithContext(ctx, "POST", b.base+"/auth/room/getActiveRoomInfo", bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("API-KEY", b.keys.APIKey)
+	req.Header.Set("HASH-SIGNATURE", auth.SignBody(b.keys.APISecret, raw))
+	res, err := b.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(data, []byte(`{"status":true`)) {
+		return fmt.Errorf("getActiveRoomInfo: HTTP %d: %.200s", res.StatusCode, data)
+	}
+	return nil
+}
+
+// listParticipantsRaw is LiveKit's ListParticipants as the SDK sends it (Twirp, protobuf), its
+// answer read whole without decoding it.
+func (b *bench) listParticipantsRaw(ctx context.Context, roomID string) error {
+	body, _ := proto.Marshal(&livekit.ListParticipantsRequest{Room: roomID})
+	token, err := lkauth.NewAccessToken(b.keys.APIKey, b.keys.APISecret).
+		SetVideoGrant(&lkauth.VideoGrant{RoomAdmin: true, Room: roomID}).SetValidFor(time.Minute).ToJWT()
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", b.livekitURL+"/twirp/livekit.RoomService/ListParticipants", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/protobuf")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := b.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("ListParticipants: HTTP %d: %.200s", res.StatusCode, data)
+	}
+	return nil
 }
 
 // call makes a signed API call and decodes its answer into out.
@@ -403,22 +461,35 @@ func (b *bench) roomSizes(ctx context.Context, sizes []int) error {
 			}
 			return lat, nil
 		}
-		ours, err := measure(func() error { return b.call(ctx, "room/getActiveRoomInfo", map[string]any{"room_id": "sized"}, nil) })
+		// Each side twice: the answer read whole but not decoded (what the server and the transport
+		// cost), and decoded by the client (JSON for meetd, protobuf through the SDK for LiveKit).
+		ours, err := measure(func() error { return b.activeRoomRaw(ctx, "sized") })
+		if err != nil {
+			return err
+		}
+		oursDecoded, err := measure(func() error {
+			return b.call(ctx, "room/getActiveRoomInfo", map[string]any{"room_id": "sized"}, nil)
+		})
 		if err != nil {
 			return err
 		}
 		row := benchRow{Section: "room size", Name: fmt.Sprintf("getActiveRoomInfo, %d participants", size), N: n,
 			P50ms: percentile(ours, 0.5), P99ms: percentile(ours, 0.99)}
 		if b.livekitURL != "" {
-			theirs, err := measure(func() error {
+			theirs, err := measure(func() error { return b.listParticipantsRaw(ctx, "sized") })
+			if err != nil {
+				return fmt.Errorf("ListParticipants: %w", err)
+			}
+			theirsDecoded, err := measure(func() error {
 				_, err := lk.ListParticipants(ctx, &livekit.ListParticipantsRequest{Room: "sized"})
 				return err
 			})
 			if err != nil {
 				return fmt.Errorf("ListParticipants: %w", err)
 			}
-			row.Extra = fmt.Sprintf("LiveKit ListParticipants p50 %.2f ms p99 %.2f ms; meetd/LiveKit p50 %.2fx",
-				percentile(theirs, 0.5), percentile(theirs, 0.99), percentile(ours, 0.5)/percentile(theirs, 0.5))
+			row.Extra = fmt.Sprintf("LiveKit ListParticipants p50 %.2f ms p99 %.2f ms; meetd/LiveKit p50 %.2fx; decoded by the client: meetd p50 %.2f ms, LiveKit %.2f ms (%.2fx)",
+				percentile(theirs, 0.5), percentile(theirs, 0.99), percentile(ours, 0.5)/percentile(theirs, 0.5),
+				percentile(oursDecoded, 0.5), percentile(theirsDecoded, 0.5), percentile(oursDecoded, 0.5)/percentile(theirsDecoded, 0.5))
 		}
 		b.rows = append(b.rows, row)
 	}
