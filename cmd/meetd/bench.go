@@ -182,27 +182,11 @@ func (b *bench) startMeetd(ctx context.Context, getenv func(string) string) (fun
 // activeRoomRaw asks getActiveRoomInfo and reads the answer whole without decoding it (its
 // envelope comes first, so a success is recognised by its first bytes).
 func (b *bench) activeRoomRaw(ctx context.Context, roomID string) error {
-	raw, _ := json.Marshal(map[string]any{"room_id": roomID})
-	req, err := http.NewRequestWithContext(ctx, "POST", b.base+"/auth/room/getActiveRoomInfo", bytes.NewReader(raw))
-	if err != nil {
-		return err
+	data, status, err := b.signed(ctx, "room/getActiveRoomInfo", map[string]any{"room_id": roomID})
+	if err == nil && !bytes.HasPrefix(data, []byte(`{"status":true`)) {
+		err = fmt.Errorf("getActiveRoomInfo: HTTP %d: %.200s", status, data)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("API-KEY", b.keys.APIKey)
-	req.Header.Set("HASH-SIGNATURE", auth.SignBody(b.keys.APISecret, raw))
-	res, err := b.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if !bytes.HasPrefix(data, []byte(`{"status":true`)) {
-		return fmt.Errorf("getActiveRoomInfo: HTTP %d: %.200s", res.StatusCode, data)
-	}
-	return nil
+	return err
 }
 
 // listParticipantsRaw is LiveKit's ListParticipants as the SDK sends it (Twirp, protobuf), its
@@ -214,53 +198,52 @@ func (b *bench) listParticipantsRaw(ctx context.Context, roomID string) error {
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, "POST", b.livekitURL+"/twirp/livekit.RoomService/ListParticipants", bytes.NewReader(body))
-	if err != nil {
-		return err
+	data, status, err := b.post(ctx, b.livekitURL+"/twirp/livekit.RoomService/ListParticipants", body,
+		map[string]string{"Content-Type": "application/protobuf", "Authorization": "Bearer " + token})
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("ListParticipants: HTTP %d: %.200s", status, data)
 	}
-	req.Header.Set("Content-Type", "application/protobuf")
-	req.Header.Set("Authorization", "Bearer "+token)
+	return err
+}
+
+// post sends body with headers and reads the whole answer.
+func (b *bench) post(ctx context.Context, url string, body []byte, headers map[string]string) ([]byte, int, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+	if err != nil {
+		return nil, 0, err
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	res, err := b.client.Do(req)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("ListParticipants: HTTP %d: %.200s", res.StatusCode, data)
-	}
-	return nil
+	return data, res.StatusCode, err
+}
+
+// signed makes a signed API call and returns its answer undecoded.
+func (b *bench) signed(ctx context.Context, path string, body any) ([]byte, int, error) {
+	raw, _ := json.Marshal(body)
+	return b.post(ctx, b.base+"/auth/"+path, raw, map[string]string{"Content-Type": "application/json",
+		"API-KEY": b.keys.APIKey, "HASH-SIGNATURE": auth.SignBody(b.keys.APISecret, raw)})
 }
 
 // call makes a signed API call and decodes its answer into out.
 func (b *bench) call(ctx context.Context, path string, body, out any) error {
-	raw, _ := json.Marshal(body)
-	req, err := http.NewRequestWithContext(ctx, "POST", b.base+"/auth/"+path, bytes.NewReader(raw))
+	data, status, err := b.signed(ctx, path, body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("API-KEY", b.keys.APIKey)
-	req.Header.Set("HASH-SIGNATURE", auth.SignBody(b.keys.APISecret, raw))
-	res, err := b.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
 	var env struct {
 		Status     bool   `json:"status"`
 		Msg        string `json:"msg"`
 		StatusCode string `json:"status_code"`
 	}
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
 	if err := json.Unmarshal(data, &env); err != nil {
-		return fmt.Errorf("%s: HTTP %d: %s", path, res.StatusCode, data)
+		return fmt.Errorf("%s: HTTP %d: %s", path, status, data)
 	}
 	if !env.Status && path != "room/isRoomActive" {
 		return fmt.Errorf("%s: %s %s", path, env.StatusCode, env.Msg)

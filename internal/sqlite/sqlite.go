@@ -27,7 +27,7 @@ type Store struct {
 
 	// The reads of every API call, prepared once: SQLite's parser costs more than the query.
 	runningByRoom, sessionByRoom, usersBySID, usersByID, userByID *sql.Stmt
-	putUser                                         *sql.Stmt // on the writer, used in its transactions
+	putUser                                                       *sql.Stmt // on the writer, used in its transactions
 
 	onEvents func()      // called after a commit that wrote events (outbox.go)
 	ob       outboxStmts // the webhook dispatcher's statements (outbox.go)

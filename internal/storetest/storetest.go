@@ -83,29 +83,12 @@ func names(t *testing.T, st rooms.Store) []string {
 
 func createOncePerRoom(t *testing.T, st rooms.Store) {
 	ctx := context.Background()
-	var wg sync.WaitGroup
-	sids := make([]string, 20)
-	for i := range sids {
-		wg.Go(func() {
-			got, _, err := st.CreateSession(ctx, session("race", t0), event(meet.EventRoomCreated))
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			sids[i] = got.SID
-		})
-	}
-	wg.Wait()
-	for _, sid := range sids {
-		if sid != sids[0] {
-			t.Fatalf("two sessions for one room: %v", sids)
-		}
-	}
+	sid := raceCreate(t, "race", st)
 	if n := len(names(t, st)); n != 1 {
 		t.Errorf("%d room_created events, want 1", n)
 	}
 	got, err := st.Session(ctx, "race")
-	if err != nil || got == nil || got.SID != sids[0] || !got.Running() || got.MaxParticipants != 5 || got.EmptyTimeout != 60 ||
+	if err != nil || got == nil || got.SID != sid || !got.Running() || got.MaxParticipants != 5 || got.EmptyTimeout != 60 ||
 		!got.CreatedAt.Equal(t0) || got.Title() != "Title of race" {
 		t.Fatalf("session %+v, %v", got, err)
 	}
@@ -357,30 +340,12 @@ func trackEventsRecorded(t *testing.T, st rooms.Store) {
 func twoProcessesCreateOnce(t *testing.T, open Open) {
 	ctx := context.Background()
 	stores := []rooms.Store{open(), open()}
-	var wg sync.WaitGroup
-	sids := make([]string, 20)
-	for i := range sids {
-		st := stores[i%2]
-		wg.Go(func() {
-			got, _, err := st.CreateSession(ctx, session("shared", t0), event(meet.EventRoomCreated))
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			sids[i] = got.SID
-		})
-	}
-	wg.Wait()
-	for _, sid := range sids {
-		if sid != sids[0] {
-			t.Fatalf("two sessions for one room: %v", sids)
-		}
-	}
+	sid := raceCreate(t, "shared", stores...)
 	for i, st := range stores {
 		if got := names(t, st); len(got) != 1 {
 			t.Errorf("process %d sees %d events %v, want one room_created", i+1, len(got), got)
 		}
-		if running, err := st.RunningSessions(ctx); err != nil || len(running) != 1 || running[0].SID != sids[0] {
+		if running, err := st.RunningSessions(ctx); err != nil || len(running) != 1 || running[0].SID != sid {
 			t.Errorf("process %d: running sessions %v, %v", i+1, running, err)
 		}
 	}
@@ -482,4 +447,30 @@ func twoProcessesEventsInCommitOrder(t *testing.T, open Open) {
 			t.Errorf("event seq %d committed after the reader had read past it", e.Seq)
 		}
 	}
+}
+
+// raceCreate makes 20 concurrent CreateSession calls for one room, spread over the stores (handles
+// on one database), and fails unless they all got the same session, whose sid it returns.
+func raceCreate(t *testing.T, roomID string, stores ...rooms.Store) string {
+	t.Helper()
+	var wg sync.WaitGroup
+	sids := make([]string, 20)
+	for i := range sids {
+		st := stores[i%len(stores)]
+		wg.Go(func() {
+			got, _, err := st.CreateSession(context.Background(), session(roomID, t0), event(meet.EventRoomCreated))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			sids[i] = got.SID
+		})
+	}
+	wg.Wait()
+	for _, sid := range sids {
+		if sid != sids[0] {
+			t.Fatalf("two sessions for one room: %v", sids)
+		}
+	}
+	return sids[0]
 }
