@@ -21,7 +21,9 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for hostNode
+	"github.com/livekit/protocol/livekit"
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/protobuf/proto"
 
 	"meetd/internal/media"
 	"meetd/internal/postgres/pgtest"
@@ -458,4 +460,98 @@ func TestClusterRecordingStop(t *testing.T) {
 	if res := b.call("/auth/recording/stop", map[string]any{"room_id": "recorded"}); res.Status || res.StatusCode != "NOT_FOUND" {
 		t.Errorf("a second stop on B: %+v, want NOT_FOUND", res)
 	}
+}
+
+// TestClusterDrain: SIGTERM on A drains it in the cluster. LiveKit places no new room on A's node
+// (new meetings go to B while A's go on), and A waits only for the rooms its own node hosts: it
+// exits 0 once they end, although B's rooms still run.
+func TestClusterDrain(t *testing.T) {
+	db, rd := clusterServices(t)
+	shared := map[string]string{"MEETD_DATABASE_URL": db, "MEETD_REDIS_URL": rd}
+	envA := testEnv(t, shared)
+	envA["MEETD_E2E_SIGNALS"], envA["MEETD_DRAIN_TIMEOUT"] = "1", "2m"
+	a, b := startMeetd(t, envA), startMeetd(t, testEnv(t, shared))
+	nodeA := nodeIDOf(t, envA)
+	host := func(roomID string) string {
+		var node string
+		eventually(t, 10*time.Second, roomID+"'s connection in the store", func() bool {
+			node = hostNode(t, db, roomID, "u")
+			return node != ""
+		})
+		return node
+	}
+
+	// A room that LiveKit placed on A's node, with its participant.
+	onA := ""
+	for i := 0; i < 12 && onA == ""; i++ {
+		id := fmt.Sprintf("before-%d", i)
+		b.create(id, nil)
+		b.bot(id, "u")
+		if host(id) == nodeA {
+			onA = id
+		}
+	}
+	if onA == "" {
+		t.Fatal("LiveKit placed none of 12 rooms on A")
+	}
+
+	exited := a.signal(syscall.SIGTERM)
+	eventually(t, 10*time.Second, "A's /healthz answers 503", func() bool { return a.health() == http.StatusServiceUnavailable })
+	eventually(t, 20*time.Second, "A's media node shown shutting down in the cluster", func() bool {
+		return clusterNodesShuttingDown(t, rd) == 1 // with its next stats update
+	})
+	for i := range 6 {
+		id := fmt.Sprintf("after-%d", i)
+		b.create(id, nil)
+		b.bot(id, "u")
+		if host(id) == nodeA {
+			t.Errorf("room %s was placed on the draining node", id)
+		}
+	}
+	select {
+	case err := <-exited:
+		t.Fatalf("A exited while its room %s runs: %v", onA, err)
+	default:
+	}
+	if got := participantsByID(b.activeRoom(onA)); len(got) != 1 {
+		t.Errorf("the room on the draining node lost its participant: %+v", got)
+	}
+
+	var end envelope
+	b.post("/auth/room/endRoom", map[string]any{"room_id": onA}, &end)
+	if !end.Status {
+		t.Fatalf("endRoom %s: %+v", onA, end)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("A exited with %v, want 0", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("A still runs 30 s after the last room on its node ended (rooms on B still run)")
+	}
+}
+
+// clusterNodesShuttingDown counts the LiveKit nodes that the cluster's Redis lists as shutting
+// down (LiveKit keeps each node, protobuf-encoded, in the hash "nodes").
+func clusterNodesShuttingDown(t *testing.T, redisURL string) int {
+	t.Helper()
+	opts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	defer c.Close()
+	nodes, err := c.HGetAll(context.Background(), "nodes").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, raw := range nodes {
+		var node livekit.Node
+		if err := proto.Unmarshal([]byte(raw), &node); err == nil && node.State == livekit.NodeState_SHUTTING_DOWN {
+			n++
+		}
+	}
+	return n
 }
