@@ -32,40 +32,23 @@ CREATE INDEX IF NOT EXISTS recordings_room ON recordings(room_id, created_at);
 // SetRecording sets a session's is_recording flag with its event; false if nothing changed (or,
 // to switch it on, if the session has ended).
 func (s *Store) SetRecording(ctx context.Context, sid string, on bool, event func(*meet.Session) meet.Event) (bool, error) {
-	changed := false
-	err := s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
-		q := `UPDATE sessions SET is_recording = 0 WHERE sid = ? AND is_recording = 1`
-		if on {
-			q = `UPDATE sessions SET is_recording = 1 WHERE sid = ? AND is_recording = 0 AND ended_at IS NULL`
-		}
-		res, err := tx.ExecContext(ctx, q, sid)
-		if err != nil {
-			return nil, err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil, nil
-		}
-		changed = true
-		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = ?`, sid))
-		if err != nil || sess == nil {
-			return nil, err
-		}
-		return []meet.Event{event(sess)}, nil
-	})
-	if err != nil {
-		return false, fmt.Errorf("set is_recording of %s: %w", sid, err)
-	}
-	return changed, nil
+	return s.setFlag(ctx, sid, "is_recording", on, event)
 }
 
 // SetRTMP sets a session's is_active_rtmp flag with its event; false if nothing changed (or, to
 // switch it on, if the session has ended).
 func (s *Store) SetRTMP(ctx context.Context, sid string, on bool, event func(*meet.Session) meet.Event) (bool, error) {
+	return s.setFlag(ctx, sid, "is_active_rtmp", on, event)
+}
+
+// setFlag switches one of a session's flags (column is a constant of the callers above, never
+// input) and writes its event when it changed.
+func (s *Store) setFlag(ctx context.Context, sid, column string, on bool, event func(*meet.Session) meet.Event) (bool, error) {
 	changed := false
 	err := s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
-		q := `UPDATE sessions SET is_active_rtmp = 0 WHERE sid = ? AND is_active_rtmp = 1`
+		q := fmt.Sprintf(`UPDATE sessions SET %s = 0 WHERE sid = ? AND %s = 1`, column, column)
 		if on {
-			q = `UPDATE sessions SET is_active_rtmp = 1 WHERE sid = ? AND is_active_rtmp = 0 AND ended_at IS NULL`
+			q = fmt.Sprintf(`UPDATE sessions SET %s = 1 WHERE sid = ? AND %s = 0 AND ended_at IS NULL`, column, column)
 		}
 		res, err := tx.ExecContext(ctx, q, sid)
 		if err != nil {
@@ -82,7 +65,7 @@ func (s *Store) SetRTMP(ctx context.Context, sid string, on bool, event func(*me
 		return []meet.Event{event(sess)}, nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("set is_active_rtmp of %s: %w", sid, err)
+		return false, fmt.Errorf("set %s of %s: %w", column, sid, err)
 	}
 	return changed, nil
 }
