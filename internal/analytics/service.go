@@ -176,7 +176,7 @@ func validFileID(id string) error {
 		return meet.Errorf(meet.CodeInvalidParameters, "file_id is required")
 	}
 	if !meet.ValidID(id) {
-		return meet.Errorf(meet.CodeInvalidParameters, "file_id must match ^[A-Za-z0-9_-]{1,64}$")
+		return meet.BadID("file_id")
 	}
 	return nil
 }
@@ -253,10 +253,10 @@ func (s *Service) Open(ctx context.Context, token, format string) (path, name, c
 // Attendance is analytics/attendance.
 func (s *Service) Attendance(ctx context.Context, q AttendanceQuery) ([]AttendanceRow, error) {
 	if q.RoomID != "" && !meet.ValidID(q.RoomID) {
-		return nil, meet.Errorf(meet.CodeInvalidParameters, "room_id must match ^[A-Za-z0-9_-]{1,64}$")
+		return nil, meet.BadID("room_id")
 	}
 	if q.UserID != "" && !meet.ValidID(q.UserID) {
-		return nil, meet.Errorf(meet.CodeInvalidParameters, "user_id must match ^[A-Za-z0-9_-]{1,64}$")
+		return nil, meet.BadID("user_id")
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
 		return nil, meet.Errorf(meet.CodeInvalidParameters, "to_time is before from_time")

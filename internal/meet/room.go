@@ -20,6 +20,11 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // ValidID reports whether s is a valid room_id or user_id.
 func ValidID(s string) bool { return idPattern.MatchString(s) }
 
+// BadID is the error for a field whose value is not a valid identifier.
+func BadID(field string) error {
+	return Errorf(CodeInvalidParameters, "%s must match %s", field, idPattern)
+}
+
 // Session is one run of a room, from room/create until it ends. A room_id has at most one
 // active session at a time; each session has its own SID.
 type Session struct {

@@ -424,7 +424,7 @@ type ListRequest struct {
 func (d *Dispatcher) List(ctx context.Context, r ListRequest) ([]Info, Filter, int, error) {
 	f := Filter{RoomID: r.RoomID, Status: Status(r.Status), From: r.From, Limit: r.Limit}
 	if r.RoomID != "" && !meet.ValidID(r.RoomID) {
-		return nil, f, 0, meet.Errorf(meet.CodeInvalidParameters, "room_id must match ^[A-Za-z0-9_-]{1,64}$")
+		return nil, f, 0, meet.BadID("room_id")
 	}
 	switch f.Status {
 	case "", Pending, Delivered, Failed:

@@ -72,6 +72,15 @@ func (s *Service) elsewhere(ctx context.Context, roomID, prefix string) (string,
 	return "", err
 }
 
+// notHere answers a stop for a room whose pipeline this process does not run: one that another
+// process runs is stopped through the media server; otherwise NOT_FOUND, notFound saying what.
+func (s *Service) notHere(ctx context.Context, roomID, prefix, notFound string) error {
+	if stopped, err := s.stopElsewhere(ctx, roomID, prefix); stopped || err != nil {
+		return err
+	}
+	return meet.Errorf(meet.CodeNotFound, notFound, roomID)
+}
+
 // stopElsewhere stops a recording or broadcast that another process runs, by removing its
 // participant from the room: that process sees it disconnected "by the server", stops the
 // pipeline with StopRequested, and (for a recording) composes the file in its data directory.
@@ -161,7 +170,7 @@ func validRecordID(id string) error {
 		return meet.Errorf(meet.CodeInvalidParameters, "record_id is required")
 	}
 	if !meet.ValidID(id) {
-		return meet.Errorf(meet.CodeInvalidParameters, "record_id must match ^[A-Za-z0-9_-]{1,64}$")
+		return meet.BadID("record_id")
 	}
 	return nil
 }
@@ -176,7 +185,7 @@ func (s *Service) checkFFmpeg() error {
 // Start starts recording the room's running session.
 func (s *Service) Start(ctx context.Context, roomID string) error {
 	if !meet.ValidID(roomID) {
-		return meet.Errorf(meet.CodeInvalidParameters, "room_id must match ^[A-Za-z0-9_-]{1,64}$")
+		return meet.BadID("room_id")
 	}
 	if err := s.checkFFmpeg(); err != nil {
 		return err
@@ -260,17 +269,14 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 // recording_proceeded when ready.
 func (s *Service) Stop(ctx context.Context, roomID string) error {
 	if !meet.ValidID(roomID) {
-		return meet.Errorf(meet.CodeInvalidParameters, "room_id must match ^[A-Za-z0-9_-]{1,64}$")
+		return meet.BadID("room_id")
 	}
 	s.mu.Lock()
 	rec := s.active[roomID]
 	connected := rec != nil && rec.sub != nil
 	s.mu.Unlock()
 	if !connected {
-		if stopped, err := s.stopElsewhere(ctx, roomID, recorderPrefix); stopped || err != nil {
-			return err
-		}
-		return meet.Errorf(meet.CodeNotFound, "room %s is not being recorded", roomID)
+		return s.notHere(ctx, roomID, recorderPrefix, "room %s is not being recorded")
 	}
 	return s.stop(ctx, rec, StopRequested)
 }

@@ -200,7 +200,7 @@ func checkRTMPURL(raw string) error {
 // StartRTMP starts broadcasting the room's running session to rtmpURL.
 func (s *Service) StartRTMP(ctx context.Context, roomID, rtmpURL string) error {
 	if !meet.ValidID(roomID) {
-		return meet.Errorf(meet.CodeInvalidParameters, "room_id must match ^[A-Za-z0-9_-]{1,64}$")
+		return meet.BadID("room_id")
 	}
 	if err := checkRTMPURL(rtmpURL); err != nil {
 		return err
@@ -276,17 +276,14 @@ func (s *Service) StartRTMP(ctx context.Context, roomID, rtmpURL string) error {
 // StopRTMP stops the room's broadcast.
 func (s *Service) StopRTMP(ctx context.Context, roomID string) error {
 	if !meet.ValidID(roomID) {
-		return meet.Errorf(meet.CodeInvalidParameters, "room_id must match ^[A-Za-z0-9_-]{1,64}$")
+		return meet.BadID("room_id")
 	}
 	s.mu.Lock()
 	b := s.rtmp[roomID]
 	connected := b != nil && b.sub != nil
 	s.mu.Unlock()
 	if !connected {
-		if stopped, err := s.stopElsewhere(ctx, roomID, rtmpPrefix); stopped || err != nil {
-			return err
-		}
-		return meet.Errorf(meet.CodeNotFound, "room %s is not broadcast", roomID)
+		return s.notHere(ctx, roomID, rtmpPrefix, "room %s is not broadcast")
 	}
 	s.stopRTMP(ctx, b, StopRequested)
 	return nil

@@ -32,7 +32,7 @@ func (s *Service) RemoveParticipant(ctx context.Context, roomID, userID string, 
 		return err
 	}
 	if !meet.ValidID(userID) {
-		return meet.Errorf(meet.CodeInvalidParameters, "user_id must match ^[A-Za-z0-9_-]{1,64}$")
+		return meet.BadID("user_id")
 	}
 	if block {
 		if err := s.store.BlockUser(ctx, sess.SID, userID); err != nil {
@@ -134,7 +134,7 @@ func (s *Service) Broadcast(ctx context.Context, roomID string, b Broadcast) err
 	switch {
 	case b.ToUserID != "":
 		if !meet.ValidID(b.ToUserID) {
-			return meet.Errorf(meet.CodeInvalidParameters, "to_user_id must match ^[A-Za-z0-9_-]{1,64}$")
+			return meet.BadID("to_user_id")
 		}
 		to = []string{b.ToUserID}
 	case b.OnlyToAdmins:
@@ -171,7 +171,7 @@ func (s *Service) UpdateLockSettings(ctx context.Context, roomID, userID string,
 	var targets []*meet.User
 	if userID != "" {
 		if !meet.ValidID(userID) {
-			return meet.Errorf(meet.CodeInvalidParameters, "user_id must match ^[A-Za-z0-9_-]{1,64}$")
+			return meet.BadID("user_id")
 		}
 		u := users[userID]
 		if u == nil {

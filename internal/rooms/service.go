@@ -171,7 +171,7 @@ func validRoomID(id string) error {
 		return meet.Errorf(meet.CodeInvalidParameters, "room_id is required")
 	}
 	if !meet.ValidID(id) {
-		return meet.Errorf(meet.CodeInvalidParameters, "room_id must match ^[A-Za-z0-9_-]{1,64}$")
+		return meet.BadID("room_id")
 	}
 	return nil
 }
@@ -296,7 +296,7 @@ func (s *Service) JoinToken(ctx context.Context, roomID string, u UserInfo) (str
 	case len(u.Name) > meet.MaxNameBytes:
 		return "", meet.Errorf(meet.CodeInvalidParameters, "user_info.name is longer than %d bytes", meet.MaxNameBytes)
 	case u.UserID != "" && !meet.ValidID(u.UserID):
-		return "", meet.Errorf(meet.CodeInvalidParameters, "user_info.user_id must match ^[A-Za-z0-9_-]{1,64}$")
+		return "", meet.BadID("user_info.user_id")
 	}
 	if err := u.Metadata.Validate(); err != nil {
 		return "", err
