@@ -171,18 +171,8 @@ func (s *Service) List(ctx context.Context, f rooms.SessionFilter) ([]File, int,
 	return s.store.Reports(ctx, f)
 }
 
-func validFileID(id string) error {
-	if id == "" {
-		return meet.Errorf(meet.CodeInvalidParameters, "file_id is required")
-	}
-	if !meet.ValidID(id) {
-		return meet.BadID("file_id")
-	}
-	return nil
-}
-
 func (s *Service) report(ctx context.Context, fileID string) (*File, error) {
-	if err := validFileID(fileID); err != nil {
+	if err := meet.CheckID("file_id", fileID); err != nil {
 		return nil, err
 	}
 	f, err := s.store.Report(ctx, fileID)

@@ -20,6 +20,17 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // ValidID reports whether s is a valid room_id or user_id.
 func ValidID(s string) bool { return idPattern.MatchString(s) }
 
+// CheckID checks a required identifier field: present, and a valid identifier.
+func CheckID(field, value string) error {
+	if value == "" {
+		return Errorf(CodeInvalidParameters, "%s is required", field)
+	}
+	if !ValidID(value) {
+		return BadID(field)
+	}
+	return nil
+}
+
 // BadID is the error for a field whose value is not a valid identifier.
 func BadID(field string) error {
 	return Errorf(CodeInvalidParameters, "%s must match %s", field, idPattern)

@@ -20,7 +20,7 @@ func (s *Service) List(ctx context.Context, f rooms.SessionFilter) ([]File, int,
 
 // Info is recording/info.
 func (s *Service) Info(ctx context.Context, recordID string) (*File, error) {
-	if err := validRecordID(recordID); err != nil {
+	if err := meet.CheckID("record_id", recordID); err != nil {
 		return nil, err
 	}
 	f, err := s.store.Recording(ctx, recordID)

@@ -165,16 +165,6 @@ func recordID() string { return "REC_" + rand.Text()[:16] }
 // folder is a recording's folder. The id has been checked (validRecordID) or made here.
 func (s *Service) folder(id string) string { return filepath.Join(s.dir, id) }
 
-func validRecordID(id string) error {
-	if id == "" {
-		return meet.Errorf(meet.CodeInvalidParameters, "record_id is required")
-	}
-	if !meet.ValidID(id) {
-		return meet.BadID("record_id")
-	}
-	return nil
-}
-
 func (s *Service) checkFFmpeg() error {
 	if _, err := exec.LookPath(s.ffmpeg); err != nil {
 		return meet.Errorf(meet.CodeConflict, "recording and RTMP need ffmpeg, which is not installed on this server (Debian package ffmpeg)")

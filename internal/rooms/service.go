@@ -129,7 +129,7 @@ type CreateRequest struct {
 
 // Create starts a session for the room, or returns the running one unchanged.
 func (s *Service) Create(ctx context.Context, req CreateRequest) (*meet.Session, error) {
-	if err := validRoomID(req.RoomID); err != nil {
+	if err := meet.CheckID("room_id", req.RoomID); err != nil {
 		return nil, err
 	}
 	if req.MaxParticipants < 0 {
@@ -166,19 +166,9 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*meet.Session,
 	return got, nil
 }
 
-func validRoomID(id string) error {
-	if id == "" {
-		return meet.Errorf(meet.CodeInvalidParameters, "room_id is required")
-	}
-	if !meet.ValidID(id) {
-		return meet.BadID("room_id")
-	}
-	return nil
-}
-
 // running returns the room's running session, or ROOM_NOT_FOUND / ROOM_NOT_ACTIVE.
 func (s *Service) running(ctx context.Context, roomID string) (*meet.Session, error) {
-	if err := validRoomID(roomID); err != nil {
+	if err := meet.CheckID("room_id", roomID); err != nil {
 		return nil, err
 	}
 	sess, err := s.store.Session(ctx, roomID)
@@ -287,7 +277,7 @@ type UserInfo struct {
 
 // JoinToken is getJoinToken: it records the user for the session and returns their signed join token.
 func (s *Service) JoinToken(ctx context.Context, roomID string, u UserInfo) (string, error) {
-	if err := validRoomID(roomID); err != nil {
+	if err := meet.CheckID("room_id", roomID); err != nil {
 		return "", err
 	}
 	switch {
