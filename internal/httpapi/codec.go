@@ -70,8 +70,18 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, status
 }
 
 // readBody reads a body of at most maxBody bytes; a larger one is an *http.MaxBytesError.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err == nil {
+		return body, true
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeJSON(w, http.StatusRequestEntityTooLarge, Envelope{Msg: "request body is larger than 1 MiB", StatusCode: meet.CodeInvalidParameters})
+	} else {
+		writeJSON(w, http.StatusBadRequest, Envelope{Msg: "could not read request body", StatusCode: meet.CodeInvalidParameters})
+	}
+	return nil, false
 }
 
 // decode reads a JSON object into v. Field names may be snake_case or lowerCamelCase; unknown

@@ -20,9 +20,8 @@ const (
 )
 
 func (s *Server) dashboardLogin(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r)
-	if err != nil {
-		s.answer(w, r, nil, meet.Errorf(meet.CodeInvalidParameters, "could not read request body"))
+	body, ok := readBody(w, r) // answers when it cannot
+	if !ok {
 		return
 	}
 	var req struct {

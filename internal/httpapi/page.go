@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -37,14 +36,8 @@ func (s *Server) moderate(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, r, nil, err)
 		return
 	}
-	body, err := readBody(w, r)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, Envelope{Msg: "request body is larger than 1 MiB", StatusCode: meet.CodeInvalidParameters})
-			return
-		}
-		s.answer(w, r, nil, meet.Errorf(meet.CodeInvalidParameters, "could not read request body"))
+	body, ok := readBody(w, r) // answers when it cannot
+	if !ok {
 		return
 	}
 	var req struct {

@@ -5,7 +5,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -116,14 +115,8 @@ type handler func(ctx context.Context, body []byte) (any, error)
 // call reads the body (at most 1 MiB), lets authorize check the request, then runs h.
 func (s *Server) call(h handler, authorize func(r *http.Request, body []byte) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := readBody(w, r)
-		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				writeJSON(w, http.StatusRequestEntityTooLarge, Envelope{Msg: "request body is larger than 1 MiB", StatusCode: meet.CodeInvalidParameters})
-				return
-			}
-			writeJSON(w, http.StatusBadRequest, Envelope{Msg: "could not read request body", StatusCode: meet.CodeInvalidParameters})
+		body, ok := readBody(w, r) // answers when it cannot
+		if !ok {
 			return
 		}
 		if err := authorize(r, body); err != nil {
