@@ -12,8 +12,6 @@ import (
 // dialect is what really differs between SQLite and PostgreSQL. Everything else, every
 // statement included, is written once (with ? placeholders, ?N where a parameter is reused).
 type dialect struct {
-	name string // "SQLite" or "PostgreSQL", for errors
-
 	// rebind turns a statement's placeholders into the driver's: nil keeps them (SQLite reads ?
 	// and ?N itself), postgresRebind for $n.
 	rebind func(string) string

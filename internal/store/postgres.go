@@ -15,7 +15,6 @@ import (
 // postgres is the PostgreSQL dialect: several meetd processes share the database, so what
 // SQLite's one writer gives, locks give here (see the package comment and outbox.go).
 var postgres = dialect{
-	name:      "PostgreSQL",
 	rebind:    postgresRebind,
 	forUpdate: " FOR UPDATE",
 	lockEvents: func(ctx context.Context, tx *txn) error {

@@ -14,7 +14,6 @@ import (
 // sqlite is the SQLite dialect. Its one writer connection runs the transactions one at a time,
 // which makes the row and advisory locks of PostgreSQL needless.
 var sqlite = dialect{
-	name:          "SQLite",
 	in:            func(column string) string { return column + " IN (SELECT value FROM json_each(?))" },
 	list:          func(ids []string) any { b, _ := json.Marshal(ids); return string(b) },
 	analyticsOn:   `json_extract(s.metadata, '$.room_features.enable_analytics') = 1`,
