@@ -36,7 +36,7 @@ var postgres = dialect{
 const maxConns = 16
 
 // Advisory lock keys (transaction-level: released at commit or rollback). The single-key space
-// holds the two below; queue locks use the two-key space (outbox.go), which does not overlap it.
+// holds the two below; queue locks use the two-key space (postgresLockQueues), which does not overlap it.
 const (
 	eventsLock int64 = 0x6d656574645f6576 // "meetd_ev": serializes inserting events and committing
 	schemaLock int64 = 0x6d656574645f7363 // "meetd_sc": two processes starting at once create the schema in turn
