@@ -26,7 +26,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"meetd/internal/auth"
-	"meetd/internal/postgres"
+	"meetd/internal/store"
 	"meetd/internal/testbot"
 )
 
@@ -159,11 +159,11 @@ func (b *bench) startMeetd(ctx context.Context, getenv func(string) string) (fun
 		os.RemoveAll(dir)
 	}
 	b.pid = cmd.Process.Pid
-	store := "SQLite in " + dir
+	where := "SQLite in " + dir
 	if b.databaseURL != "" {
-		store = "PostgreSQL " + postgres.Where(b.databaseURL)
+		where = "PostgreSQL " + store.Where(b.databaseURL)
 	}
-	b.say("started meetd (pid %d) at %s, store %s", b.pid, b.base, store)
+	b.say("started meetd (pid %d) at %s, store %s", b.pid, b.base, where)
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		if res, err := http.Get(b.base + "/healthz"); err == nil {
 			res.Body.Close()

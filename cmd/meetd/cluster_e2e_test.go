@@ -26,7 +26,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"meetd/internal/media"
-	"meetd/internal/postgres/pgtest"
+	"meetd/internal/store/pgtest"
 	"meetd/internal/testbot"
 )
 

@@ -8,13 +8,12 @@ import (
 	"meetd/internal/config"
 	"meetd/internal/meet"
 	"meetd/internal/outbox"
-	"meetd/internal/postgres"
 	"meetd/internal/recorder"
 	"meetd/internal/rooms"
-	"meetd/internal/sqlite"
+	"meetd/internal/store"
 )
 
-// stateStore is what serve needs of a store: the SQLite and the PostgreSQL store both have it.
+// stateStore is what serve needs of a store: the store has it on SQLite and on PostgreSQL.
 type stateStore interface {
 	rooms.Store
 	outbox.Store
@@ -25,23 +24,20 @@ type stateStore interface {
 	Close() error
 }
 
-var (
-	_ stateStore = (*sqlite.Store)(nil)
-	_ stateStore = (*postgres.Store)(nil)
-)
+var _ stateStore = (*store.Store)(nil)
 
 // openStore opens the configured store: PostgreSQL when store.url is set, else SQLite in the
 // data directory. about names it for the start-up lines (without a password).
 func openStore(ctx context.Context, cfg config.Config) (st stateStore, about string, err error) {
 	if cfg.Store.PostgreSQL() {
-		pg, err := postgres.Open(ctx, cfg.Store.URL)
+		pg, err := store.OpenPostgres(ctx, cfg.Store.URL)
 		if err != nil {
 			return nil, "", err
 		}
-		return pg, "PostgreSQL " + postgres.Where(cfg.Store.URL), nil
+		return pg, "PostgreSQL " + store.Where(cfg.Store.URL), nil
 	}
 	path := filepath.Join(cfg.DataDir, "meetd.db")
-	lite, err := sqlite.Open(ctx, path)
+	lite, err := store.OpenSQLite(ctx, path)
 	if err != nil {
 		return nil, "", err
 	}

@@ -23,9 +23,8 @@ import (
 	meetauth "meetd/internal/auth"
 	"meetd/internal/meet"
 	"meetd/internal/outbox"
-	"meetd/internal/postgres"
-	"meetd/internal/postgres/pgtest"
-	"meetd/internal/sqlite"
+	"meetd/internal/store"
+	"meetd/internal/store/pgtest"
 )
 
 var keys = meetauth.Keys{APIKey: "hook-key", APISecret: "hook-secret-0123456789abcdef0123456789"}
@@ -160,7 +159,7 @@ func eachStore(t *testing.T, test func(t *testing.T, openStore opener)) {
 
 func openSQLite(t testing.TB) eventStore {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "meetd.db"))
+	s, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "meetd.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +169,7 @@ func openSQLite(t testing.TB) eventStore {
 
 func openPostgres(t testing.TB) eventStore {
 	t.Helper()
-	s, err := postgres.Open(context.Background(), pgtest.NewDatabase(t))
+	s, err := store.OpenPostgres(context.Background(), pgtest.NewDatabase(t))
 	if err != nil {
 		t.Fatal(err)
 	}

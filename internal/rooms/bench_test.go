@@ -13,7 +13,7 @@ import (
 	"meetd/internal/auth"
 	"meetd/internal/meet"
 	"meetd/internal/rooms"
-	"meetd/internal/sqlite"
+	"meetd/internal/store"
 )
 
 // crowd stands in for LiveKit with a room of n participants, each with a microphone and a camera,
@@ -34,7 +34,7 @@ func (c *crowd) Participants(context.Context, string) ([]meet.ParticipantInfo, e
 // session, the users, the participants' metadata, and the JSON of the answer.
 func BenchmarkActiveRoom100(b *testing.B) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "meetd.db"))
+	store, err := store.OpenSQLite(ctx, filepath.Join(b.TempDir(), "meetd.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func BenchmarkActiveRoom100(b *testing.B) {
 // blocked check, storing the user, and the signed token.
 func BenchmarkJoinToken(b *testing.B) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "meetd.db"))
+	store, err := store.OpenSQLite(ctx, filepath.Join(b.TempDir(), "meetd.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

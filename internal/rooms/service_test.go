@@ -13,7 +13,7 @@ import (
 	"meetd/internal/auth"
 	"meetd/internal/meet"
 	"meetd/internal/rooms"
-	"meetd/internal/sqlite"
+	"meetd/internal/store"
 )
 
 // media stands in for LiveKit, a boundary meetd does not own; the end-to-end tests in cmd/meetd
@@ -55,7 +55,7 @@ func (c *clock) Add(d time.Duration) {
 }
 
 type fixture struct {
-	store *sqlite.Store
+	store *store.Store
 	svc   *rooms.Service
 	clock *clock
 	media *media
@@ -70,7 +70,7 @@ func newFixture(t *testing.T, path string, c *clock) *fixture {
 	if c == nil {
 		c = &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	}
-	store, err := sqlite.Open(context.Background(), path)
+	store, err := store.OpenSQLite(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

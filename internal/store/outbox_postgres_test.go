@@ -1,4 +1,4 @@
-package postgres
+package store
 
 import (
 	"context"
@@ -19,18 +19,18 @@ import (
 	"meetd/internal/auth"
 	"meetd/internal/meet"
 	"meetd/internal/outbox"
-	"meetd/internal/postgres/pgtest"
+	"meetd/internal/store/pgtest"
 	"meetd/internal/storetest"
 )
 
-// TestOutboxStore runs the store suite's outbox part on PostgreSQL.
-func TestOutboxStore(t *testing.T) {
-	storetest.RunOutbox(t, func(t *testing.T) storetest.OutboxStore { return openOutboxStore(t, pgtest.NewDatabase(t)) })
+// TestOutboxStorePostgres runs the store suite's outbox part on PostgreSQL.
+func TestOutboxStorePostgres(t *testing.T) {
+	storetest.RunOutbox(t, func(t *testing.T) storetest.OutboxStore { return openPostgresOutboxStore(t, pgtest.NewDatabase(t)) })
 }
 
-func openOutboxStore(t *testing.T, url string) *Store {
+func openPostgresOutboxStore(t *testing.T, url string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), url)
+	s, err := OpenPostgres(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,31 +38,22 @@ func openOutboxStore(t *testing.T, url string) *Store {
 	return s
 }
 
-func roomEvent(roomID, name, id string) meet.Event {
-	sess := &meet.Session{SID: "RM_" + roomID, RoomID: roomID}
-	return meet.NewEvent(name, id, sess, time.Now())
-}
-
-func toURL(url string) func(outbox.Event) []string {
-	return func(outbox.Event) []string { return []string{url} }
-}
-
 // On a database that had events before webhooks existed, they are not sent.
-func TestOutboxCursorStartsAfterOldEvents(t *testing.T) {
+func TestOutboxCursorStartsAfterOldEventsPostgres(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	db := stdlib.OpenDB(*cfg)
-	if _, err := db.Exec(schema); err != nil {
+	if _, err := db.Exec(postgresSchema); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec(`INSERT INTO events (id, room_id, sid, name, body, created_at) VALUES ('EV_old', 'r', 'RM_r', 'room_created', '{}', 1)`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	s := openOutboxStore(t, url)
+	s := openPostgresOutboxStore(t, url)
 	if err := s.AddEvents(context.Background(), roomEvent("r", "room_finished", "EV_new")); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +69,7 @@ func TestOutboxCursorStartsAfterOldEvents(t *testing.T) {
 // time, in each room's order, although attempts fail now and then.
 func TestOutboxTwoProcesses(t *testing.T) {
 	url := pgtest.NewDatabase(t)
-	stores := []*Store{openOutboxStore(t, url), openOutboxStore(t, url)}
+	stores := []*Store{openPostgresOutboxStore(t, url), openPostgresOutboxStore(t, url)}
 	var mu sync.Mutex
 	inFlight := map[string]int{}
 	var overlap []string

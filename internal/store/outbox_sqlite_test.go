@@ -1,4 +1,4 @@
-package sqlite
+package store
 
 import (
 	"context"
@@ -14,18 +14,18 @@ import (
 	"meetd/internal/storetest"
 )
 
-// TestOutboxStore runs the store suite's outbox part on SQLite.
-func TestOutboxStore(t *testing.T) {
+// TestOutboxStoreSQLite runs the store suite's outbox part on SQLite.
+func TestOutboxStoreSQLite(t *testing.T) {
 	storetest.RunOutbox(t, func(t *testing.T) storetest.OutboxStore {
-		s, _ := openOutboxStore(t)
+		s, _ := openSQLiteOutboxStore(t)
 		return s
 	})
 }
 
-func openOutboxStore(t *testing.T) (*Store, string) {
+func openSQLiteOutboxStore(t *testing.T) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "meetd.db")
-	s, err := Open(context.Background(), path)
+	s, err := OpenSQLite(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,20 +43,20 @@ func toURL(url string) func(outbox.Event) []string {
 }
 
 // On a database that had events before webhooks existed, they are not sent.
-func TestOutboxCursorStartsAfterOldEvents(t *testing.T) {
+func TestOutboxCursorStartsAfterOldEventsSQLite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(schema); err != nil {
+	if _, err := db.Exec(sqliteSchema); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec(`INSERT INTO events (id, room_id, sid, name, body, created_at) VALUES ('EV_old', 'r', 'RM_r', 'room_created', '{}', 1)`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	s, err := Open(context.Background(), path)
+	s, err := OpenSQLite(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

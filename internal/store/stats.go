@@ -1,4 +1,4 @@
-package sqlite
+package store
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 // Stats counts what runs now: rooms, connections, recordings, broadcasts, and the webhook queue.
 func (s *Store) Stats(ctx context.Context) (meet.Stats, error) {
 	var st meet.Stats
-	err := s.r.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(is_recording), 0), coalesce(sum(is_active_rtmp), 0)
+	err := s.r.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE is_recording), count(*) FILTER (WHERE is_active_rtmp)
 		FROM sessions WHERE ended_at IS NULL`).Scan(&st.RoomsActive, &st.Recordings, &st.Broadcasts)
 	if err != nil {
 		return st, err

@@ -1,4 +1,4 @@
-package sqlite
+package store
 
 import (
 	"context"
@@ -15,36 +15,9 @@ import (
 
 var _ analytics.Store = (*Store)(nil)
 
-const analyticsSchema = `
--- when each track was published, for attendance reports
-CREATE TABLE IF NOT EXISTS track_intervals (
-	sid            TEXT NOT NULL,
-	track_sid      TEXT NOT NULL,
-	user_id        TEXT NOT NULL,
-	source         TEXT NOT NULL,
-	published_at   INTEGER NOT NULL, -- Unix ms
-	unpublished_at INTEGER,
-	PRIMARY KEY (sid, track_sid)
-);
-
--- one attendance report per ended session; a deleted report keeps its row (deleted_at) so that
--- it is not written again
-CREATE TABLE IF NOT EXISTS analytics (
-	file_id            TEXT PRIMARY KEY,
-	sid                TEXT NOT NULL UNIQUE,
-	room_id            TEXT NOT NULL,
-	file_name          TEXT NOT NULL,
-	file_size          INTEGER NOT NULL,
-	created_at         INTEGER NOT NULL, -- Unix ms
-	room_creation_time INTEGER NOT NULL, -- Unix ms
-	deleted_at         INTEGER
-);
-CREATE INDEX IF NOT EXISTS analytics_room ON analytics(room_id, created_at);
-`
-
 // TrackPublished opens a track's interval.
 func (s *Store) TrackPublished(ctx context.Context, sid, userID string, t meet.Track, at time.Time, events ...meet.Event) error {
-	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
 		_, err := tx.ExecContext(ctx, `INSERT INTO track_intervals (sid, track_sid, user_id, source, published_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (sid, track_sid) DO NOTHING`, sid, t.SID, userID, t.Source, ms(at))
 		return events, err
@@ -53,17 +26,18 @@ func (s *Store) TrackPublished(ctx context.Context, sid, userID string, t meet.T
 
 // TrackUnpublished closes a track's interval.
 func (s *Store) TrackUnpublished(ctx context.Context, sid string, t meet.Track, at time.Time, events ...meet.Event) error {
-	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
 		_, err := tx.ExecContext(ctx, `UPDATE track_intervals SET unpublished_at = ? WHERE sid = ? AND track_sid = ? AND unpublished_at IS NULL`,
 			ms(at), sid, t.SID)
 		return events, err
 	})
 }
 
-// PendingReports lists ended sessions with analytics on and no report yet.
+// PendingReports lists ended sessions with analytics on and no report yet. (On PostgreSQL the
+// metadata is read as json, not jsonb: json takes every string Go's encoder writes.)
 func (s *Store) PendingReports(ctx context.Context) ([]string, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT s.sid FROM sessions s
-		WHERE s.ended_at IS NOT NULL AND json_extract(s.metadata, '$.room_features.enable_analytics') = 1
+		WHERE s.ended_at IS NOT NULL AND `+s.d.analyticsOn+`
 		AND NOT EXISTS (SELECT 1 FROM analytics a WHERE a.sid = s.sid) ORDER BY s.ended_at`)
 	if err != nil {
 		return nil, err
@@ -106,7 +80,9 @@ func (s *Store) ReportInput(ctx context.Context, sid string) (*analytics.Input, 
 		seg.From, seg.To = time.UnixMilli(joined), fromMS(left)
 		in.Presence = append(in.Presence, seg)
 	}
-	rows.Close()
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
 	rows, err = s.r.QueryContext(ctx, `SELECT user_id, source, published_at, unpublished_at FROM track_intervals WHERE sid = ? ORDER BY published_at`, sid)
 	if err != nil {
 		return nil, err
@@ -127,7 +103,9 @@ func (s *Store) ReportInput(ctx context.Context, sid string) (*analytics.Input, 
 
 // SaveReport records a written report, marks the session with it, and writes its event.
 func (s *Store) SaveReport(ctx context.Context, r analytics.File, event func(*meet.Session) meet.Event) error {
-	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
+		// Two processes may write the same report: the unique sid lets one row in, the other waits
+		// for it and inserts nothing.
 		res, err := tx.ExecContext(ctx, `INSERT INTO analytics (file_id, sid, room_id, file_name, file_size, created_at, room_creation_time)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sid) DO NOTHING`,
 			r.FileID, r.SID, r.RoomID, r.FileName, r.FileSize, ms(r.CreatedAt), ms(r.RoomCreationTime))
@@ -197,7 +175,7 @@ func (s *Store) Reports(ctx context.Context, f rooms.SessionFilter) ([]analytics
 // DeleteReport marks a report deleted and takes it off its session; false if there was none.
 func (s *Store) DeleteReport(ctx context.Context, fileID string, at time.Time) (bool, error) {
 	deleted := false
-	err := s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+	err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
 		res, err := tx.ExecContext(ctx, `UPDATE analytics SET deleted_at = ? WHERE file_id = ? AND deleted_at IS NULL`, ms(at), fileID)
 		if err != nil {
 			return nil, err
@@ -230,8 +208,8 @@ func (s *Store) Attendance(ctx context.Context, q analytics.AttendanceQuery) ([]
 	if !q.To.IsZero() {
 		where, args = append(where, "p.joined_at <= ?"), append(args, ms(q.To))
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT s.room_id, s.sid, json_extract(s.metadata, '$.room_title'), p.user_id,
-			coalesce(u.name, ''), coalesce(u.is_admin, 0), p.joined_at, p.left_at
+	rows, err := s.r.QueryContext(ctx, `SELECT s.room_id, s.sid, `+s.d.roomTitle+`, p.user_id,
+			coalesce(u.name, ''), coalesce(u.is_admin, FALSE), p.joined_at, p.left_at
 		FROM presence p JOIN sessions s ON s.sid = p.sid
 		LEFT JOIN session_users u ON u.sid = p.sid AND u.user_id = p.user_id
 		WHERE `+strings.Join(where, " AND ")+` ORDER BY p.joined_at, p.participant_sid LIMIT ?`, append(args, q.Limit)...)

@@ -57,8 +57,17 @@ func NewDatabase(t testing.TB) string {
 		defer admin.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		// FORCE: a store the test left open does not keep the database.
-		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		// FORCE: a store the test left open does not keep the database. It may still fail for a
+		// moment: PostgreSQL 15 will not terminate a backend of another role on the database, such
+		// as an autovacuum worker that happens to visit it ("must be a member of the role whose
+		// process is being terminated"), so try again shortly; such a visit is soon over.
+		for range 10 {
+			if _, err = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err == nil {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if err != nil {
 			t.Errorf("drop test database %s: %v", name, err)
 		}
 	})

@@ -1,4 +1,4 @@
-package postgres
+package store
 
 import (
 	"context"
@@ -13,21 +13,6 @@ import (
 )
 
 var _ recorder.Store = (*Store)(nil)
-
-const recordingsSchema = `
--- finished recordings (MP4 files under <data_dir>/recordings/<record_id>/)
-CREATE TABLE IF NOT EXISTS recordings (
-	record_id          TEXT PRIMARY KEY,
-	sid                TEXT NOT NULL,
-	room_id            TEXT NOT NULL,
-	file_name          TEXT NOT NULL,
-	file_size          BIGINT NOT NULL, -- bytes
-	duration_ms        BIGINT NOT NULL,
-	created_at         BIGINT NOT NULL, -- Unix ms
-	room_creation_time BIGINT NOT NULL  -- Unix ms
-);
-CREATE INDEX IF NOT EXISTS recordings_room ON recordings(room_id, created_at);
-`
 
 // SetRecording sets a session's is_recording flag with its event; false if nothing changed (or,
 // to switch it on, if the session has ended).
@@ -45,10 +30,10 @@ func (s *Store) SetRTMP(ctx context.Context, sid string, on bool, event func(*me
 // input) and writes its event when it changed.
 func (s *Store) setFlag(ctx context.Context, sid, column string, on bool, event func(*meet.Session) meet.Event) (bool, error) {
 	changed := false
-	err := s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
-		q := fmt.Sprintf(`UPDATE sessions SET %s = false WHERE sid = $1 AND %s`, column, column)
+	err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
+		q := fmt.Sprintf(`UPDATE sessions SET %s = FALSE WHERE sid = ? AND %s`, column, column)
 		if on {
-			q = fmt.Sprintf(`UPDATE sessions SET %s = true WHERE sid = $1 AND NOT %s AND ended_at IS NULL`, column, column)
+			q = fmt.Sprintf(`UPDATE sessions SET %s = TRUE WHERE sid = ? AND NOT %s AND ended_at IS NULL`, column, column)
 		}
 		res, err := tx.ExecContext(ctx, q, sid)
 		if err != nil {
@@ -58,7 +43,7 @@ func (s *Store) setFlag(ctx context.Context, sid, column string, on bool, event 
 			return nil, nil
 		}
 		changed = true
-		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = $1`, sid))
+		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = ?`, sid))
 		if err != nil || sess == nil {
 			return nil, err
 		}
@@ -72,14 +57,14 @@ func (s *Store) setFlag(ctx context.Context, sid, column string, on bool, event 
 
 // SaveRecording records a finished recording with its event.
 func (s *Store) SaveRecording(ctx context.Context, r recorder.File, event func(*meet.Session) meet.Event) error {
-	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
 		_, err := tx.ExecContext(ctx, `INSERT INTO recordings (record_id, sid, room_id, file_name, file_size, duration_ms, created_at, room_creation_time)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.RecordID, r.SID, r.RoomID, r.FileName, r.FileSize, r.Duration.Milliseconds(), ms(r.CreatedAt), ms(r.RoomCreationTime))
 		if err != nil {
 			return nil, err
 		}
-		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = $1`, r.SID))
+		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = ?`, r.SID))
 		if err != nil || sess == nil {
 			return nil, err
 		}
@@ -100,7 +85,7 @@ func scanRecording(row scanner) (recorder.File, error) {
 
 // Recording returns a recording; nil if there is none.
 func (s *Store) Recording(ctx context.Context, recordID string) (*recorder.File, error) {
-	f, err := scanRecording(s.db.QueryRowContext(ctx, `SELECT `+recordingColumns+` FROM recordings WHERE record_id = $1`, recordID))
+	f, err := scanRecording(s.r.QueryRowContext(ctx, `SELECT `+recordingColumns+` FROM recordings WHERE record_id = ?`, recordID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -112,14 +97,13 @@ func (s *Store) Recording(ctx context.Context, recordID string) (*recorder.File,
 
 // Recordings lists recordings.
 func (s *Store) Recordings(ctx context.Context, f rooms.SessionFilter) ([]recorder.File, int, error) {
-	var p params
-	where := roomFilter("WHERE true", "room_id", f.RoomIDs, &p)
+	where, args := roomFilter("WHERE 1=1", "room_id", f.RoomIDs)
 	var total int
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM recordings "+where, p...).Scan(&total); err != nil {
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM recordings "+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	page := orderPage(f, "created_at", "record_id", &p)
-	rows, err := s.db.QueryContext(ctx, "SELECT "+recordingColumns+" FROM recordings "+where+page, p...)
+	rows, err := s.r.QueryContext(ctx, "SELECT "+recordingColumns+" FROM recordings "+where+orderPage(f, "created_at", "record_id"),
+		append(args, f.Limit, f.From)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -138,8 +122,8 @@ func (s *Store) Recordings(ctx context.Context, f rooms.SessionFilter) ([]record
 // DeleteRecording removes a recording's row; false if there was none.
 func (s *Store) DeleteRecording(ctx context.Context, recordID string) (bool, error) {
 	deleted := false
-	err := s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
-		res, err := tx.ExecContext(ctx, `DELETE FROM recordings WHERE record_id = $1`, recordID)
+	err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
+		res, err := tx.ExecContext(ctx, `DELETE FROM recordings WHERE record_id = ?`, recordID)
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,19 @@
-// Package sqlite is meetd's default store: one SQLite file in the data directory (pure Go driver,
-// no C toolchain). Every state change and the events it causes are written in one transaction.
-package sqlite
+// Package store is meetd's store, written once for its two databases: SQLite (the default, one
+// file in the data directory, pure Go driver, for one meetd process; sqlite.go) and PostgreSQL
+// (shared by several meetd processes, pgx through database/sql; postgres.go). Every state change
+// and the events it causes are written in one transaction. The statements are written once with ?
+// placeholders (rebound to $n for PostgreSQL); what really differs is in the dialect (dialect.go).
+//
+// What SQLite gets from having one writer, PostgreSQL gets from locks, each named where it is taken:
+//
+//   - the session row is locked first by every change to a session's connections, so changes to
+//     one session take turns (a last leave sees every other leave before it);
+//   - one running session per room: a partial unique index, and INSERT … ON CONFLICT DO NOTHING;
+//   - a session ends once: UPDATE … WHERE ended_at IS NULL;
+//   - events get their seq in commit order: a transaction-level advisory lock (eventsLock) is
+//     taken right before events are inserted and held until the commit (see tx);
+//   - webhook deliveries: see outbox.go.
+package store
 
 import (
 	"context"
@@ -8,24 +21,24 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"runtime"
 	"strings"
 	"time"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"meetd/internal/meet"
 	"meetd/internal/rooms"
 )
 
-// Store is the SQLite store. Writes go through one connection, so transactions never contend
-// for SQLite's lock; reads use a pool (WAL lets them run beside the writer).
+// Store is the store on either database. On SQLite writes go through one connection, so
+// transactions never contend for SQLite's lock, and reads use a pool (WAL lets them run beside
+// the writer). On PostgreSQL reads and writes share one pool (w and r are the same): PostgreSQL
+// runs them side by side.
 type Store struct {
-	w *sql.DB
-	r *sql.DB
+	d dialect
+	w db
+	r db
 
 	// The reads of every API call, prepared once: SQLite's parser costs more than the query.
+	// (pgx also prepares each statement once per connection and keeps it, its statement cache.)
 	runningByRoom, sessionByRoom, usersBySID, usersByID, userByID *sql.Stmt
 	putUser                                                       *sql.Stmt // on the writer, used in its transactions
 
@@ -35,127 +48,36 @@ type Store struct {
 
 var _ rooms.Store = (*Store)(nil)
 
-const schema = `
-CREATE TABLE IF NOT EXISTS sessions (
-	sid                 TEXT PRIMARY KEY,
-	room_id             TEXT NOT NULL,
-	metadata            TEXT NOT NULL,
-	max_participants    INTEGER NOT NULL,
-	empty_timeout       INTEGER NOT NULL,
-	created_at          INTEGER NOT NULL, -- Unix ms
-	ended_at            INTEGER,          -- NULL while running
-	end_reason          TEXT NOT NULL DEFAULT '',
-	joined_participants INTEGER NOT NULL DEFAULT 0,
-	first_join_at       INTEGER,
-	last_left_at        INTEGER,
-	is_recording        INTEGER NOT NULL DEFAULT 0,
-	is_active_rtmp      INTEGER NOT NULL DEFAULT 0,
-	analytics_file_id   TEXT NOT NULL DEFAULT ''
-);
--- at most one running session per room, whoever races to create it
-CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_running ON sessions(room_id) WHERE ended_at IS NULL;
-CREATE INDEX IF NOT EXISTS sessions_created ON sessions(created_at);
--- a room's sessions, newest first: every API call about a room starts here
-CREATE INDEX IF NOT EXISTS sessions_room ON sessions(room_id, created_at);
-
-CREATE TABLE IF NOT EXISTS session_users (
-	sid       TEXT NOT NULL,
-	user_id   TEXT NOT NULL,
-	name      TEXT NOT NULL,
-	is_admin  INTEGER NOT NULL,
-	is_hidden INTEGER NOT NULL,
-	metadata  TEXT NOT NULL,
-	blocked   INTEGER NOT NULL DEFAULT 0,
-	joined    INTEGER NOT NULL DEFAULT 0,
-	PRIMARY KEY (sid, user_id)
-);
-
--- one row per participant connection
-CREATE TABLE IF NOT EXISTS presence (
-	participant_sid TEXT PRIMARY KEY,
-	sid             TEXT NOT NULL,
-	user_id         TEXT NOT NULL,
-	joined_at       INTEGER NOT NULL,
-	left_at         INTEGER,
-	node            TEXT NOT NULL DEFAULT '' -- the media node holding the connection
-);
-CREATE INDEX IF NOT EXISTS presence_open ON presence(sid) WHERE left_at IS NULL;
-
--- media nodes' heartbeats: a node that stops beating loses its connections
-CREATE TABLE IF NOT EXISTS nodes (
-	node    TEXT PRIMARY KEY,
-	seen_at INTEGER NOT NULL
-);
-
--- the outbox: every event, in order, written with the change that caused it
-CREATE TABLE IF NOT EXISTS events (
-	seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-	id         TEXT NOT NULL UNIQUE,
-	room_id    TEXT NOT NULL,
-	sid        TEXT NOT NULL,
-	name       TEXT NOT NULL,
-	body       TEXT NOT NULL,
-	created_at INTEGER NOT NULL
-);
-`
-
-// Open opens (and creates) the database file at path.
-func Open(ctx context.Context, path string) (*Store, error) {
-	dsn := func(pragmas ...string) string {
-		q := url.Values{}
-		for _, p := range append(pragmas, "busy_timeout(10000)", "synchronous(NORMAL)") {
-			q.Add("_pragma", p)
-		}
-		q.Set("_txlock", "immediate")
-		return "file:" + path + "?" + q.Encode()
-	}
-	// Only the writer sets the journal mode: WAL is a property of the file, and switching it
-	// takes a lock that would make concurrent readers wait.
-	w, err := sql.Open("sqlite", dsn("journal_mode(WAL)"))
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	w.SetMaxOpenConns(1)
-	if err := migrate(ctx, w); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("upgrade the schema in %s: %w", path, err)
-	}
-	if _, err := w.ExecContext(ctx, schema+outboxSchema+analyticsSchema+recordingsSchema); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("create schema in %s: %w", path, err)
-	}
-	r, err := sql.Open("sqlite", dsn("query_only(1)"))
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	s := &Store{w: w, r: r}
+// open makes the store on the writer w and the reader pool r (one pool twice on PostgreSQL),
+// whose schema exists, and prepares its hot reads.
+func open(ctx context.Context, d dialect, w, r *sql.DB) (*Store, error) {
+	s := &Store{d: d, w: db{w, d.rebind}, r: db{r, d.rebind}}
+	var err error
 	// the room's running session, through the partial unique index (what nearly every call asks)
-	if s.runningByRoom, err = r.PrepareContext(ctx, "SELECT "+sessionColumns+" FROM sessions s "+
+	if s.runningByRoom, err = s.r.PrepareContext(ctx, "SELECT "+sessionColumns+" FROM sessions s "+
 		"WHERE s.room_id = ? AND s.ended_at IS NULL"); err != nil {
 		s.Close()
 		return nil, err
 	}
-	if s.sessionByRoom, err = r.PrepareContext(ctx, "SELECT "+sessionColumns+" FROM sessions s "+
+	if s.sessionByRoom, err = s.r.PrepareContext(ctx, "SELECT "+sessionColumns+" FROM sessions s "+
 		"WHERE s.room_id = ? ORDER BY s.ended_at IS NULL DESC, s.created_at DESC LIMIT 1"); err != nil {
 		s.Close()
 		return nil, err
 	}
-	if s.usersBySID, err = r.PrepareContext(ctx, `SELECT `+userColumns+` FROM session_users WHERE sid = ?`); err != nil {
+	if s.usersBySID, err = s.r.PrepareContext(ctx, `SELECT `+userColumns+` FROM session_users WHERE sid = ?`); err != nil {
 		s.Close()
 		return nil, err
 	}
-	if s.usersByID, err = r.PrepareContext(ctx, `SELECT `+userColumns+` FROM session_users
-		WHERE sid = ? AND user_id IN (SELECT value FROM json_each(?))`); err != nil {
+	if s.usersByID, err = s.r.PrepareContext(ctx, `SELECT `+userColumns+` FROM session_users
+		WHERE sid = ? AND `+d.in("user_id")); err != nil {
 		s.Close()
 		return nil, err
 	}
-	if s.userByID, err = r.PrepareContext(ctx, `SELECT `+userColumns+` FROM session_users WHERE sid = ? AND user_id = ?`); err != nil {
+	if s.userByID, err = s.r.PrepareContext(ctx, `SELECT `+userColumns+` FROM session_users WHERE sid = ? AND user_id = ?`); err != nil {
 		s.Close()
 		return nil, err
 	}
-	if s.putUser, err = w.PrepareContext(ctx, `INSERT INTO session_users (sid, user_id, name, is_admin, is_hidden, metadata)
+	if s.putUser, err = s.w.PrepareContext(ctx, `INSERT INTO session_users (sid, user_id, name, is_admin, is_hidden, metadata)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (sid, user_id) DO UPDATE SET name = excluded.name, is_admin = excluded.is_admin,
 			is_hidden = excluded.is_hidden, metadata = excluded.metadata`); err != nil {
@@ -165,30 +87,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-// migrate brings a database made by an earlier meetd up to the current schema; the schema's
-// CREATE statements then add what is new.
-func migrate(ctx context.Context, w *sql.DB) error {
-	var presence, node int
-	if err := w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'presence'`).Scan(&presence); err != nil {
-		return err
-	}
-	if err := w.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('presence') WHERE name = 'node'`).Scan(&node); err != nil {
-		return err
-	}
-	if presence == 1 && node == 0 {
-		if _, err := w.ExecContext(ctx, `ALTER TABLE presence ADD COLUMN node TEXT NOT NULL DEFAULT ''`); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Close closes the database.
 func (s *Store) Close() error {
 	for _, st := range []*sql.Stmt{s.runningByRoom, s.sessionByRoom, s.usersBySID, s.usersByID, s.userByID, s.putUser} {
 		if st != nil {
 			st.Close()
 		}
+	}
+	s.ob.close()
+	if s.r.DB == s.w.DB {
+		return s.w.Close()
 	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
@@ -322,15 +230,32 @@ func orderPage(f rooms.SessionFilter, created, id string) string {
 }
 
 // tx runs fn in a write transaction and inserts the events fn returns in it.
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) ([]meet.Event, error)) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+//
+// Events get their seq in commit order. On SQLite the one writer commits transactions one at a
+// time. On PostgreSQL a sequence hands out numbers when rows are inserted, not when they commit:
+// without care, a transaction could take seq 7, another seq 8 and commit first, and a reader of
+// Events(6) (the SSE stream, the webhook fan-out) would see 8, move past it, and never see 7. So
+// every transaction takes the advisory lock eventsLock (dialect.lockEvents) right before it
+// inserts events, and holds it until its commit: seqs are handed out and committed one
+// transaction at a time, and whoever sees a seq sees every lower one. The lock is taken last,
+// after the transaction's row locks, and its holder waits for nothing else, so it cannot deadlock.
+// Track events are checked for being late under the lock, so the check sees every event written
+// before them (as with SQLite's one writer).
+func (s *Store) tx(ctx context.Context, fn func(*txn) ([]meet.Event, error)) error {
+	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer sqlTx.Rollback()
+	tx := &txn{sqlTx, s.d.rebind}
 	events, err := fn(tx)
 	if err != nil {
 		return err
+	}
+	if len(events) > 0 && s.d.lockEvents != nil {
+		if err := s.d.lockEvents(ctx, tx); err != nil {
+			return err
+		}
 	}
 	for _, e := range events {
 		if late, err := lateTrackEvent(ctx, tx, e); err != nil || late {
@@ -352,7 +277,20 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) ([]meet.Event, error)) 
 	return nil
 }
 
-func insertEvent(ctx context.Context, tx *sql.Tx, e meet.Event) error {
+// lockSession locks a session's row until the transaction ends (PostgreSQL; on SQLite the one
+// writer already serializes). Every change to a session's connections takes it first, so such
+// changes take turns: two participants leaving at once cannot both see the other still connected
+// and leave the room empty without a departure time. Rows are locked in one order (the session,
+// then its other rows), so changes do not deadlock.
+func (s *Store) lockSession(ctx context.Context, tx *txn, sid string) error {
+	if s.d.forUpdate == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT 1 FROM sessions WHERE sid = ?`+s.d.forUpdate, sid)
+	return err
+}
+
+func insertEvent(ctx context.Context, tx *txn, e meet.Event) error {
 	body, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -370,15 +308,29 @@ func insertEvent(ctx context.Context, tx *sql.Tx, e meet.Event) error {
 // instead. created reports which happened.
 func (s *Store) CreateSession(ctx context.Context, sess *meet.Session, events func(*meet.Session) []meet.Event) (*meet.Session, bool, error) {
 	var got *meet.Session
-	err := s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
-		running, err := first(querySessions(ctx, tx, `WHERE s.room_id = ? AND s.ended_at IS NULL`, sess.RoomID))
-		if err != nil || running != nil {
-			got = running
-			return nil, err
+	err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
+		// Another process may insert the room's session between our read and our insert
+		// (PostgreSQL): the partial unique index makes the insert wait for that transaction, then
+		// do nothing, and the next read (a statement sees what committed before it) finds the
+		// session. Should that session end meanwhile, we try again. (On SQLite the one writer
+		// makes the first read final.)
+		for range 3 {
+			running, err := first(querySessions(ctx, tx, `WHERE s.room_id = ? AND s.ended_at IS NULL`, sess.RoomID))
+			if err != nil || running != nil {
+				got = running
+				return nil, err
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO sessions (sid, room_id, metadata, max_participants, empty_timeout, created_at)
+				VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (room_id) WHERE ended_at IS NULL DO NOTHING`,
+				sess.SID, sess.RoomID, meet.JSON(sess.Metadata), sess.MaxParticipants, sess.EmptyTimeout, ms(sess.CreatedAt))
+			if err != nil {
+				return nil, err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				return events(sess), nil
+			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO sessions (sid, room_id, metadata, max_participants, empty_timeout, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, sess.SID, sess.RoomID, meet.JSON(sess.Metadata), sess.MaxParticipants, sess.EmptyTimeout, ms(sess.CreatedAt))
-		return events(sess), err
+		return nil, errors.New("the room's running session kept changing")
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("create session of %s: %w", sess.RoomID, err)
@@ -393,8 +345,9 @@ func (s *Store) CreateSession(ctx context.Context, sess *meet.Session, events fu
 // writes nothing, if the session had already ended: whoever ends it first emits the events.
 func (s *Store) EndSession(ctx context.Context, sid string, at time.Time, reason string, events func(*meet.Session, []rooms.Presence) []meet.Event) (bool, error) {
 	ended := false
-	err := s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
-		res, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ?, is_recording = 0, is_active_rtmp = 0
+	err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
+		// The UPDATE locks the session's row (PostgreSQL): a second ender waits, then finds it ended.
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = ?, end_reason = ?, is_recording = FALSE, is_active_rtmp = FALSE
 			WHERE sid = ? AND ended_at IS NULL`, ms(at), reason, sid)
 		if err != nil {
 			return nil, err
@@ -422,7 +375,7 @@ func (s *Store) EndSession(ctx context.Context, sid string, at time.Time, reason
 	return ended, nil
 }
 
-func openPresence(ctx context.Context, tx *sql.Tx, sid string) ([]rooms.Presence, error) {
+func openPresence(ctx context.Context, tx *txn, sid string) ([]rooms.Presence, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT p.participant_sid, p.user_id, coalesce(u.name, ''), p.joined_at
 		FROM presence p LEFT JOIN session_users u ON u.sid = p.sid AND u.user_id = p.user_id
 		WHERE p.sid = ? AND p.left_at IS NULL ORDER BY p.joined_at, p.participant_sid`, sid)
@@ -445,7 +398,7 @@ func openPresence(ctx context.Context, tx *sql.Tx, sid string) ([]rooms.Presence
 
 // SetMetadata replaces a session's effective metadata.
 func (s *Store) SetMetadata(ctx context.Context, sid string, md meet.RoomMetadata) error {
-	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
 		_, err := tx.ExecContext(ctx, `UPDATE sessions SET metadata = ? WHERE sid = ?`, meet.JSON(md), sid)
 		return nil, err
 	})
@@ -454,7 +407,7 @@ func (s *Store) SetMetadata(ctx context.Context, sid string, md meet.RoomMetadat
 // PutUser records (or replaces) what the backend said about a user for a session. A blocked
 // user stays blocked and a user who joined stays counted.
 func (s *Store) PutUser(ctx context.Context, sid string, u *meet.User) error {
-	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
 		_, err := tx.StmtContext(ctx, s.putUser).ExecContext(ctx, sid, u.UserID, u.Name, u.IsAdmin, u.IsHidden, meet.JSON(u.Metadata))
 		return nil, err
 	})
@@ -493,7 +446,7 @@ func (s *Store) UsersIn(ctx context.Context, sid string, ids []string) (map[stri
 	if len(ids) == 0 {
 		return map[string]*meet.User{}, nil
 	}
-	return collectUsers(s.usersByID.QueryContext(ctx, sid, meet.JSON(ids)))
+	return collectUsers(s.usersByID.QueryContext(ctx, sid, s.d.list(ids)))
 }
 
 func collectUsers(rows *sql.Rows, err error) (map[string]*meet.User, error) {
@@ -516,7 +469,10 @@ func collectUsers(rows *sql.Rows, err error) (map[string]*meet.User, error) {
 // them in joined_participants; the first of the session sets first_join_at. A connection seen
 // twice is recorded once, and gets no events the second time.
 func (s *Store) ParticipantJoined(ctx context.Context, sid string, p rooms.Presence, events func(*meet.Session, rooms.JoinFacts) []meet.Event) error {
-	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
+		if err := s.lockSession(ctx, tx, sid); err != nil {
+			return nil, err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO presence (participant_sid, sid, user_id, joined_at, node) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (participant_sid) DO NOTHING`, p.ParticipantSID, sid, p.UserID, ms(p.At), p.Node)
 		if err != nil {
@@ -527,8 +483,8 @@ func (s *Store) ParticipantJoined(ctx context.Context, sid string, p rooms.Prese
 		}
 		var facts rooms.JoinFacts
 		res, err = tx.ExecContext(ctx, `INSERT INTO session_users (sid, user_id, name, is_admin, is_hidden, metadata, joined)
-			VALUES (?, ?, ?, 0, 0, '{}', 1)
-			ON CONFLICT (sid, user_id) DO UPDATE SET joined = 1 WHERE joined = 0`, sid, p.UserID, p.Name)
+			VALUES (?, ?, ?, FALSE, FALSE, '{}', TRUE)
+			ON CONFLICT (sid, user_id) DO UPDATE SET joined = TRUE WHERE NOT session_users.joined`, sid, p.UserID, p.Name)
 		if err != nil {
 			return nil, err
 		}
@@ -556,7 +512,10 @@ func (s *Store) ParticipantJoined(ctx context.Context, sid string, p rooms.Prese
 // ParticipantLeft closes a participant connection. When it was the last one open, the session's
 // last_left_at is set, which starts the departure timeout.
 func (s *Store) ParticipantLeft(ctx context.Context, sid string, p rooms.Presence, events func(*meet.Session) []meet.Event) error {
-	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
+		if err := s.lockSession(ctx, tx, sid); err != nil {
+			return nil, err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE presence SET left_at = ? WHERE participant_sid = ? AND sid = ? AND left_at IS NULL`,
 			ms(p.At), p.ParticipantSID, sid)
 		if err != nil {
@@ -566,7 +525,7 @@ func (s *Store) ParticipantLeft(ctx context.Context, sid string, p rooms.Presenc
 			return nil, nil
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET last_left_at = ? WHERE sid = ?
-			AND NOT EXISTS (SELECT 1 FROM presence WHERE sid = ? AND left_at IS NULL)`, ms(p.At), sid, sid); err != nil {
+			AND NOT EXISTS (SELECT 1 FROM presence WHERE sid = ?2 AND left_at IS NULL)`, ms(p.At), sid); err != nil {
 			return nil, err
 		}
 		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = ?`, sid))
@@ -579,7 +538,7 @@ func (s *Store) ParticipantLeft(ctx context.Context, sid string, p rooms.Presenc
 
 // AddEvents records events that change no state (tracks published, for instance).
 func (s *Store) AddEvents(ctx context.Context, events ...meet.Event) error {
-	return s.tx(ctx, func(*sql.Tx) ([]meet.Event, error) { return events, nil })
+	return s.tx(ctx, func(*txn) ([]meet.Event, error) { return events, nil })
 }
 
 // CloseNodePresence closes every open connection held by the media node at time at: the node is
@@ -587,8 +546,11 @@ func (s *Store) AddEvents(ctx context.Context, events ...meet.Event) error {
 // participants the whole departure timeout from at to come back, since it was the node that
 // disconnected them.
 func (s *Store) CloseNodePresence(ctx context.Context, node string, at time.Time) error {
-	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
-		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT sid FROM presence WHERE left_at IS NULL AND node = ?`, node)
+	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
+		// The sessions first, in sid order (see lockSession); then only their connections: one
+		// that joins a session not locked here meanwhile is left for the next sweep.
+		rows, err := tx.QueryContext(ctx, `SELECT sid FROM sessions
+			WHERE sid IN (SELECT sid FROM presence WHERE left_at IS NULL AND node = ?) ORDER BY sid`+s.d.forUpdate, node)
 		if err != nil {
 			return nil, err
 		}
@@ -601,28 +563,28 @@ func (s *Store) CloseNodePresence(ctx context.Context, node string, at time.Time
 			}
 			sids = append(sids, sid)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return nil, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE presence SET left_at = ? WHERE left_at IS NULL AND node = ?`, ms(at), node); err != nil {
+		if len(sids) == 0 {
+			return nil, nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE presence SET left_at = ? WHERE left_at IS NULL AND node = ? AND `+s.d.in("sid"),
+			ms(at), node, s.d.list(sids)); err != nil {
 			return nil, err
 		}
-		for _, sid := range sids {
-			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET last_left_at = ? WHERE sid = ? AND ended_at IS NULL
-				AND NOT EXISTS (SELECT 1 FROM presence WHERE sid = ? AND left_at IS NULL)`, ms(at), sid, sid); err != nil {
-				return nil, err
-			}
-		}
-		return nil, nil
+		_, err = tx.ExecContext(ctx, `UPDATE sessions SET last_left_at = ? WHERE `+s.d.in("sid")+` AND ended_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM presence p WHERE p.sid = sessions.sid AND p.left_at IS NULL)`, ms(at), s.d.list(sids))
+		return nil, err
 	})
 }
 
-// Heartbeat records that the media node is alive at at.
+// Heartbeat records that the media node is alive at at. A beat older than the one stored (two
+// processes' clocks, or a late beat) leaves it.
 func (s *Store) Heartbeat(ctx context.Context, node string, at time.Time) error {
-	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
 		_, err := tx.ExecContext(ctx, `INSERT INTO nodes (node, seen_at) VALUES (?, ?)
-			ON CONFLICT (node) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)`, node, ms(at))
+			ON CONFLICT (node) DO UPDATE SET seen_at = excluded.seen_at WHERE nodes.seen_at < excluded.seen_at`, node, ms(at))
 		return nil, err
 	})
 }
@@ -677,9 +639,9 @@ func (s *Store) LastEventSeq(ctx context.Context) (int64, error) {
 
 // BlockUser marks a user blocked for the session.
 func (s *Store) BlockUser(ctx context.Context, sid, userID string) error {
-	return s.tx(ctx, func(tx *sql.Tx) ([]meet.Event, error) {
+	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
 		_, err := tx.ExecContext(ctx, `INSERT INTO session_users (sid, user_id, name, is_admin, is_hidden, metadata, blocked)
-			VALUES (?, ?, '', 0, 0, '{}', 1) ON CONFLICT (sid, user_id) DO UPDATE SET blocked = 1`, sid, userID)
+			VALUES (?, ?, '', FALSE, FALSE, '{}', TRUE) ON CONFLICT (sid, user_id) DO UPDATE SET blocked = TRUE`, sid, userID)
 		return nil, err
 	})
 }
