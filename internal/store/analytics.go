@@ -39,19 +39,7 @@ func (s *Store) PendingReports(ctx context.Context) ([]string, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT s.sid FROM sessions s
 		WHERE s.ended_at IS NOT NULL AND `+s.d.analyticsOn+`
 		AND NOT EXISTS (SELECT 1 FROM analytics a WHERE a.sid = s.sid) ORDER BY s.ended_at`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var sid string
-		if err := rows.Scan(&sid); err != nil {
-			return nil, err
-		}
-		out = append(out, sid)
-	}
-	return out, rows.Err()
+	return scanRows(rows, err, scanString)
 }
 
 // ReportInput returns what a session's attendance report is made of.
@@ -65,40 +53,25 @@ func (s *Store) ReportInput(ctx context.Context, sid string) (*analytics.Input, 
 		return nil, err
 	}
 	in := &analytics.Input{Session: sess, Users: users}
-	rows, err := s.r.QueryContext(ctx, `SELECT user_id, joined_at, left_at FROM presence WHERE sid = ? ORDER BY joined_at`, sid)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var seg analytics.Interval
-		var joined int64
-		var left sql.NullInt64
-		if err := rows.Scan(&seg.UserID, &joined, &left); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		seg.From, seg.To = time.UnixMilli(joined), fromMS(left)
-		in.Presence = append(in.Presence, seg)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+	rows, err := s.r.QueryContext(ctx, `SELECT user_id, '', joined_at, left_at FROM presence WHERE sid = ? ORDER BY joined_at`, sid)
+	if in.Presence, err = scanRows(rows, err, scanInterval); err != nil {
 		return nil, err
 	}
 	rows, err = s.r.QueryContext(ctx, `SELECT user_id, source, published_at, unpublished_at FROM track_intervals WHERE sid = ? ORDER BY published_at`, sid)
-	if err != nil {
+	if in.Tracks, err = scanRows(rows, err, scanInterval); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var seg analytics.Interval
-		var from int64
-		var to sql.NullInt64
-		if err := rows.Scan(&seg.UserID, &seg.Source, &from, &to); err != nil {
-			return nil, err
-		}
-		seg.From, seg.To = time.UnixMilli(from), fromMS(to)
-		in.Tracks = append(in.Tracks, seg)
-	}
-	return in, rows.Err()
+	return in, nil
+}
+
+// scanInterval reads a user's interval: user_id, source (” for presence), from, to.
+func scanInterval(rows *sql.Rows) (analytics.Interval, error) {
+	var seg analytics.Interval
+	var from int64
+	var to sql.NullInt64
+	err := rows.Scan(&seg.UserID, &seg.Source, &from, &to)
+	seg.From, seg.To = time.UnixMilli(from), fromMS(to)
+	return seg, err
 }
 
 // SaveReport records a written report, marks the session with it, and writes its event.
@@ -157,19 +130,8 @@ func (s *Store) Reports(ctx context.Context, f rooms.SessionFilter) ([]analytics
 	}
 	rows, err := s.r.QueryContext(ctx, "SELECT "+fileColumns+" FROM analytics "+where+orderPage(f, "created_at", "file_id"),
 		append(args, f.Limit, f.From)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []analytics.File
-	for rows.Next() {
-		file, err := scanFile(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, file)
-	}
-	return out, total, rows.Err()
+	out, err := scanRows(rows, err, func(rows *sql.Rows) (analytics.File, error) { return scanFile(rows) })
+	return out, total, err
 }
 
 // DeleteReport marks a report deleted and takes it off its session; false if there was none.
@@ -213,20 +175,12 @@ func (s *Store) Attendance(ctx context.Context, q analytics.AttendanceQuery) ([]
 		FROM presence p JOIN sessions s ON s.sid = p.sid
 		LEFT JOIN session_users u ON u.sid = p.sid AND u.user_id = p.user_id
 		WHERE `+strings.Join(where, " AND ")+` ORDER BY p.joined_at, p.participant_sid LIMIT ?`, append(args, q.Limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []analytics.AttendanceRow
-	for rows.Next() {
+	return scanRows(rows, err, func(rows *sql.Rows) (analytics.AttendanceRow, error) {
 		var r analytics.AttendanceRow
 		var joined int64
 		var left sql.NullInt64
-		if err := rows.Scan(&r.RoomID, &r.SID, &r.RoomTitle, &r.UserID, &r.Name, &r.IsAdmin, &joined, &left); err != nil {
-			return nil, err
-		}
+		err := rows.Scan(&r.RoomID, &r.SID, &r.RoomTitle, &r.UserID, &r.Name, &r.IsAdmin, &joined, &left)
 		r.JoinedAt, r.LeftAt = time.UnixMilli(joined), fromMS(left)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, err
+	})
 }

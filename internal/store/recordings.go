@@ -104,19 +104,8 @@ func (s *Store) Recordings(ctx context.Context, f rooms.SessionFilter) ([]record
 	}
 	rows, err := s.r.QueryContext(ctx, "SELECT "+recordingColumns+" FROM recordings "+where+orderPage(f, "created_at", "record_id"),
 		append(args, f.Limit, f.From)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []recorder.File
-	for rows.Next() {
-		r, err := scanRecording(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	out, err := scanRows(rows, err, func(rows *sql.Rows) (recorder.File, error) { return scanRecording(rows) })
+	return out, total, err
 }
 
 // DeleteRecording removes a recording's row; false if there was none.

@@ -153,19 +153,31 @@ func querySessions(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }, where string, args ...any) ([]*meet.Session, error) {
 	rows, err := q.QueryContext(ctx, "SELECT "+sessionColumns+" FROM sessions s "+where, args...)
+	return scanRows(rows, err, func(rows *sql.Rows) (*meet.Session, error) { return scanSession(rows) })
+}
+
+// scanRows reads every row of a query (err is the query's) with scan, and closes the rows.
+func scanRows[T any](rows *sql.Rows, err error, scan func(*sql.Rows) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*meet.Session
+	var out []T
 	for rows.Next() {
-		s, err := scanSession(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, s)
+		out = append(out, v)
 	}
-	return out, rows.Err()
+	return out, errors.Join(rows.Err(), rows.Close())
+}
+
+// scanString reads a row of one text column.
+func scanString(rows *sql.Rows) (string, error) {
+	var s string
+	err := rows.Scan(&s)
+	return s, err
 }
 
 func first(list []*meet.Session, err error) (*meet.Session, error) {
@@ -551,19 +563,8 @@ func (s *Store) CloseNodePresence(ctx context.Context, node string, at time.Time
 		// that joins a session not locked here meanwhile is left for the next sweep.
 		rows, err := tx.QueryContext(ctx, `SELECT sid FROM sessions
 			WHERE sid IN (SELECT sid FROM presence WHERE left_at IS NULL AND node = ?) ORDER BY sid`+s.d.forUpdate, node)
+		sids, err := scanRows(rows, err, scanString)
 		if err != nil {
-			return nil, err
-		}
-		var sids []string
-		for rows.Next() {
-			var sid string
-			if err := rows.Scan(&sid); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			sids = append(sids, sid)
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return nil, err
 		}
 		if len(sids) == 0 {
@@ -593,41 +594,20 @@ func (s *Store) Heartbeat(ctx context.Context, node string, at time.Time) error 
 func (s *Store) StaleNodes(ctx context.Context, before time.Time) ([]string, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT p.node FROM presence p LEFT JOIN nodes n ON n.node = p.node
 		WHERE p.left_at IS NULL AND (n.seen_at IS NULL OR n.seen_at < ?) ORDER BY p.node`, ms(before))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return scanRows(rows, err, scanString)
 }
 
 // Events returns the stored events after seq, in order, at most limit.
 func (s *Store) Events(ctx context.Context, afterSeq int64, limit int) ([]rooms.StoredEvent, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []rooms.StoredEvent
-	for rows.Next() {
+	return scanRows(rows, err, func(rows *sql.Rows) (rooms.StoredEvent, error) {
 		var e rooms.StoredEvent
 		var body string
 		if err := rows.Scan(&e.Seq, &body); err != nil {
-			return nil, err
+			return e, err
 		}
-		if err := json.Unmarshal([]byte(body), &e.Event); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, json.Unmarshal([]byte(body), &e.Event)
+	})
 }
 
 // LastEventSeq is the sequence number of the newest event, 0 if none.
