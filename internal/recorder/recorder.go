@@ -177,15 +177,9 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 	if !meet.ValidID(roomID) {
 		return meet.BadID("room_id")
 	}
-	if err := s.checkFFmpeg(); err != nil {
-		return err
-	}
-	sess, err := s.store.Session(ctx, roomID)
+	sess, err := s.startable(ctx, roomID)
 	if err != nil {
-		return fmt.Errorf("load room %s: %w", roomID, err)
-	}
-	if sess == nil || !sess.Running() {
-		return meet.Errorf(meet.CodeRoomNotActive, "room %s is not active", roomID)
+		return err
 	}
 	rf := sess.Metadata.RoomFeatures.RecordingFeatures
 	if !meet.Bool(rf.IsAllow) || !meet.Bool(rf.IsAllowCloud) {
@@ -253,6 +247,22 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 	close(rec.joined)
 	s.log.Info("recording started", "room_id", roomID, "sid", sess.SID, "record_id", rec.id, "identity", identity)
 	return nil
+}
+
+// startable is the room's running session, for a recording or broadcast to start in: ffmpeg is
+// there and the room is active.
+func (s *Service) startable(ctx context.Context, roomID string) (*meet.Session, error) {
+	if err := s.checkFFmpeg(); err != nil {
+		return nil, err
+	}
+	sess, err := s.store.Session(ctx, roomID)
+	if err != nil {
+		return nil, fmt.Errorf("load room %s: %w", roomID, err)
+	}
+	if sess == nil || !sess.Running() {
+		return nil, meet.Errorf(meet.CodeRoomNotActive, "room %s is not active", roomID)
+	}
+	return sess, nil
 }
 
 // Stop stops the room's recording; the file is composed in the background and announced with

@@ -205,15 +205,9 @@ func (s *Service) StartRTMP(ctx context.Context, roomID, rtmpURL string) error {
 	if err := checkRTMPURL(rtmpURL); err != nil {
 		return err
 	}
-	if err := s.checkFFmpeg(); err != nil {
-		return err
-	}
-	sess, err := s.store.Session(ctx, roomID)
+	sess, err := s.startable(ctx, roomID)
 	if err != nil {
-		return fmt.Errorf("load room %s: %w", roomID, err)
-	}
-	if sess == nil || !sess.Running() {
-		return meet.Errorf(meet.CodeRoomNotActive, "room %s is not active", roomID)
+		return err
 	}
 	if !meet.Bool(sess.Metadata.RoomFeatures.AllowRTMP) {
 		return meet.Errorf(meet.CodePermissionDenied, "RTMP is not allowed in room %s (room_features.allow_rtmp)", roomID)
