@@ -8,18 +8,21 @@
 # them are skipped (outside CI) or fail (in CI).
 set -euo pipefail
 
+# Only the export lines may go to stdout: whatever the tools print (pg_ctlcluster says "Removed stale
+# pid file." on a machine restored from an image) is sent to stderr, so eval never runs it. (No extra
+# file descriptor for the exports: the servers started here would inherit it and keep $(...) open.)
 log() { echo "services: $*" >&2; }
 
 if command -v pg_lsclusters >/dev/null 2>&1; then
   if [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
     ver=$(ls /usr/lib/postgresql | sort -n | tail -1)
     log "creating PostgreSQL cluster $ver/main"
-    pg_createcluster "$ver" main >/dev/null
+    pg_createcluster "$ver" main >&2
   fi
   read -r ver cluster port status _ < <(pg_lsclusters -h | head -1)
   if [ "$status" != online ]; then
     log "starting PostgreSQL $ver/$cluster on port $port"
-    pg_ctlcluster "$ver" "$cluster" start
+    pg_ctlcluster "$ver" "$cluster" start >&2
   fi
   as_postgres() { if [ "$(id -un)" = postgres ]; then "$@"; else su postgres -c "$(printf '%q ' "$@")"; fi; }
   for _ in $(seq 50); do as_postgres psql -p "$port" -Atqc 'select 1' >/dev/null 2>&1 && break; sleep 0.2; done

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 echo "== services for the scale-out tests (PostgreSQL, Redis)"
 if [ -z "${MEETD_TEST_DATABASE_URL:-}${MEETD_TEST_REDIS_URL:-}" ]; then
-  eval "$(scripts/services.sh)"
+  eval "$(scripts/services.sh | grep "^export MEETD_TEST_" || true)"
 fi
 
 echo "== go vet"
