@@ -54,6 +54,9 @@ type bench struct {
 	dur              time.Duration
 	progress         io.Writer
 	rows             []benchRow
+
+	// the sizes of the last answers of activeRoomRaw and listParticipantsRaw
+	oursBytes, theirsBytes int
 }
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -183,6 +186,7 @@ func (b *bench) startMeetd(ctx context.Context, getenv func(string) string) (fun
 // envelope comes first, so a success is recognised by its first bytes).
 func (b *bench) activeRoomRaw(ctx context.Context, roomID string) error {
 	data, status, err := b.signed(ctx, "room/getActiveRoomInfo", map[string]any{"room_id": roomID})
+	b.oursBytes = len(data)
 	if err == nil && !bytes.HasPrefix(data, []byte(`{"status":true`)) {
 		err = fmt.Errorf("getActiveRoomInfo: HTTP %d: %.200s", status, data)
 	}
@@ -200,6 +204,7 @@ func (b *bench) listParticipantsRaw(ctx context.Context, roomID string) error {
 	}
 	data, status, err := b.post(ctx, b.livekitURL+"/twirp/livekit.RoomService/ListParticipants", body,
 		map[string]string{"Content-Type": "application/protobuf", "Authorization": "Bearer " + token})
+	b.theirsBytes = len(data)
 	if err == nil && status != http.StatusOK {
 		err = fmt.Errorf("ListParticipants: HTTP %d: %.200s", status, data)
 	}
@@ -432,47 +437,45 @@ func (b *bench) roomSizes(ctx context.Context, sizes []int) error {
 		if err := b.waitActive(ctx, "sized", size); err != nil {
 			return err
 		}
+		// Four ways, interleaved call by call so that both sides see the same machine (the bots
+		// settling after their joins, the SFU's upkeep): meetd and LiveKit each with the answer read
+		// whole but not decoded (what the server and the transport cost), and decoded by the client
+		// (JSON for meetd, protobuf through the SDK for LiveKit).
 		const n = 300
-		measure := func(fn func() error) ([]time.Duration, error) {
-			var lat []time.Duration
-			for range n {
+		ways := []func() error{
+			func() error { return b.activeRoomRaw(ctx, "sized") },
+			func() error { return b.call(ctx, "room/getActiveRoomInfo", map[string]any{"room_id": "sized"}, nil) },
+		}
+		if b.livekitURL != "" {
+			ways = append(ways,
+				func() error { return b.listParticipantsRaw(ctx, "sized") },
+				func() error {
+					_, err := lk.ListParticipants(ctx, &livekit.ListParticipantsRequest{Room: "sized"})
+					return err
+				})
+		}
+		lat := make([][]time.Duration, len(ways))
+		for range n {
+			for i, fn := range ways {
 				t := time.Now()
 				if err := fn(); err != nil {
-					return nil, err
+					if i >= 2 {
+						return fmt.Errorf("ListParticipants: %w", err)
+					}
+					return err
 				}
-				lat = append(lat, time.Since(t))
+				lat[i] = append(lat[i], time.Since(t))
 			}
-			return lat, nil
 		}
-		// Each side twice: the answer read whole but not decoded (what the server and the transport
-		// cost), and decoded by the client (JSON for meetd, protobuf through the SDK for LiveKit).
-		ours, err := measure(func() error { return b.activeRoomRaw(ctx, "sized") })
-		if err != nil {
-			return err
-		}
-		oursDecoded, err := measure(func() error {
-			return b.call(ctx, "room/getActiveRoomInfo", map[string]any{"room_id": "sized"}, nil)
-		})
-		if err != nil {
-			return err
-		}
+		ours, oursDecoded := lat[0], lat[1]
 		row := benchRow{Section: "room size", Name: fmt.Sprintf("getActiveRoomInfo, %d participants", size), N: n,
 			P50ms: percentile(ours, 0.5), P99ms: percentile(ours, 0.99)}
 		if b.livekitURL != "" {
-			theirs, err := measure(func() error { return b.listParticipantsRaw(ctx, "sized") })
-			if err != nil {
-				return fmt.Errorf("ListParticipants: %w", err)
-			}
-			theirsDecoded, err := measure(func() error {
-				_, err := lk.ListParticipants(ctx, &livekit.ListParticipantsRequest{Room: "sized"})
-				return err
-			})
-			if err != nil {
-				return fmt.Errorf("ListParticipants: %w", err)
-			}
-			row.Extra = fmt.Sprintf("LiveKit ListParticipants p50 %.2f ms p99 %.2f ms; meetd/LiveKit p50 %.2fx; decoded by the client: meetd p50 %.2f ms, LiveKit %.2f ms (%.2fx)",
+			theirs, theirsDecoded := lat[2], lat[3]
+			row.Extra = fmt.Sprintf("LiveKit ListParticipants p50 %.2f ms p99 %.2f ms; meetd/LiveKit p50 %.2fx; decoded by the client: meetd p50 %.2f ms, LiveKit %.2f ms (%.2fx); answers %.1f KB JSON, %.1f KB protobuf",
 				percentile(theirs, 0.5), percentile(theirs, 0.99), percentile(ours, 0.5)/percentile(theirs, 0.5),
-				percentile(oursDecoded, 0.5), percentile(theirsDecoded, 0.5), percentile(oursDecoded, 0.5)/percentile(theirsDecoded, 0.5))
+				percentile(oursDecoded, 0.5), percentile(theirsDecoded, 0.5), percentile(oursDecoded, 0.5)/percentile(theirsDecoded, 0.5),
+				float64(b.oursBytes)/1024, float64(b.theirsBytes)/1024)
 		}
 		b.rows = append(b.rows, row)
 	}

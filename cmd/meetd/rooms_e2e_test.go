@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	lksdk "github.com/livekit/server-sdk-go/v2"
+
 	"meetd/internal/testbot"
 )
 
@@ -34,13 +36,19 @@ func TestMeetingLifecycle(t *testing.T) {
 
 	before := time.Now().Unix()
 	bots := map[string]*testbot.Bot{}
+	var aliceMic *lksdk.LocalTrackPublication
 	for _, id := range []string{"alice", "bob", "carol"} {
 		bots[id] = m.bot("standup", id)
-		if _, err := bots[id].PublishAudio(); err != nil {
+		mic, err := bots[id].PublishAudio()
+		if err != nil {
 			t.Fatal(err)
 		}
+		if id == "alice" {
+			aliceMic = mic
+		}
 	}
-	if _, err := bots["alice"].PublishVideo(); err != nil {
+	aliceCam, err := bots["alice"].PublishVideo()
+	if err != nil {
 		t.Fatal(err)
 	}
 
@@ -88,6 +96,17 @@ func TestMeetingLifecycle(t *testing.T) {
 	if ps := room.Room.ParticipantsInfo; ps[0].Identity != "alice" || ps[1].Identity != "bob" || ps[2].Identity != "carol" {
 		t.Errorf("participants not in join order: %s, %s, %s", ps[0].Identity, ps[1].Identity, ps[2].Identity)
 	}
+
+	// alice mutes her microphone and stops her camera herself: the room info follows (meetd keeps
+	// participants as last read between calls, while LiveKit's version of them stays the same)
+	aliceMic.SetMuted(true)
+	if err := bots["alice"].Room.LocalParticipant.UnpublishTrack(aliceCam.SID()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "alice's microphone muted and her camera gone", func() bool {
+		p := participantsByID(m.activeRoom("standup"))["alice"]
+		return len(p.Tracks) == 1 && p.Tracks[0].Source == "MICROPHONE" && p.Tracks[0].Muted
+	})
 
 	// bob leaves, then comes back
 	left := time.Now()

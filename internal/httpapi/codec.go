@@ -8,7 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"meetd/internal/meet"
@@ -50,11 +52,44 @@ func httpStatus(code meet.Code) int {
 	return http.StatusOK
 }
 
+// buffers holds the appenders' output buffers: the answer for a large room is tens of KB, which
+// would otherwise be allocated (and grown) on every call.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// maxPooled is the largest buffer kept for reuse (a room of several hundred participants).
+const maxPooled = 1 << 20
+
+// appender is an answer that writes its own JSON (as encoding/json would), for the hot answers.
+type appender interface{ AppendJSON(b []byte) []byte }
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	if a, ok := v.(appender); ok {
+		buf := buffers.Get().(*[]byte)
+		b := append(a.AppendJSON((*buf)[:0]), '\n')
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(status)
+		_, _ = w.Write(b)
+		if cap(b) <= maxPooled {
+			*buf = b
+			buffers.Put(buf)
+		}
+		return
+	}
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// appendEnvelope appends the envelope as JSON without its closing brace, for an answer to add its
+// fields.
+func appendEnvelope(b []byte, e Envelope) []byte {
+	b = append(b, `{"status":`...)
+	b = strconv.AppendBool(b, e.Status)
+	b = append(b, `,"msg":`...)
+	b = meet.AppendString(b, e.Msg)
+	b = append(b, `,"status_code":`...)
+	return meet.AppendString(b, string(e.StatusCode))
 }
 
 // writeError answers err: a client-facing error with its envelope, anything else as a 500 whose

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -65,4 +66,25 @@ func FuzzDecode(f *testing.F) {
 			req.Metadata.Fill()
 		}
 	})
+}
+
+// The room info answers write their own JSON: the same bytes encoding/json writes.
+func TestRoomAnswersAppendAsEncodingJSON(t *testing.T) {
+	room := meet.Room{RoomInfo: meet.RoomInfo{RoomTitle: "<Title> & \"quotes\"", RoomID: "r", IsRunning: true, Metadata: `{"a":1}`},
+		ParticipantsInfo: []meet.ParticipantInfo{{SID: "PA_1", Identity: "u1", Name: "Zoë", Metadata: `{"is_admin":true}`,
+			Tracks: []meet.Track{{SID: "TR_1", Type: "AUDIO", MimeType: "audio/opus"}}}}}
+	for _, v := range []appender{
+		activeRoom{OK(), &room},
+		activeRoom{Envelope{Msg: "room is not active", StatusCode: meet.CodeRoomNotActive}, nil},
+		activeRooms{OK(), []meet.Room{room, room}},
+		activeRooms{Envelope{Msg: "no active room found", StatusCode: meet.CodeNotFound}, nil},
+	} {
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v.AppendJSON(nil); string(got) != string(want) {
+			t.Errorf("appended:\n%s\nencoding/json:\n%s", got, want)
+		}
+	}
 }

@@ -96,16 +96,51 @@ func (s *Server) getActiveRoomInfo(ctx context.Context, body []byte) (any, error
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	type response struct {
-		Envelope
-		Room *meet.Room `json:"room"`
-	}
 	room, err := s.Rooms.ActiveRoom(ctx, req.RoomID)
 	if err != nil {
 		env, err := asFailure(err)
-		return response{Envelope: env}, err
+		return activeRoom{Envelope: env}, err
 	}
-	return response{OK(), room}, nil
+	return activeRoom{OK(), room}, nil
+}
+
+// activeRoom is the answer of getActiveRoomInfo.
+type activeRoom struct {
+	Envelope
+	Room *meet.Room `json:"room"`
+}
+
+func (a activeRoom) AppendJSON(b []byte) []byte {
+	b = append(appendEnvelope(b, a.Envelope), `,"room":`...)
+	if a.Room == nil {
+		b = append(b, "null"...)
+	} else {
+		b = a.Room.AppendJSON(b)
+	}
+	return append(b, '}')
+}
+
+// activeRooms is the answer of getActiveRoomsInfo.
+type activeRooms struct {
+	Envelope
+	Rooms []meet.Room `json:"rooms"`
+}
+
+func (a activeRooms) AppendJSON(b []byte) []byte {
+	b = append(appendEnvelope(b, a.Envelope), `,"rooms":`...)
+	if a.Rooms == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range a.Rooms {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = a.Rooms[i].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }
 
 func (s *Server) getActiveRoomsInfo(ctx context.Context, body []byte) (any, error) {
@@ -120,10 +155,7 @@ func (s *Server) getActiveRoomsInfo(ctx context.Context, body []byte) (any, erro
 	if len(list) == 0 {
 		env = Envelope{Msg: "no active room found", StatusCode: meet.CodeNotFound}
 	}
-	return struct {
-		Envelope
-		Rooms []meet.Room `json:"rooms"`
-	}{env, list}, nil
+	return activeRooms{env, list}, nil
 }
 
 func (s *Server) endRoom(ctx context.Context, body []byte) (any, error) {

@@ -6,13 +6,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/livekit/livekit-server/pkg/rtc"
 	"github.com/livekit/livekit-server/pkg/service"
 	lkauth "github.com/livekit/protocol/auth"
 	"github.com/livekit/protocol/livekit"
+	"github.com/livekit/protocol/utils"
 	"github.com/livekit/protocol/webhook"
 	lksdk "github.com/livekit/server-sdk-go/v2"
 	"github.com/twitchtv/twirp"
@@ -32,7 +36,22 @@ type Adapter struct {
 	local atomic.Pointer[service.RoomManager]
 	// clustered: rooms may live on other nodes of the cluster; those are read through the API.
 	clustered atomic.Bool
+
+	seenMu sync.Mutex
+	seen   map[string]map[livekit.ParticipantID]seenParticipant // room → its participants at the last read
 }
+
+// seenParticipant is a participant of the embedded node as last read, at the version LiveKit gave
+// it then. LiveKit moves a participant's version with every change it tells the clients about
+// (state, name, metadata, permission, tracks published, muted or resized): the same version is
+// the same participant, and reading it again (ToProto, the costly part of a room's list) is skipped.
+type seenParticipant struct {
+	version utils.TimedVersion
+	info    meet.ParticipantInfo
+}
+
+// maxSeenRooms bounds the rooms kept in Adapter.seen; when full it starts again empty.
+const maxSeenRooms = 4096
 
 // UseNode makes the adapter read participants straight from the embedded node (for the rooms it
 // hosts, when it is one of a cluster).
@@ -58,16 +77,15 @@ func (a *Adapter) Participants(ctx context.Context, roomID string) ([]meet.Parti
 	req := &livekit.ListParticipantsRequest{Room: roomID}
 	var res *livekit.ListParticipantsResponse
 	var err error
-	rm := a.local.Load()
-	if rm != nil {
-		res, err = rm.ListParticipants(ctx, req)
-		if errors.Is(err, service.ErrRoomNotFound) && !a.clustered.Load() {
+	if rm := a.local.Load(); rm != nil {
+		if room := rm.GetRoom(ctx, livekit.RoomName(roomID)); room != nil {
+			return a.localParticipants(room), nil
+		}
+		if !a.clustered.Load() {
 			return nil, nil
 		}
 	}
-	if rm == nil || errors.Is(err, service.ErrRoomNotFound) {
-		res, err = a.client.ListParticipants(ctx, req)
-	}
+	res, err = a.client.ListParticipants(ctx, req)
 	if notFound(err) {
 		return nil, nil
 	}
@@ -81,12 +99,47 @@ func (a *Adapter) Participants(ctx context.Context, roomID string) ([]meet.Parti
 	return out, nil
 }
 
+// localParticipants lists the participants of a room of the embedded node, each read again only
+// if its version moved since the last list.
+func (a *Adapter) localParticipants(room *rtc.Room) []meet.ParticipantInfo {
+	name := string(room.Name())
+	a.seenMu.Lock()
+	before := a.seen[name] // never changed once stored: read without the lock
+	a.seenMu.Unlock()
+	list := room.GetParticipants()
+	now := make(map[livekit.ParticipantID]seenParticipant, len(list))
+	out := make([]meet.ParticipantInfo, 0, len(list))
+	for _, p := range list {
+		s, ok := before[p.ID()]
+		if !ok || s.version != p.Version() {
+			pi, v := p.ToProtoWithVersion()
+			s = seenParticipant{version: v, info: participantInfo(pi)}
+		}
+		now[p.ID()] = s
+		info := s.info
+		info.Tracks = slices.Clone(info.Tracks) // the caller's own
+		out = append(out, info)
+	}
+	a.seenMu.Lock()
+	if a.seen == nil || len(a.seen) >= maxSeenRooms {
+		a.seen = map[string]map[livekit.ParticipantID]seenParticipant{}
+	}
+	a.seen[name] = now
+	a.seenMu.Unlock()
+	return out
+}
+
 // CloseRoom deletes the LiveKit room, which disconnects everyone, and waits until nobody is left.
 func (a *Adapter) CloseRoom(ctx context.Context, roomID string) error {
 	_, err := a.client.DeleteRoom(ctx, &livekit.DeleteRoomRequest{Room: roomID})
 	if err != nil && !notFound(err) {
 		return err
 	}
+	defer func() {
+		a.seenMu.Lock()
+		delete(a.seen, roomID)
+		a.seenMu.Unlock()
+	}()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {

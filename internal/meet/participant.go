@@ -49,6 +49,16 @@ type ParticipantInfo struct {
 	IsPublisher bool       `json:"is_publisher"`
 	Permission  Permission `json:"permission"`
 	Tracks      []Track    `json:"tracks"`
+
+	// quoted is the metadata as a JSON string, made once for many answers (SetMetadata); AppendJSON
+	// uses it while Metadata is still quotedOf.
+	quoted, quotedOf string
+}
+
+// SetMetadata sets the metadata together with its JSON string form (AppendString's), which
+// AppendJSON then copies instead of escaping the metadata again.
+func (p *ParticipantInfo) SetMetadata(metadata, quoted string) {
+	p.Metadata, p.quotedOf, p.quoted = metadata, metadata, quoted
 }
 
 // Permission is what a participant may do in the media session.

@@ -56,6 +56,10 @@ type Session struct {
 	IsRecording     bool
 	IsActiveRTMP    bool
 	AnalyticsFileID string
+
+	// UsersRev moves with every change to the session's users or metadata; what is derived from
+	// them (participants' metadata) may be kept while it stays the same.
+	UsersRev int64
 }
 
 // Running reports whether the session has not ended.

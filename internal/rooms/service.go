@@ -73,6 +73,7 @@ type Service struct {
 	log   *slog.Logger
 
 	ending sync.Map // sid → *sync.Mutex: one ending at a time per session
+	users  userCache
 
 	ended []func(ctx context.Context, sid string) error // run after a session ended
 
@@ -231,13 +232,9 @@ func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, e
 	if err != nil {
 		return nil, fmt.Errorf("participants of %s: %w", sess.RoomID, err)
 	}
-	ids := make([]string, 0, len(live))
-	for _, p := range live {
-		ids = append(ids, p.Identity)
-	}
-	users, err := s.store.UsersIn(ctx, sess.SID, ids)
+	users, err := s.shown(ctx, sess)
 	if err != nil {
-		return nil, fmt.Errorf("users of %s: %w", sess.SID, err)
+		return nil, err
 	}
 	// join order (LiveKit lists them in no particular order)
 	slices.SortStableFunc(live, func(a, b meet.ParticipantInfo) int {
@@ -250,9 +247,9 @@ func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, e
 		if strings.HasPrefix(p.Identity, InternalPrefix) || p.State == "DISCONNECTED" {
 			continue
 		}
-		if u := users[p.Identity]; u != nil {
-			p.IsAdmin, p.IsHidden = u.IsAdmin, u.IsHidden
-			p.Metadata = meet.JSON(u.ParticipantMetadata(&sess.Metadata))
+		if u, ok := users[p.Identity]; ok {
+			p.IsAdmin, p.IsHidden = u.isAdmin, u.isHidden
+			p.SetMetadata(u.metadata, u.quoted)
 		}
 		room.ParticipantsInfo = append(room.ParticipantsInfo, p)
 	}
@@ -473,6 +470,7 @@ func (s *Service) end(ctx context.Context, sess *meet.Session, reason string) er
 		return err
 	}
 	s.ending.Delete(sess.SID)
+	s.users.forget(sess.SID)
 	if ended {
 		s.log.Info("room ended", "room_id", sess.RoomID, "sid", sess.SID, "reason", reason)
 		for _, fn := range s.ended {

@@ -27,8 +27,6 @@ type Store interface {
 	PutUser(ctx context.Context, sid string, u *meet.User) error
 	User(ctx context.Context, sid, userID string) (*meet.User, error)
 	Users(ctx context.Context, sid string) (map[string]*meet.User, error)
-	// UsersIn returns the session's users among ids.
-	UsersIn(ctx context.Context, sid string, ids []string) (map[string]*meet.User, error)
 	BlockUser(ctx context.Context, sid, userID string) error
 
 	ParticipantJoined(ctx context.Context, sid string, p Presence, events func(*meet.Session, JoinFacts) []meet.Event) error

@@ -57,9 +57,14 @@ CREATE TABLE IF NOT EXISTS sessions (
 	last_left_at        BIGINT,
 	is_recording        BOOLEAN NOT NULL DEFAULT false,
 	is_active_rtmp      BOOLEAN NOT NULL DEFAULT false,
-	analytics_file_id   TEXT NOT NULL DEFAULT ''
+	analytics_file_id   TEXT NOT NULL DEFAULT '',
+	-- bumped by every change to the session's users or metadata (their participant metadata
+	-- derives from both): a cache of the users is good while it has not moved
+	users_rev           BIGINT NOT NULL DEFAULT 0
 );
 -- at most one running session per room, whoever races to create it (in whichever process)
+-- databases made before users_rev
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS users_rev BIGINT NOT NULL DEFAULT 0;
 CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_running ON sessions(room_id) WHERE ended_at IS NULL;
 CREATE INDEX IF NOT EXISTS sessions_created ON sessions(created_at);
 -- a room's sessions, newest first: every API call about a room starts here

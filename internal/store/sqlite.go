@@ -40,7 +40,10 @@ CREATE TABLE IF NOT EXISTS sessions (
 	last_left_at        INTEGER,
 	is_recording        INTEGER NOT NULL DEFAULT 0,
 	is_active_rtmp      INTEGER NOT NULL DEFAULT 0,
-	analytics_file_id   TEXT NOT NULL DEFAULT ''
+	analytics_file_id   TEXT NOT NULL DEFAULT '',
+	-- bumped by every change to the session's users or metadata (their participant metadata
+	-- derives from both): a cache of the users is good while it has not moved
+	users_rev           INTEGER NOT NULL DEFAULT 0
 );
 -- at most one running session per room, whoever races to create it
 CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_running ON sessions(room_id) WHERE ended_at IS NULL;
@@ -198,16 +201,21 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 // migrate brings a database made by an earlier meetd up to the current schema; the schema's
 // CREATE statements then add what is new.
 func migrate(ctx context.Context, w *sql.DB) error {
-	var presence, node int
-	if err := w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'presence'`).Scan(&presence); err != nil {
-		return err
-	}
-	if err := w.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('presence') WHERE name = 'node'`).Scan(&node); err != nil {
-		return err
-	}
-	if presence == 1 && node == 0 {
-		if _, err := w.ExecContext(ctx, `ALTER TABLE presence ADD COLUMN node TEXT NOT NULL DEFAULT ''`); err != nil {
+	for _, c := range []struct{ table, column, def string }{
+		{"presence", "node", "TEXT NOT NULL DEFAULT ''"},
+		{"sessions", "users_rev", "INTEGER NOT NULL DEFAULT 0"},
+	} {
+		var table, column int
+		if err := w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, c.table).Scan(&table); err != nil {
 			return err
+		}
+		if err := w.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`, c.table, c.column).Scan(&column); err != nil {
+			return err
+		}
+		if table == 1 && column == 0 {
+			if _, err := w.ExecContext(ctx, `ALTER TABLE `+c.table+` ADD COLUMN `+c.column+` `+c.def); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

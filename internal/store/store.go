@@ -39,8 +39,8 @@ type Store struct {
 
 	// The reads of every API call, prepared once: SQLite's parser costs more than the query.
 	// (pgx also prepares each statement once per connection and keeps it, its statement cache.)
-	runningByRoom, sessionByRoom, usersBySID, usersByID, userByID *sql.Stmt
-	putUser                                                       *sql.Stmt // on the writer, used in its transactions
+	runningByRoom, sessionByRoom, usersBySID, userByID *sql.Stmt
+	putUser                                            *sql.Stmt // on the writer, used in its transactions
 
 	onEvents func()      // called after a commit that wrote events (outbox.go)
 	ob       outboxStmts // the webhook dispatcher's statements (outbox.go)
@@ -68,11 +68,6 @@ func open(ctx context.Context, d dialect, w, r *sql.DB) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	if s.usersByID, err = s.r.PrepareContext(ctx, `SELECT `+userColumns+` FROM session_users
-		WHERE sid = ? AND `+d.in("user_id")); err != nil {
-		s.Close()
-		return nil, err
-	}
 	if s.userByID, err = s.r.PrepareContext(ctx, `SELECT `+userColumns+` FROM session_users WHERE sid = ? AND user_id = ?`); err != nil {
 		s.Close()
 		return nil, err
@@ -89,7 +84,7 @@ func open(ctx context.Context, d dialect, w, r *sql.DB) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	for _, st := range []*sql.Stmt{s.runningByRoom, s.sessionByRoom, s.usersBySID, s.usersByID, s.userByID, s.putUser} {
+	for _, st := range []*sql.Stmt{s.runningByRoom, s.sessionByRoom, s.usersBySID, s.userByID, s.putUser} {
 		if st != nil {
 			st.Close()
 		}
@@ -119,7 +114,7 @@ func fromMS(n sql.NullInt64) time.Time {
 
 const sessionColumns = `s.sid, s.room_id, s.metadata, s.max_participants, s.empty_timeout, s.created_at,
 	s.ended_at, s.end_reason, s.joined_participants, s.first_join_at, s.last_left_at, s.is_recording,
-	s.is_active_rtmp, s.analytics_file_id,
+	s.is_active_rtmp, s.analytics_file_id, s.users_rev,
 	(SELECT count(*) FROM presence p WHERE p.sid = s.sid AND p.left_at IS NULL)`
 
 type scanner interface{ Scan(...any) error }
@@ -134,7 +129,7 @@ func scanSession(row scanner) (*meet.Session, error) {
 	)
 	err := row.Scan(&s.SID, &s.RoomID, &metadata, &s.MaxParticipants, &s.EmptyTimeout, &created,
 		&ended, &s.EndReason, &s.JoinedParticipants, &firstJoin, &lastLeft, &recording, &rtmp,
-		&s.AnalyticsFileID, &s.Connected)
+		&s.AnalyticsFileID, &s.UsersRev, &s.Connected)
 	if err != nil {
 		return nil, err
 	}
@@ -411,7 +406,7 @@ func openPresence(ctx context.Context, tx *txn, sid string) ([]rooms.Presence, e
 // SetMetadata replaces a session's effective metadata.
 func (s *Store) SetMetadata(ctx context.Context, sid string, md meet.RoomMetadata) error {
 	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
-		_, err := tx.ExecContext(ctx, `UPDATE sessions SET metadata = ? WHERE sid = ?`, meet.JSON(md), sid)
+		_, err := tx.ExecContext(ctx, `UPDATE sessions SET metadata = ?, users_rev = users_rev + 1 WHERE sid = ?`, meet.JSON(md), sid)
 		return nil, err
 	})
 }
@@ -420,9 +415,17 @@ func (s *Store) SetMetadata(ctx context.Context, sid string, md meet.RoomMetadat
 // user stays blocked and a user who joined stays counted.
 func (s *Store) PutUser(ctx context.Context, sid string, u *meet.User) error {
 	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
-		_, err := tx.StmtContext(ctx, s.putUser).ExecContext(ctx, sid, u.UserID, u.Name, u.IsAdmin, u.IsHidden, meet.JSON(u.Metadata))
-		return nil, err
+		if _, err := tx.StmtContext(ctx, s.putUser).ExecContext(ctx, sid, u.UserID, u.Name, u.IsAdmin, u.IsHidden, meet.JSON(u.Metadata)); err != nil {
+			return nil, err
+		}
+		return nil, bumpUsers(ctx, tx, sid)
 	})
+}
+
+// bumpUsers moves the session's users_rev: its users changed.
+func bumpUsers(ctx context.Context, tx *txn, sid string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE sessions SET users_rev = users_rev + 1 WHERE sid = ?`, sid)
+	return err
 }
 
 const userColumns = `user_id, name, is_admin, is_hidden, metadata, blocked, joined`
@@ -451,14 +454,6 @@ func (s *Store) User(ctx context.Context, sid, userID string) (*meet.User, error
 // Users returns a session's users by user_id.
 func (s *Store) Users(ctx context.Context, sid string) (map[string]*meet.User, error) {
 	return collectUsers(s.usersBySID.QueryContext(ctx, sid))
-}
-
-// UsersIn returns the session's users among ids (those it knows), by user_id.
-func (s *Store) UsersIn(ctx context.Context, sid string, ids []string) (map[string]*meet.User, error) {
-	if len(ids) == 0 {
-		return map[string]*meet.User{}, nil
-	}
-	return collectUsers(s.usersByID.QueryContext(ctx, sid, s.d.list(ids)))
 }
 
 func collectUsers(rows *sql.Rows, err error) (map[string]*meet.User, error) {
@@ -502,7 +497,8 @@ func (s *Store) ParticipantJoined(ctx context.Context, sid string, p rooms.Prese
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
 			facts.FirstOfUser = true
-			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET joined_participants = joined_participants + 1 WHERE sid = ?`, sid); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET joined_participants = joined_participants + 1,
+				users_rev = users_rev + 1 WHERE sid = ?`, sid); err != nil {
 				return nil, err
 			}
 		}
@@ -622,6 +618,9 @@ func (s *Store) BlockUser(ctx context.Context, sid, userID string) error {
 	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
 		_, err := tx.ExecContext(ctx, `INSERT INTO session_users (sid, user_id, name, is_admin, is_hidden, metadata, blocked)
 			VALUES (?, ?, '', FALSE, FALSE, '{}', TRUE) ON CONFLICT (sid, user_id) DO UPDATE SET blocked = TRUE`, sid, userID)
-		return nil, err
+		if err != nil {
+			return nil, err
+		}
+		return nil, bumpUsers(ctx, tx, sid)
 	})
 }

@@ -202,12 +202,47 @@ func usersAndBlocking(t *testing.T, st rooms.Store) {
 	if len(all) != 2 || !all["stranger"].Blocked {
 		t.Errorf("users %+v", all)
 	}
-	some, err := st.UsersIn(ctx, s.SID, []string{"u1", "nobody"})
-	if err != nil || len(some) != 1 || some["u1"] == nil || some["u1"].Name != "Renamed" {
-		t.Errorf("UsersIn: %+v %v", some, err)
+	// users_rev moves with every change to the users or the metadata, and with nothing else
+	rev := func() int64 {
+		t.Helper()
+		got, err := st.SessionBySID(ctx, s.SID)
+		if err != nil || got == nil {
+			t.Fatalf("session: %+v %v", got, err)
+		}
+		return got.UsersRev
 	}
-	if none, err := st.UsersIn(ctx, s.SID, nil); err != nil || len(none) != 0 {
-		t.Errorf("UsersIn of nobody: %+v %v", none, err)
+	before := rev()
+	if before != 4 { // PutUser, BlockUser, PutUser, BlockUser
+		t.Errorf("users_rev after four changes = %d, want 4", before)
+	}
+	for _, change := range []struct {
+		name string
+		do   func() error
+	}{
+		{"PutUser", func() error { return st.PutUser(ctx, s.SID, &meet.User{UserID: "u2", Name: "Two"}) }},
+		{"BlockUser", func() error { return st.BlockUser(ctx, s.SID, "u2") }},
+		{"SetMetadata", func() error { return st.SetMetadata(ctx, s.SID, meet.RoomMetadata{RoomTitle: "Locked"}) }},
+		{"ParticipantJoined of a new user", func() error {
+			return st.ParticipantJoined(ctx, s.SID, rooms.Presence{ParticipantSID: "PA_u3", UserID: "u3", Name: "Three", At: t0},
+				func(*meet.Session, rooms.JoinFacts) []meet.Event { return nil })
+		}},
+	} {
+		if err := change.do(); err != nil {
+			t.Fatalf("%s: %v", change.name, err)
+		}
+		if now := rev(); now <= before {
+			t.Errorf("%s did not move users_rev (%d)", change.name, now)
+		} else {
+			before = now
+		}
+	}
+	// a second connection of a user who joined before changes no user
+	if err := st.ParticipantJoined(ctx, s.SID, rooms.Presence{ParticipantSID: "PA_u3b", UserID: "u3", Name: "Three", At: t0},
+		func(*meet.Session, rooms.JoinFacts) []meet.Event { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if now := rev(); now != before {
+		t.Errorf("a second connection moved users_rev from %d to %d", before, now)
 	}
 }
 

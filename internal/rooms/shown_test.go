@@ -1,0 +1,74 @@
+package rooms_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"meetd/internal/auth"
+	"meetd/internal/meet"
+	"meetd/internal/rooms"
+	"meetd/internal/store"
+)
+
+// Room info keeps the users it shows between calls; a change to them made by another process
+// (another meetd on the same store) shows at once.
+func TestRoomInfoSeesOtherProcessesChanges(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "meetd.db")
+	c := &crowd{list: []meet.ParticipantInfo{{SID: "PA_1", Identity: "u1", Name: "One", State: "ACTIVE", JoinedAt: 1}}}
+	service := func() *rooms.Service {
+		st, err := store.OpenSQLite(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return rooms.New(st, c, rooms.Config{Keys: auth.Keys{APIKey: "k", APISecret: "s-0123456789abcdef0123456789abcdef"}},
+			slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}
+	a, b := service(), service()
+	if _, err := a.Create(ctx, rooms.CreateRequest{RoomID: "shared", Metadata: meet.RoomMetadata{RoomTitle: "Shared"}}); err != nil {
+		t.Fatal(err)
+	}
+	shown := func(step string) meet.ParticipantInfo {
+		t.Helper()
+		for range 2 { // the second read comes from what the first kept
+			r, err := a.ActiveRoom(ctx, "shared")
+			if err != nil || len(r.ParticipantsInfo) != 1 {
+				t.Fatalf("%s: room info %+v %v", step, r, err)
+			}
+			if p := r.ParticipantsInfo[0]; p.Identity != "u1" {
+				t.Fatalf("%s: participant %+v", step, p)
+			}
+		}
+		r, _ := a.ActiveRoom(ctx, "shared")
+		return r.ParticipantsInfo[0]
+	}
+	token := func(svc *rooms.Service, admin bool, exUserID string) {
+		t.Helper()
+		if _, err := svc.JoinToken(ctx, "shared", rooms.UserInfo{UserID: "u1", Name: "One", IsAdmin: admin,
+			Metadata: meet.UserMetadata{ExUserID: exUserID}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	token(a, false, "first")
+	if p := shown("token from A"); p.IsAdmin || !strings.Contains(p.Metadata, `"ex_user_id":"first"`) {
+		t.Errorf("after a token from A: admin %v metadata %s", p.IsAdmin, p.Metadata)
+	}
+	token(b, true, "second")
+	if p := shown("token from B"); !p.IsAdmin || !strings.Contains(p.Metadata, `"ex_user_id":"second"`) {
+		t.Errorf("after a token from B: admin %v metadata %s", p.IsAdmin, p.Metadata)
+	}
+	token(b, false, "third")
+	yes := true
+	if err := b.UpdateLockSettings(ctx, "shared", "", meet.LockSettings{LockChat: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if p := shown("locks from B"); p.IsAdmin || !strings.Contains(p.Metadata, `"lock_chat":true`) {
+		t.Errorf("after room locks from B: admin %v metadata %s", p.IsAdmin, p.Metadata)
+	}
+}
