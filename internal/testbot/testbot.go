@@ -4,6 +4,7 @@ package testbot
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -36,18 +37,25 @@ func (b *Bot) Packets() (received, lost int64) { return b.received.Load(), b.los
 func (b *Bot) count(track *webrtc.TrackRemote) {
 	var last uint16
 	first := true
+	buf := make([]byte, 1500)
 	for {
-		p, _, err := track.ReadRTP()
+		// the sequence number straight from the header: no packet to allocate per read (a load
+		// bench runs thousands of these readers)
+		n, _, err := track.Read(buf)
 		if err != nil {
 			return
 		}
+		if n < 12 {
+			continue
+		}
+		seq := binary.BigEndian.Uint16(buf[2:4])
 		b.received.Add(1)
 		if !first {
-			if gap := p.SequenceNumber - last; gap > 1 && gap < 1000 {
+			if gap := seq - last; gap > 1 && gap < 1000 {
 				b.lost.Add(int64(gap - 1))
 			}
 		}
-		first, last = false, p.SequenceNumber
+		first, last = false, seq
 	}
 }
 
