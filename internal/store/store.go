@@ -40,7 +40,7 @@ type Store struct {
 	// The reads of every API call, prepared once: SQLite's parser costs more than the query.
 	// (pgx also prepares each statement once per connection and keeps it, its statement cache.)
 	runningByRoom, sessionByRoom, usersBySID, userByID *sql.Stmt
-	putUser                                            *sql.Stmt // on the writer, used in its transactions
+	putUser, bumpUsersRev                              *sql.Stmt // on the writer, used in its transactions
 
 	onEvents func()      // called after a commit that wrote events (outbox.go)
 	ob       outboxStmts // the webhook dispatcher's statements (outbox.go)
@@ -79,12 +79,16 @@ func open(ctx context.Context, d dialect, w, r *sql.DB) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.bumpUsersRev, err = s.w.PrepareContext(ctx, `UPDATE sessions SET users_rev = users_rev + 1 WHERE sid = ?`); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	for _, st := range []*sql.Stmt{s.runningByRoom, s.sessionByRoom, s.usersBySID, s.userByID, s.putUser} {
+	for _, st := range []*sql.Stmt{s.runningByRoom, s.sessionByRoom, s.usersBySID, s.userByID, s.putUser, s.bumpUsersRev} {
 		if st != nil {
 			st.Close()
 		}
@@ -418,13 +422,13 @@ func (s *Store) PutUser(ctx context.Context, sid string, u *meet.User) error {
 		if _, err := tx.StmtContext(ctx, s.putUser).ExecContext(ctx, sid, u.UserID, u.Name, u.IsAdmin, u.IsHidden, meet.JSON(u.Metadata)); err != nil {
 			return nil, err
 		}
-		return nil, bumpUsers(ctx, tx, sid)
+		return nil, s.bumpUsers(ctx, tx, sid)
 	})
 }
 
 // bumpUsers moves the session's users_rev: its users changed.
-func bumpUsers(ctx context.Context, tx *txn, sid string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE sessions SET users_rev = users_rev + 1 WHERE sid = ?`, sid)
+func (s *Store) bumpUsers(ctx context.Context, tx *txn, sid string) error {
+	_, err := tx.StmtContext(ctx, s.bumpUsersRev).ExecContext(ctx, sid)
 	return err
 }
 
@@ -621,6 +625,6 @@ func (s *Store) BlockUser(ctx context.Context, sid, userID string) error {
 		if err != nil {
 			return nil, err
 		}
-		return nil, bumpUsers(ctx, tx, sid)
+		return nil, s.bumpUsers(ctx, tx, sid)
 	})
 }
