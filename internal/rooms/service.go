@@ -232,7 +232,7 @@ func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, e
 	if err != nil {
 		return nil, fmt.Errorf("participants of %s: %w", sess.RoomID, err)
 	}
-	users, err := s.shown(ctx, sess)
+	users, err := s.shown(ctx, sess, live)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +309,7 @@ func (s *Service) JoinToken(ctx context.Context, roomID string, u UserInfo) (str
 		return "", meet.ErrUserBlocked
 	}
 	user := &meet.User{UserID: u.UserID, Name: u.Name, IsAdmin: u.IsAdmin, IsHidden: u.IsHidden, Metadata: u.Metadata}
-	if err := s.store.PutUser(ctx, sess.SID, user); err != nil {
+	if err := s.putUser(ctx, sess.SID, old, user); err != nil {
 		return "", fmt.Errorf("store user %s: %w", u.UserID, err)
 	}
 	return auth.Sign(s.cfg.Keys.APISecret, auth.JoinClaims{
@@ -321,6 +321,21 @@ func (s *Service) JoinToken(ctx context.Context, roomID string, u UserInfo) (str
 		IsAdmin:  u.IsAdmin,
 		IsHidden: u.IsHidden,
 	})
+}
+
+// putUser records what the backend says about a user now; old is what the store knew (nil:
+// nothing). A new user is added, a changed one replaced, an unchanged one not written again.
+func (s *Service) putUser(ctx context.Context, sid string, old, u *meet.User) error {
+	if old == nil {
+		added, err := s.store.AddUser(ctx, sid, u)
+		if err != nil || added {
+			return err
+		}
+		// another request added them first: replace what it wrote
+	} else if old.Name == u.Name && old.IsAdmin == u.IsAdmin && old.IsHidden == u.IsHidden && meet.JSON(old.Metadata) == meet.JSON(u.Metadata) {
+		return nil
+	}
+	return s.store.PutUser(ctx, sid, u)
 }
 
 // Joined is the answer of the join exchange (/api/join): where and how to connect to the media.

@@ -3,6 +3,7 @@ package rooms
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"meetd/internal/meet"
@@ -60,10 +61,21 @@ func (c *userCache) forget(sid string) {
 	delete(c.bySID, sid)
 }
 
-// shown returns the session's users as room info shows them, by user_id.
-func (s *Service) shown(ctx context.Context, sess *meet.Session) (map[string]shownUser, error) {
+// shown returns the session's users as room info shows them, by user_id, with every one of live
+// that the store knows (a user added since the users were kept is not there yet: the users are read
+// again).
+func (s *Service) shown(ctx context.Context, sess *meet.Session, live []meet.ParticipantInfo) (map[string]shownUser, error) {
 	if byID := s.users.get(sess.SID, sess.UsersRev); byID != nil {
-		return byID, nil
+		all := true
+		for _, p := range live {
+			if _, ok := byID[p.Identity]; !ok && !strings.HasPrefix(p.Identity, InternalPrefix) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return byID, nil
+		}
 	}
 	users, err := s.store.Users(ctx, sess.SID)
 	if err != nil {

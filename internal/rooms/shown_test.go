@@ -56,6 +56,25 @@ func TestRoomInfoSeesOtherProcessesChanges(t *testing.T) {
 	}
 
 	token(a, false, "first")
+	st, err := store.OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rev := func() int64 {
+		sess, err := st.Session(ctx, "shared")
+		if err != nil || sess == nil {
+			t.Fatalf("session: %+v %v", sess, err)
+		}
+		return sess.UsersRev
+	}
+	if r := rev(); r != 0 {
+		t.Errorf("a new user moved users_rev to %d", r)
+	}
+	token(a, false, "first") // the same again: nothing written
+	if r := rev(); r != 0 {
+		t.Errorf("an unchanged user moved users_rev to %d", r)
+	}
 	if p := shown("token from A"); p.IsAdmin || !strings.Contains(p.Metadata, `"ex_user_id":"first"`) {
 		t.Errorf("after a token from A: admin %v metadata %s", p.IsAdmin, p.Metadata)
 	}
@@ -70,5 +89,19 @@ func TestRoomInfoSeesOtherProcessesChanges(t *testing.T) {
 	}
 	if p := shown("locks from B"); p.IsAdmin || !strings.Contains(p.Metadata, `"lock_chat":true`) {
 		t.Errorf("after room locks from B: admin %v metadata %s", p.IsAdmin, p.Metadata)
+	}
+
+	// a new user (added without moving users_rev) who connects shows with their role at once
+	if _, err := b.JoinToken(ctx, "shared", rooms.UserInfo{UserID: "u2", Name: "Two", IsAdmin: true,
+		Metadata: meet.UserMetadata{ExUserID: "newcomer"}}); err != nil {
+		t.Fatal(err)
+	}
+	c.list = append(c.list, meet.ParticipantInfo{SID: "PA_2", Identity: "u2", Name: "Two", State: "ACTIVE", JoinedAt: 2})
+	r, err := a.ActiveRoom(ctx, "shared")
+	if err != nil || len(r.ParticipantsInfo) != 2 {
+		t.Fatalf("room info with the newcomer: %+v %v", r, err)
+	}
+	if p := r.ParticipantsInfo[1]; p.Identity != "u2" || !p.IsAdmin || !strings.Contains(p.Metadata, `"ex_user_id":"newcomer"`) {
+		t.Errorf("the newcomer: %+v", p)
 	}
 }

@@ -24,7 +24,11 @@ type Store interface {
 	// SetMetadata replaces a session's effective metadata.
 	SetMetadata(ctx context.Context, sid string, md meet.RoomMetadata) error
 
+	// PutUser records or replaces a user of the session (moving its users_rev).
 	PutUser(ctx context.Context, sid string, u *meet.User) error
+	// AddUser records a user the session does not know yet; false if it knows them already (and
+	// nothing changed). A new user leaves users_rev as it is: what is kept by it holds no such user.
+	AddUser(ctx context.Context, sid string, u *meet.User) (bool, error)
 	User(ctx context.Context, sid, userID string) (*meet.User, error)
 	Users(ctx context.Context, sid string) (map[string]*meet.User, error)
 	BlockUser(ctx context.Context, sid, userID string) error

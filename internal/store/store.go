@@ -40,7 +40,7 @@ type Store struct {
 	// The reads of every API call, prepared once: SQLite's parser costs more than the query.
 	// (pgx also prepares each statement once per connection and keeps it, its statement cache.)
 	runningByRoom, sessionByRoom, usersBySID, userByID *sql.Stmt
-	putUser, bumpUsersRev                              *sql.Stmt // on the writer, used in its transactions
+	putUser, addUser, bumpUsersRev                     *sql.Stmt // on the writer, used in its transactions
 
 	onEvents func()      // called after a commit that wrote events (outbox.go)
 	ob       outboxStmts // the webhook dispatcher's statements (outbox.go)
@@ -79,6 +79,11 @@ func open(ctx context.Context, d dialect, w, r *sql.DB) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.addUser, err = s.w.PrepareContext(ctx, `INSERT INTO session_users (sid, user_id, name, is_admin, is_hidden, metadata)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sid, user_id) DO NOTHING`); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if s.bumpUsersRev, err = s.w.PrepareContext(ctx, `UPDATE sessions SET users_rev = users_rev + 1 WHERE sid = ?`); err != nil {
 		s.Close()
 		return nil, err
@@ -88,7 +93,7 @@ func open(ctx context.Context, d dialect, w, r *sql.DB) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	for _, st := range []*sql.Stmt{s.runningByRoom, s.sessionByRoom, s.usersBySID, s.userByID, s.putUser, s.bumpUsersRev} {
+	for _, st := range []*sql.Stmt{s.runningByRoom, s.sessionByRoom, s.usersBySID, s.userByID, s.putUser, s.addUser, s.bumpUsersRev} {
 		if st != nil {
 			st.Close()
 		}
@@ -424,6 +429,21 @@ func (s *Store) PutUser(ctx context.Context, sid string, u *meet.User) error {
 		}
 		return nil, s.bumpUsers(ctx, tx, sid)
 	})
+}
+
+// AddUser records a user the session does not know yet; false if it knows them.
+func (s *Store) AddUser(ctx context.Context, sid string, u *meet.User) (bool, error) {
+	var added bool
+	err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
+		res, err := tx.StmtContext(ctx, s.addUser).ExecContext(ctx, sid, u.UserID, u.Name, u.IsAdmin, u.IsHidden, meet.JSON(u.Metadata))
+		if err != nil {
+			return nil, err
+		}
+		n, err := res.RowsAffected()
+		added = n > 0
+		return nil, err
+	})
+	return added, err
 }
 
 // bumpUsers moves the session's users_rev: its users changed.

@@ -236,6 +236,19 @@ func usersAndBlocking(t *testing.T, st rooms.Store) {
 			before = now
 		}
 	}
+	// a user added (not replaced) leaves users_rev, and an existing one is not added again
+	if added, err := st.AddUser(ctx, s.SID, &meet.User{UserID: "u4", Name: "Four"}); err != nil || !added {
+		t.Fatalf("AddUser of a new user: %v %v", added, err)
+	}
+	if added, err := st.AddUser(ctx, s.SID, &meet.User{UserID: "u4", Name: "Imposter", IsAdmin: true}); err != nil || added {
+		t.Fatalf("AddUser of a known user: %v %v", added, err)
+	}
+	if got, _ := st.User(ctx, s.SID, "u4"); got == nil || got.Name != "Four" || got.IsAdmin {
+		t.Errorf("a second AddUser changed the user: %+v", got)
+	}
+	if now := rev(); now != before {
+		t.Errorf("AddUser moved users_rev from %d to %d", before, now)
+	}
 	// a second connection of a user who joined before changes no user
 	if err := st.ParticipantJoined(ctx, s.SID, rooms.Presence{ParticipantSID: "PA_u3b", UserID: "u3", Name: "Three", At: t0},
 		func(*meet.Session, rooms.JoinFacts) []meet.Event { return nil }); err != nil {
