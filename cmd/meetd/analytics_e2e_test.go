@@ -26,6 +26,7 @@ type report struct {
 		PresentSeconds int64 `json:"present_seconds"`
 		MicSeconds     int64 `json:"microphone_seconds"`
 		CameraSeconds  int64 `json:"camera_seconds"`
+		TalkSeconds    int64 `json:"talk_seconds"`
 	} `json:"users"`
 }
 
@@ -76,13 +77,15 @@ func TestAttendanceReport(t *testing.T) {
 	wait := func(until float64) { time.Sleep(time.Until(start.Add(time.Duration(until * float64(time.Second))))) }
 
 	a := m.bot("lesson", "a")
-	if _, err := a.PublishAudio(); err != nil {
+	mic, err := a.PublishAudio()
+	if err != nil {
 		t.Fatal(err)
 	}
 	c := m.bot("lesson", "c")
 	wait(2)
 	b := m.bot("lesson", "b")
 	wait(3)
+	a.Speak(true) // A talks from 3 s to 6 s
 	cam, err := c.PublishVideo()
 	if err != nil {
 		t.Fatal(err)
@@ -100,8 +103,13 @@ func TestAttendanceReport(t *testing.T) {
 		t.Fatalf("removeParticipant: %+v", removed)
 	}
 	b.Leave()
+	a.Speak(false)
+	wait(7)
+	mic.SetMuted(true) // A switches the microphone off from 7 s to 9 s
 	wait(8)
 	m.bot("lesson", "b")
+	wait(9)
+	mic.SetMuted(false)
 	wait(10)
 	var ended envelope
 	m.post("/auth/room/endRoom", map[string]any{"room_id": "lesson"}, &ended)
@@ -144,8 +152,12 @@ func TestAttendanceReport(t *testing.T) {
 	if r.DistinctUsers != 3 || r.PeakConcurrent != 3 {
 		t.Errorf("distinct %d peak %d", r.DistinctUsers, r.PeakConcurrent)
 	}
-	if !near(ua.PresentSeconds, 10) || !near(ua.MicSeconds, 10) || len(ua.Segments) != 1 {
+	t.Logf("a: present %d s, microphone %d s, talk %d s (script: 10, 8, 3)", ua.PresentSeconds, ua.MicSeconds, ua.TalkSeconds)
+	if !near(ua.PresentSeconds, 10) || !near(ua.MicSeconds, 8) || !near(ua.TalkSeconds, 3) || len(ua.Segments) != 1 {
 		t.Errorf("a: %+v", ua)
+	}
+	if ub.TalkSeconds != 0 || uc.TalkSeconds != 0 {
+		t.Errorf("silent b and c talked: %d s, %d s", ub.TalkSeconds, uc.TalkSeconds)
 	}
 	if !near(ub.PresentSeconds, 6) || len(ub.Segments) != 2 ||
 		!near(int64(ub.Segments[0].Joined.Sub(start).Seconds()), 2) || !near(int64(ub.Segments[0].Left.Sub(start).Seconds()), 6) ||

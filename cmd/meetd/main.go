@@ -237,6 +237,13 @@ func serve(ctx context.Context, drain <-chan struct{}, cfg config.Config, stdout
 	timers, stopTimers := context.WithCancel(context.Background())
 	timersDone := make(chan struct{})
 	go func() { defer close(timersDone); svc.RunTimers(timers, time.Duration(cfg.TimerInterval)) }()
+	observerDone := make(chan struct{})
+	go func() {
+		defer close(observerDone)
+		if node != nil { // muted tracks and speakers, for attendance reports
+			media.NewObserver(node, svc.NodeRooms, svc.Activity, log).Run(timers, 250*time.Millisecond)
+		}
+	}()
 	reportsDone := make(chan struct{})
 	go func() { defer close(reportsDone); reports.Run(timers, time.Minute) }() // reports a crash left unwritten
 	dispatch, stopDispatch := context.WithCancel(context.Background())
@@ -294,6 +301,7 @@ func serve(ctx context.Context, drain <-chan struct{}, cfg config.Config, stdout
 	log.Info("shutting down")
 	stopTimers()
 	<-timersDone
+	<-observerDone
 	<-reportsDone
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

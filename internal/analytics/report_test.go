@@ -62,3 +62,73 @@ func TestBuild(t *testing.T) {
 		t.Errorf("csv:\n%s", csv)
 	}
 }
+
+// Muted tracks do not count as on, and speaking counts within the connection it was heard on.
+func TestBuildMutedAndTalking(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	in := &Input{
+		Session: &meet.Session{RoomID: "r", SID: "RM_1", CreatedAt: t0, EndedAt: at(10)},
+		Presence: []Interval{
+			{UserID: "a", Item: "PA_1", From: at(0)},
+			{UserID: "b", Item: "PA_2", From: at(0), To: at(4)},
+			{UserID: "b", Item: "PA_3", From: at(6), To: at(10)},
+		},
+		Tracks: []Interval{
+			{UserID: "a", Item: "TR_mic", Source: "MICROPHONE", From: at(0)},
+			{UserID: "a", Item: "TR_cam", Source: "CAMERA", From: at(1), To: at(9)},
+			{UserID: "b", Item: "TR_b", Source: "MICROPHONE", From: at(0), To: at(4)},
+		},
+		Muted: []Interval{
+			{UserID: "a", Item: "TR_mic", From: at(2), To: at(5)},
+			{UserID: "a", Item: "TR_cam", From: at(3)}, // camera switched off for good
+			{UserID: "b", Item: "TR_b", From: at(1), To: at(1.5)},
+			{UserID: "b", Item: "TR_b", From: at(1.2), To: at(2)}, // overlapping reports: counted once
+		},
+		Talking: []Interval{
+			{UserID: "a", Item: "PA_1", From: at(1), To: at(2)},
+			{UserID: "a", Item: "PA_1", From: at(6), To: at(8.4)},
+			{UserID: "b", Item: "PA_2", From: at(3)}, // never closed: ends with its connection at 4
+			{UserID: "b", Item: "PA_3", From: at(7), To: at(8)},
+		},
+	}
+	users := map[string]UserReport{}
+	for _, u := range Build(in).Users {
+		users[u.UserID] = u
+	}
+	if a := users["a"]; a.MicSeconds != 7 || a.CameraSeconds != 2 || a.TalkSeconds != 3 {
+		t.Errorf("a: mic %d camera %d talk %d, want 7, 2, 3", a.MicSeconds, a.CameraSeconds, a.TalkSeconds)
+	}
+	if b := users["b"]; b.MicSeconds != 3 || b.TalkSeconds != 2 {
+		t.Errorf("b: mic %d talk %d, want 3, 2", b.MicSeconds, b.TalkSeconds)
+	}
+}
+
+func TestMinus(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	s := func(from, to int) span {
+		return span{t0.Add(time.Duration(from) * time.Second), t0.Add(time.Duration(to) * time.Second)}
+	}
+	for _, c := range []struct {
+		a, b, want []span
+	}{
+		{[]span{s(0, 10)}, nil, []span{s(0, 10)}},
+		{[]span{s(0, 10)}, []span{s(2, 3), s(5, 6)}, []span{s(0, 2), s(3, 5), s(6, 10)}},
+		{[]span{s(0, 10)}, []span{s(-5, 2), s(8, 20)}, []span{s(2, 8)}},
+		{[]span{s(0, 10)}, []span{s(-5, 20)}, nil},
+		{[]span{s(0, 2), s(4, 6)}, []span{s(1, 5)}, []span{s(0, 1), s(5, 6)}},
+		{[]span{s(0, 2)}, []span{s(2, 3)}, []span{s(0, 2)}},
+	} {
+		got := minus(c.a, c.b)
+		if len(got) != len(c.want) {
+			t.Errorf("minus(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
+			continue
+		}
+		for i := range got {
+			if !got[i].from.Equal(c.want[i].from) || !got[i].to.Equal(c.want[i].to) {
+				t.Errorf("minus(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
+				break
+			}
+		}
+	}
+}

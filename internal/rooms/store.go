@@ -40,12 +40,16 @@ type Store interface {
 	CloseNodePresence(ctx context.Context, node string, at time.Time) error
 	// Heartbeat records that a media node is alive at at.
 	Heartbeat(ctx context.Context, node string, at time.Time) error
+	// NodeRooms lists the rooms of running sessions with connections open on one media node.
+	NodeRooms(ctx context.Context, node string) ([]string, error)
 	// StaleNodes lists the nodes holding open connections whose last heartbeat is before before
 	// (or that never beat).
 	StaleNodes(ctx context.Context, before time.Time) ([]string, error)
 	// Connection returns one participant connection of a session (At is when it joined); nil if unknown.
 	Connection(ctx context.Context, sid, participantSID string) (*Presence, error)
 
+	// SetActivity opens or closes an interval of activity: a track muted, a participant speaking.
+	SetActivity(ctx context.Context, sid string, a Activity) error
 	// TrackPublished and TrackUnpublished keep when each track was on, with the track's event.
 	TrackPublished(ctx context.Context, sid, userID string, t meet.Track, at time.Time, events ...meet.Event) error
 	TrackUnpublished(ctx context.Context, sid string, t meet.Track, at time.Time, events ...meet.Event) error

@@ -15,6 +15,24 @@ import (
 
 var _ analytics.Store = (*Store)(nil)
 
+// SetActivity opens an interval of activity (a track muted, a participant speaking), or closes the
+// open one; opening an open one or closing a closed one changes nothing.
+func (s *Store) SetActivity(ctx context.Context, sid string, a rooms.Activity) error {
+	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
+		var err error
+		if a.On {
+			_, err = tx.ExecContext(ctx, `INSERT INTO activity_intervals (sid, kind, item, user_id, started_at)
+				SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM activity_intervals
+					WHERE sid = ? AND kind = ? AND item = ? AND ended_at IS NULL)`,
+				sid, a.Kind, a.Item, a.UserID, ms(a.At), sid, a.Kind, a.Item)
+		} else {
+			_, err = tx.ExecContext(ctx, `UPDATE activity_intervals SET ended_at = ?
+				WHERE sid = ? AND kind = ? AND item = ? AND ended_at IS NULL`, ms(a.At), sid, a.Kind, a.Item)
+		}
+		return nil, err
+	})
+}
+
 // TrackPublished opens a track's interval.
 func (s *Store) TrackPublished(ctx context.Context, sid, userID string, t meet.Track, at time.Time, events ...meet.Event) error {
 	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
@@ -53,23 +71,30 @@ func (s *Store) ReportInput(ctx context.Context, sid string) (*analytics.Input, 
 		return nil, err
 	}
 	in := &analytics.Input{Session: sess, Users: users}
-	rows, err := s.r.QueryContext(ctx, `SELECT user_id, '', joined_at, left_at FROM presence WHERE sid = ? ORDER BY joined_at`, sid)
+	rows, err := s.r.QueryContext(ctx, `SELECT user_id, participant_sid, '', joined_at, left_at FROM presence WHERE sid = ? ORDER BY joined_at`, sid)
 	if in.Presence, err = scanRows(rows, err, scanInterval); err != nil {
 		return nil, err
 	}
-	rows, err = s.r.QueryContext(ctx, `SELECT user_id, source, published_at, unpublished_at FROM track_intervals WHERE sid = ? ORDER BY published_at`, sid)
+	rows, err = s.r.QueryContext(ctx, `SELECT user_id, track_sid, source, published_at, unpublished_at FROM track_intervals WHERE sid = ? ORDER BY published_at`, sid)
 	if in.Tracks, err = scanRows(rows, err, scanInterval); err != nil {
 		return nil, err
+	}
+	for kind, list := range map[string]*[]analytics.Interval{rooms.ActivityMuted: &in.Muted, rooms.ActivityTalking: &in.Talking} {
+		rows, err = s.r.QueryContext(ctx, `SELECT user_id, item, '', started_at, ended_at FROM activity_intervals
+			WHERE sid = ? AND kind = ? ORDER BY started_at`, sid, kind)
+		if *list, err = scanRows(rows, err, scanInterval); err != nil {
+			return nil, err
+		}
 	}
 	return in, nil
 }
 
-// scanInterval reads a user's interval: user_id, source (” for presence), from, to.
+// scanInterval reads an interval: user_id, item, source (” but for tracks), from, to.
 func scanInterval(rows *sql.Rows) (analytics.Interval, error) {
 	var seg analytics.Interval
 	var from int64
 	var to sql.NullInt64
-	err := rows.Scan(&seg.UserID, &seg.Source, &from, &to)
+	err := rows.Scan(&seg.UserID, &seg.Item, &seg.Source, &from, &to)
 	seg.From, seg.To = time.UnixMilli(from), fromMS(to)
 	return seg, err
 }

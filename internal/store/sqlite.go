@@ -135,6 +135,19 @@ CREATE TABLE IF NOT EXISTS track_intervals (
 	PRIMARY KEY (sid, track_sid)
 );
 
+-- what the media node shows between its events, for attendance reports: a track muted (item: the
+-- track's sid) or a participant speaking (item: the participant's sid)
+CREATE TABLE IF NOT EXISTS activity_intervals (
+	sid        TEXT NOT NULL,
+	kind       TEXT NOT NULL, -- muted, talking
+	item       TEXT NOT NULL,
+	user_id    TEXT NOT NULL,
+	started_at INTEGER NOT NULL, -- Unix ms
+	ended_at   INTEGER
+);
+CREATE INDEX IF NOT EXISTS activity_sid ON activity_intervals(sid, started_at);
+CREATE INDEX IF NOT EXISTS activity_open ON activity_intervals(sid, kind, item) WHERE ended_at IS NULL;
+
 -- one attendance report per ended session; a deleted report keeps its row (deleted_at) so that
 -- it is not written again
 CREATE TABLE IF NOT EXISTS analytics (

@@ -610,6 +610,13 @@ func (s *Store) Heartbeat(ctx context.Context, node string, at time.Time) error 
 	})
 }
 
+// NodeRooms lists the rooms of running sessions with connections open on node.
+func (s *Store) NodeRooms(ctx context.Context, node string) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT s.room_id FROM presence p JOIN sessions s ON s.sid = p.sid
+		WHERE p.node = ? AND p.left_at IS NULL AND s.ended_at IS NULL ORDER BY s.room_id`, node)
+	return scanRows(rows, err, scanString)
+}
+
 // StaleNodes lists the nodes holding open connections that last beat before before, or never.
 func (s *Store) StaleNodes(ctx context.Context, before time.Time) ([]string, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT p.node FROM presence p LEFT JOIN nodes n ON n.node = p.node

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"meetd/internal/analytics"
 	"meetd/internal/meet"
 	"meetd/internal/rooms"
 )
@@ -29,6 +30,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		"EventsInOrder":       eventsInOrder,
 		"MetadataRoundTrip":   metadataRoundTrip,
 		"TrackEventsRecorded": trackEventsRecorded,
+		"ActivityIntervals":   activityIntervals,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, newDB(t)()) })
@@ -521,4 +523,61 @@ func raceCreate(t *testing.T, roomID string, stores ...rooms.Store) string {
 		}
 	}
 	return sids[0]
+}
+
+// activityIntervals: the rooms a node has people in, and intervals of activity opened and closed
+// once each, whatever the repeats, into the report's input.
+func activityIntervals(t *testing.T, st rooms.Store) {
+	ctx := context.Background()
+	s, _, err := st.CreateSession(ctx, session("busy", t0), event(meet.EventRoomCreated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.CreateSession(ctx, session("quiet", t0), event(meet.EventRoomCreated)); err != nil { // nobody in it
+		t.Fatal(err)
+	}
+	if err := st.ParticipantJoined(ctx, s.SID, rooms.Presence{ParticipantSID: "PA_a", UserID: "a", Name: "A", At: t0, Node: "n1"},
+		func(*meet.Session, rooms.JoinFacts) []meet.Event { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := st.NodeRooms(ctx, "n1"); err != nil || len(list) != 1 || list[0] != "busy" {
+		t.Errorf("rooms of n1: %v %v", list, err)
+	}
+	if list, err := st.NodeRooms(ctx, "n2"); err != nil || len(list) != 0 {
+		t.Errorf("rooms of n2: %v %v", list, err)
+	}
+	set := func(kind, item string, on bool, sec int) {
+		t.Helper()
+		a := rooms.Activity{Kind: kind, Item: item, UserID: "a", On: on, At: t0.Add(time.Duration(sec) * time.Second)}
+		if err := st.SetActivity(ctx, s.SID, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(rooms.ActivityMuted, "TR_mic", true, 1)
+	set(rooms.ActivityMuted, "TR_mic", true, 2) // already muted: the interval stays as it began
+	set(rooms.ActivityMuted, "TR_mic", false, 3)
+	set(rooms.ActivityMuted, "TR_mic", false, 4) // already unmuted: nothing
+	set(rooms.ActivityTalking, "PA_a", true, 5)
+	set(rooms.ActivityMuted, "TR_mic", true, 6) // open at the end
+	reports, ok := st.(interface {
+		ReportInput(ctx context.Context, sid string) (*analytics.Input, error)
+	})
+	if !ok {
+		t.Fatal("the store does not make report inputs")
+	}
+	in, err := reports.ReportInput(ctx, s.SID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
+	if m := in.Muted; len(m) != 2 || m[0].Item != "TR_mic" || !m[0].From.Equal(at(1)) || !m[0].To.Equal(at(3)) ||
+		!m[1].From.Equal(at(6)) || !m[1].To.IsZero() {
+		t.Errorf("muted intervals %+v", m)
+	}
+	if tk := in.Talking; len(tk) != 1 || tk[0].Item != "PA_a" || tk[0].UserID != "a" || !tk[0].From.Equal(at(5)) || !tk[0].To.IsZero() {
+		t.Errorf("talking intervals %+v", tk)
+	}
+	if p := in.Presence; len(p) != 1 || p[0].Item != "PA_a" {
+		t.Errorf("presence %+v", p)
+	}
 }

@@ -29,7 +29,12 @@ type Bot struct {
 	data   []Data
 
 	received, lost atomic.Int64
+	loud           atomic.Bool // the microphone's frames say they are loud (Speak)
 }
+
+// Speak makes the bot's microphone frames carry a loud audio level (RFC 6464, which the media
+// server's speaker detection reads), or silence again.
+func (b *Bot) Speak(on bool) { b.loud.Store(on) }
 
 // Packets returns how many RTP packets arrived and how many were lost on the subscribed tracks.
 func (b *Bot) Packets() (received, lost int64) { return b.received.Load(), b.lost.Load() }
@@ -158,7 +163,7 @@ func (b *Bot) PublishAudio() (*lksdk.LocalTrackPublication, error) {
 		return nil, fmt.Errorf("publish audio: %w", err)
 	}
 	silence := []byte{0xf8, 0xff, 0xfe} // one 20 ms Opus frame of silence
-	b.write(track, silence, 20*time.Millisecond)
+	b.write(track, silence, 20*time.Millisecond, true)
 	return pub, nil
 }
 
@@ -176,11 +181,11 @@ func (b *Bot) PublishVideo() (*lksdk.LocalTrackPublication, error) {
 	}
 	// A VP8 key frame header for 320x240; the SFU forwards, it does not decode.
 	frame := append([]byte{0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00}, make([]byte, 200)...)
-	b.write(track, frame, 100*time.Millisecond)
+	b.write(track, frame, 100*time.Millisecond, false)
 	return pub, nil
 }
 
-func (b *Bot) write(track *lksdk.LocalTrack, frame []byte, every time.Duration) {
+func (b *Bot) write(track *lksdk.LocalTrack, frame []byte, every time.Duration, audio bool) {
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
@@ -193,7 +198,15 @@ func (b *Bot) write(track *lksdk.LocalTrack, frame []byte, every time.Duration) 
 			case <-b.gone:
 				return
 			case <-t.C:
-				_ = track.WriteSample(media.Sample{Data: frame, Duration: every}, nil)
+				var opts *lksdk.SampleWriteOptions
+				if audio {
+					level := uint8(127) // -127 dBov: silence
+					if b.loud.Load() {
+						level = 10
+					}
+					opts = &lksdk.SampleWriteOptions{AudioLevel: &level}
+				}
+				_ = track.WriteSample(media.Sample{Data: frame, Duration: every}, opts)
 			}
 		}
 	}()
