@@ -190,9 +190,17 @@ func TestDashboardBrowser(t *testing.T) {
 	p.waitTrue(5*time.Second, "dash-design gone from the live rooms", `!document.querySelector('`+row("dash-design")+`') && !!document.querySelector('`+row("dash-standup")+`')`)
 	p.screenshot("dashboard-past.png")
 
-	// The attendance report of the ended room downloads from its row (when analytics are built in).
-	report := `#past-rooms-list .past-room-row[data-room-id="dash-design"] .dash-download[data-kind="analytics"]`
-	if dashWaitMaybe(p, 10*time.Second, `!!document.querySelector('`+report+`')`) {
+	// The attendance report of the ended room opens under its row, a line per person, and downloads
+	// from there (when analytics are built in).
+	attendance := `#past-rooms-list .past-room-row[data-room-id="dash-design"] .dash-attendance`
+	report := `#past-rooms-list .attendance-row .dash-download[data-kind="analytics"]:not([data-format])`
+	if dashWaitMaybe(p, 10*time.Second, `!!document.querySelector('`+attendance+`')`) {
+		p.click(attendance)
+		p.waitTrue(10*time.Second, "ann and cat in the attendance table",
+			`['ann', 'cat'].every(id => { const tr = document.querySelector('#past-rooms-list .attendance-user[data-user-id="' + id + '"]');
+				return tr && tr.querySelector('.present').textContent !== '0:00'; }) &&
+			!!document.querySelector('#past-rooms-list .attendance-row .dash-download[data-format="csv"]')`)
+		p.screenshot("dashboard-attendance.png")
 		downloads := t.TempDir()
 		p.do(func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 			_, err := cdp.Call(ctx, tg, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{

@@ -52,7 +52,7 @@ const state = {
   lastEventId: '',
   retry: 1000,
   activity: [],          // recent events, newest first
-  past: {from: 0, total: 0, highlight: ''},
+  past: {from: 0, total: 0, highlight: '', open: new Map()}, // open: file id → attendance report shown
   deliveries: {from: 0, total: 0},
 };
 let fetchSeq = 0;
@@ -886,6 +886,10 @@ async function loadPast() {
       return loadPast();
     }
     $('#past-rooms-list').replaceChildren(...list.map(pastRow));
+    for (const btn of document.querySelectorAll('#past-rooms-list .dash-attendance')) {
+      const r = state.past.open.get(btn.dataset.id);
+      if (r) showAttendance(btn, r); // still open after the list was drawn again
+    }
     $('#past-empty').hidden = list.length > 0;
     addRecordings(list, seq);
     $('#past-range').textContent = list.length ? `${p.from + 1}–${p.from + list.length} of ${p.total}` : '';
@@ -913,8 +917,8 @@ function pastRow(r) {
     h('td', {class: 'mono'}, running && created ? h('span', {dataset: {since: String(Math.floor(created / 1000))}}, length) : length),
     h('td', {class: 'past-files'}, h('div', {class: 'files'},
       r.analytics_file_id
-        ? h('button', {class: 'btn small dash-download', type: 'button', dataset: {kind: 'analytics', id: r.analytics_file_id},
-          title: 'Attendance report ' + r.analytics_file_id}, 'Attendance')
+        ? h('button', {class: 'btn small dash-attendance', type: 'button', dataset: {id: r.analytics_file_id},
+          'aria-expanded': 'false', title: 'Attendance report ' + r.analytics_file_id}, 'Attendance')
         : null)));
   if (state.past.highlight && r.room_id === state.past.highlight && !running) tr.classList.add('highlight');
   return tr;
@@ -943,18 +947,90 @@ async function addRecordings(list, seq) {
   }
 }
 
+// onPastClick serves the buttons of the past rooms: downloads and attendance tables.
+function onPastClick(e) {
+  if (e.target.closest('.dash-attendance')) toggleAttendance(e.target.closest('.dash-attendance'));
+  else download(e);
+}
+
+// toggleAttendance shows (or hides) a past room's attendance report in a row under it.
+async function toggleAttendance(btn) {
+  const tr = btn.closest('tr');
+  const open = tr.nextElementSibling && tr.nextElementSibling.classList.contains('attendance-row') ? tr.nextElementSibling : null;
+  const id = btn.dataset.id;
+  if (open) {
+    open.remove();
+    state.past.open.delete(id);
+    btn.setAttribute('aria-expanded', 'false');
+    return;
+  }
+  btn.disabled = true;
+  try {
+    const j = await api('analytics/getDownloadToken', {file_id: id});
+    if (!j.status) throw new Error(j.msg || j.status_code);
+    const res = await fetch(`/download/analytics/${encodeURIComponent(j.token)}`, {credentials: 'same-origin'});
+    if (!res.ok) throw new Error(`meetd answered HTTP ${res.status}`);
+    const r = await res.json();
+    state.past.open.set(id, r);
+    // the list may have been drawn again meanwhile: show it under the button that is there now
+    const now = [...document.querySelectorAll('#past-rooms-list .dash-attendance')].find(b => b.dataset.id === id);
+    if (now) showAttendance(now, r);
+  } catch (err) {
+    if (err instanceof Unavailable) toast('Attendance reports are not available on this server.', 'error');
+    else report(err, 'Attendance');
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+function showAttendance(btn, r) {
+  const tr = btn.closest('tr');
+  const next = tr.nextElementSibling;
+  if (next && next.classList.contains('attendance-row')) next.remove();
+  tr.after(h('tr', {class: 'attendance-row', dataset: {fileId: btn.dataset.id}},
+    h('td', {colspan: '7'}, attendanceTable(r, btn.dataset.id))));
+  btn.setAttribute('aria-expanded', 'true');
+}
+
+// attendanceTable is one report: a line per user, with the downloads of the whole report.
+function attendanceTable(r, id) {
+  const secs = (n) => duration(n || 0);
+  const stays = (u) => (u.segments || []).map(s => `${timeOf(s.joined)}–${timeOf(s.left)}`).join(', ');
+  return h('div', {class: 'attendance'},
+    h('div', {class: 'attendance-head'},
+      h('span', {class: 'muted small'}, `${r.distinct_users} people, at most ${r.peak_concurrent_participants} at once, `,
+        `${timeOf(r.start)}–${timeOf(r.end)} (${secs(r.duration_seconds)})`),
+      h('span', {class: 'files'},
+        h('button', {class: 'btn small dash-download', type: 'button', dataset: {kind: 'analytics', id}}, 'JSON'),
+        h('button', {class: 'btn small dash-download', type: 'button', dataset: {kind: 'analytics', id, format: 'csv'}}, 'CSV'))),
+    h('table', {class: 'table attendance-table'},
+      h('thead', {}, h('tr', {},
+        ['Person', 'Joins', 'Present', 'Microphone', 'Camera', 'Screen', 'Talk', 'In the room'].map(t => h('th', {}, t)))),
+      h('tbody', {}, (r.users || []).map(u => h('tr', {class: 'attendance-user', dataset: {userId: u.user_id}},
+        h('td', {}, h('div', {class: 'p-name'}, u.name || u.user_id, u.is_admin ? badge('admin', 'admin') : null),
+          h('div', {class: 'mono muted small'}, u.user_id)),
+        h('td', {}, String(u.joins)),
+        h('td', {class: 'mono present'}, secs(u.present_seconds)),
+        h('td', {class: 'mono'}, secs(u.microphone_seconds)),
+        h('td', {class: 'mono'}, secs(u.camera_seconds)),
+        h('td', {class: 'mono'}, secs(u.screen_share_seconds)),
+        h('td', {class: 'mono'}, secs(u.talk_seconds)),
+        h('td', {class: 'mono muted small'}, stays(u)))))),
+    r.talk_time ? h('p', {class: 'muted small'}, 'Talk: ' + r.talk_time) : null);
+}
+
 // download asks for a short-lived download token and lets the browser fetch the file.
 async function download(e) {
   const btn = e.target.closest('.dash-download');
   if (!btn) return;
-  const {kind, id} = btn.dataset;
+  const {kind, id, format} = btn.dataset;
   btn.disabled = true;
   try {
     const j = kind === 'recording'
       ? await api('recording/getDownloadToken', {record_id: id})
       : await api('analytics/getDownloadToken', {file_id: id});
     if (!j.status) throw new Error(j.msg || j.status_code);
-    const a = h('a', {href: `/download/${kind}/${encodeURIComponent(j.token)}`, download: '', hidden: true});
+    const a = h('a', {href: `/download/${kind}/${encodeURIComponent(j.token)}` + (format ? `?format=${format}` : ''), download: '', hidden: true});
     document.body.append(a);
     a.click();
     a.remove();
@@ -1119,7 +1195,7 @@ function wire() {
   $('#deliveries-prev').addEventListener('click', () => { state.deliveries.from = Math.max(0, state.deliveries.from - PAGE); loadDeliveries(); });
   $('#deliveries-next').addEventListener('click', () => { state.deliveries.from += PAGE; loadDeliveries(); });
   $('#deliveries-list').addEventListener('click', redeliver);
-  $('#past-rooms-list').addEventListener('click', download);
+  $('#past-rooms-list').addEventListener('click', onPastClick);
   window.addEventListener('hashchange', route);
   setInterval(tick, 1000);
 }
