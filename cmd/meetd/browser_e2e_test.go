@@ -87,7 +87,15 @@ func browserMeeting(t *testing.T, m *meetd, b *browser) {
 	a.waitChat("System", "The server says hi", true)
 	c.waitChat("System", "The server says hi", true)
 
+	// Alice raises her hand with the button (through the server): both pages show it, and the
+	// button lowers it again.
+	a.do(chromedp.Click(chromedp.ID("hand-button")))
+	c.waitTrue(10*time.Second, "alice's hand up at bob", `!!document.querySelector('#grid .tile.hand-raised[data-identity="alice"]')`)
+	a.waitTrue(10*time.Second, "alice's hand up at alice", `document.getElementById('hand-button').dataset.on === 'true'`)
 	a.screenshot("meeting-a.png")
+	a.do(chromedp.Click(chromedp.ID("hand-button")))
+	c.waitTrue(10*time.Second, "alice's hand down at bob", `!document.querySelector('#grid .tile.hand-raised')`)
+
 	c.screenshot("meeting-b.png")
 }
 

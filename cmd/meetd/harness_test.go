@@ -307,7 +307,11 @@ type participantInfo struct {
 	JoinedAt int64  `json:"joined_at"`
 	Version  int    `json:"version"`
 	IsAdmin  bool   `json:"is_admin"`
-	Tracks   []struct {
+	// Permission is what LiveKit lets the participant do.
+	Permission struct {
+		CanPublishData bool `json:"can_publish_data"`
+	} `json:"permission"`
+	Tracks []struct {
 		SID    string `json:"sid"`
 		Type   string `json:"type"`
 		Source string `json:"source"`

@@ -30,6 +30,31 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, res any, err err
 }
 
 // moderate is what an admin does from the meeting page, with their own join token.
+// hand raises or lowers the hand of the token's holder: {"raised": true|false}.
+func (s *Server) hand(w http.ResponseWriter, r *http.Request) {
+	token, err := bearer(r)
+	if err != nil {
+		s.answer(w, r, nil, err)
+		return
+	}
+	body, ok := readBody(w, r) // answers when it cannot
+	if !ok {
+		return
+	}
+	var req struct {
+		Raised *bool `json:"raised"`
+	}
+	if err := decode(body, &req); err != nil {
+		s.answer(w, r, nil, err)
+		return
+	}
+	if req.Raised == nil {
+		s.answer(w, r, nil, meet.Errorf(meet.CodeInvalidParameters, "raised is required (true or false)"))
+		return
+	}
+	s.answer(w, r, OK(), s.Rooms.Hand(r.Context(), token, *req.Raised))
+}
+
 func (s *Server) moderate(w http.ResponseWriter, r *http.Request) {
 	token, err := bearer(r)
 	if err != nil {

@@ -96,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /download/recording/{token}", s.downloadRecording)
 	mux.Handle("POST /api/join", s.unlessDraining(http.HandlerFunc(s.join)))
 	mux.HandleFunc("POST /api/moderate", s.moderate)
+	mux.HandleFunc("POST /api/hand", s.hand)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("POST /auth/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, Envelope{Msg: "no such API route: " + r.Method + " " + r.URL.Path, StatusCode: meet.CodeNotFound})

@@ -188,6 +188,15 @@ func (a *Adapter) UpdateParticipant(ctx context.Context, g rooms.Grant) error {
 	return err
 }
 
+// SetAttributes sets attributes of a connected participant (an empty value removes one).
+func (a *Adapter) SetAttributes(ctx context.Context, roomID, identity string, attrs map[string]string) error {
+	_, err := a.client.UpdateParticipant(ctx, &livekit.UpdateParticipantRequest{Room: roomID, Identity: identity, Attributes: attrs})
+	if notFound(err) {
+		return meet.Errorf(meet.CodeUserNotFound, "%s is not connected to the meeting", identity)
+	}
+	return err
+}
+
 // MuteTrack mutes or unmutes a published track.
 func (a *Adapter) MuteTrack(ctx context.Context, roomID, identity, trackSID string, muted bool) error {
 	_, err := a.client.MutePublishedTrack(ctx, &livekit.MuteRoomTrackRequest{Room: roomID, Identity: identity, TrackSid: trackSID, Muted: muted})

@@ -215,3 +215,27 @@ func (s *Service) UpdateLockSettings(ctx context.Context, roomID, userID string,
 	}
 	return nil
 }
+
+// HandAttribute is the participant attribute that says a hand is raised ("1"); every page sees it.
+const HandAttribute = "hand"
+
+// Hand raises or lowers the hand of the holder of a join token, when the room allows it. The
+// server sets it (participants may not set their own attributes), so it does not need the data
+// permission that a chat lock takes away, and people who join later see it.
+func (s *Service) Hand(ctx context.Context, token string, raised bool) error {
+	sess, u, err := s.member(ctx, token)
+	if err != nil {
+		return err
+	}
+	if !meet.Bool(sess.Metadata.RoomFeatures.AllowRaiseHand) {
+		return meet.Errorf(meet.CodePermissionDenied, "raising hands is not allowed in this room")
+	}
+	value := ""
+	if raised {
+		value = "1"
+	}
+	if err := s.media.SetAttributes(ctx, sess.RoomID, u.UserID, map[string]string{HandAttribute: value}); err != nil {
+		return fmt.Errorf("hand of %s: %w", u.UserID, err)
+	}
+	return nil
+}

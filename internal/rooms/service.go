@@ -30,6 +30,9 @@ type Media interface {
 	UpdateParticipant(ctx context.Context, g Grant) error
 	// MuteTrack mutes or unmutes one published track.
 	MuteTrack(ctx context.Context, roomID, identity, trackSID string, muted bool) error
+	// SetAttributes sets attributes of a connected participant, which every participant sees; an
+	// empty value removes one.
+	SetAttributes(ctx context.Context, roomID, identity string, attrs map[string]string) error
 	// Grant makes the media server's access token for a participant.
 	Grant(g Grant) (token string, err error)
 	// SendData delivers a data message to the room's participants (all if identities is empty).
@@ -424,12 +427,19 @@ func (s *Service) grant(sess *meet.Session, u *meet.User) Grant {
 		IsAdmin:        u.IsAdmin,
 		Hidden:         u.IsHidden,
 		PublishSources: publishSources(&sess.Metadata.RoomFeatures, u.IsAdmin, md.LockSettings),
-		PublishData:    true, // data carries chat, hands and the page's own signals; chat locks are the page's to mirror
+		PublishData:    mayChat(&sess.Metadata.RoomFeatures, md.LockSettings), // data carries the chat (hands go through the server)
 		TTL:            s.cfg.JoinTokenTTL,
 	}
 }
 
 // publishSources applies the room features and the user's locks to what they may publish.
+// mayChat says whether a user may send chat messages: the room allows chat and their locks do not
+// take it away (an admin's locks are all off). The grant's data permission carries it, so LiveKit
+// refuses a locked user's messages whatever their page does.
+func mayChat(f *meet.RoomFeatures, locks meet.LockSettings) bool {
+	return meet.Bool(f.ChatFeatures.AllowChat) && !meet.Bool(locks.LockChat) && !meet.Bool(locks.LockChatSendMsg)
+}
+
 func publishSources(f *meet.RoomFeatures, isAdmin bool, locks meet.LockSettings) []string {
 	var out []string
 	if !meet.Bool(locks.LockMicrophone) {

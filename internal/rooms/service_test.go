@@ -27,11 +27,12 @@ type media struct {
 func (m *media) Participants(context.Context, string) ([]meet.ParticipantInfo, error) {
 	return nil, nil
 }
-func (m *media) RemoveParticipant(context.Context, string, string) error          { return nil }
-func (m *media) UpdateParticipant(context.Context, rooms.Grant) error             { return nil }
-func (m *media) MuteTrack(context.Context, string, string, string, bool) error    { return nil }
-func (m *media) Grant(rooms.Grant) (string, error)                                { return "media-token", nil }
-func (m *media) SendData(context.Context, string, string, []byte, []string) error { return nil }
+func (m *media) RemoveParticipant(context.Context, string, string) error                { return nil }
+func (m *media) UpdateParticipant(context.Context, rooms.Grant) error                   { return nil }
+func (m *media) MuteTrack(context.Context, string, string, string, bool) error          { return nil }
+func (m *media) Grant(rooms.Grant) (string, error)                                      { return "media-token", nil }
+func (m *media) SendData(context.Context, string, string, []byte, []string) error       { return nil }
+func (m *media) SetAttributes(context.Context, string, string, map[string]string) error { return nil }
 func (m *media) CloseRoom(_ context.Context, roomID string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -31,6 +31,11 @@ export function join(token) {
   return post('/api/join', token, {});
 }
 
+// hand raises or lowers this user's hand; the server sets it as a participant attribute.
+export function hand(token, raised) {
+  return post('/api/hand', token, { raised });
+}
+
 // moderate asks the server to act on the meeting as this (admin) user:
 // {action:"mute"|"remove", user_id} or {action:"end"}.
 export function moderate(token, body) {

@@ -17,11 +17,11 @@ import * as api from './api.js';
 import { capabilities, lockSettingsOf, roomInfo, joinFailure, welcomeText, initials } from './policy.js';
 import {
   TOPIC_CHAT,
-  TOPIC_HAND,
+  HAND_ATTRIBUTE,
   MAX_CHAT_LENGTH,
   encode,
   chatMessage,
-  handMessage,
+  handRaised,
   parse,
 } from './messages.js';
 import { $, h, icon, setState, toast, beep, formatTime } from './view.js';
@@ -51,9 +51,7 @@ let micOn = false;
 // Meeting state.
 const tiles = new Map(); // identity -> camera tile
 const screens = new Map(); // identity -> screen share tile
-const hands = new Set(); // identities with a raised hand
 const admins = new Set(); // remote identities whose metadata says is_admin
-let handRaised = false;
 let leaving = false;
 let finished = false;
 let unread = 0;
@@ -277,11 +275,9 @@ function stopPreview() {
 function wireRoom(r) {
   r.on(RoomEvent.ParticipantConnected, (p) => {
     readAdmin(p);
-    if (handRaised) sendHand([p.identity]);
     renderAll();
   })
     .on(RoomEvent.ParticipantDisconnected, (p) => {
-      hands.delete(p.identity);
       admins.delete(p.identity);
       removeTile(p.identity);
       removeScreen(p.identity);
@@ -293,6 +289,11 @@ function wireRoom(r) {
       renderAll();
     })
     .on(RoomEvent.ParticipantNameChanged, () => renderAll())
+    .on(RoomEvent.ParticipantAttributesChanged, (changed, p) => {
+      if (!(HAND_ATTRIBUTE in changed)) return;
+      if (p !== r.localParticipant && handRaised(p.attributes)) toast(`${displayName(p)} raised a hand`);
+      renderAll();
+    })
     .on(RoomEvent.ParticipantPermissionsChanged, (_prev, p) => {
       if (p === r.localParticipant) recomputeCaps();
     })
@@ -518,7 +519,7 @@ function renderTile(p) {
   const micLive = !!mic && !mic.isMuted;
   t.root.classList.toggle('has-video', !!track);
   t.root.classList.toggle('mic-muted', !micLive);
-  t.root.classList.toggle('hand-raised', local ? handRaised : hands.has(p.identity));
+  t.root.classList.toggle('hand-raised', handRaised(p.attributes));
   t.root.classList.toggle('speaking', p.isSpeaking);
   t.root.dataset.mic = micLive ? 'on' : 'off';
 }
@@ -618,7 +619,7 @@ function renderParticipantsList() {
       const local = p === room.localParticipant;
       const mic = p.getTrackPublication(Track.Source.Microphone);
       const micLive = !!mic && !mic.isMuted;
-      const raised = local ? handRaised : hands.has(p.identity);
+      const raised = handRaised(p.attributes);
       const actions =
         caps.isAdmin && !local
           ? h(
@@ -710,7 +711,7 @@ function updateControls() {
   $('screen-button').hidden = !caps.screenShare || !canDisplay;
   setOn($('screen-button'), lp.isScreenShareEnabled);
   $('hand-button').hidden = !caps.raiseHand;
-  setOn($('hand-button'), handRaised);
+  setOn($('hand-button'), handRaised(room.localParticipant.attributes));
   $('participants-button').hidden = !caps.viewUsersList;
   if (!caps.viewUsersList) showPanel('participants-panel', false);
   $('chat-button').hidden = !caps.chat;
@@ -777,19 +778,18 @@ async function toggleScreen() {
   renderAll();
 }
 
-function toggleHand() {
-  handRaised = !handRaised;
-  sendHand();
-  renderAll();
-}
-
-function sendHand(to) {
-  const lp = room.localParticipant;
-  const opts = { reliable: true, topic: TOPIC_HAND };
-  if (to) opts.destinationIdentities = to;
-  lp.publishData(encode(handMessage(lp.identity, displayName(lp), handRaised)), opts).catch((err) =>
-    toast(`Could not send: ${errText(err)}`, 'error'),
-  );
+// toggleHand asks the server to raise or lower the hand; every page, this one included, shows it
+// when the participant's attribute changes.
+async function toggleHand() {
+  const raise = !handRaised(room.localParticipant.attributes);
+  let resp;
+  try {
+    resp = await api.hand(accessToken, raise);
+  } catch (err) {
+    toast(`Could not reach the server: ${errText(err)}`, 'error');
+    return;
+  }
+  if (!resp.status) toast(resp.msg || 'The server refused.', 'error');
 }
 
 async function sendChat() {
@@ -813,12 +813,6 @@ function onData(topic, payload, sender) {
   if (!m) return;
   if (m.kind === 'chat') {
     appendChat(m);
-  } else if (m.kind === 'hand') {
-    const had = hands.has(m.fromUserId);
-    if (m.raised) hands.add(m.fromUserId);
-    else hands.delete(m.fromUserId);
-    if (m.raised && !had) toast(`${m.fromName} raised a hand`);
-    renderAll();
   } else if (m.kind === 'notification') {
     toast(m.text, m.level, 8000);
     if (m.withSound) beep();

@@ -1,7 +1,6 @@
 // Data messages exchanged over LiveKit data channels (see doc/web.md).
 
 export const TOPIC_CHAT = 'chat';
-export const TOPIC_HAND = 'hand';
 export const TOPIC_NOTIFICATION = 'notification';
 
 export const MAX_CHAT_LENGTH = 2000;
@@ -17,8 +16,12 @@ export function chatMessage(fromUserId, fromName, message, sentAt = Date.now()) 
   return { type: 'chat', from_user_id: fromUserId, from_name: fromName, message, sent_at: sentAt };
 }
 
-export function handMessage(fromUserId, fromName, raised, sentAt = Date.now()) {
-  return { type: 'hand', from_user_id: fromUserId, from_name: fromName, raised, sent_at: sentAt };
+// HAND_ATTRIBUTE is the participant attribute the server sets while a hand is raised ("1").
+export const HAND_ATTRIBUTE = 'hand';
+
+// handRaised says whether a participant's attributes show a raised hand.
+export function handRaised(attributes) {
+  return !!attributes && attributes[HAND_ATTRIBUTE] === '1';
 }
 
 function str(v) {
@@ -53,9 +56,6 @@ export function parse(topic, payload, sender) {
       sentAt: typeof m.sent_at === 'number' && Number.isFinite(m.sent_at) ? m.sent_at : Date.now(),
       system: fromServer,
     };
-  }
-  if (topic === TOPIC_HAND && m.type === 'hand' && !fromServer) {
-    return { kind: 'hand', fromUserId, fromName, raised: m.raised === true };
   }
   if (topic === TOPIC_NOTIFICATION && m.type === 'notification' && fromServer) {
     const text = str(m.text);

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { encode, chatMessage, handMessage, parse } from '../src/messages.js';
+import { encode, chatMessage, handRaised, parse } from '../src/messages.js';
 
 test('chat from a participant is attributed to that participant', () => {
   const m = parse('chat', encode(chatMessage('system', 'System', 'hi', 5)), { identity: 'u1', name: 'Ann' });
@@ -33,8 +33,12 @@ test('notifications only from the server', () => {
 });
 
 test('hand', () => {
-  const m = parse('hand', encode(handMessage('u1', 'Ann', true)), { identity: 'u1', name: 'Ann' });
-  assert.deepEqual(m, { kind: 'hand', fromUserId: 'u1', fromName: 'Ann', raised: true });
+  // hands are a participant attribute the server sets, never a data message
+  assert.equal(handRaised({ hand: '1' }), true);
+  assert.equal(handRaised({ hand: '' }), false);
+  assert.equal(handRaised({}), false);
+  assert.equal(handRaised(undefined), false);
+  assert.equal(parse('hand', encode({ type: 'hand', raised: true }), { identity: 'u1', name: 'Ann' }), null);
 });
 
 test('junk is ignored', () => {
