@@ -128,18 +128,7 @@ type activeRooms struct {
 
 func (a activeRooms) AppendJSON(b []byte) []byte {
 	b = append(appendEnvelope(b, a.Envelope), `,"rooms":`...)
-	if a.Rooms == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range a.Rooms {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = a.Rooms[i].AppendJSON(b)
-		}
-		b = append(b, ']')
-	}
+	b = meet.AppendList(b, a.Rooms, (*meet.Room).AppendJSON)
 	return append(b, '}')
 }
 

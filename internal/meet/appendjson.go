@@ -13,19 +13,24 @@ func (r *Room) AppendJSON(b []byte) []byte {
 	b = append(b, `{"room_info":`...)
 	b = r.RoomInfo.AppendJSON(b)
 	b = append(b, `,"participants_info":`...)
-	if r.ParticipantsInfo == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range r.ParticipantsInfo {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = r.ParticipantsInfo[i].AppendJSON(b)
-		}
-		b = append(b, ']')
-	}
+	b = AppendList(b, r.ParticipantsInfo, (*ParticipantInfo).AppendJSON)
 	return append(b, '}')
+}
+
+// AppendList appends list as a JSON array (null when nil, as encoding/json has it), each element
+// by appendOne.
+func AppendList[T any](b []byte, list []T, appendOne func(*T, []byte) []byte) []byte {
+	if list == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendOne(&list[i], b)
+	}
+	return append(b, ']')
 }
 
 // AppendJSON appends the room info as JSON.
@@ -88,18 +93,7 @@ func (p *ParticipantInfo) AppendJSON(b []byte) []byte {
 	b = append(b, `,"hidden":`...)
 	b = strconv.AppendBool(b, p.Permission.Hidden)
 	b = append(b, `},"tracks":`...)
-	if p.Tracks == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range p.Tracks {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = p.Tracks[i].AppendJSON(b)
-		}
-		b = append(b, ']')
-	}
+	b = AppendList(b, p.Tracks, (*Track).AppendJSON)
 	return append(b, '}')
 }
 
