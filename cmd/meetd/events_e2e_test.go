@@ -171,3 +171,33 @@ func TestEventStream(t *testing.T) {
 		}
 	}
 }
+
+// A stream resumed from before the oldest event kept (older ones were pruned, see `retention`)
+// starts with a gap event, so that the client reads the state again.
+func TestEventStreamGap(t *testing.T) {
+	env := testEnv(t, nil)
+	m := startMeetd(t, env)
+	for _, id := range []string{"g1", "g2", "g3"} {
+		m.create(id, nil)
+	}
+	// what pruning does to old events (store.Prune itself is tested in the store suite)
+	db, err := sql.Open("sqlite", "file:"+dataDirFile(env, "meetd.db")+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DELETE FROM events WHERE seq <= (SELECT min(seq) + 1 FROM events)`); err != nil {
+		t.Fatal(err)
+	}
+	var oldest int64
+	if err := db.QueryRow(`SELECT min(seq) FROM events`).Scan(&oldest); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	ch, stop := readSSE(t, m.streamURL(), "1")
+	defer stop()
+	got := collect(t, ch, 10*time.Second, func(e sseEvent) bool { return e.Event == "room_created" })
+	if len(got) < 2 || got[0].Event != "gap" || got[0].Data["after"] != float64(1) || got[0].Data["oldest"] != float64(oldest) {
+		t.Fatalf("resumed from before the oldest event: %+v", got)
+	}
+}

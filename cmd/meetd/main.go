@@ -246,6 +246,8 @@ func serve(ctx context.Context, drain <-chan struct{}, cfg config.Config, stdout
 	}()
 	reportsDone := make(chan struct{})
 	go func() { defer close(reportsDone); reports.Run(timers, time.Minute) }() // reports a crash left unwritten
+	pruneDone := make(chan struct{})
+	go func() { defer close(pruneDone); prune(timers, store, time.Duration(cfg.Retention), log) }()
 	dispatch, stopDispatch := context.WithCancel(context.Background())
 	dispatchDone := make(chan struct{})
 	go func() {
@@ -303,6 +305,7 @@ func serve(ctx context.Context, drain <-chan struct{}, cfg config.Config, stdout
 	<-timersDone
 	<-observerDone
 	<-reportsDone
+	<-pruneDone
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
@@ -336,4 +339,31 @@ func displayHost(a net.Addr) string {
 		return "localhost"
 	}
 	return ip.String()
+}
+
+// pruneEvery is how often events and finished webhook deliveries past the retention are deleted.
+const pruneEvery = 10 * time.Minute
+
+// prune deletes, now and every pruneEvery until ctx ends, the events and finished webhook
+// deliveries older than keep (0: keeps everything).
+func prune(ctx context.Context, st stateStore, keep time.Duration, log *slog.Logger) {
+	if keep <= 0 {
+		return
+	}
+	t := time.NewTicker(pruneEvery)
+	defer t.Stop()
+	for {
+		events, deliveries, err := st.Prune(ctx, time.Now().Add(-keep))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("prune events and deliveries", "err", err)
+		case events+deliveries > 0:
+			log.Info("pruned", "events", events, "deliveries", deliveries, "older_than", keep.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"path/filepath"
+	"time"
 
 	"meetd/internal/analytics"
 	"meetd/internal/config"
@@ -21,6 +22,8 @@ type stateStore interface {
 	recorder.Store
 	OnEvents(func())                           // the webhook dispatcher's wake-up
 	Stats(context.Context) (meet.Stats, error) // for /metrics
+	// Prune deletes events and finished webhook deliveries older than before (retention).
+	Prune(ctx context.Context, before time.Time) (events, deliveries int64, err error)
 	Close() error
 }
 

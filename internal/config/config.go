@@ -46,6 +46,10 @@ type Config struct {
 	TLS          TLS      `yaml:"tls"`           // HTTPS served by meetd itself
 	TURN         TURN     `yaml:"turn"`          // the embedded node's TURN server
 	DrainTimeout Duration `yaml:"drain_timeout"` // after SIGTERM, how long running meetings may go on; 0 = stop at once
+
+	// Retention is how long events (the event stream's resume window) and finished webhook
+	// deliveries are kept; pending deliveries stay whatever their age. 0 keeps everything.
+	Retention Duration `yaml:"retention"`
 }
 
 // Webhooks configures the delivery of events to HTTP receivers.
@@ -146,6 +150,7 @@ func Default() Config {
 		},
 		TURN:         TURN{UDPPort: 3478, TLSPort: 5349},
 		DrainTimeout: Duration(10 * time.Minute),
+		Retention:    Duration(7 * 24 * time.Hour),
 	}
 }
 
@@ -192,6 +197,7 @@ var env = []struct {
 	{"MEETD_TURN_TLS_PORT", "turn.tls_port", intSetter(func(c *Config) *int { return &c.TURN.TLSPort })},
 	{"MEETD_TURN_DOMAIN", "turn.domain", func(c *Config, v string) error { c.TURN.Domain = v; return nil }},
 	{"MEETD_DRAIN_TIMEOUT", "drain_timeout", durationSetter(func(c *Config) *Duration { return &c.DrainTimeout })},
+	{"MEETD_RETENTION", "retention", durationSetter(func(c *Config) *Duration { return &c.Retention })},
 }
 
 func durationSetter(field func(*Config) *Duration) func(*Config, string) error {
@@ -328,6 +334,9 @@ func (c *Config) validate() error {
 		if d <= 0 {
 			return fmt.Errorf("%s: must be positive", key)
 		}
+	}
+	if c.Retention < 0 || (c.Retention > 0 && c.Retention < Duration(time.Hour)) {
+		return fmt.Errorf("retention: %s is too short: at least 1h, or 0 to keep everything", time.Duration(c.Retention))
 	}
 	if c.Webhooks.BackoffMax < c.Webhooks.BackoffBase {
 		return fmt.Errorf("webhooks.backoff_max: %s is shorter than webhooks.backoff_base %s",

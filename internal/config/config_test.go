@@ -43,6 +43,9 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{map[string]string{"MEETD_DEPARTURE_TIMEOUT": "-1"}, nil, "departure_timeout"},
 		{map[string]string{"MEETD_LOG_LEVEL": "loud"}, nil, "log_level"},
 		{map[string]string{"MEETD_TIMER_INTERVAL": "soon"}, nil, "MEETD_TIMER_INTERVAL"},
+		{map[string]string{"MEETD_RETENTION": "-1h"}, nil, "retention"},
+		{map[string]string{"MEETD_RETENTION": "5m"}, nil, "retention"},
+		{map[string]string{"MEETD_RETENTION": "a week"}, nil, "MEETD_RETENTION"},
 		{nil, []string{"-config", unknown}, "adress"},
 		{nil, []string{"-config", filepath.Join(dir, "missing.yaml")}, "config file"},
 		{nil, []string{"extra"}, "unexpected argument"},
@@ -117,6 +120,21 @@ func TestLiveKitClusterAndExternal(t *testing.T) {
 	} {
 		if _, err := load(bad.env); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("env %v: error %v, want one naming %q", bad.env, err, bad.want)
+		}
+	}
+}
+
+// Events and finished deliveries are kept a week unless told otherwise; 0 keeps everything.
+func TestRetention(t *testing.T) {
+	for env, want := range map[string]time.Duration{"": 7 * 24 * time.Hour, "720h": 720 * time.Hour, "0": 0} {
+		c, err := Load(nil, func(k string) string {
+			if k == "MEETD_RETENTION" {
+				return env
+			}
+			return ""
+		}, io.Discard)
+		if err != nil || time.Duration(c.Retention) != want {
+			t.Errorf("MEETD_RETENTION=%q: %v %v, want %v", env, c.Retention, err, want)
 		}
 	}
 }

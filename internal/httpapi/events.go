@@ -66,6 +66,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprintf(w, "retry: 1000\n: resuming after %d\n\n", after)
+	// Events older than the retention window are gone: a client resuming from before it is told,
+	// to read the state again rather than trust what it missed.
+	if oldest, err := s.Rooms.OldestEventSeq(ctx); err == nil && after > 0 && after < oldest-1 {
+		fmt.Fprintf(w, "event: gap\ndata: {\"after\":%d,\"oldest\":%d}\n\n", after, oldest)
+	}
 	flusher.Flush()
 
 	poll := time.NewTicker(eventsPoll)

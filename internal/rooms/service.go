@@ -611,6 +611,11 @@ func (s *Service) Events(ctx context.Context, afterSeq int64, limit int) ([]Stor
 	return s.store.Events(ctx, afterSeq, limit)
 }
 
+// OldestEventSeq is the sequence number of the oldest event kept, 0 if none.
+func (s *Service) OldestEventSeq(ctx context.Context) (int64, error) {
+	return s.store.OldestEventSeq(ctx)
+}
+
 // LastEventSeq is the sequence number of the newest event, 0 if none.
 func (s *Service) LastEventSeq(ctx context.Context) (int64, error) {
 	return s.store.LastEventSeq(ctx)

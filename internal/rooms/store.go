@@ -57,6 +57,8 @@ type Store interface {
 	AddEvents(ctx context.Context, events ...meet.Event) error
 	Events(ctx context.Context, afterSeq int64, limit int) ([]StoredEvent, error)
 	LastEventSeq(ctx context.Context) (int64, error)
+	// OldestEventSeq is the sequence number of the oldest event kept (older ones were pruned), 0 if none.
+	OldestEventSeq(ctx context.Context) (int64, error)
 }
 
 // Presence is one participant connection.

@@ -141,6 +141,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(next_attempt_at, id) WHERE status = 'pending' AND next_attempt_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries(room_id, url, id) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS deliveries_room ON deliveries(room_id, id);
+CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries(event_seq); -- an event is kept while it has deliveries
 CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries(status, id);
 `
 const postgresAnalyticsSchema = `

@@ -637,6 +637,55 @@ func (s *Store) Events(ctx context.Context, afterSeq int64, limit int) ([]rooms.
 	})
 }
 
+// OldestEventSeq is the sequence number of the oldest event kept, 0 if none.
+func (s *Store) OldestEventSeq(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT coalesce(min(seq), 0) FROM events`).Scan(&n)
+	return n, err
+}
+
+// pruneBatch is how many rows one pruning transaction deletes at most: a large backlog is
+// deleted in steps, so that it never holds SQLite's one writer for long.
+const pruneBatch = 5000
+
+// Prune deletes what is older than before and no longer needed: finished webhook deliveries
+// (delivered or failed), then events that were fanned out to their deliveries and have none left.
+// Pending deliveries and their events stay, whatever their age.
+func (s *Store) Prune(ctx context.Context, before time.Time) (events, deliveries int64, err error) {
+	steps := []struct {
+		n     *int64
+		query string
+		arg   int64
+	}{
+		{&deliveries, `DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
+			WHERE status <> 'pending' AND queued_at < ? ORDER BY id LIMIT ?)`, ms(before)},
+		{&events, `DELETE FROM events WHERE seq IN (SELECT e.seq FROM events e
+			WHERE e.created_at < ? AND e.seq <= (SELECT seq FROM webhook_cursor WHERE name = 'deliveries')
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq) ORDER BY e.seq LIMIT ?)`, before.Unix()},
+	}
+	for _, step := range steps {
+		for {
+			var n int64
+			err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
+				res, err := tx.ExecContext(ctx, step.query, step.arg, pruneBatch)
+				if err != nil {
+					return nil, err
+				}
+				n, err = res.RowsAffected()
+				return nil, err
+			})
+			if err != nil {
+				return events, deliveries, err
+			}
+			*step.n += n
+			if n < pruneBatch {
+				break
+			}
+		}
+	}
+	return events, deliveries, nil
+}
+
 // LastEventSeq is the sequence number of the newest event, 0 if none.
 func (s *Store) LastEventSeq(ctx context.Context) (int64, error) {
 	var n int64

@@ -15,12 +15,14 @@ import (
 type OutboxStore interface {
 	rooms.Store
 	outbox.Store
+	Prune(ctx context.Context, before time.Time) (events, deliveries int64, err error)
 }
 
 // RunOutbox runs the outbox part of the suite; open returns a new, empty store.
 func RunOutbox(t *testing.T, open func(t *testing.T) OutboxStore) {
 	t.Run("QueueOrder", func(t *testing.T) { outboxQueueOrder(t, open(t)) })
 	t.Run("LateTrackEvents", func(t *testing.T) { lateTrackEvents(t, open(t)) })
+	t.Run("Prune", func(t *testing.T) { outboxPrune(t, open(t)) })
 }
 
 func roomEvent(roomID, name, id string) meet.Event {
@@ -153,5 +155,73 @@ func lateTrackEvents(t *testing.T, s OutboxStore) {
 	}
 	if err := s.AddEvents(ctx, roomEvent("t", "room_finished", "EV_3")); err != nil || count() != 2 {
 		t.Fatalf("other events: %v, %d events", err, count())
+	}
+}
+
+// Prune deletes finished deliveries and the events they were for once older than the cut; pending
+// deliveries and their events, recent events and events not fanned out yet stay.
+func outboxPrune(t *testing.T, s OutboxStore) {
+	ctx := context.Background()
+	now := time.Now()
+	old := now.Add(-10 * 24 * time.Hour)
+	event := func(roomID, id string, at time.Time) meet.Event {
+		return meet.NewEvent("room_created", id, &meet.Session{SID: "RM_" + roomID, RoomID: roomID}, at)
+	}
+	for _, e := range []meet.Event{event("a", "EV_delivered", old), event("b", "EV_failed", old),
+		event("c", "EV_pending", old), event("d", "EV_recent", now)} {
+		if err := s.AddEvents(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.FanOut(ctx, old, 10, toURL("http://r")); err != nil || n != 4 {
+		t.Fatalf("fan out %d %v", n, err)
+	}
+	if err := s.AddEvents(ctx, event("e", "EV_not_fanned_out", old)); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.Claim(ctx, now, now.Add(time.Minute), 10, 10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range list {
+		switch d.EventID {
+		case "EV_delivered":
+			_, err = s.Record(ctx, d, outbox.Outcome{Status: outbox.Delivered, At: old, StatusCode: 200})
+		case "EV_failed":
+			_, err = s.Record(ctx, d, outbox.Outcome{Status: outbox.Failed, At: old, StatusCode: 400, Error: "HTTP 400"})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	events, deliveries, err := s.Prune(ctx, now.Add(-7*24*time.Hour))
+	if err != nil || events != 2 || deliveries != 2 {
+		t.Fatalf("pruned %d events and %d deliveries (%v), want 2 and 2", events, deliveries, err)
+	}
+	kept, err := s.Events(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range kept {
+		ids = append(ids, e.Event.ID)
+	}
+	if len(ids) != 3 || ids[0] != "EV_pending" || ids[1] != "EV_recent" || ids[2] != "EV_not_fanned_out" {
+		t.Errorf("events kept: %v", ids)
+	}
+	if oldest, err := s.OldestEventSeq(ctx); err != nil || oldest != kept[0].Seq {
+		t.Errorf("oldest event %d (%v), want %d", oldest, err, kept[0].Seq)
+	}
+	infos, total, err := s.Deliveries(ctx, outbox.Filter{Limit: 10})
+	if err != nil || total != 2 {
+		t.Fatalf("deliveries kept: %d %+v %v", total, infos, err)
+	}
+	for _, d := range infos {
+		if d.Status != outbox.Pending {
+			t.Errorf("a finished delivery was kept: %+v", d)
+		}
+	}
+	if events, deliveries, err := s.Prune(ctx, now.Add(-7*24*time.Hour)); err != nil || events+deliveries != 0 {
+		t.Errorf("pruned again: %d %d %v", events, deliveries, err)
 	}
 }
