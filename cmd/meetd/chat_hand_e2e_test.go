@@ -92,6 +92,18 @@ func TestChatLockAndHands(t *testing.T) {
 		t.Fatalf("lower a hand: %+v", res)
 	}
 	eventually(t, 10*time.Second, "the pupil's hand down at the listener", func() bool { return handOf("pupil") == "" })
+	// the page's own token (from /api/join, outliving the join token) works too, and cannot join
+	page, _ := m.exchange(pupilToken)
+	if page.PageToken == "" {
+		t.Fatalf("no page token: %+v", page)
+	}
+	if res := hand(page.PageToken, `{"raised":true}`); !res.Status {
+		t.Fatalf("raise a hand with the page token: %+v", res)
+	}
+	eventually(t, 10*time.Second, "the pupil's hand up again", func() bool { return handOf("pupil") == "1" })
+	if j, _ := m.exchange(page.PageToken); j.Status || j.StatusCode != "INVALID_TOKEN_OR_SIGNATURE" {
+		t.Errorf("joined with a page token: %+v", j.envelope)
+	}
 	if res := hand(pupilToken, `{}`); res.Status || res.StatusCode != "INVALID_PARAMETERS" {
 		t.Errorf("a hand without raised: %+v", res)
 	}

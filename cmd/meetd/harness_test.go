@@ -373,6 +373,7 @@ type joinAnswer struct {
 	LiveKitToken string `json:"livekit_token"`
 	UserID       string `json:"user_id"`
 	IsAdmin      bool   `json:"is_admin"`
+	PageToken    string `json:"page_token"`
 }
 
 // exchange is the meeting page's join exchange.

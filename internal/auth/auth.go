@@ -131,7 +131,13 @@ type JoinClaims struct {
 	SID      string `json:"room_sid"`
 	IsAdmin  bool   `json:"is_admin"`
 	IsHidden bool   `json:"is_hidden"`
+	// Use is "" for a join token (getJoinToken: joins, short-lived) and UsePage for the token a
+	// meeting page gets at its join, for its later calls while in the meeting (never to join).
+	Use string `json:"use,omitempty"`
 }
+
+// UsePage marks the token of a meeting page that has joined (JoinClaims.Use).
+const UsePage = "page"
 
 // WebhookClaims are LiveKit's webhook token claims: the issuer and the body's SHA-256.
 type WebhookClaims struct {

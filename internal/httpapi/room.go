@@ -289,8 +289,10 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		RoomTitle    string            `json:"room_title"`
 		RoomMetadata meet.RoomMetadata `json:"room_metadata"`
 		LockSettings meet.LockSettings `json:"lock_settings"`
+		// PageToken is for the page's calls while in the meeting (/api/moderate, /api/hand).
+		PageToken string `json:"page_token"`
 	}{
 		OK(), s.LiveKitURL(r), j.MediaToken, j.Session.RoomID, j.Session.SID, j.User.UserID, j.User.Name, j.User.IsAdmin,
-		j.User.IsHidden, j.Session.Title(), j.Session.Metadata, j.LockSettings,
+		j.User.IsHidden, j.Session.Title(), j.Session.Metadata, j.LockSettings, j.PageToken,
 	}, nil)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"meetd/internal/auth"
 	"meetd/internal/meet"
 )
 
@@ -223,7 +224,7 @@ const HandAttribute = "hand"
 // server sets it (participants may not set their own attributes), so it does not need the data
 // permission that a chat lock takes away, and people who join later see it.
 func (s *Service) Hand(ctx context.Context, token string, raised bool) error {
-	sess, u, err := s.member(ctx, token)
+	sess, u, err := s.member(ctx, token, auth.UsePage)
 	if err != nil {
 		return err
 	}

@@ -347,14 +347,23 @@ type Joined struct {
 	User         *meet.User
 	MediaToken   string
 	LockSettings meet.LockSettings
+	// PageToken is for the page's later calls in the meeting (moderation, hands): the join token
+	// lives minutes, a meeting hours. It cannot join.
+	PageToken string
 }
+
+// PageTokenTTL is how long a meeting page's token lasts.
+const PageTokenTTL = 24 * time.Hour
 
 // member checks a join token: a running session, the one the token was made for, and a user
 // of it who is not blocked.
-func (s *Service) member(ctx context.Context, token string) (*meet.Session, *meet.User, error) {
+func (s *Service) member(ctx context.Context, token string, uses ...string) (*meet.Session, *meet.User, error) {
 	var c auth.JoinClaims
 	if err := auth.Parse(s.cfg.Keys.APISecret, token, &c, s.now()); err != nil {
 		return nil, nil, &meet.Error{Code: meet.CodeInvalidTokenOrSignature, Msg: "invalid or expired access token", Err: err}
+	}
+	if c.Use != "" && !slices.Contains(uses, c.Use) {
+		return nil, nil, meet.Errorf(meet.CodeInvalidTokenOrSignature, "this token cannot be used here")
 	}
 	sess, err := s.running(ctx, c.RoomID)
 	if err != nil {
@@ -377,7 +386,7 @@ func (s *Service) member(ctx context.Context, token string) (*meet.Session, *mee
 
 // Moderator checks that a join token is an admin's of a running session, and returns the session.
 func (s *Service) Moderator(ctx context.Context, token string) (*meet.Session, error) {
-	sess, u, err := s.member(ctx, token)
+	sess, u, err := s.member(ctx, token, auth.UsePage)
 	if err != nil {
 		return nil, err
 	}
@@ -413,7 +422,15 @@ func (s *Service) Join(ctx context.Context, token string) (*Joined, error) {
 	if err != nil {
 		return nil, fmt.Errorf("media token for %s: %w", u.UserID, err)
 	}
-	return &Joined{Session: sess, User: u, MediaToken: mt, LockSettings: u.ParticipantMetadata(&sess.Metadata).LockSettings}, nil
+	page, err := auth.Sign(s.cfg.Keys.APISecret, auth.JoinClaims{
+		Times:  auth.NewTimes(s.cfg.Keys.APIKey, s.now(), PageTokenTTL),
+		UserID: u.UserID, Name: u.Name, RoomID: sess.RoomID, SID: sess.SID, IsAdmin: u.IsAdmin, IsHidden: u.IsHidden,
+		Use: auth.UsePage,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("page token for %s: %w", u.UserID, err)
+	}
+	return &Joined{Session: sess, User: u, MediaToken: mt, LockSettings: u.ParticipantMetadata(&sess.Metadata).LockSettings, PageToken: page}, nil
 }
 
 // grant is what the user may do in the session's media room: the room features and their locks.

@@ -330,3 +330,35 @@ func TestDeadNodeRoomsEnd(t *testing.T) {
 		t.Errorf("a room with a participant ended although its media room could not be closed (err %v)", err)
 	}
 }
+
+// A meeting page's token outlives the join token, serves the page's calls, and cannot join.
+func TestPageToken(t *testing.T) {
+	f := newFixture(t, "", nil)
+	f.create(t, "class", 0, 0)
+	ctx := context.Background()
+	join, err := f.svc.JoinToken(ctx, "class", rooms.UserInfo{UserID: "teacher", Name: "Teacher", IsAdmin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := f.svc.Join(ctx, join)
+	if err != nil || j.PageToken == "" {
+		t.Fatalf("join: %+v %v", j, err)
+	}
+	if _, err := f.svc.Join(ctx, j.PageToken); meet.CodeOf(err) != meet.CodeInvalidTokenOrSignature {
+		t.Errorf("joined with a page token: %v", err)
+	}
+	f.clock.Add(time.Hour) // the join token has expired, the page's has not
+	if _, err := f.svc.Moderator(ctx, join); meet.CodeOf(err) != meet.CodeInvalidTokenOrSignature {
+		t.Errorf("an expired join token moderated: %v", err)
+	}
+	if _, err := f.svc.Moderator(ctx, j.PageToken); err != nil {
+		t.Errorf("the page token after an hour: %v", err)
+	}
+	if err := f.svc.Hand(ctx, j.PageToken, true); err != nil {
+		t.Errorf("a hand with the page token: %v", err)
+	}
+	f.clock.Add(rooms.PageTokenTTL)
+	if _, err := f.svc.Moderator(ctx, j.PageToken); meet.CodeOf(err) != meet.CodeInvalidTokenOrSignature {
+		t.Errorf("an expired page token moderated: %v", err)
+	}
+}

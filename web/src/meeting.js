@@ -33,6 +33,9 @@ const WIDE_SCREEN = 720; // px: from here on the chat panel starts open
 setLogLevel(LogLevel.warn);
 
 const accessToken = new URLSearchParams(location.search).get('access_token') || '';
+// pageToken is for the calls made while in the meeting (moderation, hands): the join token expires
+// within minutes, the meeting goes on for hours. /api/join hands it out.
+let pageToken = accessToken;
 
 let join = null; // the /api/join answer
 let info = null; // roomInfo(join)
@@ -77,6 +80,7 @@ async function main() {
     setState(f.state, f.message);
     return;
   }
+  if (typeof resp.page_token === 'string' && resp.page_token) pageToken = resp.page_token;
   if (!resp.livekit_url || !resp.livekit_token) {
     fail('error', 'The server did not send what the page needs to join.', true);
     return;
@@ -660,7 +664,7 @@ async function moderate(body, pending) {
   toast(pending);
   let resp;
   try {
-    resp = await api.moderate(accessToken, body);
+    resp = await api.moderate(pageToken, body);
   } catch (err) {
     toast(`Could not reach the server: ${errText(err)}`, 'error');
     return false;
@@ -784,7 +788,7 @@ async function toggleHand() {
   const raise = !handRaised(room.localParticipant.attributes);
   let resp;
   try {
-    resp = await api.hand(accessToken, raise);
+    resp = await api.hand(pageToken, raise);
   } catch (err) {
     toast(`Could not reach the server: ${errText(err)}`, 'error');
     return;
