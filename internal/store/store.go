@@ -395,21 +395,13 @@ func openPresence(ctx context.Context, tx *txn, sid string) ([]rooms.Presence, e
 	rows, err := tx.QueryContext(ctx, `SELECT p.participant_sid, p.user_id, coalesce(u.name, ''), p.joined_at
 		FROM presence p LEFT JOIN session_users u ON u.sid = p.sid AND u.user_id = p.user_id
 		WHERE p.sid = ? AND p.left_at IS NULL ORDER BY p.joined_at, p.participant_sid`, sid)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []rooms.Presence
-	for rows.Next() {
+	return scanRows(rows, err, func(rows *sql.Rows) (rooms.Presence, error) {
 		var p rooms.Presence
 		var at int64
-		if err := rows.Scan(&p.ParticipantSID, &p.UserID, &p.Name, &at); err != nil {
-			return nil, err
-		}
+		err := rows.Scan(&p.ParticipantSID, &p.UserID, &p.Name, &at)
 		p.At = time.UnixMilli(at)
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return p, err
+	})
 }
 
 // SetMetadata replaces a session's effective metadata.
