@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Runs `meetd bench` against a meetd it starts itself and writes doc/performance.md from its output:
-# every figure in that file comes from this run.
+# Runs `meetbench` (cmd/meetbench) against a meetd it starts itself and writes doc/performance.md from
+# its output: every figure in that file comes from this run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=$(mktemp -d)/meetd
-go build -o "$bin" ./cmd/meetd
+bin=$(mktemp -d)
+go build -o "$bin/meetd" ./cmd/meetd
+go build -o "$bin/meetbench" ./cmd/meetbench
 out=$(mktemp)
-"$bin" bench "$@" | tee "$out"
+"$bin/meetbench" -meetd "$bin/meetd" "$@" | tee "$out"
 {
   echo "# Performance"
   echo
-  echo "Measured by \`scripts/bench.sh\` (\`meetd bench\`, which starts its own meetd as a child process on"
+  echo "Measured by \`scripts/bench.sh\` (\`meetbench\`, which starts its own meetd as a child process on"
   echo "loopback, with a temporary data directory, and drives it with real WebRTC bots in the bench process)."
   echo "Do not edit the table by hand: run the script again."
   echo

@@ -60,8 +60,6 @@ func runDraining(ctx context.Context, drain <-chan struct{}, args []string, gete
 		case "version":
 			fmt.Fprintln(stdout, "meetd", version)
 			return nil
-		case "bench":
-			return runBench(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
 	cfg, err := config.Load(args, getenv, stderr)

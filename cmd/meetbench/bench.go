@@ -31,9 +31,6 @@ import (
 	"meetd/internal/testbot"
 )
 
-// meetd bench: measures a meetd — one it starts itself as a child process (embedded defaults, a
-// temporary data directory, loopback ports), or one at -url — and prints a table (or JSON).
-
 type benchRow struct {
 	Section string  `json:"section"`
 	Name    string  `json:"name"`
@@ -51,7 +48,8 @@ type bench struct {
 	databaseURL      string // PostgreSQL for the meetd the bench starts; "" for SQLite
 	keys             auth.Keys
 	client           *http.Client
-	pid              int // the meetd process, when the bench started it
+	meetd            string // the meetd binary to start; "" builds one from the module
+	pid              int    // the meetd process, when the bench started it
 	dur              time.Duration
 	progress         io.Writer
 	rows             []benchRow
@@ -60,13 +58,25 @@ type bench struct {
 	oursBytes, theirsBytes int
 }
 
-func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// run is meetbench: it measures a meetd and prints a table (or JSON) on stdout, its progress on
+// stderr. -h prints the usage and returns flag.ErrHelp.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	// The bench process is the load generator, its bots share the cores with the meetd measured:
 	// collecting garbage less often leaves them more CPU (memory is not what a bench lacks).
 	debug.SetGCPercent(400)
-	fs := flag.NewFlagSet("meetd bench", flag.ContinueOnError)
+	fs := flag.NewFlagSet("meetbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: meetbench [flags]
+
+meetbench measures a meetd: one it starts itself as a child process (embedded defaults, a temporary
+data directory, loopback ports), or one at -url. It prints a table (or JSON) on stdout.
+
+`)
+		fs.PrintDefaults()
+	}
 	url := fs.String("url", "", "meetd base URL to measure (default: start one)")
+	meetd := fs.String("meetd", "", "meetd binary to start (default: go build ./cmd/meetd of the module around the working directory)")
 	lkURL := fs.String("livekit-url", "", "LiveKit HTTP URL of that meetd, for the ListParticipants comparison")
 	key := fs.String("key", getenv("MEETD_API_KEY"), "API key (with -url)")
 	secret := fs.String("secret", getenv("MEETD_API_SECRET"), "API secret (with -url)")
@@ -79,11 +89,15 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
 	b := &bench{base: strings.TrimRight(*url, "/"), livekitURL: *lkURL, keys: auth.Keys{APIKey: *key, APISecret: *secret},
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}, dur: *dur, progress: stderr,
-		databaseURL: *databaseURL}
+		databaseURL: *databaseURL, meetd: *meetd}
 	if b.base == "" {
-		stop, err := b.startMeetd(ctx, getenv)
+		stop, err := b.startMeetd(ctx)
 		if err != nil {
 			return err
 		}
@@ -127,16 +141,23 @@ func (b *bench) say(format string, args ...any) {
 	fmt.Fprintf(b.progress, "bench: "+format+"\n", args...)
 }
 
-// startMeetd runs this binary as `meetd serve` on loopback ports in a temporary directory.
-func (b *bench) startMeetd(ctx context.Context, getenv func(string) string) (func(), error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
+// startMeetd runs `meetd serve` (the -meetd binary, or one it builds) on loopback ports in a
+// temporary directory.
+func (b *bench) startMeetd(ctx context.Context) (func(), error) {
 	dir, err := os.MkdirTemp("", "meetd-bench-")
 	if err != nil {
 		return nil, err
 	}
+	exe := b.meetd
+	if exe == "" {
+		exe = filepath.Join(dir, "bin", "meetd")
+		b.say("building meetd (go build ./cmd/meetd)")
+		if err := buildMeetd(ctx, exe); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+	}
+	data := filepath.Join(dir, "data")
 	port := func(network string) string {
 		if network == "udp" {
 			c, _ := net.ListenPacket("udp", "127.0.0.1:0")
@@ -151,13 +172,14 @@ func (b *bench) startMeetd(ctx context.Context, getenv func(string) string) (fun
 	b.base, b.livekitURL = "http://"+addr, "http://127.0.0.1:"+lkPort
 	b.keys = auth.Keys{APIKey: "bench", APISecret: "bench-secret-0123456789abcdef0123456789"}
 	cmd := exec.CommandContext(ctx, exe, "serve")
-	cmd.Env = append(os.Environ(), "MEETD_ADDR="+addr, "MEETD_DATA_DIR="+dir, "MEETD_API_KEY="+b.keys.APIKey,
+	cmd.Env = append(os.Environ(), "MEETD_ADDR="+addr, "MEETD_DATA_DIR="+data, "MEETD_API_KEY="+b.keys.APIKey,
 		"MEETD_API_SECRET="+b.keys.APISecret, "MEETD_NODE_IP=127.0.0.1", "MEETD_LIVEKIT_PORT="+lkPort,
 		"MEETD_RTC_TCP_PORT=0", "MEETD_RTC_UDP_PORT="+port("udp"), "MEETD_LOG_LEVEL=error", "MEETD_LIVEKIT_LOG_LEVEL=error",
 		"MEETD_DATABASE_URL="+b.databaseURL)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &logs
 	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	stop := func() {
@@ -166,7 +188,7 @@ func (b *bench) startMeetd(ctx context.Context, getenv func(string) string) (fun
 		os.RemoveAll(dir)
 	}
 	b.pid = cmd.Process.Pid
-	where := "SQLite in " + dir
+	where := "SQLite in " + data
 	if b.databaseURL != "" {
 		where = "PostgreSQL " + store.Where(b.databaseURL)
 	}
