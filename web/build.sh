@@ -1,8 +1,11 @@
 #!/bin/sh
-# Rebuild the meeting page bundle internal/web/static/meeting.js from web/src,
-# with the exact dependency versions of package-lock.json. The output is
-# committed so `go run ./cmd/meetd` works without npm; running this script
-# again gives a byte-identical file (esbuild writes no timestamps or paths).
+# Rebuild the browser bundles from web/src, with the exact dependency versions
+# of package-lock.json: the meeting page (src/meeting.js →
+# internal/web/static/meeting.js, a classic script) and the dashboard
+# (src/dashboard.js → internal/web/static/dashboard.js, an ES module). The
+# output is committed so `go run ./cmd/meetd` works without npm; running this
+# script again gives byte-identical files (esbuild writes no timestamps or
+# paths).
 set -eu
 cd "$(dirname "$0")"
 npm ci --no-audit --no-fund
@@ -15,3 +18,11 @@ npm ci --no-audit --no-fund
   --define:process.env.NODE_ENV='"production"' \
   --log-level=warning \
   --outfile=../internal/web/static/meeting.js
+./node_modules/.bin/esbuild src/dashboard.js \
+  --bundle \
+  --minify \
+  --format=esm \
+  --target=es2020 \
+  --legal-comments=eof \
+  --log-level=warning \
+  --outfile=../internal/web/static/dashboard.js
