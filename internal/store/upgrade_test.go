@@ -223,6 +223,31 @@ func TestOpenTwice(t *testing.T) {
 	})
 }
 
+// Processes that start together on a new database each open it, and each migration is applied once.
+func TestOpenTogether(t *testing.T) {
+	onBoth(t, func(t *testing.T, newDB func(*testing.T) testDB) {
+		db := newDB(t)
+		errs := make(chan error, 4)
+		for range cap(errs) {
+			go func() {
+				st, err := db.open()
+				if err == nil {
+					st.Close()
+				}
+				errs <- err
+			}()
+		}
+		for range cap(errs) {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		if got, want := applied(t, db.raw(t)), all(t); !slices.Equal(got, want) {
+			t.Errorf("migrations recorded %q, want %q", got, want)
+		}
+	})
+}
+
 // A migration that fails leaves nothing of itself, and is not recorded; fixed, it applies.
 func TestMigrationFails(t *testing.T) {
 	onBoth(t, func(t *testing.T, newDB func(*testing.T) testDB) {
