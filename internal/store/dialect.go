@@ -46,6 +46,17 @@ type dialect struct {
 
 	// releaseLeases is whether ReleaseLeases ends every lease (one process per database).
 	releaseLeases bool
+
+	// tokens are what the {{TOKEN}}s of the migrations stand for: the few column types that
+	// differ (see migrations/README.md).
+	tokens map[string]string
+
+	// lockSchema, when set, is taken first by each migration's transaction (migrate.go).
+	lockSchema func(ctx context.Context, tx *txn) error
+
+	// columns lists the names of a table's columns (none when there is no such table), given the
+	// table's name; for the legacy columns only (migrate.go).
+	columns string
 }
 
 // postgresRebind numbers the placeholders of q for PostgreSQL: ?N becomes $N, and each bare ?

@@ -16,10 +16,10 @@ import (
 
 var _ outbox.Store = (*Store)(nil)
 
-// The webhook deliveries: one row per event and URL (the tables are in each dialect's schema,
-// sqlite.go and postgres.go). The cursor says up to which event seq the events have been fanned
-// out into deliveries; it moves in the transaction that inserts them. On a database that had
-// events before webhooks existed, the cursor starts after them.
+// The webhook deliveries: one row per event and URL (the tables are in migrations/). The cursor
+// says up to which event seq the events have been fanned out into deliveries; it moves in the
+// transaction that inserts them. On a database that had events before webhooks existed, the cursor
+// starts after them.
 //
 // Order per room and URL: only the oldest pending delivery of a (room_id, url) has a
 // next_attempt_at; the others wait with NULL and get one when it is delivered or failed.

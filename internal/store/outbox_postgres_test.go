@@ -46,7 +46,7 @@ func TestOutboxCursorStartsAfterOldEventsPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := stdlib.OpenDB(*cfg)
-	if _, err := db.Exec(postgresSchema); err != nil {
+	if _, err := db.Exec(beforeWebhooks(oldSchema(t, "postgres"))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec(`INSERT INTO events (id, room_id, sid, name, body, created_at) VALUES ('EV_old', 'r', 'RM_r', 'room_created', '{}', 1)`); err != nil {

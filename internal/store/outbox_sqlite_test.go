@@ -49,7 +49,7 @@ func TestOutboxCursorStartsAfterOldEventsSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(sqliteSchema); err != nil {
+	if _, err := db.Exec(beforeWebhooks(oldSchema(t, "sqlite"))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec(`INSERT INTO events (id, room_id, sid, name, body, created_at) VALUES ('EV_old', 'r', 'RM_r', 'room_created', '{}', 1)`); err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -29,6 +28,17 @@ var postgres = dialect{
 	roomTitle:   `coalesce(s.metadata::json ->> 'room_title', '')`,
 	claimSQL:    claimPostgresSQL,
 	claim:       claimPostgres,
+	tokens: map[string]string{
+		"BIGINT":   "BIGINT",
+		"BOOLEAN":  "BOOLEAN",
+		"FALSE":    "false",
+		"IDENTITY": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+	},
+	lockSchema: func(ctx context.Context, tx *txn) error {
+		_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, schemaLock)
+		return err
+	},
+	columns: `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?`,
 }
 
 // maxConns is the size of the pool. Writers mostly wait for row locks and the events lock rather
@@ -39,166 +49,10 @@ const maxConns = 16
 // holds the two below; queue locks use the two-key space (postgresLockQueues), which does not overlap it.
 const (
 	eventsLock int64 = 0x6d656574645f6576 // "meetd_ev": serializes inserting events and committing
-	schemaLock int64 = 0x6d656574645f7363 // "meetd_sc": two processes starting at once create the schema in turn
+	schemaLock int64 = 0x6d656574645f7363 // "meetd_sc": processes starting at once apply the migrations in turn
 )
 
-const postgresSchema = `
-CREATE TABLE IF NOT EXISTS sessions (
-	sid                 TEXT PRIMARY KEY,
-	room_id             TEXT NOT NULL,
-	metadata            TEXT NOT NULL,
-	max_participants    BIGINT NOT NULL,
-	empty_timeout       BIGINT NOT NULL,
-	created_at          BIGINT NOT NULL, -- Unix ms
-	ended_at            BIGINT,          -- NULL while running
-	end_reason          TEXT NOT NULL DEFAULT '',
-	joined_participants BIGINT NOT NULL DEFAULT 0,
-	first_join_at       BIGINT,
-	last_left_at        BIGINT,
-	is_recording        BOOLEAN NOT NULL DEFAULT false,
-	is_active_rtmp      BOOLEAN NOT NULL DEFAULT false,
-	analytics_file_id   TEXT NOT NULL DEFAULT '',
-	-- bumped by every change to the session's users or metadata (their participant metadata
-	-- derives from both): a cache of the users is good while it has not moved
-	users_rev           BIGINT NOT NULL DEFAULT 0
-);
--- at most one running session per room, whoever races to create it (in whichever process)
--- databases made before users_rev
-ALTER TABLE sessions ADD COLUMN IF NOT EXISTS users_rev BIGINT NOT NULL DEFAULT 0;
-CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_running ON sessions(room_id) WHERE ended_at IS NULL;
-CREATE INDEX IF NOT EXISTS sessions_created ON sessions(created_at);
--- a room's sessions, newest first: every API call about a room starts here
-CREATE INDEX IF NOT EXISTS sessions_room ON sessions(room_id, created_at);
-
-CREATE TABLE IF NOT EXISTS session_users (
-	sid       TEXT NOT NULL,
-	user_id   TEXT NOT NULL,
-	name      TEXT NOT NULL,
-	is_admin  BOOLEAN NOT NULL,
-	is_hidden BOOLEAN NOT NULL,
-	metadata  TEXT NOT NULL,
-	blocked   BOOLEAN NOT NULL DEFAULT false,
-	joined    BOOLEAN NOT NULL DEFAULT false,
-	PRIMARY KEY (sid, user_id)
-);
-
--- one row per participant connection
-CREATE TABLE IF NOT EXISTS presence (
-	participant_sid TEXT PRIMARY KEY,
-	sid             TEXT NOT NULL,
-	user_id         TEXT NOT NULL,
-	joined_at       BIGINT NOT NULL,
-	left_at         BIGINT,
-	node            TEXT NOT NULL DEFAULT '' -- the media node holding the connection
-);
-CREATE INDEX IF NOT EXISTS presence_open ON presence(sid) WHERE left_at IS NULL;
-CREATE INDEX IF NOT EXISTS presence_open_node ON presence(node) WHERE left_at IS NULL;
-
--- media nodes' heartbeats: a node that stops beating loses its connections
-CREATE TABLE IF NOT EXISTS nodes (
-	node    TEXT PRIMARY KEY,
-	seen_at BIGINT NOT NULL
-);
-
--- the outbox: every event, in commit order (see tx), written with the change that caused it
-CREATE TABLE IF NOT EXISTS events (
-	seq        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	id         TEXT NOT NULL UNIQUE,
-	room_id    TEXT NOT NULL,
-	sid        TEXT NOT NULL,
-	name       TEXT NOT NULL,
-	body       TEXT NOT NULL, -- the webhook body, byte for byte (not jsonb, which would rewrite it)
-	created_at BIGINT NOT NULL
-);
-`
-
-// the webhook outbox (see outbox.go)
-const postgresOutboxSchema = `
-CREATE TABLE IF NOT EXISTS webhook_cursor (
-	name TEXT PRIMARY KEY,
-	seq  BIGINT NOT NULL
-);
-INSERT INTO webhook_cursor (name, seq) SELECT 'deliveries', coalesce(max(seq), 0) FROM events ON CONFLICT (name) DO NOTHING;
-
-CREATE TABLE IF NOT EXISTS deliveries (
-	id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	event_seq        BIGINT NOT NULL,
-	event_id         TEXT NOT NULL,
-	event_name       TEXT NOT NULL,
-	room_id          TEXT NOT NULL,
-	url              TEXT NOT NULL,
-	status           TEXT NOT NULL DEFAULT 'pending', -- pending, delivered, failed
-	attempts         BIGINT NOT NULL DEFAULT 0,
-	last_status_code BIGINT NOT NULL DEFAULT 0,
-	last_error       TEXT NOT NULL DEFAULT '',
-	next_attempt_at  BIGINT, -- Unix ms; NULL while waiting behind an earlier delivery, and once done
-	lease_until      BIGINT, -- Unix ms; an attempt is in flight until then
-	last_attempt_at  BIGINT,
-	queued_at        BIGINT NOT NULL, -- its age (webhooks.max_age) counts from here
-	delivered_at     BIGINT,
-	UNIQUE (event_id, url)
-);
-CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(next_attempt_at, id) WHERE status = 'pending' AND next_attempt_at IS NOT NULL;
-CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries(room_id, url, id) WHERE status = 'pending';
-CREATE INDEX IF NOT EXISTS deliveries_room ON deliveries(room_id, id);
-CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries(event_seq); -- an event is kept while it has deliveries
-CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries(status, id);
-`
-const postgresAnalyticsSchema = `
--- when each track was published, for attendance reports
-CREATE TABLE IF NOT EXISTS track_intervals (
-	sid            TEXT NOT NULL,
-	track_sid      TEXT NOT NULL,
-	user_id        TEXT NOT NULL,
-	source         TEXT NOT NULL,
-	published_at   BIGINT NOT NULL, -- Unix ms
-	unpublished_at BIGINT,
-	PRIMARY KEY (sid, track_sid)
-);
-
--- what the media node shows between its events, for attendance reports: a track muted (item: the
--- track's sid) or a participant speaking (item: the participant's sid)
-CREATE TABLE IF NOT EXISTS activity_intervals (
-	sid        TEXT NOT NULL,
-	kind       TEXT NOT NULL, -- muted, talking
-	item       TEXT NOT NULL,
-	user_id    TEXT NOT NULL,
-	started_at BIGINT NOT NULL, -- Unix ms
-	ended_at   BIGINT
-);
-CREATE INDEX IF NOT EXISTS activity_sid ON activity_intervals(sid, started_at);
-CREATE INDEX IF NOT EXISTS activity_open ON activity_intervals(sid, kind, item) WHERE ended_at IS NULL;
-
--- one attendance report per ended session; a deleted report keeps its row (deleted_at) so that
--- it is not written again
-CREATE TABLE IF NOT EXISTS analytics (
-	file_id            TEXT PRIMARY KEY,
-	sid                TEXT NOT NULL UNIQUE,
-	room_id            TEXT NOT NULL,
-	file_name          TEXT NOT NULL,
-	file_size          BIGINT NOT NULL,
-	created_at         BIGINT NOT NULL, -- Unix ms
-	room_creation_time BIGINT NOT NULL, -- Unix ms
-	deleted_at         BIGINT
-);
-CREATE INDEX IF NOT EXISTS analytics_room ON analytics(room_id, created_at);
-`
-const postgresRecordingsSchema = `
--- finished recordings (MP4 files under <data_dir>/recordings/<record_id>/)
-CREATE TABLE IF NOT EXISTS recordings (
-	record_id          TEXT PRIMARY KEY,
-	sid                TEXT NOT NULL,
-	room_id            TEXT NOT NULL,
-	file_name          TEXT NOT NULL,
-	file_size          BIGINT NOT NULL, -- bytes
-	duration_ms        BIGINT NOT NULL,
-	created_at         BIGINT NOT NULL, -- Unix ms
-	room_creation_time BIGINT NOT NULL  -- Unix ms
-);
-CREATE INDEX IF NOT EXISTS recordings_room ON recordings(room_id, created_at);
-`
-
-// OpenPostgres connects to the database at url (postgres://…) and creates the schema if it is missing.
+// OpenPostgres connects to the database at url (postgres://…) and applies the migrations it lacks.
 // The hot reads are prepared on the pool (database/sql prepares them on each connection once).
 func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgx.ParseConfig(url)
@@ -213,28 +67,11 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL %s: %w", where, err)
 	}
-	if err := createSchema(ctx, db); err != nil {
+	if err := migrate(ctx, postgres, db, migrationFiles); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("create schema in PostgreSQL %s: %w", where, err)
+		return nil, fmt.Errorf("schema of PostgreSQL %s: %w", where, err)
 	}
 	return open(ctx, postgres, db, db)
-}
-
-// createSchema runs the CREATE … IF NOT EXISTS statements under a lock: PostgreSQL's IF NOT
-// EXISTS is not safe against another process creating the same table at the same moment.
-func createSchema(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, schemaLock); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, postgresSchema+postgresOutboxSchema+postgresAnalyticsSchema+postgresRecordingsSchema); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 // Where is the server and database a URL names, without user or password: host:port/database.

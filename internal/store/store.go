@@ -3,6 +3,8 @@
 // (shared by several meetd processes, pgx through database/sql; postgres.go). Every state change
 // and the events it causes are written in one transaction. The statements are written once with ?
 // placeholders (rebound to $n for PostgreSQL); what really differs is in the dialect (dialect.go).
+// The schema, too, is written once: numbered SQL files in migrations/, applied in order by migrate.go
+// (see migrations/README.md).
 //
 // What SQLite gets from having one writer, PostgreSQL gets from locks, each named where it is taken:
 //
