@@ -1,6 +1,8 @@
-// Package httpapi is meetd's HTTP surface: the signed management API under /auth/, the join
-// exchange of the meeting page, health, and the mount points of the web pages. Handlers decode,
-// call the room service, and encode; the rules live in the room service.
+// Package httpapi is meetd's HTTP surface: the signed management API under /auth/, the dashboard,
+// the meeting page's calls, downloads, the event stream, health, and the mount points of the web
+// pages. Every route is a handler behind a door (doors.go): the door authenticates, the handler
+// decodes, calls the room service and returns an answer or an error, and respond writes it with
+// the HTTP status that meet.Codes gives at that door. The rules live in the room service.
 package httpapi
 
 import (
