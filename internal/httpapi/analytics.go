@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"os"
 	"time"
@@ -11,8 +9,9 @@ import (
 	"meetd/internal/meet"
 )
 
-func (s *Server) analyticsFetch(ctx context.Context, body []byte) (any, error) {
-	req, f, err := decodeList(body)
+func (s *Server) analyticsFetch(r *http.Request) (any, error) {
+	ctx := r.Context()
+	req, f, err := decodeList(r)
 	if err != nil {
 		return nil, err
 	}
@@ -53,9 +52,10 @@ type fileIDRequest struct {
 	FileID string `json:"file_id"`
 }
 
-func (s *Server) analyticsDelete(ctx context.Context, body []byte) (any, error) {
+func (s *Server) analyticsDelete(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req fileIDRequest
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	if err := s.Analytics.Delete(ctx, req.FileID); err != nil {
@@ -64,9 +64,10 @@ func (s *Server) analyticsDelete(ctx context.Context, body []byte) (any, error) 
 	return OK(), nil
 }
 
-func (s *Server) analyticsDownloadToken(ctx context.Context, body []byte) (any, error) {
+func (s *Server) analyticsDownloadToken(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req fileIDRequest
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	token, err := s.Analytics.DownloadToken(ctx, req.FileID)
@@ -76,7 +77,8 @@ func (s *Server) analyticsDownloadToken(ctx context.Context, body []byte) (any, 
 	return tokenAnswer(token), nil
 }
 
-func (s *Server) analyticsAttendance(ctx context.Context, body []byte) (any, error) {
+func (s *Server) analyticsAttendance(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req struct {
 		RoomID   string `json:"room_id"`
 		UserID   string `json:"user_id"`
@@ -84,7 +86,7 @@ func (s *Server) analyticsAttendance(ctx context.Context, body []byte) (any, err
 		ToTime   int64  `json:"to_time"`
 		Limit    int    `json:"limit"`
 	}
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	q := analytics.AttendanceQuery{RoomID: req.RoomID, UserID: req.UserID, Limit: req.Limit}
@@ -129,44 +131,46 @@ func (s *Server) analyticsAttendance(ctx context.Context, body []byte) (any, err
 	}{env, out}, nil
 }
 
-// downloadAnalytics streams a report to whoever holds its download token.
-func (s *Server) downloadAnalytics(w http.ResponseWriter, r *http.Request) {
+// downloadAnalytics sends a report to whoever holds its download token.
+func (s *Server) downloadAnalytics(r *http.Request) (any, error) {
 	path, name, ctype, err := s.Analytics.Open(r.Context(), r.PathValue("token"), r.URL.Query().Get("format"))
-	s.serveDownload(w, r, path, name, ctype, err)
+	return s.download(path, name, ctype, err)
 }
 
-// serveDownload sends the file that a download token opened (Range requests work), or the
-// reason it could not: 401 for a bad token, 404 for a file that is gone, 400 for a bad request.
-func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request, path, name, ctype string, err error) {
+// download opens the file that a download token opened, or says why it could not: a bad token,
+// a file that is gone (the answer says only "not found"), a bad request.
+func (s *Server) download(path, name, ctype string, err error) (any, error) {
 	if err != nil {
-		switch meet.CodeOf(err) {
-		case meet.CodeInvalidTokenOrSignature:
-			http.Error(w, "invalid or expired download token", http.StatusUnauthorized)
-		case meet.CodeNotFound:
-			http.Error(w, "not found", http.StatusNotFound)
-		case meet.CodeInvalidParameters:
-			var e *meet.Error
-			errors.As(err, &e)
-			http.Error(w, e.Msg, http.StatusBadRequest)
-		default:
-			writeError(w, r, s.Log, http.StatusInternalServerError, err)
+		if meet.CodeOf(err) == meet.CodeNotFound {
+			return nil, &meet.Error{Code: meet.CodeNotFound, Msg: "not found", Err: err}
 		}
-		return
+		return nil, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		s.Log.Error("open download", "err", err)
-		http.Error(w, "not found", http.StatusNotFound)
-		return
+		return nil, &meet.Error{Code: meet.CodeNotFound, Msg: "not found", Err: err}
 	}
-	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		writeError(w, r, s.Log, http.StatusInternalServerError, err)
-		return
+		f.Close()
+		return nil, err
 	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	return file{f, st.ModTime(), name, ctype}, nil
+}
+
+// file is an answer that sends an open file as an attachment (Range requests work), and closes it.
+type file struct {
+	f       *os.File
+	modTime time.Time
+	name    string
+	ctype   string
+}
+
+func (a file) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer a.f.Close()
+	w.Header().Set("Content-Type", a.ctype)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+a.name+`"`)
 	w.Header().Set("Cache-Control", "no-store")
-	http.ServeContent(w, r, "", st.ModTime(), f)
+	http.ServeContent(w, r, "", a.modTime, a.f)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,10 +15,10 @@ import (
 	"meetd/internal/meet"
 )
 
-// maxBody is the largest request body of the JSON routes (spec §1).
+// maxBody is the largest request body of the JSON routes: 1 MiB (doc/api.md, "Status codes").
 const maxBody = 1 << 20
 
-// Envelope starts every response (spec §1).
+// Envelope starts every JSON answer: status, msg, status_code (doc/api.md, "Status codes").
 type Envelope struct {
 	Status     bool      `json:"status"`
 	Msg        string    `json:"msg"`
@@ -29,7 +28,7 @@ type Envelope struct {
 // OK is the envelope of a success.
 func OK() Envelope { return Envelope{Status: true, Msg: "success", StatusCode: meet.CodeSuccess} }
 
-func failure(e *meet.Error) Envelope { return Envelope{Msg: e.Msg, StatusCode: e.Code} }
+func failure(e *meet.Error) Envelope { return Envelope{Msg: e.Msg, StatusCode: e.Code.Sent()} }
 
 // asFailure turns a client-facing error into its envelope; anything else stays an error (a 500).
 func asFailure(err error) (Envelope, error) {
@@ -38,18 +37,6 @@ func asFailure(err error) (Envelope, error) {
 		return failure(e), nil
 	}
 	return Envelope{}, err
-}
-
-// httpStatus is the HTTP status of a failed request: only authentication, size and crashes use
-// other codes than 200 (spec §1).
-func httpStatus(code meet.Code) int {
-	switch code {
-	case meet.CodeMissingRequiredParameter, meet.CodeInvalidAPIKey, meet.CodeInvalidTokenOrSignature:
-		return http.StatusUnauthorized
-	case meet.CodeInternalServerError:
-		return http.StatusInternalServerError
-	}
-	return http.StatusOK
 }
 
 // buffers holds the appenders' output buffers: the answer for a large room is tens of KB, which
@@ -92,36 +79,31 @@ func appendEnvelope(b []byte, e Envelope) []byte {
 	return meet.AppendString(b, string(e.StatusCode))
 }
 
-// writeError answers err: a client-facing error with its envelope, anything else as a 500 whose
-// cause goes only to the log.
-func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, err error) {
-	var e *meet.Error
-	if !errors.As(err, &e) || e.Code == meet.CodeInternalServerError {
-		log.Error("request failed", "path", r.URL.Path, "err", err)
-		e = &meet.Error{Code: meet.CodeInternalServerError, Msg: "internal server error"}
-		status = http.StatusInternalServerError
-	}
-	writeJSON(w, status, failure(e))
-}
-
-// readBody reads a body of at most maxBody bytes; a larger one is an *http.MaxBytesError.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+// readBody reads the request body, which serve limits to maxBody bytes.
+func readBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
 	if err == nil {
-		return body, true
+		return body, nil
 	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		writeJSON(w, http.StatusRequestEntityTooLarge, Envelope{Msg: "request body is larger than 1 MiB", StatusCode: meet.CodeInvalidParameters})
-	} else {
-		writeJSON(w, http.StatusBadRequest, Envelope{Msg: "could not read request body", StatusCode: meet.CodeInvalidParameters})
+		return nil, meet.Errorf(meet.CodeBodyTooLarge, "request body is larger than 1 MiB")
 	}
-	return nil, false
+	return nil, &meet.Error{Code: meet.CodeBodyUnreadable, Msg: "could not read request body", Err: err}
 }
 
-// decode reads a JSON object into v. Field names may be snake_case or lowerCamelCase; unknown
+// decode reads the request body, a JSON object, into v (see decodeJSON).
+func decode(r *http.Request, v any) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(body, v)
+}
+
+// decodeJSON reads a JSON object into v. Field names may be snake_case or lowerCamelCase; unknown
 // fields are ignored. Errors name what is wrong.
-func decode(body []byte, v any) error {
+func decodeJSON(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var raw any

@@ -27,7 +27,7 @@ func TestDecodeCamelAndSnake(t *testing.T) {
 		} `json:"metadata"`
 	}
 	body := `{"roomId":"a","room_id":"b","metadata":{"roomFeatures":{"allowWebcams":false,"recordingFeatures":{"isAllowCloud":false}}}}`
-	if err := decode([]byte(body), &req); err != nil {
+	if err := decodeJSON([]byte(body), &req); err != nil {
 		t.Fatal(err)
 	}
 	f := req.Metadata.RoomFeatures
@@ -56,10 +56,10 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var req createBody
-		err := decode(body, &req)
+		err := decodeJSON(body, &req)
 		var e *meet.Error
 		if err != nil && (!errors.As(err, &e) || e.Code != meet.CodeInvalidParameters || e.Msg == "") {
-			t.Fatalf("decode(%q) = %v", body, err)
+			t.Fatalf("decodeJSON(%q) = %v", body, err)
 		}
 		if err == nil && req.Metadata != nil {
 			_ = req.Metadata.Validate()

@@ -19,56 +19,48 @@ const (
 	dashboardHeader = "X-Meetd-Dashboard"
 )
 
-func (s *Server) dashboardLogin(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r) // answers when it cannot
-	if !ok {
-		return
-	}
+// dashboardLogin signs in: {api_key, api_secret} or {password} → the session cookie.
+func (s *Server) dashboardLogin(r *http.Request) (any, error) {
 	var req struct {
 		APIKey    string `json:"api_key"`
 		APISecret string `json:"api_secret"`
 		Password  string `json:"password"`
 	}
-	if err := decode(body, &req); err != nil {
-		s.answer(w, r, nil, err)
-		return
+	if err := decode(r, &req); err != nil {
+		return nil, err
 	}
 	keysOK := req.APIKey != "" && auth.Equal(req.APIKey, s.Keys.APIKey) && auth.Equal(req.APISecret, s.Keys.APISecret)
 	passwordOK := s.DashboardPassword != "" && req.Password != "" && auth.Equal(req.Password, s.DashboardPassword)
 	if !keysOK && !passwordOK {
 		s.Log.Warn("dashboard sign-in refused", "remote", r.RemoteAddr)
-		writeJSON(w, http.StatusUnauthorized, Envelope{Msg: "wrong credentials", StatusCode: meet.CodeInvalidAPIKey})
-		return
+		return nil, meet.Errorf(meet.CodeInvalidAPIKey, "wrong credentials")
 	}
 	token, err := s.Keys.PurposeToken(auth.PurposeDashboard, time.Now(), dashboardTTL)
 	if err != nil {
-		writeError(w, r, s.Log, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
-	http.SetCookie(w, &http.Cookie{
+	return withCookie{&http.Cookie{
 		Name: dashboardCookie, Value: token, Path: "/dashboard", MaxAge: int(dashboardTTL.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
-	})
-	writeJSON(w, http.StatusOK, OK())
+	}, OK()}, nil
 }
 
-func (s *Server) dashboardLogout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{
+func (s *Server) dashboardLogout(r *http.Request) (any, error) {
+	return withCookie{&http.Cookie{
 		Name: dashboardCookie, Value: "", Path: "/dashboard", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
-	})
-	writeJSON(w, http.StatusOK, OK())
+	}, OK()}, nil
 }
 
-func (s *Server) dashboardSession(w http.ResponseWriter, r *http.Request) {
+// dashboardSession tells the dashboard whether it is signed in, and with which API key.
+func (s *Server) dashboardSession(r *http.Request) (any, error) {
 	if err := s.dashboardCookie(r); err != nil {
-		writeJSON(w, http.StatusUnauthorized, Envelope{Msg: "not signed in", StatusCode: meet.CodeInvalidTokenOrSignature})
-		return
+		return nil, &meet.Error{Code: meet.CodeInvalidTokenOrSignature, Msg: "not signed in", Err: err}
 	}
-	writeJSON(w, http.StatusOK, struct {
+	return struct {
 		Envelope
 		APIKey string `json:"api_key"`
-	}{OK(), s.Keys.APIKey})
+	}{OK(), s.Keys.APIKey}, nil
 }
 
 // dashboardCookie checks the session cookie.
@@ -81,12 +73,4 @@ func (s *Server) dashboardCookie(r *http.Request) error {
 		return &meet.Error{Code: meet.CodeInvalidTokenOrSignature, Msg: "dashboard session expired or invalid", Err: err}
 	}
 	return nil
-}
-
-// verifyDashboard authorizes a dashboard API call: the cookie and the dashboard header.
-func (s *Server) verifyDashboard(r *http.Request, _ []byte) error {
-	if r.Header.Get(dashboardHeader) != "1" {
-		return meet.Errorf(meet.CodeMissingRequiredParameter, "the "+dashboardHeader+" header is required")
-	}
-	return s.dashboardCookie(r)
 }

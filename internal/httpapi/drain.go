@@ -6,22 +6,17 @@ import (
 	"meetd/internal/meet"
 )
 
+// unlessDraining refuses what would start something new (a room, a join) while meetd drains:
+// SERVER_DRAINING (HTTP 503, Retry-After), so that a backend or a load balancer tries another
+// server or later. Meetings already running are not affected. It comes before authentication.
+func (s *Server) unlessDraining(h handler) handler {
+	return func(r *http.Request) (any, error) {
+		if s.draining() {
+			return nil, meet.Errorf(meet.CodeServerDraining, "the server is shutting down: running meetings go on, new rooms and joins are refused; try again shortly")
+		}
+		return h(r)
+	}
+}
+
 // draining reports whether meetd is shutting down gracefully (see Server.Draining).
 func (s *Server) draining() bool { return s.Draining != nil && s.Draining() }
-
-// unlessDraining refuses what would start something new (a room, a join) while meetd drains:
-// HTTP 503 with SERVER_DRAINING, so that a backend or a load balancer tries another server or
-// later. Meetings already running are not affected.
-func (s *Server) unlessDraining(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.draining() {
-			w.Header().Set("Retry-After", "30")
-			writeJSON(w, http.StatusServiceUnavailable, Envelope{
-				Msg:        "the server is shutting down: running meetings go on, new rooms and joins are refused; try again shortly",
-				StatusCode: meet.CodeServerDraining,
-			})
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}

@@ -22,8 +22,8 @@ const (
 	eventsPing     = 15 * time.Second
 )
 
-func (s *Server) eventsToken(ctx context.Context, body []byte) (any, error) {
-	if err := decode(body, &struct{}{}); err != nil {
+func (s *Server) eventsToken(r *http.Request) (any, error) {
+	if err := decode(r, &struct{}{}); err != nil {
 		return nil, err
 	}
 	now := time.Now()
@@ -38,33 +38,33 @@ func (s *Server) eventsToken(ctx context.Context, body []byte) (any, error) {
 	}{OK(), token, now.Add(eventsTokenTTL).Unix()}, nil
 }
 
-// events streams events to a backend (?token= from /auth/events/token) or to the dashboard (its cookie).
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	var err error
-	if r.URL.Path == "/auth/events" {
-		err = s.Keys.CheckPurpose(r.URL.Query().Get("token"), auth.PurposeEvents, time.Now())
-	} else {
-		err = s.dashboardCookie(r)
-	}
+// events streams events to a backend (?token= from /auth/events/token) or to the dashboard (its
+// cookie); the stream door has checked which.
+func (s *Server) events(r *http.Request) (any, error) {
+	after, err := s.resumePoint(r.Context(), r)
 	if err != nil {
-		writeJSON(w, http.StatusUnauthorized, Envelope{Msg: "a valid stream token is required", StatusCode: meet.CodeInvalidTokenOrSignature})
-		return
+		return nil, err
 	}
-	ctx := r.Context()
-	after, err := s.resumePoint(ctx, r)
-	if err != nil {
-		s.answer(w, r, nil, err)
-		return
-	}
+	return eventStream{s, after}, nil
+}
+
+// eventStream is the answer of events: the stream itself, from after on.
+type eventStream struct {
+	s     *Server
+	after int64
+}
+
+func (es eventStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s, after, ctx := es.s, es.after, r.Context()
 	flusher, ok := w.(http.Flusher)
 	if !ok {
-		writeError(w, r, s.Log, http.StatusInternalServerError, fmt.Errorf("response writer cannot flush"))
+		s.respond(w, r, meet.DoorStream, nil, fmt.Errorf("response writer cannot flush"))
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(status(meet.DoorStream, meet.CodeSuccess))
 	fmt.Fprintf(w, "retry: 1000\n: resuming after %d\n\n", after)
 	// Events older than the retention window are gone: a client resuming from before it is told,
 	// to read the state again rather than trust what it missed.

@@ -127,7 +127,8 @@ func (m *Metrics) instrument(next http.Handler) http.Handler {
 	})
 }
 
-// metricsAuth guards /metrics with HTTP basic auth (user "metrics") when a password is set.
+// metricsAuth guards /metrics with HTTP basic auth (user "metrics") when a password is set. A
+// scraper, not an API client: its 401 is basic auth's, outside meet.Codes.
 func metricsAuth(password string, next http.Handler) http.Handler {
 	if password == "" {
 		return next

@@ -1,13 +1,14 @@
 package httpapi
 
 import (
-	"context"
+	"net/http"
 
 	"meetd/internal/meet"
 	"meetd/internal/rooms"
 )
 
-func (s *Server) broadcastToRoom(ctx context.Context, body []byte) (any, error) {
+func (s *Server) broadcastToRoom(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req struct {
 		RoomID       string `json:"room_id"`
 		OnlyToAdmins bool   `json:"only_to_admins"`
@@ -21,7 +22,7 @@ func (s *Server) broadcastToRoom(ctx context.Context, body []byte) (any, error) 
 			WithSound bool   `json:"with_sound"`
 		} `json:"notification_msg"`
 	}
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	b := rooms.Broadcast{OnlyToAdmins: req.OnlyToAdmins, ToUserID: req.ToUserID}
@@ -37,13 +38,14 @@ func (s *Server) broadcastToRoom(ctx context.Context, body []byte) (any, error) 
 	return OK(), nil
 }
 
-func (s *Server) removeParticipant(ctx context.Context, body []byte) (any, error) {
+func (s *Server) removeParticipant(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req struct {
 		RoomID    string `json:"room_id"`
 		UserID    string `json:"user_id"`
 		BlockUser bool   `json:"block_user"`
 	}
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	if req.UserID == "" {
@@ -55,14 +57,15 @@ func (s *Server) removeParticipant(ctx context.Context, body []byte) (any, error
 	return OK(), nil
 }
 
-func (s *Server) muteTrack(ctx context.Context, body []byte) (any, error) {
+func (s *Server) muteTrack(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req struct {
 		RoomID   string `json:"room_id"`
 		UserID   string `json:"user_id"`
 		TrackSID string `json:"track_sid"`
 		Muted    *bool  `json:"muted"`
 	}
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	switch {
@@ -79,13 +82,14 @@ func (s *Server) muteTrack(ctx context.Context, body []byte) (any, error) {
 	return OK(), nil
 }
 
-func (s *Server) updateLockSettings(ctx context.Context, body []byte) (any, error) {
+func (s *Server) updateLockSettings(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req struct {
 		RoomID       string             `json:"room_id"`
 		UserID       string             `json:"user_id"`
 		LockSettings *meet.LockSettings `json:"lock_settings"`
 	}
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	if req.LockSettings == nil {

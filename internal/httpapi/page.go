@@ -2,69 +2,59 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
 
 	"meetd/internal/meet"
 )
 
-// bearer is the join token of a meeting page request.
-func bearer(r *http.Request) (string, error) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || token == "" {
-		return "", meet.Errorf(meet.CodeMissingRequiredParameter, "Authorization: Bearer <access_token> is required")
-	}
-	return token, nil
-}
+// The calls of the meeting page, behind the page door: the join or page token as
+// "Authorization: Bearer <token>" (doc/api.md, /api/join, /api/hand, /api/moderate).
 
-// answer writes a page request's outcome: res on success, else the error's envelope.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, res any, err error) {
+// join is the exchange of the meeting page: a join token in, the media server's URL and token out.
+func (s *Server) join(r *http.Request) (any, error) {
+	j, err := s.Rooms.Join(r.Context(), pageToken(r))
 	if err != nil {
-		if env, err2 := asFailure(err); err2 == nil {
-			writeJSON(w, httpStatus(env.StatusCode), env)
-			return
-		}
-		writeError(w, r, s.Log, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, res)
+	return struct {
+		Envelope
+		LiveKitURL   string            `json:"livekit_url"`
+		LiveKitToken string            `json:"livekit_token"`
+		RoomID       string            `json:"room_id"`
+		RoomSID      string            `json:"room_sid"`
+		UserID       string            `json:"user_id"`
+		Name         string            `json:"name"`
+		IsAdmin      bool              `json:"is_admin"`
+		IsHidden     bool              `json:"is_hidden"`
+		RoomTitle    string            `json:"room_title"`
+		RoomMetadata meet.RoomMetadata `json:"room_metadata"`
+		LockSettings meet.LockSettings `json:"lock_settings"`
+		// PageToken is for the page's calls while in the meeting (/api/moderate, /api/hand).
+		PageToken string `json:"page_token"`
+	}{
+		OK(), s.LiveKitURL(r), j.MediaToken, j.Session.RoomID, j.Session.SID, j.User.UserID, j.User.Name, j.User.IsAdmin,
+		j.User.IsHidden, j.Session.Title(), j.Session.Metadata, j.LockSettings, j.PageToken,
+	}, nil
 }
 
-// moderate is what an admin does from the meeting page, with their own join token.
 // hand raises or lowers the hand of the token's holder: {"raised": true|false}.
-func (s *Server) hand(w http.ResponseWriter, r *http.Request) {
-	token, err := bearer(r)
-	if err != nil {
-		s.answer(w, r, nil, err)
-		return
-	}
-	body, ok := readBody(w, r) // answers when it cannot
-	if !ok {
-		return
-	}
+func (s *Server) hand(r *http.Request) (any, error) {
 	var req struct {
 		Raised *bool `json:"raised"`
 	}
-	if err := decode(body, &req); err != nil {
-		s.answer(w, r, nil, err)
-		return
+	if err := decode(r, &req); err != nil {
+		return nil, err
 	}
 	if req.Raised == nil {
-		s.answer(w, r, nil, meet.Errorf(meet.CodeInvalidParameters, "raised is required (true or false)"))
-		return
+		return nil, meet.Errorf(meet.CodeInvalidParameters, "raised is required (true or false)")
 	}
-	s.answer(w, r, OK(), s.Rooms.Hand(r.Context(), token, *req.Raised))
+	if err := s.Rooms.Hand(r.Context(), pageToken(r), *req.Raised); err != nil {
+		return nil, err
+	}
+	return OK(), nil
 }
 
-func (s *Server) moderate(w http.ResponseWriter, r *http.Request) {
-	token, err := bearer(r)
-	if err != nil {
-		s.answer(w, r, nil, err)
-		return
-	}
-	body, ok := readBody(w, r) // answers when it cannot
-	if !ok {
-		return
-	}
+// moderate is what an admin does from the meeting page, with their own page (or join) token.
+func (s *Server) moderate(r *http.Request) (any, error) {
 	var req struct {
 		Action string `json:"action"`
 		UserID string `json:"user_id"`
@@ -72,15 +62,13 @@ func (s *Server) moderate(w http.ResponseWriter, r *http.Request) {
 		// RTMPURL is the destination of rtmp_start.
 		RTMPURL string `json:"rtmp_url"`
 	}
-	if err := decode(body, &req); err != nil {
-		s.answer(w, r, nil, err)
-		return
+	if err := decode(r, &req); err != nil {
+		return nil, err
 	}
 	ctx := r.Context()
-	sess, err := s.Rooms.Moderator(ctx, token)
+	sess, err := s.Rooms.Moderator(ctx, pageToken(r))
 	if err != nil {
-		s.answer(w, r, nil, err)
-		return
+		return nil, err
 	}
 	switch req.Action {
 	case "mute":
@@ -100,5 +88,8 @@ func (s *Server) moderate(w http.ResponseWriter, r *http.Request) {
 	default:
 		err = meet.Errorf(meet.CodeInvalidParameters, "action must be mute, remove, end, record_start, record_stop, rtmp_start or rtmp_stop")
 	}
-	s.answer(w, r, OK(), err)
+	if err != nil {
+		return nil, err
+	}
+	return OK(), nil
 }

@@ -1,15 +1,15 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 
 	"meetd/internal/meet"
 )
 
-func (s *Server) recordingStart(ctx context.Context, body []byte) (any, error) {
+func (s *Server) recordingStart(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req roomIDRequest
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	if err := s.Recordings.Start(ctx, req.RoomID); err != nil {
@@ -18,9 +18,10 @@ func (s *Server) recordingStart(ctx context.Context, body []byte) (any, error) {
 	return OK(), nil
 }
 
-func (s *Server) recordingStop(ctx context.Context, body []byte) (any, error) {
+func (s *Server) recordingStop(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req roomIDRequest
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	if err := s.Recordings.Stop(ctx, req.RoomID); err != nil {
@@ -29,12 +30,13 @@ func (s *Server) recordingStop(ctx context.Context, body []byte) (any, error) {
 	return OK(), nil
 }
 
-func (s *Server) rtmpStart(ctx context.Context, body []byte) (any, error) {
+func (s *Server) rtmpStart(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req struct {
 		RoomID  string `json:"room_id"`
 		RTMPURL string `json:"rtmp_url"`
 	}
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	if err := s.Recordings.StartRTMP(ctx, req.RoomID, req.RTMPURL); err != nil {
@@ -43,9 +45,10 @@ func (s *Server) rtmpStart(ctx context.Context, body []byte) (any, error) {
 	return OK(), nil
 }
 
-func (s *Server) rtmpStop(ctx context.Context, body []byte) (any, error) {
+func (s *Server) rtmpStop(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req roomIDRequest
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	if err := s.Recordings.StopRTMP(ctx, req.RoomID); err != nil {
@@ -64,8 +67,9 @@ type recordingItem struct {
 	RoomCreationTime int64   `json:"room_creation_time"`
 }
 
-func (s *Server) recordingFetch(ctx context.Context, body []byte) (any, error) {
-	req, f, err := decodeList(body)
+func (s *Server) recordingFetch(r *http.Request) (any, error) {
+	ctx := r.Context()
+	req, f, err := decodeList(r)
 	if err != nil {
 		return nil, err
 	}
@@ -102,12 +106,13 @@ type recordIDRequest struct {
 	RecordID string `json:"record_id"`
 }
 
-func (s *Server) recordingInfo(ctx context.Context, body []byte) (any, error) {
+func (s *Server) recordingInfo(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req recordIDRequest
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
-	r, err := s.Recordings.Info(ctx, req.RecordID)
+	f, err := s.Recordings.Info(ctx, req.RecordID)
 	if err != nil {
 		return nil, err
 	}
@@ -115,13 +120,14 @@ func (s *Server) recordingInfo(ctx context.Context, body []byte) (any, error) {
 		Envelope
 		RecordingInfo recordingItem `json:"recording_info"`
 		Duration      float64       `json:"duration"` // seconds
-	}{OK(), recordingItem{r.RecordID, r.RoomID, r.SID, r.RecordID + "/" + r.FileName, mb(r.FileSize), r.CreatedAt.Unix(), r.RoomCreationTime.Unix()},
-		r.Duration.Seconds()}, nil
+	}{OK(), recordingItem{f.RecordID, f.RoomID, f.SID, f.RecordID + "/" + f.FileName, mb(f.FileSize), f.CreatedAt.Unix(), f.RoomCreationTime.Unix()},
+		f.Duration.Seconds()}, nil
 }
 
-func (s *Server) recordingDelete(ctx context.Context, body []byte) (any, error) {
+func (s *Server) recordingDelete(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req recordIDRequest
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	if err := s.Recordings.Delete(ctx, req.RecordID); err != nil {
@@ -130,9 +136,10 @@ func (s *Server) recordingDelete(ctx context.Context, body []byte) (any, error) 
 	return OK(), nil
 }
 
-func (s *Server) recordingDownloadToken(ctx context.Context, body []byte) (any, error) {
+func (s *Server) recordingDownloadToken(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req recordIDRequest
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	token, err := s.Recordings.DownloadToken(ctx, req.RecordID)
@@ -142,8 +149,8 @@ func (s *Server) recordingDownloadToken(ctx context.Context, body []byte) (any, 
 	return tokenAnswer(token), nil
 }
 
-// downloadRecording streams a recording to whoever holds its download token (Range requests work).
-func (s *Server) downloadRecording(w http.ResponseWriter, r *http.Request) {
+// downloadRecording sends a recording to whoever holds its download token (Range requests work).
+func (s *Server) downloadRecording(r *http.Request) (any, error) {
 	path, name, err := s.Recordings.Open(r.Context(), r.PathValue("token"))
-	s.serveDownload(w, r, path, name, "video/mp4", err)
+	return s.download(path, name, "video/mp4", err)
 }

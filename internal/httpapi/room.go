@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -19,14 +18,15 @@ type roomInfoResponse struct {
 	RoomInfo *meet.RoomInfo `json:"room_info"`
 }
 
-func (s *Server) roomCreate(ctx context.Context, body []byte) (any, error) {
+func (s *Server) roomCreate(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req struct {
 		RoomID          string             `json:"room_id"`
 		MaxParticipants int                `json:"max_participants"`
 		EmptyTimeout    int                `json:"empty_timeout"`
 		Metadata        *meet.RoomMetadata `json:"metadata"`
 	}
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	if req.Metadata == nil {
@@ -42,7 +42,8 @@ func (s *Server) roomCreate(ctx context.Context, body []byte) (any, error) {
 	return roomInfoResponse{Envelope: OK(), RoomInfo: &info}, nil
 }
 
-func (s *Server) getJoinToken(ctx context.Context, body []byte) (any, error) {
+func (s *Server) getJoinToken(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req struct {
 		RoomID   string `json:"room_id"`
 		UserInfo *struct {
@@ -53,7 +54,7 @@ func (s *Server) getJoinToken(ctx context.Context, body []byte) (any, error) {
 			UserMetadata meet.UserMetadata `json:"user_metadata"`
 		} `json:"user_info"`
 	}
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	if req.UserInfo == nil {
@@ -69,9 +70,10 @@ func (s *Server) getJoinToken(ctx context.Context, body []byte) (any, error) {
 	return tokenAnswer(token), nil
 }
 
-func (s *Server) isRoomActive(ctx context.Context, body []byte) (any, error) {
+func (s *Server) isRoomActive(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req roomIDRequest
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	active, code, err := s.Rooms.IsActive(ctx, req.RoomID)
@@ -91,9 +93,10 @@ func (s *Server) isRoomActive(ctx context.Context, body []byte) (any, error) {
 	}{env, active}, nil
 }
 
-func (s *Server) getActiveRoomInfo(ctx context.Context, body []byte) (any, error) {
+func (s *Server) getActiveRoomInfo(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req roomIDRequest
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	room, err := s.Rooms.ActiveRoom(ctx, req.RoomID)
@@ -132,8 +135,9 @@ func (a activeRooms) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-func (s *Server) getActiveRoomsInfo(ctx context.Context, body []byte) (any, error) {
-	if err := decode(body, &struct{}{}); err != nil {
+func (s *Server) getActiveRoomsInfo(r *http.Request) (any, error) {
+	ctx := r.Context()
+	if err := decode(r, &struct{}{}); err != nil {
 		return nil, err
 	}
 	list, err := s.Rooms.ActiveRooms(ctx)
@@ -147,9 +151,10 @@ func (s *Server) getActiveRoomsInfo(ctx context.Context, body []byte) (any, erro
 	return activeRooms{env, list}, nil
 }
 
-func (s *Server) endRoom(ctx context.Context, body []byte) (any, error) {
+func (s *Server) endRoom(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req roomIDRequest
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	if err := s.Rooms.End(ctx, req.RoomID, meet.EndByAPI); err != nil {
@@ -197,9 +202,9 @@ func (l *listRequest) filter() (rooms.SessionFilter, error) {
 }
 
 // decodeList reads the body of a fetch call and checks its filter and paging.
-func decodeList(body []byte) (listRequest, rooms.SessionFilter, error) {
+func decodeList(r *http.Request) (listRequest, rooms.SessionFilter, error) {
 	var req listRequest
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return req, rooms.SessionFilter{}, err
 	}
 	f, err := req.filter()
@@ -230,8 +235,9 @@ func checkFilter(f rooms.SessionFilter) (rooms.SessionFilter, error) {
 	return f, nil
 }
 
-func (s *Server) fetchPastRooms(ctx context.Context, body []byte) (any, error) {
-	req, f, err := decodeList(body)
+func (s *Server) fetchPastRooms(r *http.Request) (any, error) {
+	ctx := r.Context()
+	req, f, err := decodeList(r)
 	if err != nil {
 		return nil, err
 	}
@@ -262,37 +268,4 @@ func (s *Server) fetchPastRooms(ctx context.Context, body []byte) (any, error) {
 		Envelope
 		Result result `json:"result"`
 	}{env, res}, nil
-}
-
-// join is the exchange of the meeting page: a join token in, the media server's URL and token out.
-func (s *Server) join(w http.ResponseWriter, r *http.Request) {
-	token, err := bearer(r)
-	if err != nil {
-		s.answer(w, r, nil, err)
-		return
-	}
-	j, err := s.Rooms.Join(r.Context(), token)
-	if err != nil {
-		s.answer(w, r, nil, err)
-		return
-	}
-	s.answer(w, r, struct {
-		Envelope
-		LiveKitURL   string            `json:"livekit_url"`
-		LiveKitToken string            `json:"livekit_token"`
-		RoomID       string            `json:"room_id"`
-		RoomSID      string            `json:"room_sid"`
-		UserID       string            `json:"user_id"`
-		Name         string            `json:"name"`
-		IsAdmin      bool              `json:"is_admin"`
-		IsHidden     bool              `json:"is_hidden"`
-		RoomTitle    string            `json:"room_title"`
-		RoomMetadata meet.RoomMetadata `json:"room_metadata"`
-		LockSettings meet.LockSettings `json:"lock_settings"`
-		// PageToken is for the page's calls while in the meeting (/api/moderate, /api/hand).
-		PageToken string `json:"page_token"`
-	}{
-		OK(), s.LiveKitURL(r), j.MediaToken, j.Session.RoomID, j.Session.SID, j.User.UserID, j.User.Name, j.User.IsAdmin,
-		j.User.IsHidden, j.Session.Title(), j.Session.Metadata, j.LockSettings, j.PageToken,
-	}, nil)
 }

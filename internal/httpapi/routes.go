@@ -1,6 +1,8 @@
-// Package httpapi is meetd's HTTP surface: the signed management API under /auth/, the join
-// exchange of the meeting page, health, and the mount points of the web pages. Handlers decode,
-// call the room service, and encode; the rules live in the room service.
+// Package httpapi is meetd's HTTP surface: the signed management API under /auth/, the dashboard,
+// the meeting page's calls, downloads, the event stream, health, and the mount points of the web
+// pages. Every route is a handler behind a door (doors.go): the door authenticates, the handler
+// decodes, calls the room service and returns an answer or an error, and respond writes it with
+// the HTTP status that meet.Codes gives at that door. The rules live in the room service.
 package httpapi
 
 import (
@@ -44,20 +46,21 @@ type Server struct {
 	Draining func() bool
 }
 
-// Handler lists the whole HTTP API on one page.
+// Handler lists the whole HTTP API on one page. Each route is a handler behind its door (see
+// doors.go): the door authenticates, and the door decides the HTTP status of each answer.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 
 	// Every API call is served twice: signed with the API key for backends, and with the
 	// dashboard's session cookie for the dashboard. Same handler, same room service.
 	signed := func(path string, h handler) {
-		mux.Handle("POST /auth/"+path, s.call(h, s.verifySignature))
-		mux.Handle("POST /dashboard/api/"+path, s.call(h, s.verifyDashboard))
+		mux.Handle("POST /auth/"+path, s.serve(meet.DoorAPI, s.signed(h)))
+		mux.Handle("POST /dashboard/api/"+path, s.serve(meet.DoorDashboard, s.dashboard(h)))
 	}
 	// new rooms and joins: refused while meetd drains
 	starts := func(path string, h handler) {
-		mux.Handle("POST /auth/"+path, s.unlessDraining(s.call(h, s.verifySignature)))
-		mux.Handle("POST /dashboard/api/"+path, s.unlessDraining(s.call(h, s.verifyDashboard)))
+		mux.Handle("POST /auth/"+path, s.serve(meet.DoorAPI, s.unlessDraining(s.signed(h))))
+		mux.Handle("POST /dashboard/api/"+path, s.serve(meet.DoorDashboard, s.unlessDraining(s.dashboard(h))))
 	}
 	starts("room/create", s.roomCreate)
 	starts("room/getJoinToken", s.getJoinToken)
@@ -84,23 +87,25 @@ func (s *Server) Handler() http.Handler {
 	signed("rtmp/stop", s.rtmpStop)
 	signed("webhook/deliveries", s.webhookDeliveries)
 	signed("webhook/redeliver", s.webhookRedeliver)
+	mux.Handle("POST /auth/events/token", s.serve(meet.DoorAPI, s.signed(s.eventsToken)))
+	mux.Handle("POST /auth/", s.serve(meet.DoorAPI, noRoute))
 
-	mux.Handle("POST /auth/events/token", s.call(s.eventsToken, s.verifySignature))
-	mux.HandleFunc("GET /auth/events", s.events)
-	mux.HandleFunc("GET /dashboard/api/events", s.events)
-	mux.HandleFunc("POST /dashboard/login", s.dashboardLogin)
-	mux.HandleFunc("POST /dashboard/logout", s.dashboardLogout)
-	mux.HandleFunc("GET /dashboard/api/session", s.dashboardSession)
+	mux.Handle("GET /auth/events", s.serve(meet.DoorStream, stream(s.streamToken, s.events)))
+	mux.Handle("GET /dashboard/api/events", s.serve(meet.DoorStream, stream(s.dashboardCookie, s.events)))
 
-	mux.HandleFunc("GET /download/analytics/{token}", s.downloadAnalytics)
-	mux.HandleFunc("GET /download/recording/{token}", s.downloadRecording)
-	mux.Handle("POST /api/join", s.unlessDraining(http.HandlerFunc(s.join)))
-	mux.HandleFunc("POST /api/moderate", s.moderate)
-	mux.HandleFunc("POST /api/hand", s.hand)
+	mux.Handle("POST /dashboard/login", s.serve(meet.DoorDashboard, s.dashboardLogin))
+	mux.Handle("POST /dashboard/logout", s.serve(meet.DoorDashboard, s.dashboardLogout))
+	mux.Handle("GET /dashboard/api/session", s.serve(meet.DoorDashboard, s.dashboardSession))
+
+	// the download token in the path is the authentication: Analytics.Open and Recordings.Open check it
+	mux.Handle("GET /download/analytics/{token}", s.serve(meet.DoorDownload, s.downloadAnalytics))
+	mux.Handle("GET /download/recording/{token}", s.serve(meet.DoorDownload, s.downloadRecording))
+
+	mux.Handle("POST /api/join", s.serve(meet.DoorPage, s.unlessDraining(page(s.join))))
+	mux.Handle("POST /api/moderate", s.serve(meet.DoorPage, page(s.moderate)))
+	mux.Handle("POST /api/hand", s.serve(meet.DoorPage, page(s.hand)))
+
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("POST /auth/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, Envelope{Msg: "no such API route: " + r.Method + " " + r.URL.Path, StatusCode: meet.CodeNotFound})
-	})
 	if s.MetricsHandler != nil {
 		mux.Handle("GET /metrics", metricsAuth(s.MetricsPassword, s.MetricsHandler))
 	}
@@ -110,38 +115,13 @@ func (s *Server) Handler() http.Handler {
 	return recoverPanics(s.Log, s.Metrics.instrument(mux))
 }
 
-// handler is a signed API call: the verified body in, a response (envelope included) or an error out.
-type handler func(ctx context.Context, body []byte) (any, error)
-
-// call reads the body (at most 1 MiB), lets authorize check the request, then runs h.
-func (s *Server) call(h handler, authorize func(r *http.Request, body []byte) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, ok := readBody(w, r) // answers when it cannot
-		if !ok {
-			return
-		}
-		if err := authorize(r, body); err != nil {
-			writeError(w, r, s.Log, http.StatusUnauthorized, err)
-			return
-		}
-		res, err := h(r.Context(), body)
-		if err != nil {
-			if env, err2 := asFailure(err); err2 == nil {
-				writeJSON(w, http.StatusOK, env)
-				return
-			}
-			writeError(w, r, s.Log, http.StatusInternalServerError, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, res)
-	})
+// noRoute answers a POST under /auth/ that matches no API call.
+func noRoute(r *http.Request) (any, error) {
+	return nil, meet.Errorf(meet.CodeRouteNotFound, "no such API route: %s %s", r.Method, r.URL.Path)
 }
 
-// verifySignature checks the API-KEY and HASH-SIGNATURE headers (spec §1).
-func (s *Server) verifySignature(r *http.Request, body []byte) error {
-	return s.Keys.VerifyRequest(r.Header.Get("API-KEY"), r.Header.Get("HASH-SIGNATURE"), body)
-}
-
+// healthz is the probe of load balancers and orchestrators, not an API door: "ok" or HTTP 503 as
+// text, outside meet.Codes (doc/api.md, /healthz).
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if s.draining() {
 		http.Error(w, "draining", http.StatusServiceUnavailable)
@@ -167,7 +147,7 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 					panic(v)
 				}
 				log.Error("panic in handler", "path", r.URL.Path, "panic", v)
-				writeJSON(w, http.StatusInternalServerError, Envelope{Msg: "internal server error", StatusCode: meet.CodeInternalServerError})
+				writeJSON(w, status(meet.DoorAPI, meet.CodeInternalServerError), failure(errInternal)) // 500 at every door
 			}
 		}()
 		next.ServeHTTP(w, r)

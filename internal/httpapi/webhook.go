@@ -1,7 +1,7 @@
 package httpapi
 
 import (
-	"context"
+	"net/http"
 	"time"
 
 	"meetd/internal/outbox"
@@ -31,14 +31,15 @@ func unix(t time.Time) int64 {
 	return t.Unix()
 }
 
-func (s *Server) webhookDeliveries(ctx context.Context, body []byte) (any, error) {
+func (s *Server) webhookDeliveries(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req struct {
 		RoomID string `json:"room_id"`
 		Status string `json:"status"`
 		From   int    `json:"from"`
 		Limit  int    `json:"limit"`
 	}
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	list, f, total, err := s.Webhooks.List(ctx, outbox.ListRequest{RoomID: req.RoomID, Status: req.Status, From: req.From, Limit: req.Limit})
@@ -66,12 +67,13 @@ func (s *Server) webhookDeliveries(ctx context.Context, body []byte) (any, error
 	}{OK(), res}, nil
 }
 
-func (s *Server) webhookRedeliver(ctx context.Context, body []byte) (any, error) {
+func (s *Server) webhookRedeliver(r *http.Request) (any, error) {
+	ctx := r.Context()
 	var req struct {
 		ID  string `json:"id"`
 		URL string `json:"url"`
 	}
-	if err := decode(body, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	n, err := s.Webhooks.Redeliver(ctx, req.ID, req.URL)

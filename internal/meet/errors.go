@@ -5,10 +5,12 @@ import (
 	"fmt"
 )
 
-// Code is a status_code of the management API (spec §1).
+// Code is a status_code of the management API (doc/api.md, "Status codes").
 type Code string
 
-// The status codes of the API. The list is closed: a client can switch on it.
+// The status codes of the API. The codes an answer carries form a closed list: a client can switch
+// on it. A few codes are meetd's own names for a transport failure (a body too large, an unknown
+// route): they pick the HTTP status, and the answer carries the code in their row's Sent.
 const (
 	CodeSuccess                  Code = "SUCCESS"
 	CodePermissionDenied         Code = "PERMISSION_DENIED"
@@ -22,12 +24,121 @@ const (
 	CodeRoomNotFound             Code = "ROOM_NOT_FOUND"
 	CodeUserNotFound             Code = "USER_NOT_FOUND"
 	CodeUserBlocked              Code = "USER_BLOCKED"
-	CodeUserNotActive            Code = "USER_NOT_ACTIVE"
 	CodeRoomNotActive            Code = "ROOM_NOT_ACTIVE"
 	// CodeServerDraining [meetd] answers new rooms and joins (HTTP 503) while meetd shuts down
 	// gracefully: running meetings go on, new ones go to another server or wait for the restart.
 	CodeServerDraining Code = "SERVER_DRAINING"
+
+	// meetd's names for transport failures; the answer carries another code (see Codes).
+	CodeRouteNotFound  Code = "ROUTE_NOT_FOUND"
+	CodeBodyTooLarge   Code = "BODY_TOO_LARGE"
+	CodeBodyUnreadable Code = "BODY_UNREADABLE"
 )
+
+// Door is an entry point of the HTTP API. The same code can answer a different HTTP status at
+// each door: the plugNmeet contract of the signed API is not the download link's.
+type Door int
+
+// The doors, in the order of the columns of Codes.
+const (
+	DoorAPI       Door = iota // POST /auth/…: the signed management API (API-KEY, HASH-SIGNATURE)
+	DoorDashboard             // /dashboard/login, /logout, /api/session, /api/<API path>: the dashboard's cookie
+	DoorPage                  // POST /api/join, /api/moderate, /api/hand: the meeting page's bearer token
+	DoorDownload              // GET /download/…/<token>: a file for a download token; errors as text
+	DoorStream                // GET /auth/events, /dashboard/api/events: Server-Sent Events
+	NumDoors
+)
+
+// ___ in a column of Codes: the code is never answered at that door.
+const ___ = 0
+
+// PerDoor holds one HTTP status per door, in the order of the Door constants.
+type PerDoor [NumDoors]int
+
+// CodeInfo is one row of the catalogue: a code, what it answers at each door, and what it means.
+type CodeInfo struct {
+	Code Code
+	// Sent is the status_code the answer carries when it is not Code (meetd's transport codes).
+	Sent Code
+	// Status is the HTTP status at each door; ___ (0) where the code is never answered.
+	Status PerDoor
+	Doc    string
+}
+
+// Codes is the catalogue: every code, one row each, with its HTTP status at each door. It is the
+// only place that decides the HTTP status of an answer; doc/api.md ("Status codes") lists the same
+// table, and a test keeps the two equal.
+//
+// The signed API and the dashboard answer domain outcomes with HTTP 200 and status:false, as
+// plugNmeet does; only authentication (401), bodies (413, 400), unknown routes (404), draining (503)
+// and crashes (500) use other statuses. The download door answers plain text with the status a
+// browser understands.
+//
+// The columns of Status: API, dashboard, page, download, stream.
+var Codes = []CodeInfo{
+	{Code: CodeSuccess, Status: PerDoor{200, 200, 200, 200, 200},
+		Doc: "the request did what was asked"},
+	{Code: CodePermissionDenied, Status: PerDoor{200, 200, 200, ___, ___},
+		Doc: "the room's settings or the caller's role forbid it: a full room, not a moderator, hands, recording or RTMP off, muted:false"},
+	{Code: CodeNotFound, Status: PerDoor{200, 200, 200, 404, ___},
+		Doc: "nothing matches: an empty list, an unknown event, recording, report or track, no recording to stop; a download whose file is gone"},
+	{Code: CodeConflict, Status: PerDoor{200, 200, 200, ___, ___},
+		Doc: "the state forbids it now: already recording or broadcasting, no failed delivery to redeliver, no ffmpeg, shutting down"},
+	{Code: CodeInvalidTokenOrSignature, Status: PerDoor{401, 401, 401, 401, 401},
+		Doc: "a wrong HASH-SIGNATURE, or an invalid or expired join, page, download, stream or dashboard token"},
+	{Code: CodeInvalidAPIKey, Status: PerDoor{401, 401, 401, ___, ___},
+		Doc: "an unknown API-KEY, or wrong credentials at the dashboard's sign-in"},
+	{Code: CodeInternalServerError, Status: PerDoor{500, 500, 500, 500, 500},
+		Doc: "meetd failed; the cause goes to its log, never to the answer"},
+	{Code: CodeInvalidParameters, Status: PerDoor{200, 200, 200, 400, 200},
+		Doc: "the body is not valid JSON or a field fails validation (the message names it); a bad download format; a bad Last-Event-ID"},
+	{Code: CodeMissingRequiredParameter, Status: PerDoor{401, 401, 401, ___, ___},
+		Doc: "the credentials are missing: API-KEY or HASH-SIGNATURE, X-Meetd-Dashboard, Authorization: Bearer"},
+	{Code: CodeRoomNotFound, Status: PerDoor{200, 200, 200, ___, ___},
+		Doc: "no room with this room_id (never created, or long gone)"},
+	{Code: CodeUserNotFound, Status: PerDoor{200, 200, 200, ___, ___},
+		Doc: "the user is not in the meeting (not connected, or not of this session)"},
+	{Code: CodeUserBlocked, Status: PerDoor{200, 200, 200, ___, ___},
+		Doc: "the user was removed with block_user and cannot join this session again"},
+	{Code: CodeRoomNotActive, Status: PerDoor{200, 200, 200, ___, ___},
+		Doc: "the room exists but has no running session (ended), or the token is of an ended session"},
+	{Code: CodeServerDraining, Status: PerDoor{503, 503, 503, ___, ___},
+		Doc: "[meetd] new rooms and joins are refused during a graceful shutdown (with Retry-After: 30)"},
+	{Code: CodeRouteNotFound, Sent: CodeNotFound, Status: PerDoor{404, ___, ___, ___, ___},
+		Doc: "[meetd] no such API route under /auth/"},
+	{Code: CodeBodyTooLarge, Sent: CodeInvalidParameters, Status: PerDoor{413, 413, 413, ___, ___},
+		Doc: "[meetd] the request body is larger than 1 MiB"},
+	{Code: CodeBodyUnreadable, Sent: CodeInvalidParameters, Status: PerDoor{400, 400, 400, ___, ___},
+		Doc: "[meetd] the request body could not be read (the connection broke)"},
+}
+
+// info is the row of code, or nil.
+func info(code Code) *CodeInfo {
+	for i := range Codes {
+		if Codes[i].Code == code {
+			return &Codes[i]
+		}
+	}
+	return nil
+}
+
+// Status is the HTTP status of code at door; false when the catalogue does not answer the code
+// there (a bug: the caller answers an internal error).
+func Status(door Door, code Code) (int, bool) {
+	c := info(code)
+	if c == nil || door < 0 || door >= NumDoors || c.Status[door] == ___ {
+		return 0, false
+	}
+	return c.Status[door], true
+}
+
+// Sent is the status_code an answer with code carries.
+func (c Code) Sent() Code {
+	if i := info(c); i != nil && i.Sent != "" {
+		return i.Sent
+	}
+	return c
+}
 
 // Error is an outcome the client is told about: a status code and a message that is safe to show.
 // The internal cause, if any, stays in Err and goes only to the log.
