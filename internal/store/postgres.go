@@ -200,7 +200,7 @@ CREATE INDEX IF NOT EXISTS recordings_room ON recordings(room_id, created_at);
 
 // OpenPostgres connects to the database at url (postgres://…) and creates the schema if it is missing.
 // The hot reads are prepared on the pool (database/sql prepares them on each connection once).
-func OpenPostgres(ctx context.Context, url string) (*Store, error) {
+func OpenPostgres(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("PostgreSQL URL: %w", err)
@@ -217,7 +217,11 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("create schema in PostgreSQL %s: %w", where, err)
 	}
-	return open(ctx, postgres, db, db)
+	s, err := open(ctx, postgres, db, db)
+	if err != nil {
+		return nil, err
+	}
+	return s.with(opts), nil
 }
 
 // createSchema runs the CREATE … IF NOT EXISTS statements under a lock: PostgreSQL's IF NOT

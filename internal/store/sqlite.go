@@ -179,7 +179,7 @@ CREATE INDEX IF NOT EXISTS recordings_room ON recordings(room_id, created_at);
 `
 
 // OpenSQLite opens (and creates) the database file at path.
-func OpenSQLite(ctx context.Context, path string) (*Store, error) {
+func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	dsn := func(pragmas ...string) string {
 		q := url.Values{}
 		for _, p := range append(pragmas, "busy_timeout(10000)", "synchronous(NORMAL)") {
@@ -209,7 +209,11 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	return open(ctx, sqlite, w, r)
+	s, err := open(ctx, sqlite, w, r)
+	if err != nil {
+		return nil, err
+	}
+	return s.with(opts), nil
 }
 
 // migrate brings a database made by an earlier meetd up to the current schema; the schema's
