@@ -178,3 +178,32 @@ func TestSignallingProxyDown(t *testing.T) {
 		t.Errorf("media server down: %d, log %q", res.StatusCode, logs.String())
 	}
 }
+
+// Without TLS: one plain HTTP listener, which is also where the node posts its webhooks.
+func TestOpenPlain(t *testing.T) {
+	cfg := config.Default()
+	cfg.Addr = "127.0.0.1:0"
+	e, err := Open(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	base := "http://127.0.0.1:" + strconv.Itoa(portOf(e.main))
+	if e.Base() != base || e.InternalBase() != base || e.RedirectAddr() != nil {
+		t.Fatalf("base %s, internal %s, redirect %v", e.Base(), e.InternalBase(), e.RedirectAddr())
+	}
+	e.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }), "")
+	res, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusTeapot {
+		t.Errorf("status %d", res.StatusCode)
+	}
+	http.DefaultClient.CloseIdleConnections()
+	e.Shutdown(context.Background())
+	if err := <-e.Served(); err != http.ErrServerClosed {
+		t.Errorf("served: %v", err)
+	}
+}

@@ -168,22 +168,11 @@ func (s *server) stop() {
 // build makes the parts in dependency order; each that runs joins the list in the order it
 // starts. The store and the listeners are opened here; nothing else runs before start.
 func (s *server) build(ctx context.Context) error {
+	keys, err := s.prepare()
+	if err != nil {
+		return err
+	}
 	cfg, log := s.cfg, s.log
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	var err error
-	if s.generated, err = cfg.EnsureSecret(); err != nil {
-		return fmt.Errorf("api secret: %w", err)
-	}
-	s.cfg = cfg // with the secret
-	if shown, err := yaml.Marshal(cfg.Redacted()); err == nil {
-		log.Debug("effective configuration\n" + string(shown))
-	}
-	keys := auth.Keys{APIKey: cfg.APIKey, APISecret: cfg.APISecret}
-	if s.nodeID, err = cfg.NodeID(); err != nil {
-		return fmt.Errorf("node id: %w", err)
-	}
 
 	// The store (PostgreSQL with store.url, else SQLite) wakes the webhook dispatcher up after
 	// every commit that wrote events.
@@ -282,6 +271,24 @@ func (s *server) build(ctx context.Context) error {
 	s.goroutine("reports", func(ctx context.Context) { s.reports.Run(ctx, time.Minute) }) // reports a crash left unwritten
 	s.goroutine("prune", func(ctx context.Context) { prune(ctx, s.store, time.Duration(cfg.Retention), log) })
 	return nil
+}
+
+// prepare makes the data directory, the API secret if there is none, and the node id.
+func (s *server) prepare() (auth.Keys, error) {
+	if err := os.MkdirAll(s.cfg.DataDir, 0o700); err != nil {
+		return auth.Keys{}, fmt.Errorf("data directory: %w", err)
+	}
+	var err error
+	if s.generated, err = s.cfg.EnsureSecret(); err != nil {
+		return auth.Keys{}, fmt.Errorf("api secret: %w", err)
+	}
+	if shown, err := yaml.Marshal(s.cfg.Redacted()); err == nil {
+		s.log.Debug("effective configuration\n" + string(shown))
+	}
+	if s.nodeID, err = s.cfg.NodeID(); err != nil {
+		return auth.Keys{}, fmt.Errorf("node id: %w", err)
+	}
+	return auth.Keys{APIKey: s.cfg.APIKey, APISecret: s.cfg.APISecret}, nil
 }
 
 // startMedia starts the media server. An embedded node (or a test's fake) starts empty: whoever
