@@ -328,12 +328,12 @@ func runLiveKitChild() error {
 	atoi := func(name string) int { n, _ := strconv.Atoi(os.Getenv(name)); return n }
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	node, err := media.StartNode(ctx, media.NodeConfig{
+	node := media.New(media.Config{Node: media.NodeConfig{
 		APIKey: os.Getenv("LK_API_KEY"), APISecret: os.Getenv("LK_API_SECRET"),
 		Port: atoi("LK_PORT"), RTCUDPPort: atoi("LK_UDP_PORT"), NodeIP: "127.0.0.1",
 		WebhookURL: os.Getenv("LK_WEBHOOK_URL"), LogLevel: slog.LevelError,
-	}, slog.New(slog.NewTextHandler(os.Stderr, nil)))
-	if err != nil {
+	}}, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err := node.Start(ctx); err != nil {
 		return err
 	}
 	<-ctx.Done()

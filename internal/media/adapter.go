@@ -53,17 +53,17 @@ type seenParticipant struct {
 // maxSeenRooms bounds the rooms kept in Adapter.seen; when full it starts again empty.
 const maxSeenRooms = 4096
 
-// UseNode makes the adapter read participants straight from the embedded node (for the rooms it
+// useNode makes the adapter read participants straight from the embedded node (for the rooms it
 // hosts, when it is one of a cluster).
-func (a *Adapter) UseNode(n *Node) {
+func (a *Adapter) useNode(n *Node) {
 	a.clustered.Store(n.clustered)
 	a.local.Store(n.server.RoomManager())
 }
 
 var _ rooms.Media = (*Adapter)(nil)
 
-// NewAdapter makes an adapter for the LiveKit server at url (http://host:port).
-func NewAdapter(url, apiKey, apiSecret string) *Adapter {
+// newAdapter makes an adapter for the LiveKit server at url (http://host:port).
+func newAdapter(url, apiKey, apiSecret string) *Adapter {
 	return &Adapter{client: lksdk.NewRoomServiceClient(url, apiKey, apiSecret), apiKey: apiKey, apiSecret: apiSecret}
 }
 
@@ -279,9 +279,9 @@ type Events interface {
 	TrackChanged(ctx context.Context, roomID string, published bool, p meet.ParticipantInfo, t meet.Track) error
 }
 
-// WebhookHandler receives LiveKit's webhooks, verified with the API key and secret, and passes
+// webhookHandler receives LiveKit's webhooks, verified with the API key and secret, and passes
 // them to the room service. A failure answers 500, and LiveKit tries again.
-func WebhookHandler(apiKey, apiSecret string, events Events, log *slog.Logger) http.Handler {
+func webhookHandler(apiKey, apiSecret string, events Events, log *slog.Logger) http.Handler {
 	keys := lkauth.NewSimpleKeyProvider(apiKey, apiSecret)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)

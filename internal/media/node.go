@@ -1,6 +1,6 @@
-// Package media is meetd's LiveKit adapter and the only package that imports LiveKit: it starts
-// the embedded LiveKit node, talks to it through LiveKit's room service API, makes participants'
-// access tokens, and turns LiveKit's webhooks into calls on the room service.
+// Package media is meetd's LiveKit adapter, one Engine (engine.go): it starts the embedded LiveKit
+// node or drives an external deployment, talks to it through LiveKit's room service API, makes
+// participants' access tokens, and turns LiveKit's webhooks into calls on the room service.
 package media
 
 import (
@@ -80,8 +80,8 @@ type Node struct {
 // package variables: they are set once, from here.
 var setGlobalsOnce sync.Once
 
-// StartNode starts the embedded LiveKit node and returns once it serves requests.
-func StartNode(ctx context.Context, c NodeConfig, log *slog.Logger) (*Node, error) {
+// startNode starts the embedded LiveKit node and returns once it serves requests.
+func startNode(ctx context.Context, c NodeConfig, log *slog.Logger) (*Node, error) {
 	conf, err := config.NewConfig("", true, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("livekit config: %w", err)

@@ -17,7 +17,7 @@ import (
 // microphone off by muting them) and who is speaking (LiveKit's own speaker detection). Each change
 // is reported; attendance reports are made of them.
 type Observer struct {
-	node   *Node
+	engine *Engine // its node is running when the observer runs
 	rooms  func(ctx context.Context) ([]string, error)
 	report func(ctx context.Context, roomID string, a rooms.Activity) error
 	log    *slog.Logger
@@ -26,11 +26,11 @@ type Observer struct {
 	on map[string]map[string]rooms.Activity // room → kind/item → what is on, as last reported
 }
 
-// NewObserver makes an observer of node's rooms: roomsOf lists the rooms to look at, report takes
-// each change.
-func NewObserver(node *Node, roomsOf func(ctx context.Context) ([]string, error),
+// newObserver makes an observer of the engine's node's rooms: roomsOf lists the rooms to look at,
+// report takes each change.
+func newObserver(e *Engine, roomsOf func(ctx context.Context) ([]string, error),
 	report func(ctx context.Context, roomID string, a rooms.Activity) error, log *slog.Logger) *Observer {
-	return &Observer{node: node, rooms: roomsOf, report: report, log: log, now: time.Now, on: map[string]map[string]rooms.Activity{}}
+	return &Observer{engine: e, rooms: roomsOf, report: report, log: log, now: time.Now, on: map[string]map[string]rooms.Activity{}}
 }
 
 // Run looks every interval until ctx ends.
@@ -57,7 +57,7 @@ func (o *Observer) look(ctx context.Context) {
 	}
 	now := o.now()
 	seen := make(map[string]map[string]rooms.Activity, len(names))
-	rm := o.node.server.RoomManager()
+	rm := o.engine.node.server.RoomManager()
 	for _, name := range names {
 		if room := rm.GetRoom(ctx, livekit.RoomName(name)); room != nil {
 			seen[name] = activeIn(room.GetParticipants())

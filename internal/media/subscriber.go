@@ -13,14 +13,9 @@ import (
 
 // Subscriber joins rooms as the server's own hidden, subscribe-only participant (the recorder)
 // and hands every audio and video track it receives to the caller as a pion track: the recorder
-// needs the media, not LiveKit's types.
+// needs the media, not LiveKit's types. Engine.Subscriber is the engine's.
 type Subscriber struct {
 	url, apiKey, apiSecret string
-}
-
-// NewSubscriber makes a subscriber for the LiveKit server at url (http://host:port).
-func NewSubscriber(url, apiKey, apiSecret string) *Subscriber {
-	return &Subscriber{url: url, apiKey: apiKey, apiSecret: apiSecret}
 }
 
 // SubscribedTrack is one track the subscriber receives; read Remote until it fails.

@@ -43,6 +43,23 @@ type Config struct {
 	UserAgent   string
 	Now         func() time.Time
 	Jitter      func() float64 // in [0, 1); rand.Float64
+	// Wake is the dispatcher's wake-up, made before it (NewWake) so that the store that writes
+	// the events can be given it when it is opened; New makes one when nil.
+	Wake Wake
+}
+
+// Wake tells a dispatcher that new events were written.
+type Wake chan struct{}
+
+// NewWake makes a wake-up.
+func NewWake() Wake { return make(Wake, 1) }
+
+// Notify wakes the dispatcher. It never blocks.
+func (w Wake) Notify() {
+	select {
+	case w <- struct{}{}:
+	default:
+	}
 }
 
 // Dispatcher is the webhook dispatcher. Run it once; Notify it when events were written.
@@ -50,7 +67,7 @@ type Dispatcher struct {
 	store  Store
 	cfg    Config
 	log    *slog.Logger
-	wake   chan struct{}
+	wake   Wake
 	lease  time.Duration
 	global []string
 }
@@ -100,9 +117,12 @@ func New(store Store, cfg Config, log *slog.Logger) *Dispatcher {
 	if cfg.Jitter == nil {
 		cfg.Jitter = rand.Float64
 	}
+	if cfg.Wake == nil {
+		cfg.Wake = NewWake()
+	}
 	return &Dispatcher{
 		store: store, cfg: cfg, log: log,
-		wake: make(chan struct{}, 1),
+		wake: cfg.Wake,
 		// A lease outlives the attempt it covers (timeout) with room to record the outcome. With
 		// several processes, the lease of one that died is how long its deliveries in flight (and
 		// the rest of their room's queue) wait before another process attempts them again.
@@ -118,12 +138,7 @@ func ValidURL(s string) bool {
 }
 
 // Notify tells the dispatcher that new events were written. It never blocks.
-func (d *Dispatcher) Notify() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
-}
+func (d *Dispatcher) Notify() { d.wake.Notify() }
 
 // Route is where an event goes: the global URLs and its room's webhook_url (from the room's
 // metadata in the event), each once.

@@ -130,12 +130,20 @@ func (rc *receiver) waitFor(n int, timeout time.Duration) []request {
 }
 
 // eventStore is what these tests need of a store: the dispatcher's part, writing events as the room
-// service does, and the wake-up after events were written.
+// service does, and the wake-up it calls after events were written.
 type eventStore interface {
 	outbox.Store
 	AddEvents(ctx context.Context, events ...meet.Event) error
-	OnEvents(func())
+	Wake() outbox.Wake
 }
+
+// wakingStore is a store opened with a wake-up for the dispatcher.
+type wakingStore struct {
+	*store.Store
+	wake outbox.Wake
+}
+
+func (s wakingStore) Wake() outbox.Wake { return s.wake }
 
 // opener opens a new, empty store for a test.
 type opener func(testing.TB) eventStore
@@ -159,33 +167,34 @@ func eachStore(t *testing.T, test func(t *testing.T, openStore opener)) {
 
 func openSQLite(t testing.TB) eventStore {
 	t.Helper()
-	s, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "meetd.db"))
+	wake := outbox.NewWake()
+	s, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "meetd.db"), store.WakeUp(wake.Notify))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s
+	return wakingStore{s, wake}
 }
 
 func openPostgres(t testing.TB) eventStore {
 	t.Helper()
-	s, err := store.OpenPostgres(context.Background(), pgtest.NewDatabase(t))
+	wake := outbox.NewWake()
+	s, err := store.OpenPostgres(context.Background(), pgtest.NewDatabase(t), store.WakeUp(wake.Notify))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s
+	return wakingStore{s, wake}
 }
 
 // start runs a dispatcher on store until the test ends.
 func start(t testing.TB, store eventStore, cfg outbox.Config) *outbox.Dispatcher {
 	t.Helper()
-	cfg.Keys = keys
+	cfg.Keys, cfg.Wake = keys, store.Wake()
 	if cfg.Poll == 0 {
 		cfg.Poll = 20 * time.Millisecond
 	}
 	d := outbox.New(store, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	store.OnEvents(d.Notify)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = d.Run(ctx, 100*time.Millisecond) }()

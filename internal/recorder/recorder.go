@@ -54,9 +54,6 @@ type Room interface {
 	RemoveParticipant(ctx context.Context, roomID, identity string) error
 }
 
-// UseRoom lets the service see and stop recordings and broadcasts run by other processes.
-func (s *Service) UseRoom(r Room) { s.room = r }
-
 // elsewhere is the identity of an internal participant whose identity starts with prefix in the
 // room: a recorder or broadcaster that another process runs; "" if none.
 func (s *Service) elsewhere(ctx context.Context, roomID, prefix string) (string, error) {
@@ -121,7 +118,7 @@ type File struct {
 type Service struct {
 	store  Store
 	joiner Joiner
-	room   Room // set by UseRoom: recordings and broadcasts other meetd processes run
+	room   Room // recordings and broadcasts other meetd processes run; nil: none
 	dir    string
 	keys   auth.Keys
 	log    *slog.Logger
@@ -139,14 +136,15 @@ type Service struct {
 	cancel    context.CancelFunc
 }
 
-// New makes the service; recordings live under dir.
-func New(store Store, joiner Joiner, dir string, keys auth.Keys, log *slog.Logger) (*Service, error) {
+// New makes the service; recordings live under dir. joiner connects its hidden participants;
+// room, if not nil, shows and stops the recordings and broadcasts other meetd processes run.
+func New(store Store, joiner Joiner, room Room, dir string, keys auth.Keys, log *slog.Logger) (*Service, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("recordings directory: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Service{
-		store: store, joiner: joiner, dir: dir, keys: keys, log: log, now: time.Now, ffmpeg: "ffmpeg",
+		store: store, joiner: joiner, room: room, dir: dir, keys: keys, log: log, now: time.Now, ffmpeg: "ffmpeg",
 		active: map[string]*recording{}, rtmp: map[string]*broadcast{}, compose: make(chan struct{}, 1), ctx: ctx, cancel: cancel,
 	}, nil
 }
@@ -410,7 +408,7 @@ const (
 
 // Recover runs at start, once the media server answers: a recording that was running when meetd
 // stopped has no recorder any more, so its flag drops with end_recording; stopped recordings that
-// were not composed are composed now. With several meetd (UseRoom), a recording or broadcast that
+// were not composed are composed now. With several meetd (see New's room), a recording or broadcast that
 // another process runs still has its internal participant in the room, and keeps its flag.
 func (s *Service) Recover(ctx context.Context) error {
 	running, err := s.store.RunningSessions(ctx)

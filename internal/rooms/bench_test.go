@@ -39,7 +39,7 @@ func BenchmarkActiveRoom100(b *testing.B) {
 	}
 	defer store.Close()
 	c := &crowd{}
-	svc := rooms.New(store, c, rooms.Config{Keys: auth.Keys{APIKey: "k", APISecret: "s-0123456789abcdef0123456789abcdef"}},
+	svc := rooms.New(store, c, rooms.Config{Keys: auth.Keys{APIKey: "k", APISecret: "s-0123456789abcdef0123456789abcdef"}}, rooms.Hooks{},
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	md := meet.RoomMetadata{RoomTitle: "Crowd"}
 	if _, err := svc.Create(ctx, rooms.CreateRequest{RoomID: "crowd", Metadata: md}); err != nil {
@@ -76,7 +76,7 @@ func BenchmarkJoinToken(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer store.Close()
-	svc := rooms.New(store, &media{}, rooms.Config{Keys: auth.Keys{APIKey: "k", APISecret: "s-0123456789abcdef0123456789abcdef"}},
+	svc := rooms.New(store, &media{}, rooms.Config{Keys: auth.Keys{APIKey: "k", APISecret: "s-0123456789abcdef0123456789abcdef"}}, rooms.Hooks{},
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if _, err := svc.Create(ctx, rooms.CreateRequest{RoomID: "tokens", Metadata: meet.RoomMetadata{RoomTitle: "Tokens"}}); err != nil {
 		b.Fatal(err)

@@ -57,9 +57,7 @@ func (s *Service) ParticipantJoined(ctx context.Context, roomID string, p meet.P
 		return append(events, e)
 	})
 	if err == nil && first {
-		for _, fn := range s.started {
-			fn(ctx, sess)
-		}
+		s.hooks.Started(ctx, sess) // automatic recording
 	}
 	return err
 }

@@ -73,37 +73,29 @@ type Service struct {
 	store Store
 	media Media
 	cfg   Config
+	hooks Hooks
 	log   *slog.Logger
 
 	ending sync.Map // sid → *sync.Mutex: one ending at a time per session
 	users  userCache
-
-	ended []func(ctx context.Context, sid string) error // run after a session ended
-
-	beforeEnd []func(ctx context.Context, sess *meet.Session) // run before a session's media room closes
-	started   []func(ctx context.Context, sess *meet.Session) // run after a session's first join
 }
 
-// OnEnding adds work to do before a session ends, while its media room is still open (stopping
-// a recording, so that the file is complete).
-func (s *Service) OnEnding(fn func(ctx context.Context, sess *meet.Session)) {
-	s.beforeEnd = append(s.beforeEnd, fn)
-}
-
-// OnStarted adds work to do when a session's first participant joined (automatic recording);
-// fn must not block.
-func (s *Service) OnStarted(fn func(ctx context.Context, sess *meet.Session)) {
-	s.started = append(s.started, fn)
-}
-
-// OnEnded adds work to do after a session ended (the attendance report). A failure is logged; the
-// work must be safe to redo, since a crash can come between the end and the work.
-func (s *Service) OnEnded(fn func(ctx context.Context, sid string) error) {
-	s.ended = append(s.ended, fn)
+// Hooks are the other services' work at fixed points of a session's life, given to New. A nil
+// hook does nothing.
+type Hooks struct {
+	// Started runs when a session's first participant joined: automatic recording starts here.
+	// It must not block.
+	Started func(ctx context.Context, sess *meet.Session)
+	// Ending runs before a session's media room closes, while it is still open: the recording
+	// stops here, so that its file is complete.
+	Ending func(ctx context.Context, sess *meet.Session)
+	// Ended runs after a session ended: the attendance report is written here. A failure is
+	// logged; the work must be safe to redo, since a crash can come between the end and the work.
+	Ended func(ctx context.Context, sid string) error
 }
 
 // New makes the room service.
-func New(store Store, media Media, cfg Config, log *slog.Logger) *Service {
+func New(store Store, media Media, cfg Config, hooks Hooks, log *slog.Logger) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -113,7 +105,16 @@ func New(store Store, media Media, cfg Config, log *slog.Logger) *Service {
 	if cfg.DefaultEmptyTimeout == 0 {
 		cfg.DefaultEmptyTimeout = 1800
 	}
-	return &Service{store: store, media: media, cfg: cfg, log: log}
+	if hooks.Started == nil {
+		hooks.Started = func(context.Context, *meet.Session) {}
+	}
+	if hooks.Ending == nil {
+		hooks.Ending = func(context.Context, *meet.Session) {}
+	}
+	if hooks.Ended == nil {
+		hooks.Ended = func(context.Context, string) error { return nil }
+	}
+	return &Service{store: store, media: media, cfg: cfg, hooks: hooks, log: log}
 }
 
 // NewID returns prefix followed by 16 random characters of [0-9A-Za-z].
@@ -486,9 +487,7 @@ func (s *Service) end(ctx context.Context, sess *meet.Session, reason string) er
 	mu, _ := s.ending.LoadOrStore(sess.SID, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
-	for _, fn := range s.beforeEnd {
-		fn(ctx, sess)
-	}
+	s.hooks.Ending(ctx, sess) // the recording stops, its file complete, before the media room closes
 	if err := s.media.CloseRoom(ctx, sess.RoomID); err != nil {
 		// A media room whose node is gone (a meetd that crashed, in a cluster) cannot be closed,
 		// and holds nobody: when the store knows of no open connection, the session ends anyway.
@@ -515,10 +514,8 @@ func (s *Service) end(ctx context.Context, sess *meet.Session, reason string) er
 	s.users.forget(sess.SID)
 	if ended {
 		s.log.Info("room ended", "room_id", sess.RoomID, "sid", sess.SID, "reason", reason)
-		for _, fn := range s.ended {
-			if err := fn(ctx, sess.SID); err != nil {
-				s.log.Error("after room end", "room_id", sess.RoomID, "sid", sess.SID, "err", err)
-			}
+		if err := s.hooks.Ended(ctx, sess.SID); err != nil { // the attendance report
+			s.log.Error("after room end", "room_id", sess.RoomID, "sid", sess.SID, "err", err)
 		}
 	}
 	return nil

@@ -81,7 +81,7 @@ func newFixture(t *testing.T, path string, c *clock) *fixture {
 		Keys:             auth.Keys{APIKey: "k", APISecret: "s-0123456789abcdef0123456789abcdef"},
 		DepartureTimeout: 20 * time.Second,
 		Now:              c.Now,
-	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}, rooms.Hooks{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return &fixture{store: store, svc: svc, clock: c, media: m, path: path}
 }
 

@@ -26,7 +26,7 @@ func TestRoomInfoSeesOtherProcessesChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		return rooms.New(st, c, rooms.Config{Keys: auth.Keys{APIKey: "k", APISecret: "s-0123456789abcdef0123456789abcdef"}},
+		return rooms.New(st, c, rooms.Config{Keys: auth.Keys{APIKey: "k", APISecret: "s-0123456789abcdef0123456789abcdef"}}, rooms.Hooks{},
 			slog.New(slog.NewTextHandler(io.Discard, nil)))
 	}
 	a, b := service(), service()

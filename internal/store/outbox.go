@@ -35,9 +35,20 @@ var _ outbox.Store = (*Store)(nil)
 //     one process at a time, and its lease is the fencing token of the outcome.
 // The two claims differ (claimSQLite, claimPostgres); the rest is written once.
 
-// OnEvents sets a function called after every commit that wrote events (the dispatcher's wake-up).
-// Set it before the store is used.
-func (s *Store) OnEvents(f func()) { s.onEvents = f }
+// Option is an option of OpenSQLite and OpenPostgres.
+type Option func(*Store)
+
+// WakeUp makes the store call f after every commit that wrote events: the webhook dispatcher's
+// wake-up (outbox.Wake's Notify).
+func WakeUp(f func()) Option { return func(s *Store) { s.onEvents = f } }
+
+// with applies the options to a store just opened.
+func (s *Store) with(opts []Option) *Store {
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 // outboxStmts are the dispatcher's statements, prepared once (SQLite's parser costs more than
 // these queries): with them a delivery costs about half the CPU. (On PostgreSQL pgx would also

@@ -28,9 +28,9 @@ func TestOutboxStorePostgres(t *testing.T) {
 	storetest.RunOutbox(t, func(t *testing.T) storetest.OutboxStore { return openPostgresOutboxStore(t, pgtest.NewDatabase(t)) })
 }
 
-func openPostgresOutboxStore(t *testing.T, url string) *Store {
+func openPostgresOutboxStore(t *testing.T, url string, opts ...Option) *Store {
 	t.Helper()
-	s, err := OpenPostgres(context.Background(), url)
+	s, err := OpenPostgres(context.Background(), url, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,8 @@ func TestOutboxCursorStartsAfterOldEventsPostgres(t *testing.T) {
 // time, in each room's order, although attempts fail now and then.
 func TestOutboxTwoProcesses(t *testing.T) {
 	url := pgtest.NewDatabase(t)
-	stores := []*Store{openPostgresOutboxStore(t, url), openPostgresOutboxStore(t, url)}
+	wakes := []outbox.Wake{outbox.NewWake(), outbox.NewWake()}
+	stores := []*Store{openPostgresOutboxStore(t, url, WakeUp(wakes[0].Notify)), openPostgresOutboxStore(t, url, WakeUp(wakes[1].Notify))}
 	var mu sync.Mutex
 	inFlight := map[string]int{}
 	var overlap []string
@@ -102,11 +103,10 @@ func TestOutboxTwoProcesses(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var running sync.WaitGroup
 	defer func() { cancel(); running.Wait() }()
-	for _, s := range stores {
+	for i, s := range stores {
 		d := outbox.New(s, outbox.Config{URLs: []string{rc.URL}, Keys: auth.Keys{APIKey: "k", APISecret: strings.Repeat("s", 32)},
-			BackoffBase: time.Millisecond, BackoffMax: 5 * time.Millisecond, Workers: 8, Poll: 20 * time.Millisecond},
+			BackoffBase: time.Millisecond, BackoffMax: 5 * time.Millisecond, Workers: 8, Poll: 20 * time.Millisecond, Wake: wakes[i]},
 			slog.New(slog.NewTextHandler(io.Discard, nil)))
-		s.OnEvents(d.Notify)
 		running.Go(func() { _ = d.Run(ctx, 100*time.Millisecond) })
 	}
 

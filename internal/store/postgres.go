@@ -54,7 +54,7 @@ const (
 
 // OpenPostgres connects to the database at url (postgres://…) and applies the migrations it lacks.
 // The hot reads are prepared on the pool (database/sql prepares them on each connection once).
-func OpenPostgres(ctx context.Context, url string) (*Store, error) {
+func OpenPostgres(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("PostgreSQL URL: %w", err)
@@ -71,7 +71,11 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("schema of PostgreSQL %s: %w", where, err)
 	}
-	return open(ctx, postgres, db, db)
+	s, err := open(ctx, postgres, db, db)
+	if err != nil {
+		return nil, err
+	}
+	return s.with(opts), nil
 }
 
 // Where is the server and database a URL names, without user or password: host:port/database.

@@ -33,7 +33,7 @@ var sqlite = dialect{
 }
 
 // OpenSQLite opens (and creates) the database file at path and applies the migrations it lacks.
-func OpenSQLite(ctx context.Context, path string) (*Store, error) {
+func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	dsn := func(pragmas ...string) string {
 		q := url.Values{}
 		for _, p := range append(pragmas, "busy_timeout(10000)", "synchronous(NORMAL)") {
@@ -59,5 +59,9 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	return open(ctx, sqlite, w, r)
+	s, err := open(ctx, sqlite, w, r)
+	if err != nil {
+		return nil, err
+	}
+	return s.with(opts), nil
 }

@@ -1,4 +1,8 @@
-package main
+// Package edge is meetd's network edge: the main listener (plain HTTP, or HTTPS with certificates
+// from files or Let's Encrypt, and TURN over TLS routed to the media node by name), the plain HTTP
+// listener that redirects to HTTPS, the loopback listener where the media node posts its webhooks,
+// and the proxy that passes LiveKit's signalling (/rtc) to the media server.
+package edge
 
 import (
 	"context"
@@ -23,26 +27,45 @@ import (
 	"meetd/internal/config"
 )
 
-// front is meetd's public side besides the main listener's handler: with TLS on, the
-// certificates, the plain HTTP listener that redirects to HTTPS (and answers ACME challenges),
-// and a loopback listener of plain HTTP where the embedded node posts its webhooks (it would
-// not trust meetd's certificate for 127.0.0.1).
-type front struct {
-	log   *slog.Logger
-	tls   *tls.Config       // nil: the main listener serves plain HTTP
-	certs *autocert.Manager // automatic certificates, or nil
+// Edge is meetd's listeners: the main one (plain HTTP, or HTTPS with TURN over TLS routed by
+// name); with TLS on, the plain HTTP listener that redirects to HTTPS (and answers ACME
+// challenges), and a loopback listener of plain HTTP where the embedded node posts its webhooks
+// (it would not trust meetd's certificate for 127.0.0.1).
+type Edge struct {
+	log      *slog.Logger
+	tls      *tls.Config       // nil: the main listener serves plain HTTP
+	certs    *autocert.Manager // automatic certificates, or nil
+	domain   string            // tls.domain, or ""
+	turnName string            // turn.domain, or ""
 
+	main net.Listener
 	// internalBase is where meetd is reachable in plain HTTP from this machine (http://host:port).
 	internalBase string
 	internal     net.Listener // with TLS on, the loopback listener behind internalBase
 	redirect     net.Listener // plain HTTP → HTTPS, or nil
 
-	servers []*http.Server // of internal and redirect, once serving
+	servers []*http.Server // the main listener's first, once serving
+	served  chan error     // the main server's end
 }
 
-// openFront prepares TLS and opens the further listeners; main is the main listener.
-func openFront(cfg config.Config, main net.Listener, log *slog.Logger) (*front, error) {
-	f := &front{log: log, internalBase: "http://" + net.JoinHostPort(loopbackOf(main.Addr()), strconv.Itoa(portOf(main)))}
+// Open prepares TLS and opens the listeners: the main one on cfg.Addr, and the others TLS needs.
+func Open(cfg config.Config, log *slog.Logger) (*Edge, error) {
+	main, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	e, err := open(cfg, main, log)
+	if err != nil {
+		main.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// open prepares TLS and opens the further listeners; main is the main listener.
+func open(cfg config.Config, main net.Listener, log *slog.Logger) (*Edge, error) {
+	f := &Edge{log: log, main: main, domain: cfg.TLS.Domain, turnName: cfg.TURN.Domain, served: make(chan error, 1),
+		internalBase: "http://" + net.JoinHostPort(loopbackOf(main.Addr()), strconv.Itoa(portOf(main)))}
 	switch {
 	case cfg.TLS.Domain != "":
 		f.certs = certManager(cfg)
@@ -75,6 +98,31 @@ func openFront(cfg config.Config, main net.Listener, log *slog.Logger) (*front, 
 	return f, nil
 }
 
+// InternalBase is where meetd is reachable in plain HTTP from this machine (http://host:port):
+// the media node posts its webhooks there.
+func (f *Edge) InternalBase() string { return f.internalBase }
+
+// Base is meetd's base URL, as the start-up lines show it: https://tls.domain, else the main
+// listener's address.
+func (f *Edge) Base() string {
+	port := portOf(f.main)
+	if f.domain != "" {
+		if port != 443 {
+			return "https://" + f.domain + ":" + strconv.Itoa(port)
+		}
+		return "https://" + f.domain
+	}
+	return f.scheme() + "://" + net.JoinHostPort(displayHost(f.main.Addr()), strconv.Itoa(port))
+}
+
+// RedirectAddr is the address of the listener that redirects to HTTPS; nil if there is none.
+func (f *Edge) RedirectAddr() net.Addr {
+	if f.redirect == nil {
+		return nil
+	}
+	return f.redirect.Addr()
+}
+
 // certManager gets and renews certificates from Let's Encrypt for tls.domain (and turn.domain),
 // and no other name; they are kept in <data_dir>/autocert.
 func certManager(cfg config.Config) *autocert.Manager {
@@ -90,7 +138,7 @@ func certManager(cfg config.Config) *autocert.Manager {
 }
 
 // scheme is the main listener's: "https" or "http".
-func (f *front) scheme() string {
+func (f *Edge) scheme() string {
 	if f.tls != nil {
 		return "https"
 	}
@@ -99,21 +147,28 @@ func (f *front) scheme() string {
 
 // listener is the main listener as the HTTP server takes it: TLS when on, with the connections
 // for the TURN name passed to turnAddr when that is set.
-func (f *front) listener(main net.Listener, turnName, turnAddr string) net.Listener {
+func (f *Edge) listener(turnAddr string) net.Listener {
 	switch {
 	case f.tls == nil:
-		return main
+		return f.main
 	case turnAddr == "":
-		return tls.NewListener(main, f.tls)
+		return tls.NewListener(f.main, f.tls)
 	}
-	return newTURNRouter(main, f.tls, turnName, turnAddr, f.log)
+	return newTURNRouter(f.main, f.tls, f.turnName, turnAddr, f.log)
 }
 
-// serve starts the internal and redirect listeners' servers; mainPort is the HTTPS port.
-func (f *front) serve(h http.Handler, mainPort int) {
-	start := func(ln net.Listener, h http.Handler) {
+// Serve starts serving h on the main listener (TURN over TLS going to turnAddr, if not ""), and
+// on the internal and redirect listeners. Served tells when the main server stops.
+func (f *Edge) Serve(h http.Handler, turnAddr string) {
+	start := func(ln net.Listener, h http.Handler) *http.Server {
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: serverLog(f.log)}
 		f.servers = append(f.servers, srv)
+		return srv
+	}
+	main := start(f.main, h)
+	go func() { f.served <- main.Serve(f.listener(turnAddr)) }()
+	serve := func(ln net.Listener, h http.Handler) {
+		srv := start(ln, h)
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				f.log.Error("http listener stopped", "addr", ln.Addr(), "err", err)
@@ -121,35 +176,56 @@ func (f *front) serve(h http.Handler, mainPort int) {
 		}()
 	}
 	if f.internal != nil {
-		start(f.internal, h)
+		serve(f.internal, h)
 	}
 	if f.redirect != nil {
-		var redirect http.Handler = redirectToHTTPS(mainPort)
+		var redirect http.Handler = redirectToHTTPS(portOf(f.main))
 		if f.certs != nil {
 			redirect = f.certs.HTTPHandler(redirect) // ACME HTTP-01 challenges, then the redirect
 		}
-		start(f.redirect, redirect)
+		serve(f.redirect, redirect)
 	}
 }
 
-// shutdown stops the servers that serve started.
-func (f *front) shutdown(ctx context.Context) {
+// Served receives the main server's error when it stops serving (http.ErrServerClosed after
+// Shutdown).
+func (f *Edge) Served() <-chan error { return f.served }
+
+// Shutdown stops the servers that Serve started, gracefully.
+func (f *Edge) Shutdown(ctx context.Context) {
 	for _, srv := range f.servers {
 		_ = srv.Shutdown(ctx)
 	}
 }
 
-// close stops at once what shutdown would stop gracefully, and closes the listeners that openFront
+// Close stops at once what Shutdown would stop gracefully, and closes the listeners that Open
 // opened (when serving never started).
-func (f *front) close() {
+func (f *Edge) Close() {
 	for _, srv := range f.servers {
 		_ = srv.Close()
 	}
-	for _, ln := range []net.Listener{f.internal, f.redirect} {
+	for _, ln := range []net.Listener{f.main, f.internal, f.redirect} {
 		if ln != nil {
 			_ = ln.Close()
 		}
 	}
+}
+
+// loopbackOf is an address of this machine at which the listener is reachable.
+func loopbackOf(a net.Addr) string {
+	ip := a.(*net.TCPAddr).IP
+	if ip == nil || ip.IsUnspecified() {
+		return "127.0.0.1"
+	}
+	return ip.String()
+}
+
+func displayHost(a net.Addr) string {
+	ip := a.(*net.TCPAddr).IP
+	if ip == nil || ip.IsUnspecified() {
+		return "localhost"
+	}
+	return ip.String()
 }
 
 func portOf(ln net.Listener) int { return ln.Addr().(*net.TCPAddr).Port }
@@ -181,11 +257,11 @@ func redirectToHTTPS(httpsPort int) http.Handler {
 	})
 }
 
-// signallingProxy passes LiveKit's signalling (/rtc and below: the WebSocket, its validation)
+// SignallingProxy passes LiveKit's signalling (/rtc and below: the WebSocket, its validation)
 // to the media server at target, so that clients need only meetd's own port. The WebSocket
 // upgrade goes through (httputil.ReverseProxy hijacks the connection); meetd's server has no
 // read or write timeout that would cut it.
-func signallingProxy(target string, log *slog.Logger) (http.Handler, error) {
+func SignallingProxy(target string, log *slog.Logger) (http.Handler, error) {
 	u, err := url.Parse(target)
 	if err != nil {
 		return nil, fmt.Errorf("media server address %q: %w", target, err)
@@ -203,10 +279,10 @@ func signallingProxy(target string, log *slog.Logger) (http.Handler, error) {
 	}, nil
 }
 
-// ownOrigin is the signalling URL of a client that reached meetd with r: meetd's own origin,
+// OwnOrigin is the signalling URL of a client that reached meetd with r: meetd's own origin,
 // whose /rtc is proxied to the media server. wss:// when the client came over HTTPS (to meetd,
 // or to a TLS proxy in front of it that says so in X-Forwarded-Proto).
-func ownOrigin(r *http.Request) string {
+func OwnOrigin(r *http.Request) string {
 	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
 		return "wss://" + r.Host
 	}
@@ -315,15 +391,3 @@ func (l *turnRouter) Close() error {
 
 // Addr is the TCP listener's address.
 func (l *turnRouter) Addr() net.Addr { return l.tcp.Addr() }
-
-// turnSummary says where TURN is served, for the start-up output.
-func turnSummary(t config.TURN) string {
-	var parts []string
-	if t.UDPPort != 0 {
-		parts = append(parts, fmt.Sprintf("turn:<node ip>:%d (UDP)", t.UDPPort))
-	}
-	if t.TLSOn() {
-		parts = append(parts, "turns:"+t.Domain+":443 (TLS, through meetd's HTTPS port)")
-	}
-	return strings.Join(parts, ", ")
-}

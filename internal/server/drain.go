@@ -1,43 +1,13 @@
-package main
+package server
 
 import (
 	"context"
 	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"meetd/internal/media"
 	"meetd/internal/rooms"
 )
-
-// onSignals turns SIGTERM and SIGINT into meetd's shutdown: the first closes drain (meetd stops
-// taking new rooms and joins and lets running meetings finish), the second cancels ctx (meetd
-// stops at once). stop releases the signals.
-func onSignals() (ctx context.Context, drain <-chan struct{}, stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	first := make(chan struct{})
-	go func() {
-		select {
-		case <-sigs:
-			close(first)
-		case <-ctx.Done():
-			return
-		}
-		select {
-		case <-sigs:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, first, func() {
-		signal.Stop(sigs)
-		cancel()
-	}
-}
 
 // drainMeetings waits until no meeting runs on this server any more, timeout has passed, or ctx
 // ends (a second signal). meetings counts the rooms with participants connected, and the
@@ -77,9 +47,10 @@ func drainMeetings(ctx context.Context, meetings func(context.Context) (rooms, p
 }
 
 // meetingsOn counts the meetings on this server's media node: rooms with someone connected.
-func meetingsOn(svc *rooms.Service, node *media.Node) func(context.Context) (int, int, error) {
+// Without an embedded node (an external LiveKit, or a media from Options) there are none.
+func meetingsOn(svc *rooms.Service, engine *media.Engine) func(context.Context) (int, int, error) {
 	return func(ctx context.Context) (meetings, participants int, err error) {
-		if node == nil {
+		if engine == nil || engine.External() {
 			return 0, 0, nil // an external LiveKit carries its meetings on without meetd
 		}
 		list, err := svc.ActiveRooms(ctx)
@@ -87,7 +58,7 @@ func meetingsOn(svc *rooms.Service, node *media.Node) func(context.Context) (int
 			return 0, 0, err
 		}
 		for _, r := range list {
-			if n := len(r.ParticipantsInfo); n > 0 && node.Hosts(r.RoomInfo.RoomID) { // in a cluster, others host theirs
+			if n := len(r.ParticipantsInfo); n > 0 && engine.Hosts(r.RoomInfo.RoomID) { // in a cluster, others host theirs
 				meetings++
 				participants += n
 			}

@@ -1,4 +1,4 @@
-package main
+package edge
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -62,7 +63,7 @@ func TestTLSAutocertWiring(t *testing.T) {
 	}
 }
 
-// openFront with tls.domain: automatic certificates on the main listener, the plain HTTP listener
+// open with tls.domain: automatic certificates on the main listener, the plain HTTP listener
 // redirecting to the domain, and a loopback listener for the node's webhooks. No network.
 func TestTLSAutocertFront(t *testing.T) {
 	cfg := config.Default()
@@ -73,18 +74,19 @@ func TestTLSAutocertFront(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer main.Close()
-	f, err := openFront(cfg, main, slog.New(slog.DiscardHandler))
+	f, err := open(cfg, main, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.close()
+	defer f.Close()
 	if f.scheme() != "https" || f.certs == nil || f.tls.GetCertificate == nil || f.tls.MinVersion != tls.VersionTLS12 {
 		t.Fatalf("TLS: scheme %s, certs %v, config %+v", f.scheme(), f.certs != nil, f.tls)
 	}
 	if f.redirect == nil || !strings.HasPrefix(f.internalBase, "http://127.0.0.1:") || f.internalBase == "http://"+main.Addr().String() {
 		t.Fatalf("listeners: redirect %v, internal %s", f.redirect, f.internalBase)
 	}
-	f.serve(http.NotFoundHandler(), 443)
+	f.Serve(http.NotFoundHandler(), "")
+	wantLocation := "https://meet.example.org:" + strconv.Itoa(portOf(main)) + "/?access_token=x"
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	req, _ := http.NewRequest("GET", "http://"+f.redirect.Addr().String()+"/?access_token=x", nil)
 	req.Host = "meet.example.org"
@@ -93,22 +95,22 @@ func TestTLSAutocertFront(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != "https://meet.example.org/?access_token=x" {
+	if res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != wantLocation {
 		t.Errorf("redirect: %d %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	// A TLS hello for another name on the main listener gets no certificate.
-	go func() {
-		if c, err := f.listener(main, "", "").Accept(); err == nil {
-			_ = c.(*tls.Conn).Handshake()
-			c.Close()
-		}
-	}()
 	conn, err := tls.Dial("tcp", main.Addr().String(), &tls.Config{ServerName: "other.example.org", InsecureSkipVerify: true})
 	if err == nil {
 		conn.Close()
 		t.Error("a TLS handshake for another name succeeded")
 	}
-	f.shutdown(context.Background())
+	if got := f.Base(); got != "https://meet.example.org:"+strconv.Itoa(portOf(main)) {
+		t.Errorf("base %s", got)
+	}
+	f.Shutdown(context.Background())
+	if err := <-f.Served(); err != http.ErrServerClosed {
+		t.Errorf("served: %v", err)
+	}
 }
 
 func TestRedirectToHTTPS(t *testing.T) {
@@ -136,17 +138,17 @@ func TestRedirectToHTTPS(t *testing.T) {
 
 func TestOwnOrigin(t *testing.T) {
 	r := httptest.NewRequest("POST", "http://meet.example.org:8080/api/join", nil)
-	if got := ownOrigin(r); got != "ws://meet.example.org:8080" {
+	if got := OwnOrigin(r); got != "ws://meet.example.org:8080" {
 		t.Errorf("plain HTTP: %s", got)
 	}
 	r.TLS = &tls.ConnectionState{}
 	r.Host = "meet.example.org"
-	if got := ownOrigin(r); got != "wss://meet.example.org" {
+	if got := OwnOrigin(r); got != "wss://meet.example.org" {
 		t.Errorf("HTTPS: %s", got)
 	}
 	r.TLS = nil
 	r.Header.Set("X-Forwarded-Proto", "https")
-	if got := ownOrigin(r); got != "wss://meet.example.org" {
+	if got := OwnOrigin(r); got != "wss://meet.example.org" {
 		t.Errorf("behind a TLS proxy: %s", got)
 	}
 }
@@ -160,7 +162,7 @@ func TestSignallingProxyDown(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nobody listens there now
 	var logs bytes.Buffer
-	p, err := signallingProxy("http://"+addr, slog.New(slog.NewTextHandler(&logs, nil)))
+	p, err := SignallingProxy("http://"+addr, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,5 +176,34 @@ func TestSignallingProxyDown(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusBadGateway || !strings.Contains(logs.String(), "signalling proxy") {
 		t.Errorf("media server down: %d, log %q", res.StatusCode, logs.String())
+	}
+}
+
+// Without TLS: one plain HTTP listener, which is also where the node posts its webhooks.
+func TestOpenPlain(t *testing.T) {
+	cfg := config.Default()
+	cfg.Addr = "127.0.0.1:0"
+	e, err := Open(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	base := "http://127.0.0.1:" + strconv.Itoa(portOf(e.main))
+	if e.Base() != base || e.InternalBase() != base || e.RedirectAddr() != nil {
+		t.Fatalf("base %s, internal %s, redirect %v", e.Base(), e.InternalBase(), e.RedirectAddr())
+	}
+	e.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }), "")
+	res, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusTeapot {
+		t.Errorf("status %d", res.StatusCode)
+	}
+	http.DefaultClient.CloseIdleConnections()
+	e.Shutdown(context.Background())
+	if err := <-e.Served(); err != http.ErrServerClosed {
+		t.Errorf("served: %v", err)
 	}
 }
