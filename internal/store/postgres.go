@@ -108,8 +108,10 @@ CREATE TABLE IF NOT EXISTS events (
 	sid        TEXT NOT NULL,
 	name       TEXT NOT NULL,
 	body       TEXT NOT NULL, -- the webhook body, byte for byte (not jsonb, which would rewrite it)
-	created_at BIGINT NOT NULL
+	created_at BIGINT NOT NULL,
+	webhook_url TEXT NOT NULL DEFAULT '' -- MIGRATION-002
 );
+ALTER TABLE events ADD COLUMN IF NOT EXISTS webhook_url TEXT NOT NULL DEFAULT ''; -- MIGRATION-002
 `
 
 // the webhook outbox (see outbox.go)

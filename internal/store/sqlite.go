@@ -88,7 +88,8 @@ CREATE TABLE IF NOT EXISTS events (
 	sid        TEXT NOT NULL,
 	name       TEXT NOT NULL,
 	body       TEXT NOT NULL,
-	created_at INTEGER NOT NULL
+	created_at INTEGER NOT NULL,
+	webhook_url TEXT NOT NULL DEFAULT '' -- MIGRATION-002
 );
 `
 
@@ -218,6 +219,7 @@ func migrate(ctx context.Context, w *sql.DB) error {
 	for _, c := range []struct{ table, column, def string }{
 		{"presence", "node", "TEXT NOT NULL DEFAULT ''"},
 		{"sessions", "users_rev", "INTEGER NOT NULL DEFAULT 0"},
+		{"events", "webhook_url", "TEXT NOT NULL DEFAULT ''"}, // MIGRATION-002
 	} {
 		var table, column int
 		if err := w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, c.table).Scan(&table); err != nil {
