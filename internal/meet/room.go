@@ -1,6 +1,6 @@
 // Package meet is the vocabulary of meetd: rooms, sessions, users, participants, events and the
-// status codes of the API. It holds no behaviour beyond defaults, validation and new ids, and imports only
-// the standard library.
+// status codes of the API. It holds no behaviour beyond defaults, validation and new ids, and
+// imports only the standard library.
 package meet
 
 import (
