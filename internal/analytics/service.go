@@ -12,7 +12,6 @@ import (
 
 	"meetd/internal/auth"
 	"meetd/internal/meet"
-	"meetd/internal/rooms"
 )
 
 // Store is what the reports need of the store.
@@ -21,7 +20,7 @@ type Store interface {
 	ReportInput(ctx context.Context, sid string) (*Input, error)
 	SaveReport(ctx context.Context, f File, event func(*meet.Session) meet.Event) error
 	Report(ctx context.Context, fileID string) (*File, error)
-	Reports(ctx context.Context, f rooms.SessionFilter) ([]File, int, error)
+	Reports(ctx context.Context, f meet.SessionFilter) ([]File, int, error)
 	DeleteReport(ctx context.Context, fileID string, at time.Time) (bool, error)
 	Attendance(ctx context.Context, q AttendanceQuery) ([]AttendanceRow, error)
 }
@@ -107,7 +106,7 @@ func (s *Service) Generate(ctx context.Context, sid string) error {
 		CreatedAt: now, RoomCreationTime: in.Session.CreatedAt,
 	}
 	err = s.store.SaveReport(ctx, f, func(sess *meet.Session) meet.Event {
-		e := meet.NewEvent(meet.EventAnalyticsProceeded, rooms.NewID("EV_"), sess, now)
+		e := meet.NewEvent(meet.EventAnalyticsProceeded, sess, now)
 		e.Analytics = &meet.EventAnalytics{FileID: fileID}
 		return e
 	})
@@ -167,7 +166,7 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 }
 
 // List is analytics/fetch.
-func (s *Service) List(ctx context.Context, f rooms.SessionFilter) ([]File, int, error) {
+func (s *Service) List(ctx context.Context, f meet.SessionFilter) ([]File, int, error) {
 	return s.store.Reports(ctx, f)
 }
 

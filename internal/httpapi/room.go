@@ -189,23 +189,23 @@ type listRequest struct {
 	OrderBy string   `json:"order_by"`
 }
 
-func (l *listRequest) filter() (rooms.SessionFilter, error) {
+func (l *listRequest) filter() (meet.SessionFilter, error) {
 	switch strings.ToUpper(l.OrderBy) {
 	case "", "DESC":
 		l.OrderBy = "DESC"
 	case "ASC":
 		l.OrderBy = "ASC"
 	default:
-		return rooms.SessionFilter{}, meet.Errorf(meet.CodeInvalidParameters, "order_by must be ASC or DESC")
+		return meet.SessionFilter{}, meet.Errorf(meet.CodeInvalidParameters, "order_by must be ASC or DESC")
 	}
-	return rooms.SessionFilter{RoomIDs: l.RoomIDs, From: l.From, Limit: l.Limit, Ascending: l.OrderBy == "ASC"}, nil
+	return meet.SessionFilter{RoomIDs: l.RoomIDs, From: l.From, Limit: l.Limit, Ascending: l.OrderBy == "ASC"}, nil
 }
 
 // decodeList reads the body of a fetch call and checks its filter and paging.
-func decodeList(r *http.Request) (listRequest, rooms.SessionFilter, error) {
+func decodeList(r *http.Request) (listRequest, meet.SessionFilter, error) {
 	var req listRequest
 	if err := decode(r, &req); err != nil {
-		return req, rooms.SessionFilter{}, err
+		return req, meet.SessionFilter{}, err
 	}
 	f, err := req.filter()
 	if err != nil {
@@ -216,7 +216,7 @@ func decodeList(r *http.Request) (listRequest, rooms.SessionFilter, error) {
 }
 
 // checkFilter validates the paging of a fetch call and fills its defaults.
-func checkFilter(f rooms.SessionFilter) (rooms.SessionFilter, error) {
+func checkFilter(f meet.SessionFilter) (meet.SessionFilter, error) {
 	for _, id := range f.RoomIDs {
 		if !meet.ValidID(id) {
 			return f, meet.Errorf(meet.CodeInvalidParameters, "room_ids contains an invalid room_id %q", id)

@@ -9,6 +9,7 @@ import (
 	"github.com/livekit/livekit-server/pkg/rtc/types"
 	"github.com/livekit/protocol/livekit"
 
+	"meetd/internal/meet"
 	"meetd/internal/rooms"
 )
 
@@ -100,7 +101,7 @@ func activeIn(list []types.LocalParticipant) map[string]rooms.Activity {
 	on := map[string]rooms.Activity{}
 	for _, p := range list {
 		user := string(p.Identity())
-		if strings.HasPrefix(user, rooms.InternalPrefix) {
+		if strings.HasPrefix(user, meet.InternalPrefix) {
 			continue
 		}
 		for _, t := range p.GetPublishedTracks() {

@@ -1,9 +1,10 @@
 // Package meet is the vocabulary of meetd: rooms, sessions, users, participants, events and the
-// status codes of the API. It holds no behaviour beyond defaults and validation, and imports only
-// the standard library.
+// status codes of the API. It holds no behaviour beyond defaults, validation and new ids, and
+// imports only the standard library.
 package meet
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"regexp"
 	"time"
@@ -30,6 +31,16 @@ func CheckID(field, value string) error {
 	}
 	return nil
 }
+
+// NewID returns prefix followed by 16 random characters of [0-9A-Za-z]: a session's sid (RM_),
+// a user id the API made up (U_), an event id (EV_).
+func NewID(prefix string) string {
+	return prefix + rand.Text()[:16]
+}
+
+// InternalPrefix starts the identities of the server's own participants (recorder, RTMP),
+// which are never listed.
+const InternalPrefix = "__meetd_"
 
 // BadID is the error for a field whose value is not a valid identifier.
 func BadID(field string) error {
@@ -60,6 +71,15 @@ type Session struct {
 	// UsersRev moves with every change to the session's users or metadata; what is derived from
 	// them (participants' metadata) may be kept while it stays the same.
 	UsersRev int64
+}
+
+// SessionFilter selects sessions (and their recordings and reports) for the list calls
+// (fetchPastRooms and the like), newest first unless Ascending.
+type SessionFilter struct {
+	RoomIDs   []string
+	From      int
+	Limit     int
+	Ascending bool
 }
 
 // Running reports whether the session has not ended.

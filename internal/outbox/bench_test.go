@@ -80,7 +80,8 @@ func benchWebhooks(b *testing.B, openStore opener, every time.Duration) {
 					if every > 0 && i > 0 {
 						time.Sleep(every)
 					}
-					e := meet.NewEvent(meet.EventParticipantJoined, "EV_"+strconv.Itoa(r)+"_"+strconv.Itoa(i), sess, time.Now())
+					e := meet.NewEvent(meet.EventParticipantJoined, sess, time.Now())
+					e.ID = "EV_" + strconv.Itoa(r) + "_" + strconv.Itoa(i)
 					e.Participant = &meet.ParticipantInfo{SID: "PA_" + strconv.Itoa(i), Identity: "u" + strconv.Itoa(i), Name: "User", State: "ACTIVE"}
 					t0 := time.Now()
 					if err := store.AddEvents(context.Background(), e); err != nil {

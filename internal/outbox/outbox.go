@@ -12,7 +12,6 @@ package outbox
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -140,30 +139,6 @@ func ValidURL(s string) bool {
 // Notify tells the dispatcher that new events were written. It never blocks.
 func (d *Dispatcher) Notify() { d.wake.Notify() }
 
-// Route is where an event goes: the global URLs and its room's webhook_url (from the room's
-// metadata in the event), each once.
-func (d *Dispatcher) Route(e Event) []string {
-	var body struct {
-		Room *struct {
-			Metadata string `json:"metadata"`
-		} `json:"room"`
-	}
-	urls := d.global
-	if json.Unmarshal(e.Body, &body) == nil && body.Room != nil && body.Room.Metadata != "" {
-		var m struct {
-			WebhookURL string `json:"webhook_url"`
-		}
-		if json.Unmarshal([]byte(body.Room.Metadata), &m) == nil && m.WebhookURL != "" {
-			if ValidURL(m.WebhookURL) {
-				urls = dedupe(append(append([]string(nil), d.global...), m.WebhookURL))
-			} else {
-				d.log.Warn("webhook: room webhook_url is not an absolute http(s) URL", "room_id", e.RoomID, "url", m.WebhookURL)
-			}
-		}
-	}
-	return urls
-}
-
 func dedupe(list []string) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -273,7 +248,7 @@ func (d *Dispatcher) Run(ctx context.Context, grace time.Duration) error {
 
 func (d *Dispatcher) fanOut(ctx context.Context) {
 	for {
-		n, err := d.store.FanOut(ctx, d.cfg.Now(), fanOutBatch, d.Route)
+		n, err := d.store.FanOut(ctx, d.cfg.Now(), fanOutBatch, d.global)
 		if err != nil {
 			if ctx.Err() == nil {
 				d.log.Error("webhooks: fan out events", "err", err)

@@ -210,7 +210,8 @@ func event(t testing.TB, store eventStore, roomID, name, webhookURL string) meet
 	sess := &meet.Session{SID: "RM_" + roomID, RoomID: roomID, EmptyTimeout: 60, CreatedAt: time.Unix(1700000000, 0)}
 	sess.Metadata.RoomTitle = "Room " + roomID
 	sess.Metadata.WebhookURL = webhookURL
-	e := meet.NewEvent(name, "EV_"+roomID+"_"+strconv.FormatInt(evSeq.Add(1), 10), sess, time.Now())
+	e := meet.NewEvent(name, sess, time.Now())
+	e.ID = "EV_" + roomID + "_" + strconv.FormatInt(evSeq.Add(1), 10)
 	if err := store.AddEvents(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
@@ -630,7 +631,8 @@ func liveKitVerifier(t *testing.T, openStore opener) {
 	start(t, store, outbox.Config{URLs: []string{rc.URL}})
 	sess := &meet.Session{SID: "RM_lk", RoomID: "lk", EmptyTimeout: 1800, MaxParticipants: 5, CreatedAt: time.Unix(1700000000, 0), Connected: 1}
 	sess.Metadata.RoomTitle = "LiveKit check"
-	e := meet.NewEvent(meet.EventTrackPublished, "EV_lkcheck", sess, time.Now())
+	e := meet.NewEvent(meet.EventTrackPublished, sess, time.Now())
+	e.ID = "EV_lkcheck"
 	e.Participant = &meet.ParticipantInfo{SID: "PA_1", Identity: "ann", Name: "Ann", State: "ACTIVE", Metadata: `{"is_admin":true}`,
 		JoinedAt: 1700000001, Version: 3, IsAdmin: true, IsPublisher: true,
 		Permission: meet.Permission{CanPublish: true, CanSubscribe: true, CanPublishData: true},
@@ -834,10 +836,9 @@ func TestOutboxRecoversAfterCrash(t *testing.T) { eachStore(t, recoversAfterCras
 func recoversAfterCrash(t *testing.T, openStore opener) {
 	store := openStore(t)
 	rc := newReceiver(t, nil, nil)
-	route := func(outbox.Event) []string { return []string{rc.URL} }
 	ctx := context.Background()
 	a := event(t, store, "crash", meet.EventRoomCreated, "")
-	if n, err := store.FanOut(ctx, time.Now(), 10, route); err != nil || n != 1 {
+	if n, err := store.FanOut(ctx, time.Now(), 10, []string{rc.URL}); err != nil || n != 1 {
 		t.Fatalf("fan out: %d %v", n, err)
 	}
 	// The lease of the dispatcher that dies: SQLite (one process per file) releases it when the

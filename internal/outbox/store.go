@@ -14,10 +14,12 @@ import (
 // (no next attempt time) until it is delivered or failed.
 type Store interface {
 	// FanOut turns up to limit events that were not fanned out yet, oldest first, into pending
-	// deliveries, one for each URL that route returns for the event, all due at now (or waiting
-	// behind an earlier delivery of their room and URL), and reports how many events it consumed.
-	// Events and their deliveries are consumed in one transaction: none is skipped or fanned out twice.
-	FanOut(ctx context.Context, now time.Time, limit int, route func(Event) []string) (int, error)
+	// deliveries: one for each of urls (the global URLs) and one for the room's own webhook URL,
+	// which the store keeps with each event from when it was written; each URL once. They are all
+	// due at now (or wait behind an earlier delivery of their room and URL). It reports how many
+	// events it consumed. Events and their deliveries are consumed in one transaction: none is
+	// skipped or fanned out twice.
+	FanOut(ctx context.Context, now time.Time, limit int, urls []string) (int, error)
 
 	// Claim leases up to limit due deliveries until the given time, oldest due first. No more than
 	// perURL deliveries to one URL are claimed, less what busy says is in flight to it already.
@@ -58,15 +60,6 @@ const (
 	Delivered Status = "delivered"
 	Failed    Status = "failed"
 )
-
-// Event is an event of the store's outbox, as the fan-out sees it.
-type Event struct {
-	Seq    int64
-	ID     string
-	Name   string
-	RoomID string
-	Body   []byte // the webhook body, exactly as it is sent
-}
 
 // Delivery is one event on its way to one URL, as claimed for an attempt.
 type Delivery struct {

@@ -10,11 +10,10 @@ import (
 
 	"meetd/internal/auth"
 	"meetd/internal/meet"
-	"meetd/internal/rooms"
 )
 
 // List is recording/fetch.
-func (s *Service) List(ctx context.Context, f rooms.SessionFilter) ([]File, int, error) {
+func (s *Service) List(ctx context.Context, f meet.SessionFilter) ([]File, int, error) {
 	return s.store.Recordings(ctx, f)
 }
 

@@ -22,7 +22,6 @@ import (
 	"meetd/internal/auth"
 	"meetd/internal/media"
 	"meetd/internal/meet"
-	"meetd/internal/rooms"
 )
 
 // Store is what the recorder needs of the store.
@@ -37,7 +36,7 @@ type Store interface {
 	// SetRTMP sets a session's is_active_rtmp flag with its event, like SetRecording.
 	SetRTMP(ctx context.Context, sid string, on bool, event func(*meet.Session) meet.Event) (bool, error)
 	Recording(ctx context.Context, recordID string) (*File, error)
-	Recordings(ctx context.Context, f rooms.SessionFilter) ([]File, int, error)
+	Recordings(ctx context.Context, f meet.SessionFilter) ([]File, int, error)
 	DeleteRecording(ctx context.Context, recordID string) (bool, error)
 }
 
@@ -230,7 +229,7 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 	rec.sub = sub
 	s.mu.Unlock()
 	on, err := s.store.SetRecording(ctx, sess.SID, true, func(sess *meet.Session) meet.Event {
-		e := meet.NewEvent(meet.EventStartRecording, rooms.NewID("EV_"), sess, s.now())
+		e := meet.NewEvent(meet.EventStartRecording, sess, s.now())
 		e.RecordingInfo = &meet.EventRecording{RecordID: rec.id}
 		return e
 	})
@@ -296,7 +295,7 @@ func (s *Service) stop(ctx context.Context, rec *recording, reason string) error
 	}
 	s.mu.Unlock()
 	_, err := s.store.SetRecording(context.WithoutCancel(ctx), rec.sid, false, func(sess *meet.Session) meet.Event {
-		e := meet.NewEvent(meet.EventEndRecording, rooms.NewID("EV_"), sess, end)
+		e := meet.NewEvent(meet.EventEndRecording, sess, end)
 		e.RecordingInfo = &meet.EventRecording{RecordID: rec.id, Reason: reason}
 		return e
 	})
@@ -350,7 +349,7 @@ func (s *Service) finish(ctx context.Context, m *manifest) error {
 		Duration: m.Duration(), CreatedAt: s.now(), RoomCreationTime: m.RoomCreated,
 	}
 	err = s.store.SaveRecording(context.WithoutCancel(ctx), f, func(sess *meet.Session) meet.Event {
-		e := meet.NewEvent(meet.EventRecordingProceeded, rooms.NewID("EV_"), sess, f.CreatedAt)
+		e := meet.NewEvent(meet.EventRecordingProceeded, sess, f.CreatedAt)
 		e.RecordingInfo = &meet.EventRecording{RecordID: f.RecordID, FilePath: f.RecordID + "/" + f.FileName, FileSize: sizeMB(f.FileSize)}
 		return e
 	})
@@ -402,8 +401,8 @@ func (s *Service) Started(_ context.Context, sess *meet.Session) {
 
 // The identities of the recorder's and the broadcaster's participants start with these.
 const (
-	recorderPrefix = rooms.InternalPrefix + "recorder_"
-	rtmpPrefix     = rooms.InternalPrefix + "rtmp_"
+	recorderPrefix = meet.InternalPrefix + "recorder_"
+	rtmpPrefix     = meet.InternalPrefix + "rtmp_"
 )
 
 // Recover runs at start, once the media server answers: a recording that was running when meetd
@@ -425,7 +424,7 @@ func (s *Service) Recover(ctx context.Context) error {
 	for _, sess := range running {
 		if sess.IsActiveRTMP && !elsewhere(sess, rtmpPrefix) {
 			_, err := s.store.SetRTMP(ctx, sess.SID, false, func(sess *meet.Session) meet.Event {
-				e := meet.NewEvent(meet.EventEndRTMP, rooms.NewID("EV_"), sess, s.now())
+				e := meet.NewEvent(meet.EventEndRTMP, sess, s.now())
 				e.RecordingInfo = &meet.EventRecording{Reason: StopRestarted}
 				return e
 			})
@@ -437,7 +436,7 @@ func (s *Service) Recover(ctx context.Context) error {
 			continue
 		}
 		_, err := s.store.SetRecording(ctx, sess.SID, false, func(sess *meet.Session) meet.Event {
-			e := meet.NewEvent(meet.EventEndRecording, rooms.NewID("EV_"), sess, s.now())
+			e := meet.NewEvent(meet.EventEndRecording, sess, s.now())
 			e.RecordingInfo = &meet.EventRecording{Reason: StopRestarted}
 			return e
 		})

@@ -19,7 +19,6 @@ import (
 
 	"meetd/internal/media"
 	"meetd/internal/meet"
-	"meetd/internal/rooms"
 )
 
 // broadcast is a running RTMP broadcast: the same composition as a recording, made live by an
@@ -251,7 +250,7 @@ func (s *Service) StartRTMP(ctx context.Context, roomID, rtmpURL string) error {
 	b.sub = sub
 	s.mu.Unlock()
 	on, err := s.store.SetRTMP(ctx, sess.SID, true, func(sess *meet.Session) meet.Event {
-		return meet.NewEvent(meet.EventStartRTMP, rooms.NewID("EV_"), sess, s.now())
+		return meet.NewEvent(meet.EventStartRTMP, sess, s.now())
 	})
 	if err != nil || !on {
 		sub.Leave()
@@ -296,7 +295,7 @@ func (s *Service) stopRTMP(ctx context.Context, b *broadcast, reason string) {
 	}
 	s.mu.Unlock()
 	_, err := s.store.SetRTMP(context.WithoutCancel(ctx), b.sid, false, func(sess *meet.Session) meet.Event {
-		e := meet.NewEvent(meet.EventEndRTMP, rooms.NewID("EV_"), sess, s.now())
+		e := meet.NewEvent(meet.EventEndRTMP, sess, s.now())
 		e.RecordingInfo = &meet.EventRecording{Reason: reason}
 		return e
 	})

@@ -13,7 +13,7 @@ import (
 // and for the server's own participants, are dropped.
 
 func (s *Service) sessionFor(ctx context.Context, roomID string, p *meet.ParticipantInfo) (*meet.Session, error) {
-	if p != nil && strings.HasPrefix(p.Identity, InternalPrefix) {
+	if p != nil && strings.HasPrefix(p.Identity, meet.InternalPrefix) {
 		return nil, nil
 	}
 	sess, err := s.store.Session(ctx, roomID)
@@ -50,9 +50,9 @@ func (s *Service) ParticipantJoined(ctx context.Context, roomID string, p meet.P
 		var events []meet.Event
 		first = f.FirstOfSession
 		if f.FirstOfSession {
-			events = append(events, meet.NewEvent(meet.EventRoomStarted, NewID("EV_"), sess, now))
+			events = append(events, meet.NewEvent(meet.EventRoomStarted, sess, now))
 		}
-		e := meet.NewEvent(meet.EventParticipantJoined, NewID("EV_"), sess, now)
+		e := meet.NewEvent(meet.EventParticipantJoined, sess, now)
 		e.Participant = &p
 		return append(events, e)
 	})
@@ -71,7 +71,7 @@ func (s *Service) ParticipantLeft(ctx context.Context, roomID string, p meet.Par
 	now := s.now()
 	pr := Presence{ParticipantSID: p.SID, UserID: p.Identity, Name: p.Name, At: now}
 	return s.store.ParticipantLeft(ctx, sess.SID, pr, func(sess *meet.Session) []meet.Event {
-		e := meet.NewEvent(meet.EventParticipantLeft, NewID("EV_"), sess, now)
+		e := meet.NewEvent(meet.EventParticipantLeft, sess, now)
 		p.State = "DISCONNECTED"
 		e.Participant = &p
 		return []meet.Event{e}
@@ -90,7 +90,7 @@ func (s *Service) TrackChanged(ctx context.Context, roomID string, published boo
 		name = meet.EventTrackPublished
 	}
 	s.fillParticipant(ctx, sess, &p)
-	e := meet.NewEvent(name, NewID("EV_"), sess, now)
+	e := meet.NewEvent(name, sess, now)
 	e.Participant, e.Track = &p, &t
 	if published {
 		return s.store.TrackPublished(ctx, sess.SID, p.Identity, t, now, e)

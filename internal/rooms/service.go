@@ -5,7 +5,6 @@ package rooms
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -117,11 +116,6 @@ func New(store Store, media Media, cfg Config, hooks Hooks, log *slog.Logger) *S
 	return &Service{store: store, media: media, cfg: cfg, hooks: hooks, log: log}
 }
 
-// NewID returns prefix followed by 16 random characters of [0-9A-Za-z].
-func NewID(prefix string) string {
-	return prefix + rand.Text()[:16]
-}
-
 func (s *Service) now() time.Time { return s.cfg.Now() }
 
 // CreateRequest is room/create.
@@ -152,7 +146,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*meet.Session,
 	}
 	now := s.now()
 	sess := &meet.Session{
-		SID:             NewID("RM_"),
+		SID:             meet.NewID("RM_"),
 		RoomID:          req.RoomID,
 		Metadata:        req.Metadata,
 		MaxParticipants: req.MaxParticipants,
@@ -160,7 +154,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*meet.Session,
 		CreatedAt:       now.Truncate(time.Millisecond),
 	}
 	got, created, err := s.store.CreateSession(ctx, sess, func(sess *meet.Session) []meet.Event {
-		return []meet.Event{meet.NewEvent(meet.EventRoomCreated, NewID("EV_"), sess, now)}
+		return []meet.Event{meet.NewEvent(meet.EventRoomCreated, sess, now)}
 	})
 	if err != nil {
 		return nil, err
@@ -227,10 +221,6 @@ func (s *Service) ActiveRooms(ctx context.Context) ([]meet.Room, error) {
 	return out, nil
 }
 
-// InternalPrefix starts the identities of the server's own participants (recorder, RTMP),
-// which are never listed.
-const InternalPrefix = "__meetd_"
-
 func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, error) {
 	live, err := s.media.Participants(ctx, sess.RoomID)
 	if err != nil {
@@ -248,7 +238,7 @@ func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, e
 	for _, p := range live {
 		// the server's own participants are never listed; one that LiveKit already counts as
 		// gone (DISCONNECTED, waiting to be cleaned up) is not connected now
-		if strings.HasPrefix(p.Identity, InternalPrefix) || p.State == "DISCONNECTED" {
+		if strings.HasPrefix(p.Identity, meet.InternalPrefix) || p.State == "DISCONNECTED" {
 			continue
 		}
 		if u, ok := users[p.Identity]; ok {
@@ -300,10 +290,10 @@ func (s *Service) JoinToken(ctx context.Context, roomID string, u UserInfo) (str
 		if !meet.Bool(sess.Metadata.RoomFeatures.AutoGenUserID) {
 			return "", meet.Errorf(meet.CodeInvalidParameters, "user_info.user_id is required")
 		}
-		u.UserID = NewID("U_")
+		u.UserID = meet.NewID("U_")
 	}
-	if strings.HasPrefix(u.UserID, InternalPrefix) {
-		return "", meet.Errorf(meet.CodeInvalidParameters, "user_info.user_id must not start with %s", InternalPrefix)
+	if strings.HasPrefix(u.UserID, meet.InternalPrefix) {
+		return "", meet.Errorf(meet.CodeInvalidParameters, "user_info.user_id must not start with %s", meet.InternalPrefix)
 	}
 	old, err := s.store.User(ctx, sess.SID, u.UserID)
 	if err != nil {
@@ -410,7 +400,7 @@ func (s *Service) Join(ctx context.Context, token string) (*Joined, error) {
 		}
 		n := 0
 		for _, p := range live {
-			if p.Identity != u.UserID && !strings.HasPrefix(p.Identity, InternalPrefix) && p.State != "DISCONNECTED" {
+			if p.Identity != u.UserID && !strings.HasPrefix(p.Identity, meet.InternalPrefix) && p.State != "DISCONNECTED" {
 				n++
 			}
 		}
@@ -501,11 +491,11 @@ func (s *Service) end(ctx context.Context, sess *meet.Session, reason string) er
 	ended, err := s.store.EndSession(ctx, sess.SID, now, reason, func(sess *meet.Session, open []Presence) []meet.Event {
 		var events []meet.Event
 		for _, p := range open {
-			e := meet.NewEvent(meet.EventParticipantLeft, NewID("EV_"), sess, now)
+			e := meet.NewEvent(meet.EventParticipantLeft, sess, now)
 			e.Participant = &meet.ParticipantInfo{SID: p.ParticipantSID, Identity: p.UserID, Name: p.Name, State: "DISCONNECTED", JoinedAt: p.At.Unix()}
 			events = append(events, e)
 		}
-		return append(events, meet.NewEvent(meet.EventRoomFinished, NewID("EV_"), sess, now))
+		return append(events, meet.NewEvent(meet.EventRoomFinished, sess, now))
 	})
 	if err != nil {
 		return err
@@ -522,7 +512,7 @@ func (s *Service) end(ctx context.Context, sess *meet.Session, reason string) er
 }
 
 // PastRooms is fetchPastRooms; the filter comes checked and with its defaults.
-func (s *Service) PastRooms(ctx context.Context, f SessionFilter) ([]*meet.Session, int, error) {
+func (s *Service) PastRooms(ctx context.Context, f meet.SessionFilter) ([]*meet.Session, int, error) {
 	return s.store.Sessions(ctx, f)
 }
 

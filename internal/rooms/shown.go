@@ -68,7 +68,7 @@ func (s *Service) shown(ctx context.Context, sess *meet.Session, live []meet.Par
 	if byID := s.users.get(sess.SID, sess.UsersRev); byID != nil {
 		all := true
 		for _, p := range live {
-			if _, ok := byID[p.Identity]; !ok && !strings.HasPrefix(p.Identity, InternalPrefix) {
+			if _, ok := byID[p.Identity]; !ok && !strings.HasPrefix(p.Identity, meet.InternalPrefix) {
 				all = false
 				break
 			}

@@ -19,7 +19,7 @@ type Store interface {
 	Session(ctx context.Context, roomID string) (*meet.Session, error)
 	SessionBySID(ctx context.Context, sid string) (*meet.Session, error)
 	RunningSessions(ctx context.Context) ([]*meet.Session, error)
-	Sessions(ctx context.Context, f SessionFilter) ([]*meet.Session, int, error)
+	Sessions(ctx context.Context, f meet.SessionFilter) ([]*meet.Session, int, error)
 
 	// SetMetadata replaces a session's effective metadata.
 	SetMetadata(ctx context.Context, sid string, md meet.RoomMetadata) error
@@ -50,7 +50,8 @@ type Store interface {
 
 	// SetActivity opens or closes an interval of activity: a track muted, a participant speaking.
 	SetActivity(ctx context.Context, sid string, a Activity) error
-	// TrackPublished and TrackUnpublished keep when each track was on, with the track's event.
+	// TrackPublished and TrackUnpublished keep when each track was on, with the track's event,
+	// which is not written if its participant has left or the session has ended.
 	TrackPublished(ctx context.Context, sid, userID string, t meet.Track, at time.Time, events ...meet.Event) error
 	TrackUnpublished(ctx context.Context, sid string, t meet.Track, at time.Time, events ...meet.Event) error
 
@@ -74,14 +75,6 @@ type Presence struct {
 type JoinFacts struct {
 	FirstOfUser    bool // the user had not joined this session before
 	FirstOfSession bool // nobody had joined this session before
-}
-
-// SessionFilter selects sessions for fetchPastRooms.
-type SessionFilter struct {
-	RoomIDs   []string
-	From      int
-	Limit     int
-	Ascending bool
 }
 
 // StoredEvent is an event with its place in the outbox.

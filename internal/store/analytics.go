@@ -33,21 +33,33 @@ func (s *Store) SetActivity(ctx context.Context, sid string, a rooms.Activity) e
 	})
 }
 
-// TrackPublished opens a track's interval.
+// TrackPublished opens a track's interval, and writes the track's events unless they come late
+// (withoutLateTrackEvents).
 func (s *Store) TrackPublished(ctx context.Context, sid, userID string, t meet.Track, at time.Time, events ...meet.Event) error {
 	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
-		_, err := tx.ExecContext(ctx, `INSERT INTO track_intervals (sid, track_sid, user_id, source, published_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (sid, track_sid) DO NOTHING`, sid, t.SID, userID, t.Source, ms(at))
-		return events, err
+		if err := s.lockSession(ctx, tx, sid); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO track_intervals (sid, track_sid, user_id, source, published_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (sid, track_sid) DO NOTHING`, sid, t.SID, userID, t.Source, ms(at)); err != nil {
+			return nil, err
+		}
+		return withoutLateTrackEvents(ctx, tx, sid, events)
 	})
 }
 
-// TrackUnpublished closes a track's interval.
+// TrackUnpublished closes a track's interval, and writes the track's events unless they come
+// late (withoutLateTrackEvents).
 func (s *Store) TrackUnpublished(ctx context.Context, sid string, t meet.Track, at time.Time, events ...meet.Event) error {
 	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
-		_, err := tx.ExecContext(ctx, `UPDATE track_intervals SET unpublished_at = ? WHERE sid = ? AND track_sid = ? AND unpublished_at IS NULL`,
-			ms(at), sid, t.SID)
-		return events, err
+		if err := s.lockSession(ctx, tx, sid); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE track_intervals SET unpublished_at = ? WHERE sid = ? AND track_sid = ? AND unpublished_at IS NULL`,
+			ms(at), sid, t.SID); err != nil {
+			return nil, err
+		}
+		return withoutLateTrackEvents(ctx, tx, sid, events)
 	})
 }
 
@@ -147,7 +159,7 @@ func (s *Store) Report(ctx context.Context, fileID string) (*analytics.File, err
 }
 
 // Reports lists reports that were not deleted.
-func (s *Store) Reports(ctx context.Context, f rooms.SessionFilter) ([]analytics.File, int, error) {
+func (s *Store) Reports(ctx context.Context, f meet.SessionFilter) ([]analytics.File, int, error) {
 	where, args := roomFilter("WHERE deleted_at IS NULL", "room_id", f.RoomIDs)
 	var total int
 	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM analytics "+where, args...).Scan(&total); err != nil {

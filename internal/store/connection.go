@@ -27,18 +27,29 @@ func (s *Store) Connection(ctx context.Context, sid, participantSID string) (*ro
 	return &p, nil
 }
 
-// lateTrackEvent reports whether e is a track event of a participant whose connection the store
-// has already closed (participant_left was written, or the session ended). LiveKit may report a
+// withoutLateTrackEvents drops the track events of a participant whose connection the store has
+// already closed (participant_left was written, or the session ended). LiveKit may report a
 // track's end after the participant's, and the media server's reports race with an ending
-// session; webhook receivers get an order that holds: no track event after its participant
-// left or after room_finished. Checked in the transaction that would write the event, under the
-// events lock on PostgreSQL (see tx), so it sees every change whose events were written before.
-func lateTrackEvent(ctx context.Context, tx *txn, e meet.Event) (bool, error) {
-	if (e.Event != meet.EventTrackPublished && e.Event != meet.EventTrackUnpublished) || e.Participant == nil || e.Room == nil {
-		return false, nil
+// session; webhook receivers get an order that holds: no track event after its participant left
+// or after room_finished. TrackPublished and TrackUnpublished, the writers of track events, call
+// it after locking the session's row (lockSession), which every change to its connections and
+// its end take too: the check sees each such change that committed before, and none can commit
+// between the check and the track event.
+func withoutLateTrackEvents(ctx context.Context, tx *txn, sid string, events []meet.Event) ([]meet.Event, error) {
+	var kept []meet.Event
+	for _, e := range events {
+		if e.Participant != nil {
+			var late bool
+			err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM presence WHERE sid = ?1 AND participant_sid = ?2 AND left_at IS NOT NULL)
+				OR EXISTS (SELECT 1 FROM sessions WHERE sid = ?1 AND ended_at IS NOT NULL)`, sid, e.Participant.SID).Scan(&late)
+			if err != nil {
+				return nil, err
+			}
+			if late {
+				continue
+			}
+		}
+		kept = append(kept, e)
 	}
-	var late bool
-	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM presence WHERE sid = ?1 AND participant_sid = ?2 AND left_at IS NOT NULL)
-		OR EXISTS (SELECT 1 FROM sessions WHERE sid = ?1 AND ended_at IS NOT NULL)`, e.Room.SID, e.Participant.SID).Scan(&late)
-	return late, err
+	return kept, nil
 }

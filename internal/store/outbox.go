@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -118,8 +119,9 @@ func enqueue(ctx context.Context, tx *txn, o *outboxStmts, seq int64, eventID, n
 	return err
 }
 
-// FanOut turns new events into deliveries (see outbox.Store).
-func (s *Store) FanOut(ctx context.Context, now time.Time, limit int, route func(outbox.Event) []string) (int, error) {
+// FanOut turns new events into deliveries (see outbox.Store): one for each of urls and one for
+// the room's webhook URL that was stored with the event (insertEvent), each URL once.
+func (s *Store) FanOut(ctx context.Context, now time.Time, limit int, urls []string) (int, error) {
 	o, err := s.outbox()
 	if err != nil {
 		return 0, err
@@ -132,47 +134,45 @@ func (s *Store) FanOut(ctx context.Context, now time.Time, limit int, route func
 		if err := tx.QueryRowContext(ctx, `SELECT seq FROM webhook_cursor WHERE name = 'deliveries'`+s.d.forUpdate).Scan(&cursor); err != nil {
 			return nil, err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT seq, id, name, room_id, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, cursor, limit)
-		if err != nil {
+		type event struct {
+			seq                     int64
+			id, name, room, webhook string
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT seq, id, name, room_id, webhook_url FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, cursor, limit)
+		events, err := scanRows(rows, err, func(rows *sql.Rows) (event, error) {
+			var e event
+			err := rows.Scan(&e.seq, &e.id, &e.name, &e.room, &e.webhook)
+			return e, err
+		})
+		if err != nil || len(events) == 0 {
 			return nil, err
-		}
-		var events []outbox.Event
-		for rows.Next() {
-			var e outbox.Event
-			if err := rows.Scan(&e.Seq, &e.ID, &e.Name, &e.RoomID, &e.Body); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			events = append(events, e)
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return nil, err
-		}
-		if len(events) == 0 {
-			return nil, nil
 		}
 		type delivery struct {
-			e   outbox.Event
+			e   event
 			url string
 		}
 		var list []delivery
 		var queues []queue
 		for _, e := range events {
-			for _, url := range route(e) {
+			to := urls
+			if e.webhook != "" && !slices.Contains(urls, e.webhook) {
+				to = append(slices.Clip(urls), e.webhook)
+			}
+			for _, url := range to {
 				list = append(list, delivery{e, url})
-				queues = append(queues, queue{e.RoomID, url})
+				queues = append(queues, queue{e.room, url})
 			}
 		}
 		if err := s.lockQueues(ctx, tx, queues); err != nil {
 			return nil, err
 		}
 		for _, d := range list {
-			if err := enqueue(ctx, tx, o, d.e.Seq, d.e.ID, d.e.Name, d.e.RoomID, d.url, now); err != nil {
+			if err := enqueue(ctx, tx, o, d.e.seq, d.e.id, d.e.name, d.e.room, d.url, now); err != nil {
 				return nil, err
 			}
 		}
 		n = len(events)
-		_, err = tx.ExecContext(ctx, `UPDATE webhook_cursor SET seq = ? WHERE name = 'deliveries'`, events[len(events)-1].Seq)
+		_, err = tx.ExecContext(ctx, `UPDATE webhook_cursor SET seq = ? WHERE name = 'deliveries'`, events[len(events)-1].seq)
 		return nil, err
 	})
 	if err != nil {

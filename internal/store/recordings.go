@@ -9,7 +9,6 @@ import (
 
 	"meetd/internal/meet"
 	"meetd/internal/recorder"
-	"meetd/internal/rooms"
 )
 
 var _ recorder.Store = (*Store)(nil)
@@ -96,7 +95,7 @@ func (s *Store) Recording(ctx context.Context, recordID string) (*recorder.File,
 }
 
 // Recordings lists recordings.
-func (s *Store) Recordings(ctx context.Context, f rooms.SessionFilter) ([]recorder.File, int, error) {
+func (s *Store) Recordings(ctx context.Context, f meet.SessionFilter) ([]recorder.File, int, error) {
 	where, args := roomFilter("WHERE 1=1", "room_id", f.RoomIDs)
 	var total int
 	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM recordings "+where, args...).Scan(&total); err != nil {

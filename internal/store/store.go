@@ -216,7 +216,7 @@ func (s *Store) RunningSessions(ctx context.Context) ([]*meet.Session, error) {
 }
 
 // Sessions lists sessions, running or ended, for fetchPastRooms.
-func (s *Store) Sessions(ctx context.Context, f rooms.SessionFilter) ([]*meet.Session, int, error) {
+func (s *Store) Sessions(ctx context.Context, f meet.SessionFilter) ([]*meet.Session, int, error) {
 	where, args := roomFilter("WHERE 1=1", "s.room_id", f.RoomIDs)
 	var total int
 	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM sessions s "+where, args...).Scan(&total); err != nil {
@@ -239,7 +239,7 @@ func roomFilter(where, column string, roomIDs []string) (string, []any) {
 }
 
 // orderPage is the ORDER BY and paging of a fetch call (LIMIT and OFFSET as the last two arguments).
-func orderPage(f rooms.SessionFilter, created, id string) string {
+func orderPage(f meet.SessionFilter, created, id string) string {
 	order := "DESC"
 	if f.Ascending {
 		order = "ASC"
@@ -257,8 +257,6 @@ func orderPage(f rooms.SessionFilter, created, id string) string {
 // inserts events, and holds it until its commit: seqs are handed out and committed one
 // transaction at a time, and whoever sees a seq sees every lower one. The lock is taken last,
 // after the transaction's row locks, and its holder waits for nothing else, so it cannot deadlock.
-// Track events are checked for being late under the lock, so the check sees every event written
-// before them (as with SQLite's one writer).
 func (s *Store) tx(ctx context.Context, fn func(*txn) ([]meet.Event, error)) error {
 	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -276,12 +274,6 @@ func (s *Store) tx(ctx context.Context, fn func(*txn) ([]meet.Event, error)) err
 		}
 	}
 	for _, e := range events {
-		if late, err := lateTrackEvent(ctx, tx, e); err != nil || late {
-			if err != nil {
-				return err
-			}
-			continue
-		}
 		if err := insertEvent(ctx, tx, e); err != nil {
 			return err
 		}
@@ -308,6 +300,8 @@ func (s *Store) lockSession(ctx context.Context, tx *txn, sid string) error {
 	return err
 }
 
+// insertEvent writes an event: its body as the webhooks carry it, and beside it the room's webhook
+// URL, where the fan-out (outbox.go) finds it.
 func insertEvent(ctx context.Context, tx *txn, e meet.Event) error {
 	body, err := json.Marshal(e)
 	if err != nil {
@@ -317,8 +311,8 @@ func insertEvent(ctx context.Context, tx *txn, e meet.Event) error {
 	if e.Room != nil {
 		roomID, sid = e.Room.RoomID, e.Room.SID
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO events (id, room_id, sid, name, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		e.ID, roomID, sid, e.Event, string(body), e.CreatedAt)
+	_, err = tx.ExecContext(ctx, `INSERT INTO events (id, room_id, sid, name, body, created_at, webhook_url) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, roomID, sid, e.Event, string(body), e.CreatedAt, e.WebhookURL)
 	return err
 }
 
@@ -562,7 +556,7 @@ func (s *Store) ParticipantLeft(ctx context.Context, sid string, p rooms.Presenc
 	})
 }
 
-// AddEvents records events that change no state (tracks published, for instance).
+// AddEvents records events that change no state.
 func (s *Store) AddEvents(ctx context.Context, events ...meet.Event) error {
 	return s.tx(ctx, func(*txn) ([]meet.Event, error) { return events, nil })
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -21,17 +22,16 @@ type OutboxStore interface {
 // RunOutbox runs the outbox part of the suite; open returns a new, empty store.
 func RunOutbox(t *testing.T, open func(t *testing.T) OutboxStore) {
 	t.Run("QueueOrder", func(t *testing.T) { outboxQueueOrder(t, open(t)) })
+	t.Run("RoomURL", func(t *testing.T) { outboxRoomURL(t, open(t)) })
 	t.Run("LateTrackEvents", func(t *testing.T) { lateTrackEvents(t, open(t)) })
 	t.Run("Prune", func(t *testing.T) { outboxPrune(t, open(t)) })
 }
 
 func roomEvent(roomID, name, id string) meet.Event {
 	sess := &meet.Session{SID: "RM_" + roomID, RoomID: roomID}
-	return meet.NewEvent(name, id, sess, time.Now())
-}
-
-func toURL(url string) func(outbox.Event) []string {
-	return func(outbox.Event) []string { return []string{url} }
+	e := meet.NewEvent(name, sess, time.Now())
+	e.ID = id
+	return e
 }
 
 // Only the oldest pending delivery of a room and URL is claimable; the next one becomes due when
@@ -45,10 +45,10 @@ func outboxQueueOrder(t *testing.T, s OutboxStore) {
 			t.Fatal(err)
 		}
 	}
-	if n, err := s.FanOut(ctx, now, 10, toURL("http://r")); err != nil || n != 4 {
+	if n, err := s.FanOut(ctx, now, 10, []string{"http://r"}); err != nil || n != 4 {
 		t.Fatalf("fan out %d %v", n, err)
 	}
-	if n, _ := s.FanOut(ctx, now, 10, toURL("http://r")); n != 0 {
+	if n, _ := s.FanOut(ctx, now, 10, []string{"http://r"}); n != 0 {
 		t.Fatalf("fanned out twice: %d", n)
 	}
 	claim := func() []string {
@@ -104,7 +104,7 @@ func outboxQueueOrder(t *testing.T, s OutboxStore) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.FanOut(ctx, now, 10, toURL("http://capped")); err != nil {
+	if _, err := s.FanOut(ctx, now, 10, []string{"http://capped"}); err != nil {
 		t.Fatal(err)
 	}
 	capped, err := s.Claim(ctx, now.Add(4*time.Minute), now.Add(5*time.Minute), 10, 2, map[string]int{"http://capped": 1})
@@ -132,7 +132,8 @@ func lateTrackEvents(t *testing.T, s OutboxStore) {
 		t.Fatal(err)
 	}
 	track := func(name, id string) meet.Event {
-		e := meet.NewEvent(name, id, sess, now)
+		e := meet.NewEvent(name, sess, now)
+		e.ID = id
 		e.Participant = &meet.ParticipantInfo{SID: "PA_1", Identity: "u1"}
 		e.Track = &meet.Track{SID: "TR_1"}
 		return e
@@ -141,7 +142,8 @@ func lateTrackEvents(t *testing.T, s OutboxStore) {
 		list, _ := s.Events(ctx, 0, 100)
 		return len(list)
 	}
-	if err := s.AddEvents(ctx, track("track_published", "EV_1")); err != nil || count() != 1 {
+	tr := meet.Track{SID: "TR_1"}
+	if err := s.TrackPublished(ctx, sess.SID, "u1", tr, now, track("track_published", "EV_1")); err != nil || count() != 1 {
 		t.Fatalf("published: %v, %d events", err, count())
 	}
 	if c, err := s.Connection(ctx, sess.SID, "PA_1"); err != nil || c == nil || c.At.UnixMilli() != now.UnixMilli() || c.Name != "U" {
@@ -150,11 +152,56 @@ func lateTrackEvents(t *testing.T, s OutboxStore) {
 	if err := s.ParticipantLeft(ctx, sess.SID, p, func(*meet.Session) []meet.Event { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddEvents(ctx, track("track_unpublished", "EV_2")); err != nil || count() != 1 {
+	if err := s.TrackUnpublished(ctx, sess.SID, tr, now, track("track_unpublished", "EV_2")); err != nil || count() != 1 {
 		t.Fatalf("after the participant left: %v, %d events", err, count())
 	}
-	if err := s.AddEvents(ctx, roomEvent("t", "room_finished", "EV_3")); err != nil || count() != 2 {
+	p2 := rooms.Presence{ParticipantSID: "PA_2", UserID: "u2", Name: "V", At: now}
+	if err := s.ParticipantJoined(ctx, sess.SID, p2, func(*meet.Session, rooms.JoinFacts) []meet.Event { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EndSession(ctx, sess.SID, now, meet.EndByAPI, func(*meet.Session, []rooms.Presence) []meet.Event { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	late := track("track_published", "EV_3")
+	late.Participant = &meet.ParticipantInfo{SID: "PA_2", Identity: "u2"}
+	if err := s.TrackPublished(ctx, sess.SID, "u2", meet.Track{SID: "TR_2"}, now, late); err != nil || count() != 1 {
+		t.Fatalf("after the session ended: %v, %d events", err, count())
+	}
+	if err := s.AddEvents(ctx, roomEvent("t", "room_finished", "EV_4")); err != nil || count() != 2 {
 		t.Fatalf("other events: %v, %d events", err, count())
+	}
+}
+
+// An event goes to the URLs the fan-out is given and to its room's webhook URL as it was when the
+// event was written, each URL once.
+func outboxRoomURL(t *testing.T, s OutboxStore) {
+	ctx := context.Background()
+	now := time.Now()
+	withURL := func(roomID, id, url string) meet.Event {
+		sess := &meet.Session{SID: "RM_" + roomID, RoomID: roomID}
+		sess.Metadata.WebhookURL = url
+		e := meet.NewEvent("room_created", sess, now)
+		e.ID = id
+		return e
+	}
+	if err := s.AddEvents(ctx, withURL("a", "EV_a", "http://room-a"), withURL("b", "EV_b", "http://global"), withURL("c", "EV_c", "")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.FanOut(ctx, now, 10, []string{"http://global"}); err != nil || n != 3 {
+		t.Fatalf("fan out %d %v", n, err)
+	}
+	infos, _, err := s.Deliveries(ctx, outbox.Filter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, d := range infos {
+		got[d.EventID] = append(got[d.EventID], d.URL)
+	}
+	slices.Sort(got["EV_a"])
+	if len(infos) != 4 || !slices.Equal(got["EV_a"], []string{"http://global", "http://room-a"}) ||
+		!slices.Equal(got["EV_b"], []string{"http://global"}) || !slices.Equal(got["EV_c"], []string{"http://global"}) {
+		t.Errorf("deliveries %v", got)
 	}
 }
 
@@ -165,7 +212,9 @@ func outboxPrune(t *testing.T, s OutboxStore) {
 	now := time.Now()
 	old := now.Add(-10 * 24 * time.Hour)
 	event := func(roomID, id string, at time.Time) meet.Event {
-		return meet.NewEvent("room_created", id, &meet.Session{SID: "RM_" + roomID, RoomID: roomID}, at)
+		e := meet.NewEvent("room_created", &meet.Session{SID: "RM_" + roomID, RoomID: roomID}, at)
+		e.ID = id
+		return e
 	}
 	for _, e := range []meet.Event{event("a", "EV_delivered", old), event("b", "EV_failed", old),
 		event("c", "EV_pending", old), event("d", "EV_recent", now)} {
@@ -173,7 +222,7 @@ func outboxPrune(t *testing.T, s OutboxStore) {
 			t.Fatal(err)
 		}
 	}
-	if n, err := s.FanOut(ctx, old, 10, toURL("http://r")); err != nil || n != 4 {
+	if n, err := s.FanOut(ctx, old, 10, []string{"http://r"}); err != nil || n != 4 {
 		t.Fatalf("fan out %d %v", n, err)
 	}
 	if err := s.AddEvents(ctx, event("e", "EV_not_fanned_out", old)); err != nil {

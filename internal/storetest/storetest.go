@@ -67,7 +67,7 @@ func session(roomID string, at time.Time) *meet.Session {
 }
 
 func event(name string) func(*meet.Session) []meet.Event {
-	return func(s *meet.Session) []meet.Event { return []meet.Event{meet.NewEvent(name, id("EV_"), s, t0)} }
+	return func(s *meet.Session) []meet.Event { return []meet.Event{meet.NewEvent(name, s, t0)} }
 }
 
 func names(t *testing.T, st rooms.Store) []string {
@@ -271,11 +271,11 @@ func sessionsPaging(t *testing.T, st rooms.Store) {
 				func(*meet.Session, []rooms.Presence) []meet.Event { return nil })
 		}
 	}
-	list, total, err := st.Sessions(ctx, rooms.SessionFilter{Limit: 2, From: 1})
+	list, total, err := st.Sessions(ctx, meet.SessionFilter{Limit: 2, From: 1})
 	if err != nil || total != 5 || len(list) != 2 || !list[0].CreatedAt.Equal(t0.Add(3*time.Minute)) {
 		t.Errorf("DESC page: total %d %v", total, err)
 	}
-	list, total, _ = st.Sessions(ctx, rooms.SessionFilter{RoomIDs: []string{"page1"}, Limit: 10, Ascending: true})
+	list, total, _ = st.Sessions(ctx, meet.SessionFilter{RoomIDs: []string{"page1"}, Limit: 10, Ascending: true})
 	if total != 2 || len(list) != 2 || list[0].RoomID != "page1" || list[0].CreatedAt.After(list[1].CreatedAt) {
 		t.Errorf("filtered ASC: total %d", total)
 	}
@@ -329,7 +329,7 @@ func eventsInOrder(t *testing.T, st rooms.Store) {
 	ctx := context.Background()
 	s, _, _ := st.CreateSession(ctx, session("ev", t0), event(meet.EventRoomCreated))
 	for range 5 {
-		e := meet.NewEvent(meet.EventTrackPublished, id("EV_"), s, t0)
+		e := meet.NewEvent(meet.EventTrackPublished, s, t0)
 		if err := st.AddEvents(ctx, e); err != nil {
 			t.Fatal(err)
 		}
@@ -373,11 +373,11 @@ func trackEventsRecorded(t *testing.T, st rooms.Store) {
 	ctx := context.Background()
 	s, _, _ := st.CreateSession(ctx, session("tracks", t0), event(meet.EventRoomCreated))
 	tr := meet.Track{SID: "TR_1", Source: "CAMERA", Type: "VIDEO"}
-	pub := meet.NewEvent(meet.EventTrackPublished, id("EV_"), s, t0)
+	pub := meet.NewEvent(meet.EventTrackPublished, s, t0)
 	if err := st.TrackPublished(ctx, s.SID, "u", tr, t0, pub); err != nil {
 		t.Fatal(err)
 	}
-	unpub := meet.NewEvent(meet.EventTrackUnpublished, id("EV_"), s, t0)
+	unpub := meet.NewEvent(meet.EventTrackUnpublished, s, t0)
 	if err := st.TrackUnpublished(ctx, s.SID, tr, t0.Add(time.Second), unpub); err != nil {
 		t.Fatal(err)
 	}
@@ -424,7 +424,7 @@ func twoProcessesLastLeave(t *testing.T, open Open) {
 			wg.Go(func() {
 				p := rooms.Presence{ParticipantSID: fmt.Sprintf("PA_%d_%d", round, i), At: t0.Add(time.Minute)}
 				if err := st.ParticipantLeft(ctx, s.SID, p, func(s *meet.Session) []meet.Event {
-					return []meet.Event{meet.NewEvent(meet.EventParticipantLeft, id("EV_"), s, t0)}
+					return []meet.Event{meet.NewEvent(meet.EventParticipantLeft, s, t0)}
 				}); err != nil {
 					t.Error(err)
 				}
@@ -455,7 +455,7 @@ func twoProcessesEventsInCommitOrder(t *testing.T, open Open) {
 		wg.Go(func() {
 			s := session(fmt.Sprintf("order%d", w), t0)
 			for range each {
-				if err := st.AddEvents(ctx, meet.NewEvent(meet.EventParticipantJoined, id("EV_"), s, t0)); err != nil {
+				if err := st.AddEvents(ctx, meet.NewEvent(meet.EventParticipantJoined, s, t0)); err != nil {
 					t.Error(err)
 					return
 				}

@@ -1,0 +1,82 @@
+package meet
+
+import "time"
+
+// Names of the events (doc/api.md, "Webhooks").
+const (
+	EventRoomCreated        = "room_created"
+	EventRoomStarted        = "room_started"
+	EventRoomFinished       = "room_finished"
+	EventParticipantJoined  = "participant_joined"
+	EventParticipantLeft    = "participant_left"
+	EventTrackPublished     = "track_published"
+	EventTrackUnpublished   = "track_unpublished"
+	EventStartRecording     = "start_recording"
+	EventEndRecording       = "end_recording"
+	EventRecordingProceeded = "recording_proceeded"
+	EventStartRTMP          = "start_rtmp"
+	EventEndRTMP            = "end_rtmp"
+	EventAnalyticsProceeded = "analytics_proceeded"
+)
+
+// Event is something that happened to a session, as the webhook body carries it (doc/api.md,
+// "Webhooks"). Events are written in the same transaction as the change that causes them.
+type Event struct {
+	Event       string           `json:"event"`
+	ID          string           `json:"id"`
+	CreatedAt   int64            `json:"created_at"`
+	Room        *EventRoom       `json:"room,omitempty"`
+	Participant *ParticipantInfo `json:"participant,omitempty"`
+	Track       *Track           `json:"track,omitempty"`
+	Analytics   *EventAnalytics  `json:"analytics,omitempty"`
+	// RecordingInfo is the recording of start_recording, end_recording and recording_proceeded.
+	RecordingInfo *EventRecording `json:"recording_info,omitempty"`
+
+	// WebhookURL is the room's own webhook URL when the event was made ("" if none). It is not
+	// part of the body: the store keeps it beside the event, and the webhook fan-out reads it there.
+	WebhookURL string `json:"-"`
+}
+
+// EventRecording names a recording; Reason says why it ended (end_recording).
+type EventRecording struct {
+	RecordID string  `json:"record_id"`
+	FilePath string  `json:"file_path,omitempty"` // inside the recordings folder
+	FileSize float64 `json:"file_size,omitempty"` // MB
+	Reason   string  `json:"reason,omitempty"`
+}
+
+// EventAnalytics names the attendance report of analytics_proceeded.
+type EventAnalytics struct {
+	FileID string `json:"file_id"`
+}
+
+// EventRoom is the room object of an event.
+type EventRoom struct {
+	SID             string `json:"sid"`
+	RoomID          string `json:"room_id"`
+	Name            string `json:"name"`
+	EmptyTimeout    int    `json:"empty_timeout"`
+	MaxParticipants int    `json:"max_participants"`
+	CreationTime    int64  `json:"creation_time"`
+	Metadata        string `json:"metadata"`
+	NumParticipants int    `json:"num_participants"`
+}
+
+// EventRoom is the session as events carry it.
+func (s *Session) EventRoom() *EventRoom {
+	return &EventRoom{
+		SID:             s.SID,
+		RoomID:          s.RoomID,
+		Name:            s.Title(),
+		EmptyTimeout:    s.EmptyTimeout,
+		MaxParticipants: s.MaxParticipants,
+		CreationTime:    s.CreatedAt.Unix(),
+		Metadata:        JSON(s.Metadata),
+		NumParticipants: s.Connected,
+	}
+}
+
+// NewEvent makes an event of the session at time t, with a new id and the room's webhook URL.
+func NewEvent(name string, s *Session, t time.Time) Event {
+	return Event{Event: name, ID: NewID("EV_"), CreatedAt: t.Unix(), Room: s.EventRoom(), WebhookURL: s.WebhookURL()}
+}
