@@ -95,10 +95,18 @@ func (m *FakeMedia) drop(roomID, identity string) (meet.ParticipantInfo, bool) {
 }
 
 // Closed lists the rooms meetd closed, in order.
-func (m *FakeMedia) Closed() []string { m.mu.Lock(); defer m.mu.Unlock(); return slices.Clone(m.closed) }
+func (m *FakeMedia) Closed() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.closed)
+}
 
 // Removed lists the participants meetd removed, as room_id/identity.
-func (m *FakeMedia) Removed() []string { m.mu.Lock(); defer m.mu.Unlock(); return slices.Clone(m.removed) }
+func (m *FakeMedia) Removed() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.removed)
+}
 
 // Muted lists the tracks meetd muted, as room_id/identity/track_sid.
 func (m *FakeMedia) Muted() []string { m.mu.Lock(); defer m.mu.Unlock(); return slices.Clone(m.muted) }
@@ -111,7 +119,11 @@ func (m *FakeMedia) Updated() []rooms.Grant {
 }
 
 // Attributes lists the attributes meetd set, as room_id/identity key=value.
-func (m *FakeMedia) Attributes() []string { m.mu.Lock(); defer m.mu.Unlock(); return slices.Clone(m.attrs) }
+func (m *FakeMedia) Attributes() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.attrs)
+}
 
 // Sent lists the data messages meetd sent.
 func (m *FakeMedia) Sent() []Data { m.mu.Lock(); defer m.mu.Unlock(); return slices.Clone(m.data) }
