@@ -278,7 +278,7 @@ func encodeOrdered(v any) []byte {
 //     numbered in order of appearance, so that the same id reads the same everywhere;
 //   - JWTs (join, page, download, stream tokens) become <jwt>;
 //   - Unix times (numbers from 10^9 up) become <unix>, RFC 3339 times <time>;
-//   - the test server's port becomes <port>;
+//   - ports of 127.0.0.1 (the test server, receivers) become <port1>, <port2>…;
 //   - an analytics file's size in bytes, which follows its times' lengths, becomes <size>.
 type normaliser struct {
 	ids      map[string]string
@@ -342,7 +342,16 @@ func (n *normaliser) value(path string, v any) any {
 			return p
 		})
 		s = rfc3339.ReplaceAllStringFunc(s, func(string) string { n.note(path, "RFC 3339 time"); return "<time>" })
-		s = port.ReplaceAllStringFunc(s, func(string) string { n.note(path, "port"); return "127.0.0.1:<port>" })
+		s = port.ReplaceAllStringFunc(s, func(addr string) string {
+			if p, ok := n.ids[addr]; ok {
+				return p
+			}
+			n.count["port"]++
+			p := fmt.Sprintf("127.0.0.1:<port%d>", n.count["port"])
+			n.ids[addr] = p
+			n.note(path, "port")
+			return p
+		})
 		return s
 	}
 	return v

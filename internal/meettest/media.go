@@ -43,7 +43,7 @@ type Data struct {
 var _ rooms.Media = (*FakeMedia)(nil)
 
 // Join connects a participant to the room's media and tells the room service (participant_joined,
-// and room_started for the first). An empty SID, State or join time is filled in.
+// and room_started for the first). An empty SID, State, Tracks or join time is filled in.
 func (m *FakeMedia) Join(t testing.TB, roomID string, p meet.ParticipantInfo) meet.ParticipantInfo {
 	t.Helper()
 	now := time.Now()
@@ -54,6 +54,9 @@ func (m *FakeMedia) Join(t testing.TB, roomID string, p meet.ParticipantInfo) me
 	}
 	if p.State == "" {
 		p.State = "ACTIVE"
+	}
+	if p.Tracks == nil {
+		p.Tracks = []meet.Track{} // as LiveKit's participants have
 	}
 	if p.JoinedAt == 0 {
 		p.JoinedAt, p.JoinedAtMs = now.Unix(), now.UnixMilli()
