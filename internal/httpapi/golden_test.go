@@ -22,6 +22,7 @@ import (
 	"strings"
 	"testing"
 
+	"meetd/internal/auth"
 	"meetd/internal/meettest"
 )
 
@@ -43,8 +44,12 @@ func newScript(t *testing.T, opt meettest.Options) *script {
 func (s *script) signed(path string, body any) map[string]any {
 	s.t.Helper()
 	b := meettest.Body(s.t, body)
-	status, answer := s.srv.Signed(s.t, path, b)
-	s.record("POST /auth/"+path+" "+string(b), status, http.Header{"Content-Type": {"application/json"}}, answer)
+	h := http.Header{
+		"Content-Type":   {"application/json"},
+		"Api-Key":        {s.srv.Keys.APIKey},
+		"Hash-Signature": {auth.SignBody(s.srv.Keys.APISecret, b)},
+	}
+	_, answer := s.do("POST", "/auth/"+path, h, b)
 	return decoded(s.t, answer)
 }
 

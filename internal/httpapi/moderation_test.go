@@ -143,7 +143,10 @@ func TestAnalytics(t *testing.T) {
 	s.signed("analytics/attendance", `{}`)
 	create(s, "r1")
 	joinToken(s, "r1", "ann", true)
-	join(s, "r1", "ann")
+	// joined ten seconds ago (before the room was made, so the report's duration_seconds is 0): a
+	// connection within one millisecond would not count
+	tenAgo := time.Now().Add(-10 * time.Second)
+	s.srv.Media.Join(t, "r1", meet.ParticipantInfo{Identity: "ann", Name: "Ann", JoinedAt: tenAgo.Unix(), JoinedAtMs: tenAgo.UnixMilli()})
 	s.srv.Media.Leave(t, "r1", "ann")
 	s.signed("room/endRoom", `{"room_id":"r1"}`) // writes the report
 	list := s.signed("analytics/fetch", `{"room_ids":["r1"]}`)

@@ -176,6 +176,7 @@ func TestGetActiveRoomsInfo(t *testing.T) {
 	s := newScript(t, meettest.Options{})
 	s.signed("room/getActiveRoomsInfo", `{}`)
 	create(s, "r1")
+	time.Sleep(2 * time.Millisecond) // rooms created in the same millisecond are listed in sid order, which is random
 	create(s, "r2")
 	joinToken(s, "r2", "ann", false)
 	join(s, "r2", "ann")
