@@ -22,6 +22,7 @@ import (
 
 	meetauth "meetd/internal/auth"
 	"meetd/internal/meet"
+	"meetd/internal/meettest"
 	"meetd/internal/outbox"
 	"meetd/internal/store"
 	"meetd/internal/store/pgtest"
@@ -49,83 +50,6 @@ func (c *clock) Set(t time.Time) {
 	defer c.mu.Unlock()
 	if t.After(c.t) {
 		c.t = t
-	}
-}
-
-// request is one request a receiver got.
-type request struct {
-	At      time.Time // on the dispatcher's clock
-	Event   meet.Event
-	Body    []byte
-	Header  http.Header
-	Verify  error // LiveKit's verifier on the request as received
-	LKEvent string
-}
-
-// receiver is a local webhook receiver that answers with respond and records every request.
-type receiver struct {
-	*httptest.Server
-	t       testing.TB
-	clock   func() time.Time
-	mu      sync.Mutex
-	got     []request
-	respond func(n int, r request, w http.ResponseWriter) // n counts this receiver's requests from 1
-	arrived chan struct{}
-}
-
-func newReceiver(t testing.TB, clock func() time.Time, respond func(n int, r request, w http.ResponseWriter)) *receiver {
-	rc := &receiver{t: t, clock: clock, respond: respond, arrived: make(chan struct{}, 1)}
-	if rc.clock == nil {
-		rc.clock = time.Now
-	}
-	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		rq := request{At: rc.clock(), Body: body, Header: r.Header.Clone()}
-		_ = json.Unmarshal(body, &rq.Event)
-		// LiveKit's own verifier, on a copy of the request as it came.
-		lk := r.Clone(context.Background())
-		lk.Body = io.NopCloser(bytes.NewReader(body))
-		ev, err := webhook.ReceiveWebhookEvent(lk, auth.NewSimpleKeyProvider(keys.APIKey, keys.APISecret))
-		rq.Verify = err
-		if err == nil {
-			rq.LKEvent = ev.Event
-		}
-		rc.mu.Lock()
-		rc.got = append(rc.got, rq)
-		n := len(rc.got)
-		rc.mu.Unlock()
-		select {
-		case rc.arrived <- struct{}{}:
-		default:
-		}
-		if rc.respond != nil {
-			rc.respond(n, rq, w)
-		}
-	}))
-	t.Cleanup(rc.Close)
-	return rc
-}
-
-func (rc *receiver) requests() []request {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return append([]request(nil), rc.got...)
-}
-
-// waitFor waits until the receiver has at least n requests.
-func (rc *receiver) waitFor(n int, timeout time.Duration) []request {
-	rc.t.Helper()
-	deadline := time.After(timeout)
-	for {
-		if got := rc.requests(); len(got) >= n {
-			return got
-		}
-		select {
-		case <-rc.arrived:
-		case <-time.After(20 * time.Millisecond):
-		case <-deadline:
-			rc.t.Fatalf("receiver got %d requests, want %d", len(rc.requests()), n)
-		}
 	}
 }
 
@@ -229,23 +153,12 @@ func deliveries(t testing.TB, d *outbox.Dispatcher, roomID string) []outbox.Info
 	return list
 }
 
-func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not after %s: %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // advanceToNext moves the fake clock to the next due attempt of the only delivery of roomID
 // and wakes the dispatcher; it returns that time.
 func advanceToNext(t testing.TB, c *clock, d *outbox.Dispatcher, roomID string) time.Time {
 	t.Helper()
 	var next time.Time
-	eventually(t, 2*time.Second, "a next attempt is scheduled", func() bool {
+	meettest.Eventually(t, 2*time.Second, "a next attempt is scheduled", func() bool {
 		list := deliveries(t, d, roomID)
 		if len(list) == 1 && list[0].Status == outbox.Pending && !list[0].NextAttemptAt.IsZero() && list[0].LastAttemptAt.Equal(c.Now()) {
 			next = list[0].NextAttemptAt
@@ -265,21 +178,21 @@ func TestOutboxRetriesUntilDelivered(t *testing.T) { eachStore(t, retriesUntilDe
 func retriesUntilDelivered(t *testing.T, openStore opener) {
 	store := openStore(t)
 	c := newClock()
-	rc := newReceiver(t, c.Now, func(n int, _ request, w http.ResponseWriter) {
+	rc := meettest.NewReceiver(t, keys, meettest.ReceiverOptions{Clock: c.Now, Respond: func(n int, _ meettest.Delivery, w http.ResponseWriter) {
 		if n <= 3 {
 			w.WriteHeader(500)
 		}
-	})
+	}})
 	d := start(t, store, outbox.Config{Now: c.Now, BackoffBase: 2 * time.Second, BackoffMax: time.Minute, Jitter: func() float64 { return 0.5 }})
 	e := event(t, store, "r4", meet.EventRoomCreated, rc.URL)
 
-	rc.waitFor(1, 2*time.Second)
+	rc.WaitFor(1, 2*time.Second)
 	for i := 1; i <= 3; i++ {
 		advanceToNext(t, c, d, "r4")
-		rc.waitFor(i+1, 2*time.Second)
+		rc.WaitFor(i+1, 2*time.Second)
 	}
-	eventually(t, 2*time.Second, "delivered", func() bool { return deliveries(t, d, "r4")[0].Status == outbox.Delivered })
-	got := rc.requests()
+	meettest.Eventually(t, 2*time.Second, "delivered", func() bool { return deliveries(t, d, "r4")[0].Status == outbox.Delivered })
+	got := rc.Requests()
 	if len(got) != 4 {
 		t.Fatalf("%d requests, want 4", len(got))
 	}
@@ -328,23 +241,23 @@ func TestOutboxClientErrorFailsAtOnce(t *testing.T) { eachStore(t, clientErrorFa
 func clientErrorFailsAtOnce(t *testing.T, openStore opener) {
 	store := openStore(t)
 	c := newClock()
-	rc := newReceiver(t, c.Now, func(n int, r request, w http.ResponseWriter) {
+	rc := meettest.NewReceiver(t, keys, meettest.ReceiverOptions{Clock: c.Now, Respond: func(n int, r meettest.Delivery, w http.ResponseWriter) {
 		if n == 1 {
 			w.WriteHeader(400)
 		}
-	})
+	}})
 	d := start(t, store, outbox.Config{Now: c.Now})
 	first := event(t, store, "r400", meet.EventRoomCreated, rc.URL)
 	second := event(t, store, "r400", meet.EventRoomFinished, rc.URL)
-	rc.waitFor(2, 2*time.Second)
-	eventually(t, 2*time.Second, "both recorded", func() bool {
+	rc.WaitFor(2, 2*time.Second)
+	meettest.Eventually(t, 2*time.Second, "both recorded", func() bool {
 		l := deliveries(t, d, "r400")
 		return len(l) == 2 && l[0].Status != outbox.Pending && l[1].Status != outbox.Pending
 	})
 	c.Set(c.Now().Add(48 * time.Hour)) // no retry, however long we wait
 	d.Notify()
 	time.Sleep(100 * time.Millisecond)
-	got := rc.requests()
+	got := rc.Requests()
 	if len(got) != 2 || got[0].Event.ID != first.ID || got[1].Event.ID != second.ID {
 		t.Fatalf("requests: %d", len(got))
 	}
@@ -360,11 +273,11 @@ func clientErrorFailsAtOnce(t *testing.T, openStore opener) {
 	}
 	for _, code := range []int{408, 429, 503} { // these are worth another try
 		store := openStore(t)
-		rc := newReceiver(t, c.Now, func(n int, r request, w http.ResponseWriter) { w.WriteHeader(code) })
+		rc := meettest.NewReceiver(t, keys, meettest.ReceiverOptions{Clock: c.Now, Respond: func(n int, r meettest.Delivery, w http.ResponseWriter) { w.WriteHeader(code) }})
 		d := start(t, store, outbox.Config{Now: c.Now})
 		event(t, store, "rx", meet.EventRoomCreated, rc.URL)
-		rc.waitFor(1, 2*time.Second)
-		eventually(t, 2*time.Second, "attempt recorded", func() bool { return deliveries(t, d, "rx")[0].Attempts == 1 })
+		rc.WaitFor(1, 2*time.Second)
+		meettest.Eventually(t, 2*time.Second, "attempt recorded", func() bool { return deliveries(t, d, "rx")[0].Attempts == 1 })
 		if i := deliveries(t, d, "rx")[0]; i.Status != outbox.Pending || i.NextAttemptAt.IsZero() {
 			t.Errorf("%d: %+v", code, i)
 		}
@@ -377,33 +290,33 @@ func TestOutboxRetryAfter(t *testing.T) { eachStore(t, retryAfter) }
 func retryAfter(t *testing.T, openStore opener) {
 	store := openStore(t)
 	c := newClock()
-	rc := newReceiver(t, c.Now, func(n int, r request, w http.ResponseWriter) {
+	rc := meettest.NewReceiver(t, keys, meettest.ReceiverOptions{Clock: c.Now, Respond: func(n int, r meettest.Delivery, w http.ResponseWriter) {
 		if n == 1 {
 			w.Header().Set("Retry-After", "2")
 			w.WriteHeader(429)
 		}
-	})
+	}})
 	// The backoff alone would retry after 10 ms: the answer's Retry-After wins.
 	d := start(t, store, outbox.Config{Now: c.Now, BackoffBase: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond})
 	event(t, store, "r429", meet.EventRoomCreated, rc.URL)
-	first := rc.waitFor(1, 2*time.Second)[0].At
-	eventually(t, 2*time.Second, "retry scheduled", func() bool { return deliveries(t, d, "r429")[0].Attempts == 1 })
+	first := rc.WaitFor(1, 2*time.Second)[0].At
+	meettest.Eventually(t, 2*time.Second, "retry scheduled", func() bool { return deliveries(t, d, "r429")[0].Attempts == 1 })
 	if next := deliveries(t, d, "r429")[0].NextAttemptAt; next.Sub(first) < 2*time.Second {
 		t.Fatalf("next attempt %s after the 429, want ≥ 2 s", next.Sub(first))
 	}
 	c.Set(first.Add(1999 * time.Millisecond))
 	d.Notify()
 	time.Sleep(150 * time.Millisecond)
-	if n := len(rc.requests()); n != 1 {
+	if n := len(rc.Requests()); n != 1 {
 		t.Fatalf("%d requests before Retry-After passed", n)
 	}
 	c.Set(first.Add(2 * time.Second))
 	d.Notify()
-	got := rc.waitFor(2, 2*time.Second)
+	got := rc.WaitFor(2, 2*time.Second)
 	if gap := got[1].At.Sub(got[0].At); gap < 2*time.Second {
 		t.Errorf("second attempt %s after the 429", gap)
 	}
-	eventually(t, 2*time.Second, "delivered", func() bool { return deliveries(t, d, "r429")[0].Status == outbox.Delivered })
+	meettest.Eventually(t, 2*time.Second, "delivered", func() bool { return deliveries(t, d, "r429")[0].Status == outbox.Delivered })
 }
 
 // Acceptance 3: the receiver is down for a while, then up: nothing is lost, each room's order is
@@ -415,13 +328,13 @@ func receiverDownThenUp(t *testing.T, openStore opener) {
 	c := newClock()
 	var mu sync.Mutex
 	down := true
-	rc := newReceiver(t, c.Now, func(n int, r request, w http.ResponseWriter) {
+	rc := meettest.NewReceiver(t, keys, meettest.ReceiverOptions{Clock: c.Now, Respond: func(n int, r meettest.Delivery, w http.ResponseWriter) {
 		mu.Lock()
 		defer mu.Unlock()
 		if down {
 			w.WriteHeader(503)
 		}
-	})
+	}})
 	base, ceiling := time.Second, 8*time.Second
 	d := start(t, store, outbox.Config{URLs: []string{rc.URL}, Now: c.Now, BackoffBase: base, BackoffMax: ceiling})
 	rooms := []string{"ra", "rb", "rc"}
@@ -453,10 +366,10 @@ func receiverDownThenUp(t *testing.T, openStore opener) {
 		}
 		c.Set(next)
 		d.Notify()
-		eventually(t, 2*time.Second, "an attempt", func() bool { return attempts() > before })
+		meettest.Eventually(t, 2*time.Second, "an attempt", func() bool { return attempts() > before })
 		return true
 	}
-	eventually(t, 2*time.Second, "first attempts", func() bool { return attempts() == 3 })
+	meettest.Eventually(t, 2*time.Second, "first attempts", func() bool { return attempts() == 3 })
 	for attempts() < 3*6 {
 		step()
 	}
@@ -481,8 +394,8 @@ func receiverDownThenUp(t *testing.T, openStore opener) {
 		}
 	}
 
-	byRoom := map[string][]request{}
-	for _, r := range rc.requests() {
+	byRoom := map[string][]meettest.Delivery{}
+	for _, r := range rc.Requests() {
 		byRoom[r.Event.Room.RoomID] = append(byRoom[r.Event.Room.RoomID], r)
 	}
 	for _, room := range rooms {
@@ -524,25 +437,25 @@ func TestOutboxHangingReceiverDelaysOnlyItsRoom(t *testing.T) {
 func hangingReceiverDelaysOnlyItsRoom(t *testing.T, openStore opener) {
 	store := openStore(t)
 	release := make(chan struct{})
-	hang := newReceiver(t, nil, func(n int, r request, w http.ResponseWriter) {
+	hang := meettest.NewReceiver(t, keys, meettest.ReceiverOptions{Respond: func(n int, r meettest.Delivery, w http.ResponseWriter) {
 		select {
 		case <-release:
 		case <-time.After(time.Minute):
 		}
-	})
+	}})
 	t.Cleanup(func() { close(release) }) // before the servers close (cleanups run last first)
-	ok := newReceiver(t, nil, nil)
+	ok := meettest.NewReceiver(t, keys, meettest.ReceiverOptions{})
 	d := start(t, store, outbox.Config{URLs: []string{hang.URL}, Workers: 4, PerURL: 2, Timeout: 300 * time.Millisecond})
 
 	slow := event(t, store, "slow", meet.EventRoomCreated, "")
-	hang.waitFor(1, 2*time.Second)
+	hang.WaitFor(1, 2*time.Second)
 	var fast []string
 	for _, room := range []string{"f1", "f2", "f3", "f4", "f5"} {
 		for _, name := range []string{meet.EventRoomCreated, meet.EventRoomStarted, meet.EventRoomFinished} {
 			fast = append(fast, event(t, store, room, name, ok.URL).ID)
 		}
 	}
-	got := ok.waitFor(len(fast), 2*time.Second) // well within the hanging attempts' timeout
+	got := ok.WaitFor(len(fast), 2*time.Second) // well within the hanging attempts' timeout
 	seen := map[string]bool{}
 	for _, r := range got {
 		seen[r.Event.ID] = true
@@ -554,7 +467,7 @@ func hangingReceiverDelaysOnlyItsRoom(t *testing.T, openStore opener) {
 	}
 	// The hanging attempt times out and is tried again; the slow room's next event waits for it.
 	later := event(t, store, "slow", meet.EventRoomFinished, "")
-	eventually(t, 5*time.Second, "timed-out attempt recorded", func() bool {
+	meettest.Eventually(t, 5*time.Second, "timed-out attempt recorded", func() bool {
 		for _, i := range deliveries(t, d, "slow") {
 			if i.EventID == slow.ID && i.Attempts >= 1 {
 				return i.Status == outbox.Pending && strings.Contains(i.LastError, "no answer within 300ms")
@@ -562,7 +475,7 @@ func hangingReceiverDelaysOnlyItsRoom(t *testing.T, openStore opener) {
 		}
 		return false
 	})
-	for _, r := range hang.requests() {
+	for _, r := range hang.Requests() {
 		if r.Event.ID == later.ID {
 			t.Fatal("the room's later event was sent while its first was not delivered")
 		}
@@ -574,8 +487,8 @@ func TestOutboxRouting(t *testing.T) { eachStore(t, routing) }
 
 func routing(t *testing.T, openStore opener) {
 	store := openStore(t)
-	g1, g2 := newReceiver(t, nil, nil), newReceiver(t, nil, nil)
-	ra, rb := newReceiver(t, nil, nil), newReceiver(t, nil, nil)
+	g1, g2 := meettest.NewReceiver(t, keys, meettest.ReceiverOptions{}), meettest.NewReceiver(t, keys, meettest.ReceiverOptions{})
+	ra, rb := meettest.NewReceiver(t, keys, meettest.ReceiverOptions{}), meettest.NewReceiver(t, keys, meettest.ReceiverOptions{})
 	start(t, store, outbox.Config{URLs: []string{g1.URL, g2.URL, g1.URL}}) // a URL given twice gets each event once
 	var all, onlyA, onlyB []string
 	for i := 0; i < 3; i++ {
@@ -586,9 +499,9 @@ func routing(t *testing.T, openStore opener) {
 	}
 	// a room whose URL is also a global one gets each event there once
 	dup := event(t, store, "dup", meet.EventRoomCreated, g2.URL).ID
-	ids := func(rc *receiver, n int) []string {
+	ids := func(rc *meettest.Receiver, n int) []string {
 		var out []string
-		for _, r := range rc.waitFor(n, 2*time.Second) {
+		for _, r := range rc.WaitFor(n, 2*time.Second) {
 			out = append(out, r.Event.ID)
 		}
 		return out
@@ -627,7 +540,7 @@ func TestOutboxLiveKitVerifier(t *testing.T) { eachStore(t, liveKitVerifier) }
 
 func liveKitVerifier(t *testing.T, openStore opener) {
 	store := openStore(t)
-	rc := newReceiver(t, nil, nil)
+	rc := meettest.NewReceiver(t, keys, meettest.ReceiverOptions{})
 	start(t, store, outbox.Config{URLs: []string{rc.URL}})
 	sess := &meet.Session{SID: "RM_lk", RoomID: "lk", EmptyTimeout: 1800, MaxParticipants: 5, CreatedAt: time.Unix(1700000000, 0), Connected: 1}
 	sess.Metadata.RoomTitle = "LiveKit check"
@@ -641,7 +554,7 @@ func liveKitVerifier(t *testing.T, openStore opener) {
 	if err := store.AddEvents(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
-	r := rc.waitFor(1, 2*time.Second)[0]
+	r := rc.WaitFor(1, 2*time.Second)[0]
 	provider := auth.NewSimpleKeyProvider(keys.APIKey, keys.APISecret)
 	receive := func(body []byte, h http.Header, p auth.KeyProvider) (*http.Request, error) {
 		req := httptest.NewRequest("POST", "/hook", bytes.NewReader(body))
@@ -683,17 +596,17 @@ func redeliver(t *testing.T, openStore opener) {
 	store := openStore(t)
 	var mu sync.Mutex
 	refuse := true
-	rc := newReceiver(t, nil, func(n int, r request, w http.ResponseWriter) {
+	rc := meettest.NewReceiver(t, keys, meettest.ReceiverOptions{Respond: func(n int, r meettest.Delivery, w http.ResponseWriter) {
 		mu.Lock()
 		defer mu.Unlock()
 		if refuse {
 			w.WriteHeader(410)
 		}
-	})
-	other := newReceiver(t, nil, nil)
+	}})
+	other := meettest.NewReceiver(t, keys, meettest.ReceiverOptions{})
 	d := start(t, store, outbox.Config{URLs: []string{other.URL}})
 	e := event(t, store, "re", meet.EventRoomCreated, rc.URL)
-	eventually(t, 2*time.Second, "failed", func() bool {
+	meettest.Eventually(t, 2*time.Second, "failed", func() bool {
 		for _, i := range deliveries(t, d, "re") {
 			if i.URL == rc.URL {
 				return i.Status == outbox.Failed
@@ -720,11 +633,11 @@ func redeliver(t *testing.T, openStore opener) {
 	if n, err := d.Redeliver(ctx, e.ID, ""); err != nil || n != 1 {
 		t.Fatalf("redeliver: %d %v", n, err)
 	}
-	got := rc.waitFor(2, 2*time.Second)
+	got := rc.WaitFor(2, 2*time.Second)
 	if got[1].Event.ID != e.ID || !bytes.Equal(got[0].Body, got[1].Body) {
 		t.Errorf("redelivered %s", got[1].Event.ID)
 	}
-	eventually(t, 2*time.Second, "delivered", func() bool {
+	meettest.Eventually(t, 2*time.Second, "delivered", func() bool {
 		for _, i := range deliveries(t, d, "re") {
 			if i.URL == rc.URL {
 				return i.Status == outbox.Delivered && i.Attempts == 1
@@ -743,21 +656,21 @@ func TestOutboxGivesUpAfterMaxAge(t *testing.T) { eachStore(t, givesUpAfterMaxAg
 func givesUpAfterMaxAge(t *testing.T, openStore opener) {
 	store := openStore(t)
 	c := newClock()
-	rc := newReceiver(t, c.Now, func(n int, r request, w http.ResponseWriter) { w.WriteHeader(502) })
+	rc := meettest.NewReceiver(t, keys, meettest.ReceiverOptions{Clock: c.Now, Respond: func(n int, r meettest.Delivery, w http.ResponseWriter) { w.WriteHeader(502) }})
 	d := start(t, store, outbox.Config{Now: c.Now, MaxAge: 10 * time.Second, BackoffBase: 4 * time.Second, BackoffMax: 4 * time.Second})
 	event(t, store, "old", meet.EventRoomCreated, rc.URL)
-	queued := rc.waitFor(1, 2*time.Second)[0].At
+	queued := rc.WaitFor(1, 2*time.Second)[0].At
 	for i := 1; i < 10; i++ {
-		eventually(t, 2*time.Second, "attempt recorded", func() bool { return deliveries(t, d, "old")[0].Attempts == i })
+		meettest.Eventually(t, 2*time.Second, "attempt recorded", func() bool { return deliveries(t, d, "old")[0].Attempts == i })
 		if deliveries(t, d, "old")[0].Status == outbox.Failed {
 			break
 		}
 		advanceToNext(t, c, d, "old")
-		rc.waitFor(i+1, 2*time.Second)
+		rc.WaitFor(i+1, 2*time.Second)
 	}
-	eventually(t, 2*time.Second, "failed", func() bool { return deliveries(t, d, "old")[0].Status == outbox.Failed })
+	meettest.Eventually(t, 2*time.Second, "failed", func() bool { return deliveries(t, d, "old")[0].Status == outbox.Failed })
 	info := deliveries(t, d, "old")[0]
-	got := rc.requests()
+	got := rc.Requests()
 	if last := got[len(got)-1].At; !last.Equal(queued.Add(10*time.Second)) || !strings.Contains(info.LastError, "gave up after 10s: HTTP 502") {
 		t.Errorf("last attempt %s after queueing; %+v", last.Sub(queued), info)
 	}
@@ -771,7 +684,7 @@ func orderPerRoom(t *testing.T, openStore opener) {
 	var mu sync.Mutex
 	inFlight := map[string]int{}
 	var overlap []string
-	rc := newReceiver(t, nil, func(n int, r request, w http.ResponseWriter) {
+	rc := meettest.NewReceiver(t, keys, meettest.ReceiverOptions{Respond: func(n int, r meettest.Delivery, w http.ResponseWriter) {
 		room := r.Event.Room.RoomID
 		mu.Lock()
 		if inFlight[room]++; inFlight[room] > 1 {
@@ -785,7 +698,7 @@ func orderPerRoom(t *testing.T, openStore opener) {
 		if n%7 == 0 {
 			w.WriteHeader(500) // some need a second attempt
 		}
-	})
+	}})
 	start(t, store, outbox.Config{URLs: []string{rc.URL}, BackoffBase: time.Millisecond, BackoffMax: 5 * time.Millisecond, Workers: 8})
 	want := map[string][]string{}
 	var wg sync.WaitGroup
@@ -805,9 +718,9 @@ func orderPerRoom(t *testing.T, openStore opener) {
 	}
 	wg.Wait()
 	got := map[string][]string{}
-	eventually(t, 10*time.Second, "all delivered", func() bool {
+	meettest.Eventually(t, 10*time.Second, "all delivered", func() bool {
 		got = map[string][]string{}
-		for _, r := range rc.requests() {
+		for _, r := range rc.Requests() {
 			l := got[r.Event.Room.RoomID]
 			if len(l) == 0 || l[len(l)-1] != r.Event.ID {
 				got[r.Event.Room.RoomID] = append(l, r.Event.ID)
@@ -835,7 +748,7 @@ func TestOutboxRecoversAfterCrash(t *testing.T) { eachStore(t, recoversAfterCras
 
 func recoversAfterCrash(t *testing.T, openStore opener) {
 	store := openStore(t)
-	rc := newReceiver(t, nil, nil)
+	rc := meettest.NewReceiver(t, keys, meettest.ReceiverOptions{})
 	ctx := context.Background()
 	a := event(t, store, "crash", meet.EventRoomCreated, "")
 	if n, err := store.FanOut(ctx, time.Now(), 10, []string{rc.URL}); err != nil || n != 1 {
@@ -854,7 +767,7 @@ func recoversAfterCrash(t *testing.T, openStore opener) {
 	// ... and the dispatcher that claimed it is gone. Another event comes while none runs.
 	b := event(t, store, "crash", meet.EventRoomFinished, "")
 	start(t, store, outbox.Config{URLs: []string{rc.URL}})
-	got := rc.waitFor(2, lease+2*time.Second)
+	got := rc.WaitFor(2, lease+2*time.Second)
 	if got[0].Event.ID != a.ID || got[1].Event.ID != b.ID {
 		t.Errorf("after the crash: %s, %s", got[0].Event.ID, got[1].Event.ID)
 	}

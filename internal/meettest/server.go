@@ -1,0 +1,214 @@
+// Package meettest runs meetd's HTTP API in the test's own process, for tests that need a real
+// server but no media: real SQLite in a temporary directory, the real room service, webhook
+// dispatcher, attendance reports and recorder, and httpapi's handler on a 127.0.0.1:0 listener.
+// The media server is a FakeMedia that the test drives (who is connected, what was closed). It
+// also holds the helpers the test packages share: Eventually and a webhook Receiver.
+//
+// It starts in milliseconds, so a test of an API answer does not need the end-to-end tests'
+// child process and LiveKit (see cmd/meetd for those). This package does not import LiveKit.
+package meettest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"meetd/internal/analytics"
+	"meetd/internal/auth"
+	"meetd/internal/httpapi"
+	"meetd/internal/outbox"
+	"meetd/internal/recorder"
+	"meetd/internal/rooms"
+	"meetd/internal/store"
+	"meetd/internal/web"
+)
+
+// Keys are the API key and secret of every test server.
+var Keys = auth.Keys{APIKey: "meettest-key", APISecret: "meettest-secret-0123456789abcdef0123456789"}
+
+// Options change a test server; the zero value is a server with no webhook URLs.
+type Options struct {
+	// Webhooks are the webhook URLs every event goes to (besides a room's own webhook_url).
+	Webhooks []string
+	// DashboardPassword signs in to the dashboard besides the API key and secret.
+	DashboardPassword string
+	// MetricsPassword protects /metrics (user "metrics").
+	MetricsPassword string
+}
+
+// Server is a running test server. It stops when the test ends.
+type Server struct {
+	URL   string    // http://127.0.0.1:port, no trailing slash
+	Keys  auth.Keys // what Signed signs with
+	Media *FakeMedia
+
+	draining atomic.Bool
+	logs     *logBuffer
+}
+
+// Start starts a server for the test; the test's cleanup stops it, and prints its log if the test
+// failed.
+func Start(t testing.TB, opt Options) *Server {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := &Server{Keys: Keys, logs: &logBuffer{}}
+	log := slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("meetd log:\n%s", s.logs.String())
+		}
+	})
+
+	wake := outbox.NewWake() // made first: the store rings it, the dispatcher listens
+	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "meetd.db"), store.WakeUp(wake.Notify))
+	if err != nil {
+		t.Fatalf("meettest: open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	webhooks := outbox.New(st, outbox.Config{
+		URLs: opt.Webhooks, Keys: s.Keys, UserAgent: "meetd/test",
+		BackoffBase: 50 * time.Millisecond, BackoffMax: time.Second, Wake: wake,
+	}, log)
+
+	s.Media = &FakeMedia{}
+	reports, err := analytics.New(st, filepath.Join(dir, "analytics"), s.Keys, log)
+	if err != nil {
+		t.Fatalf("meettest: analytics: %v", err)
+	}
+	recordings, err := recorder.New(st, noRecorder{}, s.Media, filepath.Join(dir, "recordings"), s.Keys, log)
+	if err != nil {
+		t.Fatalf("meettest: recorder: %v", err)
+	}
+	svc := rooms.New(st, s.Media, rooms.Config{Keys: s.Keys, Node: "meettest", DepartureTimeout: time.Minute},
+		rooms.Hooks{Started: recordings.Started, Ending: recordings.Ending, Ended: reports.Generate}, log)
+	s.Media.rooms = svc // what the media server tells the room service: joins and departures
+
+	registry := prometheus.NewRegistry()
+	metrics, err := httpapi.NewMetrics(registry, st.Stats)
+	if err != nil {
+		t.Fatalf("meettest: metrics: %v", err)
+	}
+	api := &httpapi.Server{
+		Rooms: svc, Webhooks: webhooks, Analytics: reports, Recordings: recordings, Keys: s.Keys, Log: log,
+		DashboardPassword: opt.DashboardPassword,
+		Metrics:           metrics,
+		MetricsHandler:    promhttp.HandlerFor(registry, promhttp.HandlerOpts{}),
+		MetricsPassword:   opt.MetricsPassword,
+		LiveKitURL:        func(r *http.Request) string { return "ws://" + r.Host },
+		Draining:          s.draining.Load,
+		Ready: func(ctx context.Context) error {
+			_, err := st.Session(ctx, "_")
+			return err
+		},
+		Mounts: map[string]http.Handler{"GET /": web.Handler()},
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("meettest: listen: %v", err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	dispatch, stopDispatch := context.WithCancel(context.Background())
+	dispatched := make(chan struct{})
+	go func() { defer close(dispatched); _ = webhooks.Run(dispatch, time.Second) }()
+	t.Cleanup(func() { // before the store closes (cleanups run last added, first)
+		_ = srv.Close() // event streams never end by themselves
+		closing, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		recordings.Close(closing)
+		cancel()
+		stopDispatch()
+		<-dispatched
+	})
+	return s
+}
+
+// Drain makes the server drain, as a first SIGTERM does: /healthz answers 503, and new rooms and
+// joins are refused.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// Signed posts body to an API path ("room/create" or "/auth/room/create") signed with the API key
+// and secret as a plugNmeet client signs (API-KEY and HASH-SIGNATURE headers), and returns the
+// HTTP status and the answer. body is sent as is if it is a string or []byte, else as JSON.
+func (s *Server) Signed(t testing.TB, path string, body any) (int, []byte) {
+	t.Helper()
+	b := Body(t, body)
+	if !strings.HasPrefix(path, "/") {
+		path = "/auth/" + path
+	}
+	req, err := http.NewRequest("POST", s.URL+path, bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("API-KEY", s.Keys.APIKey)
+	req.Header.Set("HASH-SIGNATURE", auth.SignBody(s.Keys.APISecret, b))
+	res, answer := s.Do(t, req)
+	return res.StatusCode, answer
+}
+
+// Do sends a request and returns its response and the whole body.
+func (s *Server) Do(t testing.TB, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("meettest: %s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("meettest: read the answer of %s: %v", req.URL.Path, err)
+	}
+	return res, b
+}
+
+// Body is body as bytes: a string or []byte as is, anything else as JSON.
+func Body(t testing.TB, body any) []byte {
+	t.Helper()
+	switch b := body.(type) {
+	case nil:
+		return nil
+	case string:
+		return []byte(b)
+	case []byte:
+		return b
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatalf("meettest: body: %v", err)
+	}
+	return b
+}
+
+// logBuffer keeps the server's log for a failing test.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
