@@ -32,7 +32,7 @@ func counts(t *testing.T, env map[string]string) string {
 	return strings.Join(out, " ")
 }
 
-// Every bad request answers exactly as spec §1 says, and changes nothing.
+// Every bad request answers exactly as doc/api.md says, and changes nothing.
 func TestBadInput(t *testing.T) {
 	env := testEnv(t, nil)
 	m := startMeetd(t, env)

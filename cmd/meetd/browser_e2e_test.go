@@ -18,7 +18,7 @@ import (
 	"meetd/internal/auth"
 )
 
-// The meeting page in a real browser (issue 3's acceptance): headless Chromium with fake camera and
+// The meeting page in a real browser: headless Chromium with fake camera and
 // microphone, driven with chromedp, against a meetd. Every participant is a page of its own browser
 // context (its own window, so no page is a background tab).
 //

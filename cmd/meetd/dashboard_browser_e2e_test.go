@@ -19,7 +19,7 @@ import (
 	"meetd/internal/testbot"
 )
 
-// The admin dashboard in a real browser (issue 5's acceptance 3 and 4): headless Chromium, driven
+// The admin dashboard in a real browser: headless Chromium, driven
 // with chromedp, against a meetd in this process with real WebRTC bots in its rooms. It reuses the
 // browser helpers of browser_e2e_test.go (startBrowser, open, waitTrue, evalJS, screenshot).
 //

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Graceful drain (issue 10's acceptance 4): on SIGTERM meetd refuses new rooms and joins with
+// Graceful drain: on SIGTERM meetd refuses new rooms and joins with
 // SERVER_DRAINING and answers /healthz 503, the running meeting goes on until its room ends (or
 // the drain timeout passes, or a second signal comes), then meetd exits 0; webhooks pending at
 // exit go out after the next start.

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Moderation with the server key changes the live meeting at once (spec §6).
+// Moderation with the server key changes the live meeting at once (doc/api.md).
 func TestServerModeration(t *testing.T) {
 	m := startMeetd(t, testEnv(t, nil))
 	m.create("panel", nil)

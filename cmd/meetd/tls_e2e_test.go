@@ -27,7 +27,7 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// HTTPS served by meetd itself (issue 10's acceptance 1): a self-signed certificate made here, the
+// HTTPS served by meetd itself: a self-signed certificate made here, the
 // meeting page over https://127.0.0.1:<port> in headless Chromium joining with camera and
 // microphone, LiveKit's signalling through the same port (the /rtc proxy, WebSocket included), and
 // plain HTTP redirected to HTTPS.

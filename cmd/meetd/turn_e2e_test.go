@@ -13,7 +13,7 @@ import (
 	"meetd/internal/testbot"
 )
 
-// TURN (issue 10's acceptance 2): the embedded node's TURN server hands out relays, over UDP and
+// TURN: the embedded node's TURN server hands out relays, over UDP and
 // over TLS through meetd's HTTPS port, and a bot whose media may only go through a relay still
 // publishes and receives.
 func TestTURN(t *testing.T) {

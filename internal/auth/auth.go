@@ -30,7 +30,7 @@ func SignBody(secret string, body []byte) string {
 }
 
 // VerifyRequest checks the API-KEY and HASH-SIGNATURE headers of a request with the given body
-// (spec §1). Both comparisons take constant time.
+// (doc/api.md). Both comparisons take constant time.
 func (k Keys) VerifyRequest(apiKey, signature string, body []byte) error {
 	if apiKey == "" || signature == "" {
 		return meet.Errorf(meet.CodeMissingRequiredParameter, "API-KEY and HASH-SIGNATURE headers are required")
@@ -145,7 +145,7 @@ type WebhookClaims struct {
 	SHA256 string `json:"sha256"`
 }
 
-// WebhookToken signs a webhook body as LiveKit does (spec §7).
+// WebhookToken signs a webhook body as LiveKit does (doc/api.md).
 func (k Keys) WebhookToken(body []byte, now time.Time) (string, error) {
 	sum := sha256.Sum256(body)
 	return Sign(k.APISecret, WebhookClaims{

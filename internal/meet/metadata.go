@@ -5,7 +5,7 @@ import (
 	"net/url"
 )
 
-// RoomMetadata is the metadata of room/create (spec §2.1). The same type carries the request and
+// RoomMetadata is the metadata of room/create (doc/api.md). The same type carries the request and
 // the effective metadata: Fill replaces every absent option by its default, so an explicit false
 // stays false and the stored, returned metadata always lists every option.
 type RoomMetadata struct {
@@ -101,7 +101,7 @@ func def[T any](p **T, v T) {
 	}
 }
 
-// Fill replaces every absent option with its default (spec §2.1).
+// Fill replaces every absent option with its default (doc/api.md).
 func (m *RoomMetadata) Fill() {
 	f := &m.RoomFeatures
 	def(&f.AllowWebcams, true)

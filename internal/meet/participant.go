@@ -2,7 +2,7 @@ package meet
 
 import "time"
 
-// RoomInfo is the Room Info object of the API (spec §2.4).
+// RoomInfo is the Room Info object of the API (doc/api.md).
 type RoomInfo struct {
 	RoomTitle          string `json:"room_title"`
 	RoomID             string `json:"room_id"`
@@ -32,7 +32,7 @@ func (s *Session) Info() RoomInfo {
 	}
 }
 
-// ParticipantInfo is one connected participant (spec §2.4), with meetd's additions.
+// ParticipantInfo is one connected participant (doc/api.md), with meetd's additions.
 type ParticipantInfo struct {
 	SID      string `json:"sid"`
 	Identity string `json:"identity"`

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Limits of the API (spec §1).
+// Limits of the API (doc/api.md).
 const (
 	MaxNameBytes     = 256
 	MaxMetadataBytes = 64 << 10

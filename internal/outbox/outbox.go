@@ -1,4 +1,4 @@
-// Package outbox delivers meetd's events as signed webhooks (spec §7). The room service writes
+// Package outbox delivers meetd's events as signed webhooks (doc/api.md). The room service writes
 // each event in the transaction of the change that causes it; the dispatcher turns new events into
 // deliveries (one per event and URL: the global URLs and the room's webhook_url), claims the due
 // ones, signs each attempt afresh, POSTs it, and records the outcome in the store: delivered,
