@@ -128,7 +128,7 @@ func (m *Metrics) instrument(next http.Handler) http.Handler {
 }
 
 // metricsAuth guards /metrics with HTTP basic auth (user "metrics") when a password is set. A
-// scraper, not an API client: its 401 is basic auth's, outside meet.Codes.
+// scraper, not an API client: a refusal is basic auth's, with the probe door's status.
 func metricsAuth(password string, next http.Handler) http.Handler {
 	if password == "" {
 		return next
@@ -137,7 +137,7 @@ func metricsAuth(password string, next http.Handler) http.Handler {
 		user, pass, ok := r.BasicAuth()
 		if !ok || user != "metrics" || !auth.Equal(pass, password) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="meetd metrics"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			http.Error(w, "unauthorized", status(meet.DoorProbe, meet.CodeInvalidTokenOrSignature))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -120,21 +120,22 @@ func noRoute(r *http.Request) (any, error) {
 	return nil, meet.Errorf(meet.CodeRouteNotFound, "no such API route: %s %s", r.Method, r.URL.Path)
 }
 
-// healthz is the probe of load balancers and orchestrators, not an API door: "ok" or HTTP 503 as
-// text, outside meet.Codes (doc/api.md, /healthz).
+// healthz is the probe of load balancers and orchestrators: "ok", or "draining" / "not ready", as
+// text with the probe door's statuses of meet.Codes (doc/api.md, /healthz).
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if s.draining() {
-		http.Error(w, "draining", http.StatusServiceUnavailable)
+		http.Error(w, "draining", status(meet.DoorProbe, meet.CodeServerDraining))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.Ready(ctx); err != nil {
 		s.Log.Warn("not ready", "err", err)
-		http.Error(w, "not ready", http.StatusServiceUnavailable)
+		http.Error(w, "not ready", status(meet.DoorProbe, meet.CodeNotReady))
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status(meet.DoorProbe, meet.CodeSuccess))
 	_, _ = w.Write([]byte("ok\n"))
 }
 

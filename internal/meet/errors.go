@@ -33,6 +33,7 @@ const (
 	CodeRouteNotFound  Code = "ROUTE_NOT_FOUND"
 	CodeBodyTooLarge   Code = "BODY_TOO_LARGE"
 	CodeBodyUnreadable Code = "BODY_UNREADABLE"
+	CodeNotReady       Code = "NOT_READY"
 )
 
 // Door is an entry point of the HTTP API. The same code can answer a different HTTP status at
@@ -46,6 +47,7 @@ const (
 	DoorPage                  // POST /api/join, /api/moderate, /api/hand: the meeting page's bearer token
 	DoorDownload              // GET /download/…/<token>: a file for a download token; errors as text
 	DoorStream                // GET /auth/events, /dashboard/api/events: Server-Sent Events
+	DoorProbe                 // GET /healthz, /metrics: load balancers and Prometheus; answers as text
 	NumDoors
 )
 
@@ -76,40 +78,42 @@ type CodeInfo struct {
 //
 // The columns of Status: API, dashboard, page, download, stream.
 var Codes = []CodeInfo{
-	{Code: CodeSuccess, Status: PerDoor{200, 200, 200, 200, 200},
+	{Code: CodeSuccess, Status: PerDoor{200, 200, 200, 200, 200, 200},
 		Doc: "the request did what was asked"},
-	{Code: CodePermissionDenied, Status: PerDoor{200, 200, 200, ___, ___},
+	{Code: CodePermissionDenied, Status: PerDoor{200, 200, 200, ___, ___, ___},
 		Doc: "the room's settings or the caller's role forbid it: a full room, not a moderator, hands, recording or RTMP off, muted:false"},
-	{Code: CodeNotFound, Status: PerDoor{200, 200, 200, 404, ___},
+	{Code: CodeNotFound, Status: PerDoor{200, 200, 200, 404, ___, ___},
 		Doc: "nothing matches: an empty list, an unknown event, recording, report or track, no recording to stop; a download whose file is gone"},
-	{Code: CodeConflict, Status: PerDoor{200, 200, 200, ___, ___},
+	{Code: CodeConflict, Status: PerDoor{200, 200, 200, ___, ___, ___},
 		Doc: "the state forbids it now: already recording or broadcasting, no failed delivery to redeliver, no ffmpeg, shutting down"},
-	{Code: CodeInvalidTokenOrSignature, Status: PerDoor{401, 401, 401, 401, 401},
+	{Code: CodeInvalidTokenOrSignature, Status: PerDoor{401, 401, 401, 401, 401, 401},
 		Doc: "a wrong HASH-SIGNATURE, or an invalid or expired join, page, download, stream or dashboard token"},
-	{Code: CodeInvalidAPIKey, Status: PerDoor{401, 401, 401, ___, ___},
+	{Code: CodeInvalidAPIKey, Status: PerDoor{401, 401, 401, ___, ___, ___},
 		Doc: "an unknown API-KEY, or wrong credentials at the dashboard's sign-in"},
-	{Code: CodeInternalServerError, Status: PerDoor{500, 500, 500, 500, 500},
+	{Code: CodeInternalServerError, Status: PerDoor{500, 500, 500, 500, 500, 500},
 		Doc: "meetd failed; the cause goes to its log, never to the answer"},
-	{Code: CodeInvalidParameters, Status: PerDoor{200, 200, 200, 400, 200},
+	{Code: CodeInvalidParameters, Status: PerDoor{200, 200, 200, 400, 200, ___},
 		Doc: "the body is not valid JSON or a field fails validation (the message names it); a bad download format; a bad Last-Event-ID"},
-	{Code: CodeMissingRequiredParameter, Status: PerDoor{401, 401, 401, ___, ___},
+	{Code: CodeMissingRequiredParameter, Status: PerDoor{401, 401, 401, ___, ___, ___},
 		Doc: "the credentials are missing: API-KEY or HASH-SIGNATURE, X-Meetd-Dashboard, Authorization: Bearer"},
-	{Code: CodeRoomNotFound, Status: PerDoor{200, 200, 200, ___, ___},
+	{Code: CodeRoomNotFound, Status: PerDoor{200, 200, 200, ___, ___, ___},
 		Doc: "no room with this room_id (never created, or long gone)"},
-	{Code: CodeUserNotFound, Status: PerDoor{200, 200, 200, ___, ___},
+	{Code: CodeUserNotFound, Status: PerDoor{200, 200, 200, ___, ___, ___},
 		Doc: "the user is not in the meeting (not connected, or not of this session)"},
-	{Code: CodeUserBlocked, Status: PerDoor{200, 200, 200, ___, ___},
+	{Code: CodeUserBlocked, Status: PerDoor{200, 200, 200, ___, ___, ___},
 		Doc: "the user was removed with block_user and cannot join this session again"},
-	{Code: CodeRoomNotActive, Status: PerDoor{200, 200, 200, ___, ___},
+	{Code: CodeRoomNotActive, Status: PerDoor{200, 200, 200, ___, ___, ___},
 		Doc: "the room exists but has no running session (ended), or the token is of an ended session"},
-	{Code: CodeServerDraining, Status: PerDoor{503, 503, 503, ___, ___},
+	{Code: CodeServerDraining, Status: PerDoor{503, 503, 503, ___, ___, 503},
 		Doc: "[meetd] new rooms and joins are refused during a graceful shutdown (with Retry-After: 30)"},
-	{Code: CodeRouteNotFound, Sent: CodeNotFound, Status: PerDoor{404, ___, ___, ___, ___},
+	{Code: CodeRouteNotFound, Sent: CodeNotFound, Status: PerDoor{404, ___, ___, ___, ___, ___},
 		Doc: "[meetd] no such API route under /auth/"},
-	{Code: CodeBodyTooLarge, Sent: CodeInvalidParameters, Status: PerDoor{413, 413, 413, ___, ___},
+	{Code: CodeBodyTooLarge, Sent: CodeInvalidParameters, Status: PerDoor{413, 413, 413, ___, ___, ___},
 		Doc: "[meetd] the request body is larger than 1 MiB"},
-	{Code: CodeBodyUnreadable, Sent: CodeInvalidParameters, Status: PerDoor{400, 400, 400, ___, ___},
+	{Code: CodeBodyUnreadable, Sent: CodeInvalidParameters, Status: PerDoor{400, 400, 400, ___, ___, ___},
 		Doc: "[meetd] the request body could not be read (the connection broke)"},
+	{Code: CodeNotReady, Status: PerDoor{___, ___, ___, ___, ___, 503},
+		Doc: "[meetd] /healthz: the store does not answer or the media node is still starting"},
 }
 
 // info is the row of code, or nil.

@@ -96,8 +96,8 @@ func TestCodesTable(t *testing.T) {
 // docRows is the table of doc/api.md's "Status codes" section, made from Codes.
 func docRows() []string {
 	rows := []string{
-		"| code | signed API | dashboard | page | download | stream | meaning |",
-		"|---|---|---|---|---|---|---|",
+		"| code | signed API | dashboard | page | download | stream | probe | meaning |",
+		"|---|---|---|---|---|---|---|---|",
 	}
 	for _, c := range Codes {
 		code := "`" + string(c.Code) + "`"
