@@ -84,6 +84,13 @@ func TestRestart(t *testing.T) {
 			} else {
 				m.kill9()
 			}
+			// The old bots are clients of a process that is gone. Left to themselves they would try
+			// to resume against the new process and, rejoining under the same identity, could push
+			// out the bots that rejoin below; a person whose tab reconnects is one client, not two.
+			for _, b := range bots {
+				b.Leave()
+			}
+			bots = nil
 			m = startProcess(t, env)
 
 			room := m.activeRoom("durable")
