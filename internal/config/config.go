@@ -33,6 +33,8 @@ type Config struct {
 	DashboardPassword string `yaml:"dashboard_password"` // signs in to /dashboard besides the API key and secret
 	MetricsPassword   string `yaml:"metrics_password"`   // basic auth (user "metrics") for /metrics; empty = open
 
+	API API `yaml:"api"`
+
 	LiveKit LiveKit `yaml:"livekit"`
 
 	DepartureTimeout int      `yaml:"departure_timeout"` // seconds a room stays open after the last participant left
@@ -50,6 +52,14 @@ type Config struct {
 	// Retention is how long events (the event stream's resume window) and finished webhook
 	// deliveries are kept; pending deliveries stay whatever their age. 0 keeps everything.
 	Retention Duration `yaml:"retention"`
+}
+
+// API configures the signed API.
+type API struct {
+	// Wire is the dialect of answers to a call whose body does not show its dialect (a bare {})
+	// from an API key that has not shown one yet: "docs" (default) or "protojson"
+	// (doc/api.md, "Two dialects").
+	Wire string `yaml:"wire"`
 }
 
 // Webhooks configures the delivery of events to HTTP receivers.
@@ -140,6 +150,7 @@ func Default() Config {
 			RTCUDPPort: 7882,
 			LogLevel:   "warn",
 		},
+		API:              API{Wire: "docs"},
 		DepartureTimeout: 20,
 		TimerInterval:    Duration(time.Second),
 		NodeTimeout:      Duration(30 * time.Second),
@@ -163,6 +174,7 @@ var env = []struct {
 	{"MEETD_DATA_DIR", "data_dir", func(c *Config, v string) error { c.DataDir = v; return nil }},
 	{"MEETD_API_KEY", "api_key", func(c *Config, v string) error { c.APIKey = v; return nil }},
 	{"MEETD_API_SECRET", "api_secret", func(c *Config, v string) error { c.APISecret = v; return nil }},
+	{"MEETD_API_WIRE", "api.wire", func(c *Config, v string) error { c.API.Wire = v; return nil }},
 	{"MEETD_LOG_LEVEL", "log_level", func(c *Config, v string) error { c.LogLevel = v; return nil }},
 	{"MEETD_DASHBOARD_PASSWORD", "dashboard_password", func(c *Config, v string) error { c.DashboardPassword = v; return nil }},
 	{"MEETD_METRICS_PASSWORD", "metrics_password", func(c *Config, v string) error { c.MetricsPassword = v; return nil }},
@@ -285,6 +297,9 @@ func (c *Config) validate() error {
 	}
 	if c.APIKey == "" {
 		return errors.New("api_key: must not be empty")
+	}
+	if c.API.Wire != "docs" && c.API.Wire != "protojson" {
+		return fmt.Errorf("api.wire: %q must be docs or protojson", c.API.Wire)
 	}
 	if c.DashboardPassword != "" && len(c.DashboardPassword) < 12 {
 		return errors.New("dashboard_password: must be at least 12 characters")

@@ -88,32 +88,37 @@ type withCookie struct {
 // The doors' authentication.
 
 // signed is the door of the signed API: API-KEY and HASH-SIGNATURE over the body (doc/api.md).
+// A verified call's dialect (wire.go) is told by its body, else by what its API key last sent.
 func (s *Server) signed(h handler) handler {
-	return verified(func(r *http.Request, body []byte) error {
-		return s.Keys.VerifyRequest(r.Header.Get("API-KEY"), r.Header.Get("HASH-SIGNATURE"), body)
+	return verified(func(r *http.Request, body []byte) (*http.Request, error) {
+		key := r.Header.Get("API-KEY")
+		if err := s.Keys.VerifyRequest(key, r.Header.Get("HASH-SIGNATURE"), body); err != nil {
+			return r, err
+		}
+		return withWire(r, s.wires.of(key, body, s.Wire)), nil
 	}, h)
 }
 
 // dashboard is the door of the dashboard's API calls: its session cookie and the
 // X-Meetd-Dashboard header, which a cross-site form cannot set.
 func (s *Server) dashboard(h handler) handler {
-	return verified(func(r *http.Request, _ []byte) error {
+	return verified(func(r *http.Request, _ []byte) (*http.Request, error) {
 		if r.Header.Get(dashboardHeader) != "1" {
-			return meet.Errorf(meet.CodeMissingRequiredParameter, "the "+dashboardHeader+" header is required")
+			return r, meet.Errorf(meet.CodeMissingRequiredParameter, "the "+dashboardHeader+" header is required")
 		}
-		return s.dashboardCookie(r)
+		return r, s.dashboardCookie(r)
 	}, h)
 }
 
-// verified reads the body first (a signature covers it), lets verify check the request, then runs
-// h, which decodes the body again.
-func verified(verify func(r *http.Request, body []byte) error, h handler) handler {
+// verified reads the body first (a signature covers it), lets verify check the request (and add
+// to its context), then runs h, which decodes the body again.
+func verified(verify func(r *http.Request, body []byte) (*http.Request, error), h handler) handler {
 	return func(r *http.Request) (any, error) {
 		body, err := readBody(r)
 		if err != nil {
 			return nil, err
 		}
-		if err := verify(r, body); err != nil {
+		if r, err = verify(r, body); err != nil {
 			return nil, err
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))

@@ -321,6 +321,7 @@ func (s *server) api(keys auth.Keys) (http.Handler, error) {
 		mounts["GET /rtc"] = signalling // the WebSocket and its validation are GETs
 		mounts["GET /rtc/"] = signalling
 	}
+	wire, _ := httpapi.ParseWire(cfg.API.Wire) // checked by config
 	api := &httpapi.Server{
 		Rooms:             s.rooms,
 		Webhooks:          s.webhooks,
@@ -341,6 +342,7 @@ func (s *server) api(keys auth.Keys) (http.Handler, error) {
 			}
 			return edge.OwnOrigin(r) // its /rtc is the signalling proxy
 		},
+		Wire:     wire,
 		Draining: s.draining.Load,
 		Ready: func(ctx context.Context) error { // the media is up: HTTP starts after it
 			_, err := s.store.Session(ctx, "_")

@@ -1,0 +1,126 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// Wire is the JSON dialect of a signed API call (doc/api.md, "Two dialects"): the documented one
+// of the seed and SDK 1.x (snake_case keys, booleans is_running & co.), or the protobuf-JSON one
+// of SDK 2.x and the plugins built on it (lowerCamelCase keys in requests; answers with exactly
+// the fields of plugNmeet's messages, int32 flags, 64-bit integers as strings, enum names).
+type Wire int
+
+const (
+	WireDocs Wire = iota
+	WireProto
+)
+
+func (w Wire) String() string {
+	if w == WireProto {
+		return "protojson"
+	}
+	return "docs"
+}
+
+// ParseWire reads a configured dialect name: "docs" or "protojson".
+func ParseWire(s string) (Wire, bool) {
+	switch s {
+	case "", "docs":
+		return WireDocs, true
+	case "protojson":
+		return WireProto, true
+	}
+	return WireDocs, false
+}
+
+type wireKey struct{}
+
+// wireOf is the dialect of the call r: set by the signed door, WireDocs elsewhere (the dashboard,
+// the page).
+func wireOf(r *http.Request) Wire {
+	w, _ := r.Context().Value(wireKey{}).(Wire)
+	return w
+}
+
+func withWire(r *http.Request, w Wire) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), wireKey{}, w))
+}
+
+// wires remembers the dialect each API key last showed, for the calls whose body shows none (the
+// bare {} of getActiveRoomsInfo): a backend speaks one SDK generation.
+type wires struct {
+	mu   sync.Mutex
+	last map[string]Wire
+}
+
+// of returns the dialect of a call with body from apiKey: the one its keys show, else the one
+// this key last showed, else def.
+func (ws *wires) of(apiKey string, body []byte, def Wire) Wire {
+	w, shown := bodyWire(body)
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if !shown {
+		if last, ok := ws.last[apiKey]; ok {
+			return last
+		}
+		return def
+	}
+	if ws.last == nil {
+		ws.last = map[string]Wire{}
+	}
+	ws.last[apiKey] = w
+	return w
+}
+
+// bodyWire tells the dialect from a request body's keys: a lowerCamelCase key (roomId) is
+// protobuf-JSON, a snake_case one (room_id) is the documented dialect. Keys inside extra_data
+// are the caller's own and say nothing. shown is false when no key tells (a bare {}, or only
+// one-word keys like from and limit).
+func bodyWire(body []byte) (w Wire, shown bool) {
+	body = bytes.TrimSpace(body)
+	if len(body) < 3 { // {} or empty
+		return WireDocs, false
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return WireDocs, false
+	}
+	camel, snake := keyStyles(v)
+	switch {
+	case camel && !snake:
+		return WireProto, true
+	case snake:
+		return WireDocs, true
+	}
+	return WireDocs, false
+}
+
+func keyStyles(v any) (camel, snake bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if strings.Contains(k, "_") {
+				snake = true
+			} else if strings.IndexFunc(k, unicode.IsUpper) > 0 {
+				camel = true
+			}
+			if k == "extra_data" || k == "extraData" {
+				continue
+			}
+			c, s := keyStyles(val)
+			camel, snake = camel || c, snake || s
+		}
+	case []any:
+		for _, val := range x {
+			c, s := keyStyles(val)
+			camel, snake = camel || c, snake || s
+		}
+	}
+	return camel, snake
+}
