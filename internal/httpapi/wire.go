@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -123,4 +124,19 @@ func keyStyles(v any) (camel, snake bool) {
 		}
 	}
 	return camel, snake
+}
+
+// pbInt64 is a 64-bit integer in a protojson answer: a decimal string, as protojson writes it.
+type pbInt64 int64
+
+func (v pbInt64) MarshalJSON() ([]byte, error) {
+	return strconv.AppendQuote(nil, strconv.FormatInt(int64(v), 10)), nil
+}
+
+// pbFlag is a plugNmeet int32 flag (is_running and the like): 0 or 1.
+func pbFlag(b bool) int32 {
+	if b {
+		return 1
+	}
+	return 0
 }
