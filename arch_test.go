@@ -56,6 +56,9 @@ var liveKitAllowed = map[string]string{
 	// The load tool: it drives many test bots and reads LiveKit's room API; a separate binary, so
 	// that the product does not link the bots.
 	"meetd/cmd/meetbench": "load tool",
+	// The SDK-2 test client: it checks the participants and tracks of answers and webhooks with
+	// LiveKit's own generated message types, as a strict protobuf client would.
+	"meetd/internal/sdk2client": "SDK-2 test client",
 }
 
 // benchMoved reports whether the load tool has left cmd/meetd for cmd/meetbench.
@@ -89,14 +92,15 @@ func TestOnlyMediaImportsLiveKit(t *testing.T) {
 	}
 }
 
-// The product binary does not link the test bots.
+// The product binary does not link the test bots and test clients.
 func TestMeetdDoesNotLinkTestBots(t *testing.T) {
 	if !benchMoved() {
 		t.Skip("TODO: cmd/meetbench does not exist yet; cmd/meetd links internal/testbot through bench.go until it moves")
 	}
 	for _, d := range goList(t, "-deps", "./cmd/meetd") {
-		if d.ImportPath == "meetd/internal/testbot" {
-			t.Errorf("./cmd/meetd links meetd/internal/testbot: the bots belong to cmd/meetbench and the tests")
+		switch d.ImportPath {
+		case "meetd/internal/testbot", "meetd/internal/sdk2client", "meetd/internal/meettest":
+			t.Errorf("./cmd/meetd links %s: it belongs to the tests (and cmd/meetbench)", d.ImportPath)
 		}
 	}
 }
