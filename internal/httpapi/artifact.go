@@ -64,10 +64,10 @@ func (s *Server) artifactFetch(r *http.Request) (any, error) {
 		Limit          any            `json:"limit"`
 		OrderBy        string         `json:"order_by"`
 		Type           string         `json:"type,omitempty"` // optional: the type asked for
-		ArtifactsList  []artifactInfo `json:"artifacts_list"`
+		ArtifactsList  []artifactItem `json:"artifacts_list"`
 	}
 	res := result{TotalArtifacts: int64Of(w, int64(total)), From: int64Of(w, int64(sf.From)), Limit: int64Of(w, int64(sf.Limit)),
-		OrderBy: orderBy, Type: typ, ArtifactsList: []artifactInfo{}}
+		OrderBy: orderBy, Type: typ, ArtifactsList: []artifactItem{}}
 	for _, a := range list {
 		res.ArtifactsList = append(res.ArtifactsList, infoOf(w, a))
 	}
@@ -95,9 +95,9 @@ func (s *Server) artifactInfo(r *http.Request) (any, error) {
 		return nil, err
 	}
 	w := wireOf(r)
-	var room *pastRoomInfo
+	var room *artifactRoom
 	if sess != nil {
-		room = &pastRoomInfo{
+		room = &artifactRoom{
 			RoomTitle: sess.Title(), RoomID: sess.RoomID, RoomSID: sess.SID, JoinedParticipants: int64Of(w, int64(sess.JoinedParticipants)),
 			WebhookURL: sess.WebhookURL(), Created: rfc3339(sess.CreatedAt), Ended: rfc3339(sess.EndedAt),
 		}
@@ -108,8 +108,8 @@ func (s *Server) artifactInfo(r *http.Request) (any, error) {
 	info := infoOf(w, *a)
 	return struct {
 		Envelope
-		ArtifactInfo *artifactInfo `json:"artifact_info"`
-		RoomInfo     *pastRoomInfo `json:"room_info,omitempty"`
+		ArtifactInfo *artifactItem `json:"artifact_info"`
+		RoomInfo     *artifactRoom `json:"room_info,omitempty"`
 	}{OK(), &info, room}, nil
 }
 
@@ -142,8 +142,8 @@ func (s *Server) downloadArtifact(r *http.Request) (any, error) {
 	return s.download(path, name, ctype, err)
 }
 
-// artifactInfo is ArtifactInfo; metadata is RoomArtifactMetadata with the file's part.
-type artifactInfo struct {
+// artifactItem is ArtifactInfo; metadata is RoomArtifactMetadata with the file's part.
+type artifactItem struct {
 	ArtifactID string `json:"artifact_id"`
 	RoomID     string `json:"room_id"`
 	Type       string `json:"type"`
@@ -157,16 +157,16 @@ type artifactInfo struct {
 	} `json:"metadata"`
 }
 
-func infoOf(w Wire, a analytics.Artifact) artifactInfo {
-	info := artifactInfo{ArtifactID: a.ArtifactID, RoomID: a.RoomID, Type: a.Type, Created: rfc3339(a.CreatedAt)}
+func infoOf(w Wire, a analytics.Artifact) artifactItem {
+	info := artifactItem{ArtifactID: a.ArtifactID, RoomID: a.RoomID, Type: a.Type, Created: rfc3339(a.CreatedAt)}
 	info.Metadata.FileInfo.FilePath = a.FileName
 	info.Metadata.FileInfo.FileSize = int64Of(w, a.FileSize)
 	info.Metadata.FileInfo.MimeType = a.MimeType
 	return info
 }
 
-// pastRoomInfo is PastRoomInfo, in the artifact's answer.
-type pastRoomInfo struct {
+// artifactRoom is PastRoomInfo: the session of artifact/info.
+type artifactRoom struct {
 	RoomTitle          string  `json:"room_title"`
 	RoomID             string  `json:"room_id"`
 	RoomSID            string  `json:"room_sid"`
