@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -171,6 +172,8 @@ func TestAttendanceReport(t *testing.T) {
 		t.Errorf("b's name %q", ub.Name)
 	}
 
+	checkAnalyticsArtifact(t, m, r.SID, start)
+
 	code, csv, hdr := m.download(fileID, "csv")
 	if code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || strings.Count(string(csv), "\n") != 4 {
 		t.Errorf("csv download: %d %v\n%s", code, hdr, csv)
@@ -259,5 +262,93 @@ func TestAttendanceAcrossRestart(t *testing.T) {
 	_ = json.Unmarshal(body, &r)
 	if len(r.Users) != 1 || len(r.Users[0].Segments) != 2 || r.Users[0].PresentSeconds < 3 {
 		t.Errorf("report across a restart: %s", body)
+	}
+}
+
+// checkAnalyticsArtifact checks the MEETING_ANALYTICS artifact of TestAttendanceReport's session
+// (doc/api.md, "Artifacts") against the script, with real media: A talked from 3 s to 6 s and had
+// the microphone muted from 7 s to 9 s; B was there from 2 s to 6 s and from 8 s.
+func checkAnalyticsArtifact(t *testing.T, m *meetd, sid string, start time.Time) {
+	t.Helper()
+	var list struct {
+		envelope
+		Result struct {
+			TotalArtifacts int64 `json:"total_artifacts"`
+			ArtifactsList  []struct {
+				ArtifactID string `json:"artifact_id"`
+				Type       string `json:"type"`
+			} `json:"artifacts_list"`
+		} `json:"result"`
+	}
+	m.post("/auth/artifact/fetch", map[string]any{"room_sid": sid, "type": "MEETING_ANALYTICS"}, &list)
+	if !list.Status || list.Result.TotalArtifacts != 1 || list.Result.ArtifactsList[0].Type != "MEETING_ANALYTICS" {
+		t.Fatalf("artifact/fetch: %+v", list)
+	}
+	var tok struct {
+		envelope
+		Token string `json:"token"`
+	}
+	m.post("/auth/artifact/getDownloadToken", map[string]any{"artifact_id": list.Result.ArtifactsList[0].ArtifactID}, &tok)
+	res, err := http.Get(m.base + "/download/artifact/" + tok.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("artifact download: HTTP %d %s", res.StatusCode, body)
+	}
+	type value struct {
+		Time  string `json:"time"`
+		Value string `json:"value"`
+	}
+	var result struct {
+		Users []struct {
+			UserID string `json:"user_id"`
+			Events []struct {
+				Name   string  `json:"name"`
+				Total  int64   `json:"total"`
+				Values []value `json:"values"`
+			} `json:"events"`
+		} `json:"users"`
+	}
+	if err := json.Unmarshal(body, &result); err != nil {
+		t.Fatalf("%v\n%s", err, body)
+	}
+	events := map[string]map[string][]value{}
+	totals := map[string]map[string]int64{}
+	for _, u := range result.Users {
+		events[u.UserID], totals[u.UserID] = map[string][]value{}, map[string]int64{}
+		for _, e := range u.Events {
+			events[u.UserID][e.Name], totals[u.UserID][e.Name] = e.Values, e.Total
+		}
+	}
+	// seconds since the script's start of a value's time (Unix ms)
+	at := func(v value) float64 {
+		ms, _ := strconv.ParseInt(v.Time, 10, 64)
+		return time.UnixMilli(ms).Sub(start).Seconds()
+	}
+	t.Logf("a: talked_duration %d ms (script: 3000), talked %d times; mic %v", totals["a"]["talked_duration"], totals["a"]["talked"], events["a"]["mic_status"])
+	if d := totals["a"]["talked_duration"]; math.Abs(float64(d)-3000) > 1000 || totals["a"]["talked"] < 1 {
+		t.Errorf("a's talk: %d ms, %d times", d, totals["a"]["talked"])
+	}
+	if totals["b"]["talked_duration"] != 0 || totals["c"]["talked_duration"] != 0 {
+		t.Errorf("silent b and c talked: %d, %d ms", totals["b"]["talked_duration"], totals["c"]["talked_duration"])
+	}
+	var muted, unmuted []float64
+	for _, v := range events["a"]["mic_status"] {
+		switch v.Value {
+		case "ANALYTICS_STATUS_MUTED":
+			muted = append(muted, at(v))
+		case "ANALYTICS_STATUS_UNMUTED":
+			unmuted = append(unmuted, at(v))
+		}
+	}
+	if len(muted) != 1 || len(unmuted) != 1 || math.Abs(muted[0]-7) > 1 || math.Abs(unmuted[0]-9) > 1 {
+		t.Errorf("a's mutes at %v, unmutes at %v (script: 7, 9)", muted, unmuted)
+	}
+	if j, l := events["b"]["joined"], events["b"]["left"]; len(j) != 2 || len(l) != 2 ||
+		math.Abs(at(j[0])-2) > 1 || math.Abs(at(l[0])-6) > 1 || math.Abs(at(j[1])-8) > 1 {
+		t.Errorf("b joined %v, left %v (script: 2 and 8, 6 and the end)", j, l)
 	}
 }

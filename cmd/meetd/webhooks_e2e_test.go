@@ -259,9 +259,9 @@ func TestWebhooksMeeting(t *testing.T) {
 	}
 	t.Logf("events: %v", names)
 	want := map[string]int{"room_created": 1, "room_started": 1, "participant_joined": 2, "track_published": 3,
-		"participant_left": 2, "room_finished": 1}
+		"participant_left": 2, "room_finished": 1, "session_ended": 1}
 	for _, n := range names {
-		if _, ok := want[n]; !ok && n != "track_unpublished" && n != "analytics_proceeded" {
+		if _, ok := want[n]; !ok && n != "track_unpublished" && n != "analytics_proceeded" && n != "artifact_created" {
 			t.Errorf("unexpected event %s", n)
 		}
 	}
@@ -274,13 +274,17 @@ func TestWebhooksMeeting(t *testing.T) {
 		t.Errorf("%d track_unpublished for 3 tracks", n)
 	}
 	// A valid order: created, started, then per participant joined → tracks → left; finished
-	// last, but for what the end itself produces (the attendance report).
+	// last, but for what the end itself produces (session_ended right after it, the attendance
+	// report and its artifact).
 	finished := seen[key{event: "room_finished"}]
+	if finished+1 >= len(names) || names[finished+1] != "session_ended" {
+		t.Errorf("session_ended does not follow room_finished: %v", names)
+	}
 	if names[0] != "room_created" || seen[key{event: "room_started"}] > min(seen[key{"participant_joined", "u1", ""}], seen[key{"participant_joined", "u2", ""}]) {
 		t.Errorf("order: %v", names)
 	}
 	for _, name := range names[finished+1:] {
-		if name != "analytics_proceeded" && name != "end_recording" && name != "recording_proceeded" {
+		if name != "session_ended" && name != "analytics_proceeded" && name != "artifact_created" && name != "end_recording" && name != "recording_proceeded" {
 			t.Errorf("%s after room_finished: %v", name, names)
 		}
 	}

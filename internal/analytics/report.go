@@ -82,13 +82,59 @@ const TalkTimeNote = "the media node's speaker detection, sampled four times a s
 // counts only while its user was connected.
 func Build(in *Input) Report {
 	s := in.Session
-	end := s.EndedAt
+	a := analyse(in)
 	r := Report{
-		RoomID: s.RoomID, SID: s.SID, RoomTitle: s.Title(), Start: s.CreatedAt.UTC(), End: end.UTC(),
-		DurationSecs: secs(end.Sub(s.CreatedAt)),
+		RoomID: s.RoomID, SID: s.SID, RoomTitle: s.Title(), Start: s.CreatedAt.UTC(), End: a.end.UTC(),
+		DurationSecs: secs(a.end.Sub(s.CreatedAt)),
 		TalkTime:     TalkTimeNote,
 	}
-	clip := func(iv Interval) span {
+	stays := map[string][]span{}
+	for _, id := range a.order {
+		stays[id] = a.users[id].stays
+	}
+	r.DistinctUsers = len(a.order)
+	r.PeakConcurrent = peak(stays)
+	for _, id := range a.order {
+		ua := a.users[id]
+		u := UserReport{UserID: id, Joins: ua.connections}
+		if usr := in.Users[id]; usr != nil {
+			u.Name, u.IsAdmin = usr.Name, usr.IsAdmin
+		}
+		for _, sp := range ua.stays {
+			u.Segments = append(u.Segments, Segment{Joined: sp.from.UTC(), Left: sp.to.UTC()})
+			u.PresentSeconds += secs(sp.to.Sub(sp.from))
+		}
+		on := func(source string) int64 { return secs(total(ua.on[source])) }
+		u.MicSeconds = on("MICROPHONE")
+		u.CameraSeconds = on("CAMERA")
+		u.ScreenSeconds = on("SCREEN_SHARE")
+		u.TalkSeconds = secs(total(ua.talk))
+		r.Users = append(r.Users, u)
+	}
+	return r
+}
+
+// analysis is what a session's intervals come to, per user: what both the attendance report and
+// the AnalyticsResult file are made of.
+type analysis struct {
+	end   time.Time
+	order []string // users, by their first connection
+	users map[string]*userAnalysis
+	clip  func(Interval) span // an interval, its open end at the session's end
+	muted map[string][]span   // track sid → while it was muted, merged
+}
+
+type userAnalysis struct {
+	connections int
+	stays       []span            // connected (overlapping connections merged), sorted
+	on          map[string][]span // by track source: published, not muted, while connected; merged
+	talk        []span            // speaking, within the connection it was heard on; merged
+}
+
+func analyse(in *Input) analysis {
+	end := in.Session.EndedAt
+	a := analysis{end: end, users: map[string]*userAnalysis{}, muted: map[string][]span{}}
+	a.clip = func(iv Interval) span {
 		to := iv.To
 		if to.IsZero() || to.After(end) {
 			to = end
@@ -97,53 +143,43 @@ func Build(in *Input) Report {
 	}
 	stays := map[string][]span{}
 	connection := map[string][]span{} // participant sid → its stay
-	var order []string
 	for _, iv := range in.Presence {
 		if _, seen := stays[iv.UserID]; !seen {
-			order = append(order, iv.UserID)
+			a.order = append(a.order, iv.UserID)
 		}
-		stays[iv.UserID] = append(stays[iv.UserID], clip(iv))
-		connection[iv.Item] = append(connection[iv.Item], clip(iv))
+		stays[iv.UserID] = append(stays[iv.UserID], a.clip(iv))
+		connection[iv.Item] = append(connection[iv.Item], a.clip(iv))
 	}
-	muted := map[string][]span{} // track sid → while it was muted
 	for _, iv := range in.Muted {
-		muted[iv.Item] = append(muted[iv.Item], clip(iv))
+		a.muted[iv.Item] = append(a.muted[iv.Item], a.clip(iv))
 	}
-	r.DistinctUsers = len(order)
-	r.PeakConcurrent = peak(stays)
-
-	for _, id := range order {
+	for item, list := range a.muted {
+		a.muted[item] = union(list)
+	}
+	for _, id := range a.order {
 		merged := union(stays[id])
-		u := UserReport{UserID: id, Joins: len(stays[id])}
-		if usr := in.Users[id]; usr != nil {
-			u.Name, u.IsAdmin = usr.Name, usr.IsAdmin
-		}
-		for _, sp := range merged {
-			u.Segments = append(u.Segments, Segment{Joined: sp.from.UTC(), Left: sp.to.UTC()})
-			u.PresentSeconds += secs(sp.to.Sub(sp.from))
-		}
+		ua := &userAnalysis{connections: len(stays[id]), stays: merged, on: map[string][]span{}}
 		// a track is on while published and not muted, and counts while its user is there
 		bySource := map[string][]span{}
 		for _, t := range in.Tracks {
 			if t.UserID == id {
-				bySource[t.Source] = append(bySource[t.Source], minus([]span{clip(t)}, union(muted[t.Item]))...)
+				bySource[t.Source] = append(bySource[t.Source], minus([]span{a.clip(t)}, a.muted[t.Item])...)
 			}
 		}
-		on := func(source string) int64 { return secs(total(intersect(union(bySource[source]), merged))) }
-		u.MicSeconds = on("MICROPHONE")
-		u.CameraSeconds = on("CAMERA")
-		u.ScreenSeconds = on("SCREEN_SHARE")
+		for source, list := range bySource {
+			ua.on[source] = intersect(union(list), merged)
+		}
 		// speaking counts within the connection it was heard on
 		var talk []span
-		for _, a := range in.Talking {
-			if a.UserID == id {
-				talk = append(talk, intersect([]span{clip(a)}, union(connection[a.Item]))...)
+		for _, t := range in.Talking {
+			if t.UserID == id {
+				talk = append(talk, intersect([]span{a.clip(t)}, union(connection[t.Item]))...)
 			}
 		}
-		u.TalkSeconds = secs(total(union(talk)))
-		r.Users = append(r.Users, u)
+		ua.talk = union(talk)
+		a.users[id] = ua
 	}
-	return r
+	return a
 }
 
 // union merges overlapping spans, sorted.

@@ -18,11 +18,17 @@ import (
 type Store interface {
 	PendingReports(ctx context.Context) ([]string, error)
 	ReportInput(ctx context.Context, sid string) (*Input, error)
-	SaveReport(ctx context.Context, f File, event func(*meet.Session) meet.Event) error
+	// SaveReport records a written report and, with it, its session's MEETING_ANALYTICS
+	// artifact, and writes the events in the same transaction.
+	SaveReport(ctx context.Context, f File, a Artifact, events func(*meet.Session) []meet.Event) error
 	Report(ctx context.Context, fileID string) (*File, error)
 	Reports(ctx context.Context, f meet.SessionFilter) ([]File, int, error)
 	DeleteReport(ctx context.Context, fileID string, at time.Time) (bool, error)
 	Attendance(ctx context.Context, q AttendanceQuery) ([]AttendanceRow, error)
+	SessionBySID(ctx context.Context, sid string) (*meet.Session, error)
+	Artifact(ctx context.Context, id string) (*Artifact, error)
+	Artifacts(ctx context.Context, f ArtifactFilter) ([]Artifact, int, error)
+	DeleteArtifact(ctx context.Context, id string, at time.Time) (bool, error)
 }
 
 // File is a written report.
@@ -80,7 +86,8 @@ func (s *Service) paths(fileID string) (jsonPath, csvPath string) {
 	return filepath.Join(s.dir, fileID+".json"), filepath.Join(s.dir, fileID+".csv")
 }
 
-// Generate writes the report of an ended session, if it has none yet.
+// Generate writes the report of an ended session, if it has none yet, and with it the session's
+// MEETING_ANALYTICS artifact (the same data as plugNmeet's AnalyticsResult).
 func (s *Service) Generate(ctx context.Context, sid string) error {
 	in, err := s.store.ReportInput(ctx, sid)
 	if err != nil {
@@ -91,34 +98,48 @@ func (s *Service) Generate(ctx context.Context, sid string) error {
 	}
 	r := Build(in)
 	fileID := "AN_" + rand.Text()[:16]
+	artifactID := meet.NewID("AR_")
 	jsonPath, csvPath := s.paths(fileID)
-	body := r.JSON()
-	if err := writeFile(jsonPath, body); err != nil {
-		return err
+	resultPath := s.artifactPath(artifactID)
+	body, result := r.JSON(), BuildResult(in).JSON()
+	var written []string
+	removeAll := func() {
+		for _, p := range written {
+			os.Remove(p)
+		}
 	}
-	if err := writeFile(csvPath, r.CSV()); err != nil {
-		os.Remove(jsonPath)
-		return err
+	for _, f := range []struct {
+		path string
+		body []byte
+	}{{jsonPath, body}, {csvPath, r.CSV()}, {resultPath, result}} {
+		if err := writeFile(f.path, f.body); err != nil {
+			removeAll()
+			return err
+		}
+		written = append(written, f.path)
 	}
 	now := s.now()
 	f := File{
 		FileID: fileID, SID: sid, RoomID: in.Session.RoomID, FileName: fileID + ".json", FileSize: int64(len(body)),
 		CreatedAt: now, RoomCreationTime: in.Session.CreatedAt,
 	}
-	err = s.store.SaveReport(ctx, f, func(sess *meet.Session) meet.Event {
+	a := Artifact{
+		ArtifactID: artifactID, SID: sid, RoomID: in.Session.RoomID, Type: TypeMeetingAnalytics,
+		FileName: artifactID + ".json", FileSize: int64(len(result)), MimeType: "application/json", CreatedAt: now,
+	}
+	err = s.store.SaveReport(ctx, f, a, func(sess *meet.Session) []meet.Event {
 		e := meet.NewEvent(meet.EventAnalyticsProceeded, sess, now)
 		e.Analytics = &meet.EventAnalytics{FileID: fileID}
-		return e
+		return []meet.Event{e, ArtifactEvent(a, sess, now)}
 	})
 	if err != nil {
-		os.Remove(jsonPath)
-		os.Remove(csvPath)
+		removeAll()
 		if errors.Is(err, ErrExists) {
 			return nil
 		}
 		return fmt.Errorf("save report of %s: %w", sid, err)
 	}
-	s.log.Info("attendance report written", "room_id", f.RoomID, "sid", sid, "file_id", fileID)
+	s.log.Info("attendance report written", "room_id", f.RoomID, "sid", sid, "file_id", fileID, "artifact_id", artifactID)
 	return nil
 }
 

@@ -279,12 +279,13 @@ func encodeOrdered(v any) []byte {
 }
 
 // normaliser replaces what changes from run to run, and says what it replaced:
-//   - ids made at random (RM_, EV_, REC_, AN_, U_ and 16 characters) become <RM_1>, <EV_2>…,
+//   - ids made at random (RM_, EV_, REC_, AN_, AR_, U_ and 16 characters) become <RM_1>, <EV_2>…,
 //     numbered in order of appearance, so that the same id reads the same everywhere;
 //   - JWTs (join, page, download, stream tokens) become <jwt>;
 //   - Unix times (numbers from 10^9 up) become <unix>, RFC 3339 times <time>;
 //   - ports of 127.0.0.1 (the test server, receivers) become <port1>, <port2>…;
-//   - an analytics file's size in bytes, which follows its times' lengths, becomes <size>.
+//   - an analytics file's size in bytes, which follows its times' lengths, becomes <size> (also
+//     an artifact's, file_info.file_size, a number or a decimal string).
 type normaliser struct {
 	ids      map[string]string
 	count    map[string]int
@@ -296,7 +297,7 @@ func newNormaliser() *normaliser {
 }
 
 var (
-	randomID = regexp.MustCompile(`\b(RM|EV|REC|AN|U)_[0-9A-Za-z]{16}\b`)
+	randomID = regexp.MustCompile(`\b(RM|EV|REC|AN|AR|U)_[0-9A-Za-z]{16}\b`)
 	jwt      = regexp.MustCompile(`eyJ[0-9A-Za-z_-]*\.[0-9A-Za-z_-]+\.[0-9A-Za-z_-]+`)
 	rfc3339  = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
 	port     = regexp.MustCompile(`127\.0\.0\.1:\d+`)
@@ -324,7 +325,8 @@ func (n *normaliser) value(path string, v any) any {
 		}
 		return out
 	case json.Number:
-		if strings.Contains(path, "analytics_list") && strings.HasSuffix(path, ".file_size") {
+		if strings.Contains(path, "analytics_list") && strings.HasSuffix(path, ".file_size") ||
+			strings.HasSuffix(path, ".file_info.file_size") {
 			n.note(path, "size in bytes")
 			return "<size>"
 		}
@@ -334,6 +336,10 @@ func (n *normaliser) value(path string, v any) any {
 		}
 		return x
 	case string:
+		if strings.HasSuffix(path, ".file_info.file_size") {
+			n.note(path, "size in bytes")
+			return "<size>"
+		}
 		s := jwt.ReplaceAllStringFunc(x, func(string) string { n.note(path, "JWT"); return "<jwt>" })
 		s = randomID.ReplaceAllStringFunc(s, func(id string) string {
 			if p, ok := n.ids[id]; ok {

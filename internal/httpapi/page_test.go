@@ -138,7 +138,7 @@ func TestEventStream(t *testing.T) {
 	joinToken(s, "r1", "ann", false)
 	join(s, "r1", "ann")
 	s.signed("room/endRoom", `{"room_id":"r1"}`)
-	// room_created, room_started, participant_joined, participant_left, room_finished
+	// room_created, room_started, participant_joined, participant_left, room_finished, session_ended, …
 	res, body := stream(t, s.srv.URL+"/auth/events?token="+token+"&last_event_id=0", 5)
 	s.record("GET /auth/events?token=<jwt>&last_event_id=0 (the first 5 events)", res.StatusCode, res.Header, body)
 	res, body = stream(t, s.srv.URL+"/auth/events?token="+token, 0)

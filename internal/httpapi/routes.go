@@ -81,6 +81,10 @@ func (s *Server) Handler() http.Handler {
 	signed("analytics/delete", s.analyticsDelete)
 	signed("analytics/getDownloadToken", s.analyticsDownloadToken)
 	signed("analytics/attendance", s.analyticsAttendance)
+	signed("artifact/fetch", s.artifactFetch)
+	signed("artifact/info", s.artifactInfo)
+	signed("artifact/delete", s.artifactDelete)
+	signed("artifact/getDownloadToken", s.artifactDownloadToken)
 	signed("recording/start", s.recordingStart)
 	signed("recording/stop", s.recordingStop)
 	signed("recording/fetch", s.recordingFetch)
@@ -101,9 +105,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /dashboard/logout", s.serve(meet.DoorDashboard, s.dashboardLogout))
 	mux.Handle("GET /dashboard/api/session", s.serve(meet.DoorDashboard, s.dashboardSession))
 
-	// the download token in the path is the authentication: Analytics.Open and Recordings.Open check it
+	// the download token in the path is the authentication: Analytics.Open, Analytics.OpenArtifact
+	// and Recordings.Open check it
 	mux.Handle("GET /download/analytics/{token}", s.serve(meet.DoorDownload, s.downloadAnalytics))
 	mux.Handle("GET /download/recording/{token}", s.serve(meet.DoorDownload, s.downloadRecording))
+	mux.Handle("GET /download/artifact/{token}", s.serve(meet.DoorDownload, s.downloadArtifact))
 
 	mux.Handle("POST /api/join", s.serve(meet.DoorPage, s.unlessDraining(page(s.join))))
 	mux.Handle("POST /api/moderate", s.serve(meet.DoorPage, page(s.moderate)))

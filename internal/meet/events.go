@@ -17,6 +17,11 @@ const (
 	EventStartRTMP          = "start_rtmp"
 	EventEndRTMP            = "end_rtmp"
 	EventAnalyticsProceeded = "analytics_proceeded"
+	// EventSessionEnded is plugNmeet's name for a session's end: written with room_finished, in
+	// the same transaction, right after it.
+	EventSessionEnded = "session_ended"
+	// EventArtifactCreated announces an artifact of a session (room_artifact), written with it.
+	EventArtifactCreated = "artifact_created"
 )
 
 // Event is something that happened to a session, as the webhook body carries it (doc/api.md,
@@ -31,6 +36,8 @@ type Event struct {
 	Analytics   *EventAnalytics  `json:"analytics,omitempty"`
 	// RecordingInfo is the recording of start_recording, end_recording and recording_proceeded.
 	RecordingInfo *EventRecording `json:"recording_info,omitempty"`
+	// RoomArtifact is the artifact of artifact_created.
+	RoomArtifact *EventArtifact `json:"room_artifact,omitempty"`
 
 	// WebhookURL is the room's own webhook URL when the event was made ("" if none). It is not
 	// part of the body: the store keeps it beside the event, and the webhook fan-out reads it there.
@@ -48,6 +55,26 @@ type EventRecording struct {
 // EventAnalytics names the attendance report of analytics_proceeded.
 type EventAnalytics struct {
 	FileID string `json:"file_id"`
+}
+
+// EventArtifact is plugNmeet's RoomArtifactWebhookEvent: the artifact's type (a RoomArtifactType
+// name, MEETING_ANALYTICS), id, and its file.
+type EventArtifact struct {
+	Type       string                 `json:"type"`
+	ArtifactID string                 `json:"artifact_id"`
+	Metadata   *EventArtifactMetadata `json:"metadata,omitempty"`
+}
+
+// EventArtifactMetadata is RoomArtifactMetadata, as far as meetd fills it: the file.
+type EventArtifactMetadata struct {
+	FileInfo *ArtifactFileInfo `json:"file_info,omitempty"`
+}
+
+// ArtifactFileInfo is RoomArtifactFileInfo: the file's name, size in bytes, and type.
+type ArtifactFileInfo struct {
+	FilePath string `json:"file_path"`
+	FileSize int64  `json:"file_size"`
+	MimeType string `json:"mime_type"`
 }
 
 // EventRoom is the room object of an event.

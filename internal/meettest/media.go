@@ -84,6 +84,61 @@ func (m *FakeMedia) Leave(t testing.TB, roomID, identity string) {
 	}
 }
 
+// Publish adds a track to a connected participant and tells the room service (track_published).
+// An empty track SID is filled in.
+func (m *FakeMedia) Publish(t testing.TB, roomID, identity string, tr meet.Track) meet.Track {
+	t.Helper()
+	m.mu.Lock()
+	m.n++
+	if tr.SID == "" {
+		tr.SID = fmt.Sprintf("TR_fake%d", m.n)
+	}
+	p, ok := m.update(roomID, identity, func(p *meet.ParticipantInfo) { p.Tracks = append(slices.Clone(p.Tracks), tr) })
+	m.mu.Unlock()
+	if !ok {
+		t.Fatalf("meettest: %s is not in %s", identity, roomID)
+	}
+	if err := m.rooms.TrackChanged(context.Background(), roomID, true, p, tr); err != nil {
+		t.Fatalf("meettest: %s publishes in %s: %v", identity, roomID, err)
+	}
+	return tr
+}
+
+// Activity tells the room service what the media node's observer would see (a participant
+// speaking, a track muted) at the time a.At, for the attendance report and the MEETING_ANALYTICS
+// artifact.
+func (m *FakeMedia) Activity(t testing.TB, roomID string, a rooms.Activity) {
+	t.Helper()
+	if err := m.rooms.Activity(context.Background(), roomID, a); err != nil {
+		t.Fatalf("meettest: activity in %s: %v", roomID, err)
+	}
+}
+
+// Speaking says that a connected participant starts (on) or stops speaking at the time at, as
+// LiveKit's speaker detection reports it to the observer.
+func (m *FakeMedia) Speaking(t testing.TB, roomID, identity string, on bool, at time.Time) {
+	t.Helper()
+	m.mu.Lock()
+	p, ok := m.update(roomID, identity, func(*meet.ParticipantInfo) {})
+	m.mu.Unlock()
+	if !ok {
+		t.Fatalf("meettest: %s is not in %s", identity, roomID)
+	}
+	m.Activity(t, roomID, rooms.Activity{Kind: rooms.ActivityTalking, Item: p.SID, UserID: identity, On: on, At: at})
+}
+
+// update changes a connected participant (m.mu held) and returns it.
+func (m *FakeMedia) update(roomID, identity string, change func(*meet.ParticipantInfo)) (meet.ParticipantInfo, bool) {
+	for i, p := range m.live[roomID] {
+		if p.Identity == identity {
+			change(&p)
+			m.live[roomID][i] = p
+			return p, true
+		}
+	}
+	return meet.ParticipantInfo{}, false
+}
+
 func (m *FakeMedia) drop(roomID, identity string) (meet.ParticipantInfo, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

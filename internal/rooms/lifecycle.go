@@ -161,7 +161,8 @@ func (s *Service) End(ctx context.Context, roomID, reason string) error {
 }
 
 // end is the one ending path, whatever the cause: disconnect everyone, then mark the session
-// ended and write participant_left for whoever was still connected, then room_finished.
+// ended and write participant_left for whoever was still connected, then room_finished and
+// session_ended.
 func (s *Service) end(ctx context.Context, sess *meet.Session, reason string) error {
 	mu, _ := s.ending.LoadOrStore(sess.SID, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
@@ -184,7 +185,8 @@ func (s *Service) end(ctx context.Context, sess *meet.Session, reason string) er
 			e.Participant = &meet.ParticipantInfo{SID: p.ParticipantSID, Identity: p.UserID, Name: p.Name, State: "DISCONNECTED", JoinedAt: p.At.Unix()}
 			events = append(events, e)
 		}
-		return append(events, meet.NewEvent(meet.EventRoomFinished, sess, now))
+		// session_ended is plugNmeet's name for the same end (doc/api.md, "Webhooks")
+		return append(events, meet.NewEvent(meet.EventRoomFinished, sess, now), meet.NewEvent(meet.EventSessionEnded, sess, now))
 	})
 	if err != nil {
 		return err

@@ -222,7 +222,7 @@ func TestTimers(t *testing.T) {
 	})
 }
 
-// Ending twice, or by two causes at once, ends once and emits room_finished once.
+// Ending twice, or by two causes at once, ends once and emits room_finished (and session_ended) once.
 func TestEndOnce(t *testing.T) {
 	f := newFixture(t, "", nil)
 	f.create(t, "r", 1, 0)
@@ -246,7 +246,7 @@ func TestEndOnce(t *testing.T) {
 		count[e.Event.Event]++
 		order = append(order, e.Event.Event)
 	}
-	want := []string{meet.EventRoomCreated, meet.EventRoomStarted, meet.EventParticipantJoined, meet.EventParticipantLeft, meet.EventRoomFinished}
+	want := []string{meet.EventRoomCreated, meet.EventRoomStarted, meet.EventParticipantJoined, meet.EventParticipantLeft, meet.EventRoomFinished, meet.EventSessionEnded}
 	if len(order) != len(want) {
 		t.Fatalf("events %v, want %v", order, want)
 	}
@@ -257,7 +257,8 @@ func TestEndOnce(t *testing.T) {
 	}
 }
 
-// Participants still connected when a room ends get participant_left before room_finished.
+// Participants still connected when a room ends get participant_left before room_finished, and
+// session_ended follows room_finished.
 func TestEndEmitsLeftBeforeFinished(t *testing.T) {
 	f := newFixture(t, "", nil)
 	f.create(t, "r", 60, 0)
@@ -272,7 +273,7 @@ func TestEndEmitsLeftBeforeFinished(t *testing.T) {
 	for _, e := range events[3:] {
 		tail = append(tail, e.Event.Event+":"+identity(e.Event))
 	}
-	want := "[participant_joined:u2 participant_left:u1 participant_left:u2 room_finished:]"
+	want := "[participant_joined:u2 participant_left:u1 participant_left:u2 room_finished: session_ended:]"
 	if got := fmtList(tail); got != want {
 		t.Fatalf("events %s, want %s", got, want)
 	}

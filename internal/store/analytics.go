@@ -111,8 +111,9 @@ func scanInterval(rows *sql.Rows) (analytics.Interval, error) {
 	return seg, err
 }
 
-// SaveReport records a written report, marks the session with it, and writes its event.
-func (s *Store) SaveReport(ctx context.Context, r analytics.File, event func(*meet.Session) meet.Event) error {
+// SaveReport records a written report and its session's artifact, marks the session with the
+// report, and writes the events.
+func (s *Store) SaveReport(ctx context.Context, r analytics.File, a analytics.Artifact, events func(*meet.Session) []meet.Event) error {
 	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
 		// Two processes may write the same report: the unique sid lets one row in, the other waits
 		// for it and inserts nothing.
@@ -125,6 +126,11 @@ func (s *Store) SaveReport(ctx context.Context, r analytics.File, event func(*me
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil, analytics.ErrExists
 		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO artifacts (artifact_id, sid, room_id, type, file_name, file_size, mime_type, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.ArtifactID, a.SID, a.RoomID, a.Type, a.FileName, a.FileSize, a.MimeType, ms(a.CreatedAt)); err != nil {
+			return nil, err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET analytics_file_id = ? WHERE sid = ?`, r.FileID, r.SID); err != nil {
 			return nil, err
 		}
@@ -132,7 +138,7 @@ func (s *Store) SaveReport(ctx context.Context, r analytics.File, event func(*me
 		if err != nil || sess == nil {
 			return nil, err
 		}
-		return []meet.Event{event(sess)}, nil
+		return events(sess), nil
 	})
 }
 
