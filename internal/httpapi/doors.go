@@ -95,7 +95,7 @@ func (s *Server) signed(h handler) handler {
 		if err := s.Keys.VerifyRequest(key, r.Header.Get("HASH-SIGNATURE"), body); err != nil {
 			return r, err
 		}
-		return withWire(r, s.wires.of(key, body, s.Wire)), nil
+		return withWire(r, s.wires.of(r.Context(), s.WireStore, s.Log, key, body, s.Wire)), nil
 	}, h)
 }
 

@@ -43,8 +43,10 @@ type Server struct {
 	Mounts map[string]http.Handler
 	// Wire is the dialect of answers to a call whose body shows none, from an API key that has
 	// shown none yet (config api.wire; wire.go).
-	Wire  Wire
-	wires wires
+	Wire Wire
+	// WireStore, if set, keeps what each API key last showed across restarts and processes.
+	WireStore WireStore
+	wires     wires
 	// Draining, if set, reports a graceful shutdown: /healthz answers 503, and new rooms and
 	// joins are refused with SERVER_DRAINING (HTTP 503) while running meetings go on.
 	Draining func() bool

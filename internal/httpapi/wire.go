@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 )
 
@@ -54,29 +56,64 @@ func withWire(r *http.Request, w Wire) *http.Request {
 }
 
 // wires remembers the dialect each API key last showed, for the calls whose body shows none (the
-// bare {} of getActiveRoomsInfo): a backend speaks one SDK generation.
+// bare {} of getActiveRoomsInfo): a backend speaks one SDK generation. The store keeps it across
+// restarts and for the other meetd processes; this keeps it in memory.
 type wires struct {
 	mu   sync.Mutex
 	last map[string]Wire
 }
 
+// WireStore keeps the dialect each API key last showed ("docs" or "protojson").
+type WireStore interface {
+	APIWire(ctx context.Context, apiKey string) (string, error)
+	SetAPIWire(ctx context.Context, apiKey, wire string, at time.Time) error
+}
+
 // of returns the dialect of a call with body from apiKey: the one its keys show, else the one
-// this key last showed, else def.
-func (ws *wires) of(apiKey string, body []byte, def Wire) Wire {
+// this key last showed, else def. st may be nil; its errors are logged and leave the answer to
+// memory and def.
+func (ws *wires) of(ctx context.Context, st WireStore, log *slog.Logger, apiKey string, body []byte, def Wire) Wire {
 	w, shown := bodyWire(body)
 	ws.mu.Lock()
-	defer ws.mu.Unlock()
-	if !shown {
-		if last, ok := ws.last[apiKey]; ok {
-			return last
+	last, known := ws.last[apiKey]
+	if shown && (!known || last != w) {
+		if ws.last == nil {
+			ws.last = map[string]Wire{}
 		}
+		ws.last[apiKey] = w
+	}
+	ws.mu.Unlock()
+	switch {
+	case shown && (!known || last != w) && st != nil:
+		if err := st.SetAPIWire(ctx, apiKey, w.String(), time.Now()); err != nil {
+			log.Warn("could not store the API key's dialect", "err", err)
+		}
+		return w
+	case shown:
+		return w
+	case known:
+		return last
+	case st == nil:
 		return def
 	}
-	if ws.last == nil {
-		ws.last = map[string]Wire{}
+	name, err := st.APIWire(ctx, apiKey)
+	if err != nil {
+		log.Warn("could not read the API key's dialect", "err", err)
+		return def
 	}
-	ws.last[apiKey] = w
-	return w
+	stored, ok := ParseWire(name)
+	if !ok || name == "" {
+		return def
+	}
+	ws.mu.Lock()
+	if _, known := ws.last[apiKey]; !known {
+		if ws.last == nil {
+			ws.last = map[string]Wire{}
+		}
+		ws.last[apiKey] = stored
+	}
+	ws.mu.Unlock()
+	return stored
 }
 
 // bodyWire tells the dialect from a request body's keys: a lowerCamelCase key (roomId) is

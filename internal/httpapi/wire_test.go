@@ -1,6 +1,13 @@
 package httpapi
 
-import "testing"
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	"meetd/internal/store"
+)
 
 func TestBodyWire(t *testing.T) {
 	for _, c := range []struct {
@@ -27,22 +34,42 @@ func TestBodyWire(t *testing.T) {
 }
 
 func TestWiresRemembersPerKey(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "meetd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	log := slog.New(slog.DiscardHandler)
 	var ws wires
-	if w := ws.of("k", []byte(`{}`), WireDocs); w != WireDocs {
+	of := func(key, body string, def Wire) Wire { return ws.of(ctx, st, log, key, []byte(body), def) }
+	if w := of("k", `{}`, WireDocs); w != WireDocs {
 		t.Fatalf("nothing shown yet: %v", w)
 	}
-	if w := ws.of("k", []byte(`{}`), WireProto); w != WireProto {
+	if w := of("k", `{}`, WireProto); w != WireProto {
 		t.Fatalf("configured default: %v", w)
 	}
-	ws.of("k", []byte(`{"roomId":"r"}`), WireDocs)
-	if w := ws.of("k", []byte(`{}`), WireDocs); w != WireProto {
+	of("k", `{"roomId":"r"}`, WireDocs)
+	if w := of("k", `{}`, WireDocs); w != WireProto {
 		t.Fatalf("after a protojson call: %v", w)
 	}
-	if w := ws.of("other", []byte(`{}`), WireDocs); w != WireDocs {
+	if w := of("other", `{}`, WireDocs); w != WireDocs {
 		t.Fatalf("another key: %v", w)
 	}
-	ws.of("k", []byte(`{"room_id":"r"}`), WireProto)
-	if w := ws.of("k", []byte(`{}`), WireProto); w != WireDocs {
+	ws = wires{} // a restart, or another meetd on the same database
+	if w := of("k", `{}`, WireDocs); w != WireProto {
+		t.Fatalf("after a restart: %v", w)
+	}
+	of("k", `{"room_id":"r"}`, WireProto)
+	if w := of("k", `{}`, WireProto); w != WireDocs {
 		t.Fatalf("after a documented call: %v", w)
+	}
+	ws = wires{}
+	if w := of("k", `{}`, WireProto); w != WireDocs {
+		t.Fatalf("after a documented call and a restart: %v", w)
+	}
+	var none wires // no store: memory only
+	if w := none.of(ctx, nil, log, "k", []byte(`{}`), WireDocs); w != WireDocs {
+		t.Fatalf("without a store: %v", w)
 	}
 }

@@ -110,6 +110,7 @@ func Start(t testing.TB, opt Options) *Server {
 		MetricsPassword:   opt.MetricsPassword,
 		LiveKitURL:        func(r *http.Request) string { return "ws://" + r.Host },
 		Draining:          s.draining.Load,
+		WireStore:         st,
 		Ready: func(ctx context.Context) error {
 			_, err := st.Session(ctx, "_")
 			return err

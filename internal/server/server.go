@@ -342,8 +342,9 @@ func (s *server) api(keys auth.Keys) (http.Handler, error) {
 			}
 			return edge.OwnOrigin(r) // its /rtc is the signalling proxy
 		},
-		Wire:     wire,
-		Draining: s.draining.Load,
+		Wire:      wire,
+		WireStore: s.store,
+		Draining:  s.draining.Load,
 		Ready: func(ctx context.Context) error { // the media is up: HTTP starts after it
 			_, err := s.store.Session(ctx, "_")
 			return err

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"meetd/internal/httpapi"
 	"path/filepath"
 	"time"
 
@@ -21,6 +22,7 @@ type stateStore interface {
 	outbox.Store
 	analytics.Store
 	recorder.Store
+	httpapi.WireStore
 	Stats(context.Context) (meet.Stats, error) // for /metrics
 	// Prune deletes events and finished webhook deliveries older than before (retention).
 	Prune(ctx context.Context, before time.Time) (events, deliveries int64, err error)
