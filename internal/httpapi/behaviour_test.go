@@ -131,3 +131,40 @@ func bearerRequest(t *testing.T, srv *meettest.Server, path, token string) *http
 	req.Header = bearerHeader(token)
 	return req
 }
+
+// broadcastToRoom with only_to_admins reaches the connected admins only, and answers
+// USER_NOT_FOUND when none is connected (an admin with a token who is not in the room does not
+// count), as plugNmeet does.
+func TestBroadcastOnlyToAdmins(t *testing.T) {
+	srv := meettest.Start(t, meettest.Options{})
+	signed := func(path, body string) map[string]any {
+		t.Helper()
+		_, b := srv.Signed(t, path, body)
+		return answer(t, b)
+	}
+	signed("room/create", `{"room_id":"r1","metadata":{"room_title":"R1"}}`)
+	for _, u := range []string{`"user_id":"ann","is_admin":true`, `"user_id":"bob"`, `"user_id":"cy","is_admin":true`} {
+		if a := signed("room/getJoinToken", `{"room_id":"r1","user_info":{"name":"N",`+u+`}}`); a["status"] != true {
+			t.Fatalf("getJoinToken: %v", a)
+		}
+	}
+	const note = `{"room_id":"r1","only_to_admins":true,"notification_msg":{"text":"Admins only"}}`
+	if a := signed("room/broadcastToRoom", note); a["status"] != false || a["status_code"] != "USER_NOT_FOUND" {
+		t.Errorf("nobody connected: %v", a)
+	}
+	srv.Media.Join(t, "r1", meet.ParticipantInfo{Identity: "bob", Name: "Bob"})
+	if a := signed("room/broadcastToRoom", note); a["status"] != false || a["status_code"] != "USER_NOT_FOUND" {
+		t.Errorf("only a non-admin connected (the admins have tokens): %v", a)
+	}
+	if n := len(srv.Media.Sent()); n != 0 {
+		t.Errorf("%d messages sent with no admin connected", n)
+	}
+	srv.Media.Join(t, "r1", meet.ParticipantInfo{Identity: "ann", Name: "Ann"})
+	if a := signed("room/broadcastToRoom", note); a["status"] != true {
+		t.Errorf("an admin connected: %v", a)
+	}
+	sent := srv.Media.Sent()
+	if len(sent) != 1 || strings.Join(sent[0].Identities, ",") != "ann" {
+		t.Errorf("sent %+v, want one message to ann only", sent)
+	}
+}
