@@ -4,6 +4,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -166,5 +167,31 @@ func TestBroadcastOnlyToAdmins(t *testing.T) {
 	sent := srv.Media.Sent()
 	if len(sent) != 1 || strings.Join(sent[0].Identities, ",") != "ann" {
 		t.Errorf("sent %+v, want one message to ann only", sent)
+	}
+}
+
+// GET /healthCheck, plugNmeet's probe path, answers as /healthz: ready, then draining.
+func TestHealthCheckAlias(t *testing.T) {
+	srv := meettest.Start(t, meettest.Options{})
+	probe := func(path string) string {
+		t.Helper()
+		req, err := http.NewRequest("GET", srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, b := srv.Do(t, req)
+		return fmt.Sprintf("%d %s %q", res.StatusCode, res.Header.Get("Content-Type"), b)
+	}
+	for _, draining := range []bool{false, true} {
+		if draining {
+			srv.Drain()
+		}
+		want := probe("/healthz")
+		if got := probe("/healthCheck"); got != want {
+			t.Errorf("draining %v: /healthCheck answered %s, /healthz %s", draining, got, want)
+		}
+		if !strings.HasPrefix(want, map[bool]string{false: "200 ", true: "503 "}[draining]) {
+			t.Errorf("draining %v: /healthz answered %s", draining, want)
+		}
 	}
 }
