@@ -43,6 +43,25 @@ func TestBrowser(t *testing.T) {
 	t.Run("features", func(t *testing.T) { browserFeatures(t, m.forTest(t), b) })
 	t.Run("admin", func(t *testing.T) { browserAdmin(t, m.forTest(t), b) })
 	t.Run("bad tokens", func(t *testing.T) { browserBadTokens(t, m.forTest(t), b) })
+	t.Run("cookie", func(t *testing.T) { browserCookie(t, m.forTest(t), b) })
+}
+
+// The join token in the cookie pnm_access_token instead of the URL, as a plugNmeet backend on the
+// same site may hand it: "/" is the meeting page, and it joins as the token's user.
+func browserCookie(t *testing.T, m *meetd, b *browser) {
+	m.create("b-cookie", map[string]any{"metadata": map[string]any{"room_title": "Cookie meeting"}})
+	p := b.open(t, "carol", m.base+"/")
+	if !evalJS[bool](p, `document.body.textContent.includes('meetd is running')`) {
+		t.Fatal("/ without the cookie is not the landing page")
+	}
+	token := m.joinToken("b-cookie", "carol", "Carol Cookie", false)
+	evalJS[string](p, `document.cookie = "pnm_access_token=`+token+`; path=/"`)
+	p.do(chromedp.Navigate(m.base + "/"))
+	p.join()
+	eventually(t, 20*time.Second, "getActiveRoomInfo lists carol", func() bool {
+		_, ok := participantsByID(m.activeRoom("b-cookie"))["carol"]
+		return ok
+	})
 }
 
 // Two pages join one room: each plays the other's camera, the API lists both with a camera and a

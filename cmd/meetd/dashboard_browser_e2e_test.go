@@ -166,6 +166,9 @@ func TestDashboardBrowser(t *testing.T) {
 		if !j.Status || j.IsAdmin != link.admin || !strings.HasPrefix(j.UserID, link.prefix) {
 			t.Errorf("%s's link joins as %+v", link.name, j)
 		}
+		if shown := evalJS[string](p, `document.getElementById('join-link').dataset.userId`); shown != j.UserID {
+			t.Errorf("%s's link: the dashboard shows user id %q, the token joins as %q", link.name, shown, j.UserID)
+		}
 	}
 	p.screenshot("dashboard-room.png")
 

@@ -23,7 +23,7 @@ func TestBroadcastToRoom(t *testing.T) {
 	s.signed("room/broadcastToRoom", `{"room_id":"r1"}`)
 	s.check()
 	sent := s.srv.Media.Sent()
-	if len(sent) != 1 || sent[0].RoomID != "r1" || sent[0].Topic != "chat" { // no admin is connected: the notification reaches nobody
+	if len(sent) != 1 || sent[0].RoomID != "r1" || sent[0].Topic != "chat" { // no admin is connected: the notification is refused (USER_NOT_FOUND)
 		t.Fatalf("sent %+v", sent)
 	}
 	var chat map[string]any

@@ -118,6 +118,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/hand", s.serve(meet.DoorPage, page(s.hand)))
 
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /healthCheck", s.healthz) // plugNmeet's probe path, for load balancers set up for it
 	if s.MetricsHandler != nil {
 		mux.Handle("GET /metrics", metricsAuth(s.MetricsPassword, s.MetricsHandler))
 	}

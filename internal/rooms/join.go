@@ -30,8 +30,8 @@ func (s *Service) JoinToken(ctx context.Context, roomID string, u UserInfo) (str
 		return "", meet.Errorf(meet.CodeInvalidParameters, "user_info.name is required")
 	case len(u.Name) > meet.MaxNameBytes:
 		return "", meet.Errorf(meet.CodeInvalidParameters, "user_info.name is longer than %d bytes", meet.MaxNameBytes)
-	case u.UserID != "" && !meet.ValidID(u.UserID):
-		return "", meet.BadID("user_info.user_id")
+	case len(u.UserID) > meet.MaxNameBytes:
+		return "", meet.Errorf(meet.CodeInvalidParameters, "user_info.user_id is longer than %d bytes", meet.MaxNameBytes)
 	}
 	if err := u.Metadata.Validate(); err != nil {
 		return "", err
@@ -40,11 +40,17 @@ func (s *Service) JoinToken(ctx context.Context, roomID string, u UserInfo) (str
 	if err != nil {
 		return "", err
 	}
-	if u.UserID == "" {
-		if !meet.Bool(sess.Metadata.RoomFeatures.AutoGenUserID) {
-			return "", meet.Errorf(meet.CodeInvalidParameters, "user_info.user_id is required")
+	if meet.Bool(sess.Metadata.RoomFeatures.AutoGenUserID) {
+		// As in plugNmeet, the room's users get generated IDs whatever user_id the backend gave:
+		// that one is no identity here, only the ex_user_id the metadata carries when the
+		// backend gave none (doc/api.md). The token holds the generated ID, so everything that
+		// keys on the user (rejoining with the token, the admin role, moderation) uses it.
+		if u.Metadata.ExUserID == "" {
+			u.Metadata.ExUserID = u.UserID
 		}
 		u.UserID = meet.NewID("U_")
+	} else if err := meet.CheckID("user_info.user_id", u.UserID); err != nil {
+		return "", err
 	}
 	if strings.HasPrefix(u.UserID, meet.InternalPrefix) {
 		return "", meet.Errorf(meet.CodeInvalidParameters, "user_info.user_id must not start with %s", meet.InternalPrefix)

@@ -143,13 +143,18 @@ func (s *Service) Broadcast(ctx context.Context, roomID string, b Broadcast) err
 		if err != nil {
 			return fmt.Errorf("users of %s: %w", sess.SID, err)
 		}
-		for id, u := range users {
-			if u.IsAdmin {
-				to = append(to, id)
+		live, err := s.media.Participants(ctx, roomID)
+		if err != nil {
+			return fmt.Errorf("participants of %s: %w", roomID, err)
+		}
+		for _, p := range live {
+			if u := users[p.Identity]; u != nil && u.IsAdmin && p.State != "DISCONNECTED" && !slices.Contains(to, p.Identity) {
+				to = append(to, p.Identity)
 			}
 		}
 		if len(to) == 0 {
-			return nil // no admin to tell
+			// as plugNmeet answers: nobody would get it (doc/api.md)
+			return meet.Errorf(meet.CodeUserNotFound, "no admin is connected to the room")
 		}
 	}
 	if err := s.media.SendData(ctx, roomID, topic, []byte(meet.JSON(payload)), to); err != nil {

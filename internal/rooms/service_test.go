@@ -198,6 +198,32 @@ func TestTimers(t *testing.T) {
 			t.Errorf("media room closed %d times", len(f.media.closed))
 		}
 	})
+	t.Run("room duration counts from the first join", func(t *testing.T) {
+		f := newFixture(t, "", nil)
+		f.create(t, "r", 3600, 30)
+		f.advance(t, 10*time.Minute) // nobody yet: the clock has not started
+		f.join(t, "r", "PA_1", "u1")
+		f.advance(t, 29*time.Minute+59*time.Second) // 39:59 after the creation
+		if !f.running(t, "r") {
+			t.Fatalf("ended %q before room_duration counted from the first join", f.reason(t, "r"))
+		}
+		f.advance(t, time.Second)
+		if f.running(t, "r") || f.reason(t, "r") != meet.EndDuration {
+			t.Fatalf("not ended 30 minutes after the first join (reason %q)", f.reason(t, "r"))
+		}
+	})
+	t.Run("room duration does not end a room nobody joined", func(t *testing.T) {
+		f := newFixture(t, "", nil)
+		f.create(t, "r", 3600, 30)
+		f.advance(t, 59*time.Minute)
+		if !f.running(t, "r") {
+			t.Fatalf("ended %q before anybody joined and before the empty timeout", f.reason(t, "r"))
+		}
+		f.advance(t, time.Minute)
+		if f.running(t, "r") || f.reason(t, "r") != meet.EndEmpty {
+			t.Fatalf("not ended by the empty timeout (reason %q)", f.reason(t, "r"))
+		}
+	})
 	t.Run("timers survive a restart", func(t *testing.T) {
 		f := newFixture(t, "", nil)
 		sess := f.create(t, "r", 60, 0)

@@ -24,8 +24,11 @@ func (s *Service) Deadline(sess *meet.Session) (time.Time, string) {
 	case sess.Connected == 0:
 		consider(sess.LastLeftAt.Add(s.cfg.DepartureTimeout), meet.EndDeparture)
 	}
-	if d := sess.Metadata.RoomFeatures.RoomDuration; d != nil && *d > 0 {
-		consider(sess.CreatedAt.Add(time.Duration(*d)*time.Minute), meet.EndDuration)
+	// room_duration counts from the first join (room_started), not from the creation, as in
+	// plugNmeet: a room created early still gives its participants the whole time. Before anybody
+	// joins, the empty timeout is what ends it (doc/api.md).
+	if d := sess.Metadata.RoomFeatures.RoomDuration; d != nil && *d > 0 && !sess.FirstJoinAt.IsZero() {
+		consider(sess.FirstJoinAt.Add(time.Duration(*d)*time.Minute), meet.EndDuration)
 	}
 	return at, reason
 }

@@ -49,6 +49,7 @@ type asset struct {
 //
 //	GET /                       the landing page ("meetd is running")
 //	GET /?access_token=<token>  the meeting page
+//	GET / with the cookie pnm_access_token, as plugNmeet's client takes it: the meeting page
 //	GET /dashboard, /dashboard/ the admin dashboard (its API is internal/httpapi's)
 //	GET /static/<file>          the embedded assets
 //
@@ -63,9 +64,10 @@ func Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		name := "index.html"
-		if r.URL.Query().Has("access_token") {
+		if r.URL.Query().Has("access_token") || hasAccessCookie(r) {
 			name = "meeting.html"
 		}
+		w.Header().Add("Vary", "Cookie") // the same URL is the landing or the meeting page
 		serve(w, r, assets[name])
 	})
 	dashboard := func(w http.ResponseWriter, r *http.Request) { serve(w, r, assets["dashboard.html"]) }
@@ -80,6 +82,15 @@ func Handler() http.Handler {
 		serve(w, r, a)
 	})
 	return mux
+}
+
+// AccessTokenCookie holds a join token instead of ?access_token= (a backend on the same site sets
+// it, as for plugNmeet's client); the page reads it (web/src/policy.js, accessTokenOf).
+const AccessTokenCookie = "pnm_access_token"
+
+func hasAccessCookie(r *http.Request) bool {
+	c, err := r.Cookie(AccessTokenCookie)
+	return err == nil && c.Value != ""
 }
 
 func load() (map[string]*asset, error) {

@@ -62,6 +62,32 @@ func TestPageSelection(t *testing.T) {
 	}
 }
 
+// The join link also works with the token in the pnm_access_token cookie (as plugNmeet's client
+// takes it): "/" is then the meeting page, and the page's script reads the cookie.
+func TestAccessTokenCookie(t *testing.T) {
+	h := Handler()
+	for _, tc := range []struct {
+		cookie, want string
+	}{
+		{"pnm_access_token=abc.def.ghi", `id="state-message"`},
+		{"other=1; pnm_access_token=abc.def.ghi", `id="state-message"`},
+		{"pnm_access_token=", "meetd is running"},
+		{"xpnm_access_token=abc", "meetd is running"},
+	} {
+		res := get(t, h, "/", map[string]string{"Cookie": tc.cookie})
+		if got := body(t, res); res.StatusCode != 200 || !strings.Contains(got, tc.want) {
+			t.Errorf("GET / with Cookie %q: status %d, body lacks %q", tc.cookie, res.StatusCode, tc.want)
+		}
+		if !strings.Contains(strings.Join(res.Header.Values("Vary"), ","), "Cookie") {
+			t.Errorf("GET / with Cookie %q: Vary %q lacks Cookie", tc.cookie, res.Header.Values("Vary"))
+		}
+	}
+	js := body(t, get(t, h, "/static/meeting.js", nil))
+	if !strings.Contains(js, "pnm_access_token") || !strings.Contains(js, "document.cookie") {
+		t.Error("meeting.js does not read the pnm_access_token cookie (run web/build.sh)")
+	}
+}
+
 func TestStaticAssets(t *testing.T) {
 	h := Handler()
 	tests := []struct {

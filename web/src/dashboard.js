@@ -755,12 +755,15 @@ function newUserID(name) {
   return `${slug}-${[...rnd].map(b => b.toString(36).padStart(2, '0')).join('').slice(0, 6)}`;
 }
 
-function tokenExpiry(token) {
+// tokenClaims reads a join token's claims (exp, sub: the user id, which a room with
+// auto_gen_user_id makes up); {} when it cannot.
+function tokenClaims(token) {
   try {
     const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    return JSON.parse(atob(payload)).exp || 0;
+    const c = JSON.parse(atob(payload));
+    return c && typeof c === 'object' ? c : {};
   } catch {
-    return 0;
+    return {};
   }
 }
 
@@ -783,10 +786,12 @@ async function makeJoinLink(e) {
     const out = $('#join-link');
     out.value = link;
     out.dataset.admin = String(admin);
-    out.dataset.userId = userID;
-    const exp = tokenExpiry(j.token);
+    const claims = tokenClaims(j.token);
+    const userOf = typeof claims.sub === 'string' && claims.sub ? claims.sub : userID;
+    out.dataset.userId = userOf;
+    const exp = Number(claims.exp) || 0;
     $('#join-link-label').replaceChildren(admin ? badge('admin', 'admin') : badge('guest', 'guest'), ' ',
-      h('strong', {}, name), h('div', {class: 'muted mono small'}, `user id ${userID}`));
+      h('strong', {}, name), h('div', {class: 'muted mono small'}, `user id ${userOf}`));
     $('#join-link-box').hidden = false;
     const copied = await copy(link);
     $('#join-link-status').textContent = (copied ? 'Copied to the clipboard. ' : 'Select the link and copy it. ') +

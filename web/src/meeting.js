@@ -14,7 +14,7 @@ import {
 } from 'livekit-client';
 
 import * as api from './api.js';
-import { capabilities, lockSettingsOf, roomInfo, joinFailure, welcomeText, initials } from './policy.js';
+import { accessTokenOf, capabilities, lockSettingsOf, roomInfo, joinFailure, welcomeText, initials } from './policy.js';
 import {
   TOPIC_CHAT,
   HAND_ATTRIBUTE,
@@ -32,7 +32,8 @@ const WIDE_SCREEN = 720; // px: from here on the chat panel starts open
 
 setLogLevel(LogLevel.warn);
 
-const accessToken = new URLSearchParams(location.search).get('access_token') || '';
+// The join token: ?access_token= in the URL, else the pnm_access_token cookie, as plugNmeet's client.
+const accessToken = accessTokenOf(location.search, document.cookie);
 // pageToken is for the calls made while in the meeting (moderation, hands): the join token expires
 // within minutes, the meeting goes on for hours. /api/join hands it out.
 let pageToken = accessToken;

@@ -129,3 +129,28 @@ export function initials(name) {
   const last = parts.length > 1 ? Array.from(parts[parts.length - 1])[0] || '' : '';
   return (first + last).toUpperCase();
 }
+
+// ACCESS_TOKEN_COOKIE is where plugNmeet's client also looks for the token when the URL has none:
+// a backend may set it instead of putting the token in the link.
+export const ACCESS_TOKEN_COOKIE = 'pnm_access_token';
+
+// accessTokenOf returns the join token of the page: the access_token query
+// parameter (location.search), else the pnm_access_token cookie
+// (document.cookie), else ''.
+export function accessTokenOf(search, cookie) {
+  const fromURL = new URLSearchParams(search || '').get('access_token');
+  if (fromURL) return fromURL;
+  for (const part of String(cookie || '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== ACCESS_TOKEN_COOKIE) continue;
+    let v = part.slice(eq + 1).trim();
+    if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
+    try {
+      v = decodeURIComponent(v);
+    } catch {
+      // not percent-encoded: the token as it is
+    }
+    if (v) return v;
+  }
+  return '';
+}

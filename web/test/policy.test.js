@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { capabilities, lockSettingsOf, roomInfo, joinFailure, welcomeText, initials } from '../src/policy.js';
+import { accessTokenOf, capabilities, lockSettingsOf, roomInfo, joinFailure, welcomeText, initials } from '../src/policy.js';
 
 const base = { status: true, is_admin: false, room_metadata: { room_title: 'T' } };
 
@@ -135,4 +135,16 @@ test('recording and broadcast controls: admins only, when the room allows them',
   const off = { ...admin, room_metadata: { room_features: { allow_rtmp: false, recording_features: { is_allow_cloud: false } } } };
   assert.equal(capabilities(off).record, false);
   assert.equal(capabilities(off).rtmp, false);
+});
+
+test('the access token comes from the URL, else from the pnm_access_token cookie', () => {
+  assert.equal(accessTokenOf('?access_token=a.b.c', 'pnm_access_token=x.y.z'), 'a.b.c');
+  assert.equal(accessTokenOf('', 'pnm_access_token=x.y.z'), 'x.y.z');
+  assert.equal(accessTokenOf('?access_token=', 'other=1; pnm_access_token=x.y.z; more=2'), 'x.y.z');
+  assert.equal(accessTokenOf('?foo=1', 'pnm_access_token="x.y.z"'), 'x.y.z');
+  assert.equal(accessTokenOf('', 'pnm_access_token=x%2Ey.z'), 'x.y.z');
+  assert.equal(accessTokenOf('', 'xpnm_access_token=x.y.z; pnm_access_token_old=1'), '');
+  assert.equal(accessTokenOf('', 'pnm_access_token=; pnm_access_token=late'), 'late');
+  assert.equal(accessTokenOf('', ''), '');
+  assert.equal(accessTokenOf(undefined, undefined), '');
 });
