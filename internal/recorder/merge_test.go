@@ -8,8 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
+	"time"
+
+	"meetd/internal/auth"
+	"meetd/internal/meet"
 )
 
 // makeMP4 writes a test MP4 of secs seconds: H.264 testsrc at size and a sine, AAC 48 kHz stereo,
@@ -96,5 +102,91 @@ func TestConcat(t *testing.T) {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
 			t.Errorf("failed merge left %s", filepath.Base(p))
 		}
+	}
+}
+
+// fakeStore keeps recordings in memory, for the merge's bookkeeping.
+type fakeStore struct {
+	Store // the rest is not called
+	mu    sync.Mutex
+	files map[string]File
+	saved []meet.Event
+}
+
+func (f *fakeStore) RunningSessions(context.Context) ([]*meet.Session, error) { return nil, nil }
+
+func (f *fakeStore) Recording(_ context.Context, id string) (*File, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r, ok := f.files[id]; ok {
+		return &r, nil
+	}
+	return nil, nil
+}
+
+func (f *fakeStore) SaveRecording(_ context.Context, r File, event func(*meet.Session) meet.Event) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.files[r.RecordID] = r
+	f.saved = append(f.saved, event(&meet.Session{SID: r.SID, RoomID: r.RoomID}))
+	return nil
+}
+
+func (f *fakeStore) events() []meet.Event {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.saved)
+}
+
+// A merge that meetd's stop interrupted is stored in its folder (merge.json) and runs again at
+// the next start; one that fails leaves no folder and announces nothing.
+func TestMergeRecoveredAndFailed(t *testing.T) {
+	needFFmpeg(t)
+	dir := t.TempDir()
+	st := &fakeStore{files: map[string]File{}}
+	s, err := New(st, nil, nil, dir, auth.Keys{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"REC_a", "REC_b"} {
+		if err := os.MkdirAll(filepath.Join(dir, id), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		makeMP4(t, filepath.Join(dir, id, id+".mp4"), 1, "160x120")
+	}
+	job := func(id string, inputs ...string) {
+		j := &mergeJob{RecordID: id, RoomID: "r1", SID: "RM_s"}
+		for _, in := range inputs {
+			j.Inputs = append(j.Inputs, mergeInput{RecordID: in, File: in + ".mp4"})
+		}
+		if err := os.MkdirAll(filepath.Join(dir, id), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := j.save(filepath.Join(dir, id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	job("REC_merged", "REC_a", "REC_b")
+	job("REC_failed", "REC_a", "REC_gone")
+	if err := s.Recover(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s.Close(ctx) // waits for the merges
+
+	ev := st.events()
+	if len(ev) != 1 || ev[0].Event != meet.EventRecordingProceeded || ev[0].RecordingInfo.RecordID != "REC_merged" {
+		t.Fatalf("events %+v, want one recording_proceeded of REC_merged", ev)
+	}
+	if f := st.files["REC_merged"]; math.Abs(f.Duration.Seconds()-2) > 0.25 || f.FileName != "REC_merged.mp4" {
+		t.Errorf("merged recording %+v", f)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "REC_merged"))
+	if len(entries) != 1 || entries[0].Name() != "REC_merged.mp4" {
+		t.Errorf("the merged recording's folder holds %v", entries)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "REC_failed")); !os.IsNotExist(err) {
+		t.Errorf("the failed merge left its folder: %v", err)
 	}
 }
