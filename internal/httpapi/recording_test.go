@@ -239,6 +239,7 @@ func TestMergeRecordingsRefused(t *testing.T) {
 	addRecording(t, srv, "r1", sid, "REC_b", nil)
 	other := startRoom(t, srv, "r2")
 	addRecording(t, srv, "r2", other, "REC_c", nil)
+	empty := startRoom(t, srv, "r3")
 	gone := addRecording(t, srv, "r1", sid, "REC_d", nil)
 	if err := os.RemoveAll(filepath.Join(srv.RecordingsDir, gone.RecordID)); err != nil {
 		t.Fatal(err)
@@ -267,6 +268,7 @@ func TestMergeRecordingsRefused(t *testing.T) {
 		{"one left", map[string]any{"by_session": map[string]any{"room_sid": sid, "exclude_recording_ids": []string{"REC_a", "REC_d"}}},
 			meet.CodeInvalidParameters, "at least 2"},
 		{"one in session", map[string]any{"by_session": map[string]any{"room_sid": other}}, meet.CodeInvalidParameters, "at least 2"},
+		{"none in session", map[string]any{"by_session": map[string]any{"room_sid": empty}}, meet.CodeNotFound, "has no recordings"},
 	} {
 		m, _ := call(t, srv, "recording/mergeRecordings", c.body)
 		wantCode(t, c.name, m, c.code, c.msg)

@@ -116,6 +116,9 @@ func (s *Service) mergeInputs(ctx context.Context, sc MergeScope) ([]File, *meet
 		if err != nil {
 			return nil, nil, fmt.Errorf("merge recordings: %w", err)
 		}
+		if len(all) == 0 {
+			return nil, nil, meet.Errorf(meet.CodeNotFound, "session %s has no recordings", sc.RoomSID)
+		}
 		for _, f := range all {
 			if !slices.Contains(sc.Exclude, f.RecordID) {
 				files = append(files, f)
