@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 
 	"meetd/internal/meet"
@@ -138,26 +140,23 @@ func (s *Server) recordingFetch(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var req struct {
-		listRequest
-		RoomSID *string `json:"room_sid"`
-	}
-	if err := decodeJSON(body, &req); err != nil {
-		return nil, err
-	}
-	sf, err := req.filter()
-	if err == nil {
-		sf, err = checkFilter(sf)
-	}
+	r.Body = io.NopCloser(bytes.NewReader(body)) // for decodeList, the list calls' paging
+	req, sf, err := decodeList(r)
 	if err != nil {
 		return nil, err
 	}
+	var bySession struct {
+		RoomSID *string `json:"room_sid"`
+	}
+	if err := decodeJSON(body, &bySession); err != nil {
+		return nil, err
+	}
 	f := recorder.Filter{SessionFilter: sf}
-	if req.RoomSID != nil && *req.RoomSID != "" {
-		if err := meet.CheckID("room_sid", *req.RoomSID); err != nil {
+	if sid := bySession.RoomSID; sid != nil && *sid != "" {
+		if err := meet.CheckID("room_sid", *sid); err != nil {
 			return nil, err
 		}
-		f.SID = *req.RoomSID
+		f.SID = *sid
 	}
 	list, total, err := s.Recordings.List(ctx, f)
 	if err != nil {
