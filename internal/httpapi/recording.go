@@ -63,33 +63,30 @@ func (s *Server) rtmpStop(r *http.Request) (any, error) {
 
 // recordingItem is a recording as the documented dialect gives it (RecordingInfo, doc/api.md).
 type recordingItem struct {
-	RecordID         string      `json:"record_id"`
-	RoomID           string      `json:"room_id"`
-	RoomSID          string      `json:"room_sid"`
-	FilePath         string      `json:"file_path"`
-	FileSize         float64     `json:"file_size"` // MB, 2 decimals
-	CreationTime     int64       `json:"creation_time"`
-	RoomCreationTime int64       `json:"room_creation_time"`
-	Metadata         recordingMD `json:"metadata"`
+	RecordID         string            `json:"record_id"`
+	RoomID           string            `json:"room_id"`
+	RoomSID          string            `json:"room_sid"`
+	FilePath         string            `json:"file_path"`
+	FileSize         float64           `json:"file_size"` // MB, 2 decimals
+	CreationTime     int64             `json:"creation_time"`
+	RoomCreationTime int64             `json:"room_creation_time"`
+	Metadata         recorder.Metadata `json:"metadata"`
 }
 
 // pbRecordingItem is plugNmeet's RecordingInfo for protojson callers: int64 as strings.
 type pbRecordingItem struct {
-	RecordID         string      `json:"record_id"`
-	RoomID           string      `json:"room_id"`
-	RoomSID          string      `json:"room_sid"`
-	FilePath         string      `json:"file_path"`
-	FileSize         float64     `json:"file_size"`
-	CreationTime     pbInt64     `json:"creation_time"`
-	RoomCreationTime pbInt64     `json:"room_creation_time"`
-	Metadata         recordingMD `json:"metadata"`
+	RecordID         string            `json:"record_id"`
+	RoomID           string            `json:"room_id"`
+	RoomSID          string            `json:"room_sid"`
+	FilePath         string            `json:"file_path"`
+	FileSize         float64           `json:"file_size"`
+	CreationTime     pbInt64           `json:"creation_time"`
+	RoomCreationTime pbInt64           `json:"room_creation_time"`
+	Metadata         recorder.Metadata `json:"metadata"`
 }
 
-// recordingMD is plugNmeet's RecordingMetadata, the same in both dialects: title and description
-// only when set, subtitles and extra_data always (objects).
-type recordingMD = recorder.Metadata
-
-// recordingAnswer is f in the call's dialect.
+// recordingAnswer is f in the call's dialect. Its metadata (plugNmeet's RecordingMetadata) is the
+// same in both: title and description only when set, subtitles and extra_data always (objects).
 func recordingAnswer(w Wire, f *recorder.File) any {
 	md := f.Metadata.Clone()
 	if md.Subtitles == nil {
