@@ -91,6 +91,9 @@ func (s *Server) Handler() http.Handler {
 	signed("recording/stop", s.recordingStop)
 	signed("recording/fetch", s.recordingFetch)
 	signed("recording/info", s.recordingInfo)
+	signed("recording/recordingInfo", s.recordingInfo) // the old name, which PHP SDK 1.x calls
+	signed("recording/updateMetadata", s.recordingUpdateMetadata)
+	signed("recording/mergeRecordings", s.recordingMerge)
 	signed("recording/delete", s.recordingDelete)
 	signed("recording/getDownloadToken", s.recordingDownloadToken)
 	signed("rtmp/start", s.rtmpStart)

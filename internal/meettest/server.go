@@ -54,6 +54,10 @@ type Server struct {
 	URL   string    // http://127.0.0.1:port, no trailing slash
 	Keys  auth.Keys // what Signed signs with
 	Media *FakeMedia
+	// Store is the server's store, for a test to put in what the fake media cannot make (a
+	// finished recording: its row, its file under RecordingsDir/<record_id>/).
+	Store         *store.Store
+	RecordingsDir string
 
 	draining atomic.Bool
 	logs     *logBuffer
@@ -89,7 +93,8 @@ func Start(t testing.TB, opt Options) *Server {
 	if err != nil {
 		t.Fatalf("meettest: analytics: %v", err)
 	}
-	recordings, err := recorder.New(st, noRecorder{}, s.Media, filepath.Join(dir, "recordings"), s.Keys, log)
+	s.Store, s.RecordingsDir = st, filepath.Join(dir, "recordings")
+	recordings, err := recorder.New(st, noRecorder{}, s.Media, s.RecordingsDir, s.Keys, log)
 	if err != nil {
 		t.Fatalf("meettest: recorder: %v", err)
 	}

@@ -12,9 +12,25 @@ import (
 	"meetd/internal/meet"
 )
 
+// Filter selects recordings for recording/fetch: by room and paging as sessions are selected,
+// and by session if SID is set.
+type Filter struct {
+	meet.SessionFilter
+	SID string
+}
+
 // List is recording/fetch.
-func (s *Service) List(ctx context.Context, f meet.SessionFilter) ([]File, int, error) {
+func (s *Service) List(ctx context.Context, f Filter) ([]File, int, error) {
 	return s.store.Recordings(ctx, f)
+}
+
+// Session is the session a recording was made in; nil if it is no longer stored.
+func (s *Service) Session(ctx context.Context, f *File) (*meet.Session, error) {
+	sess, err := s.store.SessionBySID(ctx, f.SID)
+	if err != nil {
+		return nil, fmt.Errorf("session of recording %s: %w", f.RecordID, err)
+	}
+	return sess, nil
 }
 
 // Info is recording/info.

@@ -36,8 +36,13 @@ type Store interface {
 	// SetRTMP sets a session's is_active_rtmp flag with its event, like SetRecording.
 	SetRTMP(ctx context.Context, sid string, on bool, event func(*meet.Session) meet.Event) (bool, error)
 	Recording(ctx context.Context, recordID string) (*File, error)
-	Recordings(ctx context.Context, f meet.SessionFilter) ([]File, int, error)
+	Recordings(ctx context.Context, f Filter) ([]File, int, error)
 	DeleteRecording(ctx context.Context, recordID string) (bool, error)
+	// SetRecordingMetadata replaces a recording's metadata (Metadata.String); false if there is
+	// no such recording.
+	SetRecordingMetadata(ctx context.Context, recordID, metadata string) (bool, error)
+	// SessionBySID returns a session, running or ended; nil if there is none.
+	SessionBySID(ctx context.Context, sid string) (*meet.Session, error)
 }
 
 // Joiner connects the recorder's hidden participant to a room.
@@ -111,22 +116,25 @@ type File struct {
 	Duration         time.Duration
 	CreatedAt        time.Time
 	RoomCreationTime time.Time
+	Metadata         Metadata
 }
 
 // Service starts and stops recordings, and lists, serves and deletes their files.
 type Service struct {
-	store  Store
-	joiner Joiner
-	room   Room // recordings and broadcasts other meetd processes run; nil: none
-	dir    string
-	keys   auth.Keys
-	log    *slog.Logger
-	now    func() time.Time
-	ffmpeg string // command name; tests may point it elsewhere
+	store   Store
+	joiner  Joiner
+	room    Room // recordings and broadcasts other meetd processes run; nil: none
+	dir     string
+	keys    auth.Keys
+	log     *slog.Logger
+	now     func() time.Time
+	ffmpeg  string // command name; tests may point it elsewhere
+	ffprobe string
 
 	mu     sync.Mutex
 	active map[string]*recording // room_id → running recording
 	rtmp   map[string]*broadcast // room_id → running broadcast
+	merges map[string]string     // room_id → record_id of the merge running for it
 	n      atomic.Int64          // numbers the recorder identities
 
 	composing sync.WaitGroup
@@ -143,8 +151,8 @@ func New(store Store, joiner Joiner, room Room, dir string, keys auth.Keys, log 
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Service{
-		store: store, joiner: joiner, room: room, dir: dir, keys: keys, log: log, now: time.Now, ffmpeg: "ffmpeg",
-		active: map[string]*recording{}, rtmp: map[string]*broadcast{}, compose: make(chan struct{}, 1), ctx: ctx, cancel: cancel,
+		store: store, joiner: joiner, room: room, dir: dir, keys: keys, log: log, now: time.Now, ffmpeg: "ffmpeg", ffprobe: "ffprobe",
+		active: map[string]*recording{}, rtmp: map[string]*broadcast{}, merges: map[string]string{}, compose: make(chan struct{}, 1), ctx: ctx, cancel: cancel,
 	}, nil
 }
 
@@ -407,8 +415,9 @@ const (
 
 // Recover runs at start, once the media server answers: a recording that was running when meetd
 // stopped has no recorder any more, so its flag drops with end_recording; stopped recordings that
-// were not composed are composed now. With several meetd (see New's room), a recording or broadcast that
-// another process runs still has its internal participant in the room, and keeps its flag.
+// were not composed are composed now, and merges that were not finished run again. With several
+// meetd (see New's room), a recording or broadcast that another process runs still has its
+// internal participant in the room, and keeps its flag.
 func (s *Service) Recover(ctx context.Context) error {
 	running, err := s.store.RunningSessions(ctx)
 	if err != nil {
@@ -450,6 +459,9 @@ func (s *Service) Recover(ctx context.Context) error {
 	}
 	for _, e := range entries {
 		if !e.IsDir() || !meet.ValidID(e.Name()) {
+			continue
+		}
+		if s.recoverMerge(ctx, s.folder(e.Name())) {
 			continue
 		}
 		m, err := loadManifest(s.folder(e.Name()))

@@ -57,9 +57,13 @@ func (s *Store) setFlag(ctx context.Context, sid, column string, on bool, event 
 // SaveRecording records a finished recording with its event.
 func (s *Store) SaveRecording(ctx context.Context, r recorder.File, event func(*meet.Session) meet.Event) error {
 	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
-		_, err := tx.ExecContext(ctx, `INSERT INTO recordings (record_id, sid, room_id, file_name, file_size, duration_ms, created_at, room_creation_time)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.RecordID, r.SID, r.RoomID, r.FileName, r.FileSize, r.Duration.Milliseconds(), ms(r.CreatedAt), ms(r.RoomCreationTime))
+		md := ""
+		if r.Metadata.Title != nil || r.Metadata.Description != nil || len(r.Metadata.Subtitles) > 0 || len(r.Metadata.ExtraData) > 0 {
+			md = r.Metadata.String()
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO recordings (record_id, sid, room_id, file_name, file_size, duration_ms, created_at, room_creation_time, metadata)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.RecordID, r.SID, r.RoomID, r.FileName, r.FileSize, r.Duration.Milliseconds(), ms(r.CreatedAt), ms(r.RoomCreationTime), md)
 		if err != nil {
 			return nil, err
 		}
@@ -71,14 +75,16 @@ func (s *Store) SaveRecording(ctx context.Context, r recorder.File, event func(*
 	})
 }
 
-const recordingColumns = `record_id, sid, room_id, file_name, file_size, duration_ms, created_at, room_creation_time`
+const recordingColumns = `record_id, sid, room_id, file_name, file_size, duration_ms, created_at, room_creation_time, metadata`
 
 func scanRecording(row scanner) (recorder.File, error) {
 	var f recorder.File
 	var dur, created, roomCreated int64
-	err := row.Scan(&f.RecordID, &f.SID, &f.RoomID, &f.FileName, &f.FileSize, &dur, &created, &roomCreated)
+	var md string
+	err := row.Scan(&f.RecordID, &f.SID, &f.RoomID, &f.FileName, &f.FileSize, &dur, &created, &roomCreated, &md)
 	f.Duration = time.Duration(dur) * time.Millisecond
 	f.CreatedAt, f.RoomCreationTime = time.UnixMilli(created), time.UnixMilli(roomCreated)
+	f.Metadata, _ = recorder.ParseMetadata(md) // written only by Metadata.String; unreadable reads as none
 	return f, err
 }
 
@@ -94,14 +100,18 @@ func (s *Store) Recording(ctx context.Context, recordID string) (*recorder.File,
 	return &f, nil
 }
 
-// Recordings lists recordings.
-func (s *Store) Recordings(ctx context.Context, f meet.SessionFilter) ([]recorder.File, int, error) {
+// Recordings lists recordings, of one session if f.SID is set.
+func (s *Store) Recordings(ctx context.Context, f recorder.Filter) ([]recorder.File, int, error) {
 	where, args := roomFilter("WHERE 1=1", "room_id", f.RoomIDs)
+	if f.SID != "" {
+		where += " AND sid = ?"
+		args = append(args, f.SID)
+	}
 	var total int
 	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM recordings "+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.r.QueryContext(ctx, "SELECT "+recordingColumns+" FROM recordings "+where+orderPage(f, "created_at", "record_id"),
+	rows, err := s.r.QueryContext(ctx, "SELECT "+recordingColumns+" FROM recordings "+where+orderPage(f.SessionFilter, "created_at", "record_id"),
 		append(args, f.Limit, f.From)...)
 	out, err := scanRows(rows, err, func(rows *sql.Rows) (recorder.File, error) { return scanRecording(rows) })
 	return out, total, err
@@ -120,4 +130,19 @@ func (s *Store) DeleteRecording(ctx context.Context, recordID string) (bool, err
 		return nil, nil
 	})
 	return deleted, err
+}
+
+// SetRecordingMetadata replaces a recording's metadata; false if there is no such recording.
+func (s *Store) SetRecordingMetadata(ctx context.Context, recordID, metadata string) (bool, error) {
+	found := false
+	err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
+		res, err := tx.ExecContext(ctx, `UPDATE recordings SET metadata = ? WHERE record_id = ?`, metadata, recordID)
+		if err != nil {
+			return nil, err
+		}
+		n, _ := res.RowsAffected()
+		found = n > 0
+		return nil, nil
+	})
+	return found, err
 }
