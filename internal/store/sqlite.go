@@ -36,7 +36,8 @@ var sqlite = dialect{
 func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	dsn := func(pragmas ...string) string {
 		q := url.Values{}
-		for _, p := range append(pragmas, "busy_timeout(10000)", "synchronous(NORMAL)") {
+		// busy_timeout first: the pragmas after it (journal_mode) may wait for another process
+		for _, p := range append(append([]string{"busy_timeout(10000)"}, pragmas...), "synchronous(NORMAL)") {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate")
