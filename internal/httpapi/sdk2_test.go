@@ -90,8 +90,8 @@ func (statusCodes) names() []string {
 
 // pbEnvelope is CommonResponse's three fields, which every answer message starts with.
 type pbEnvelope struct {
-	Status     bool   `json:"status"`
-	Msg        string `json:"msg"`
+	Status     bool                `json:"status"`
+	Msg        string              `json:"msg"`
 	StatusCode pbEnum[statusCodes] `json:"status_code"`
 }
 
