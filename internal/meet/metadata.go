@@ -180,7 +180,7 @@ func (m *RoomMetadata) Fill() {
 	def(&r.EnableAutoCloudRecording, false)
 	c := &f.ChatFeatures
 	def(&c.AllowChat, true)
-	def(&c.AllowFileUpload, true)
+	def(&c.AllowFileUpload, *c.AllowChat) // no file upload without the chat, as in plugNmeet
 	def(&c.MaxFileSize, 50)
 	if c.AllowedFileTypes == nil {
 		c.AllowedFileTypes = []string{}
