@@ -26,12 +26,16 @@ type (
 // livekit.ParticipantInfo.State
 type participantStates struct{}
 
-func (participantStates) names() []string { return []string{"JOINING", "JOINED", "ACTIVE", "DISCONNECTED"} }
+func (participantStates) names() []string {
+	return []string{"JOINING", "JOINED", "ACTIVE", "DISCONNECTED"}
+}
 
 // livekit.ParticipantInfo.Kind (by number: 0-4; 7 and 8 are not needed here)
 type participantKinds struct{}
 
-func (participantKinds) names() []string { return []string{"STANDARD", "INGRESS", "EGRESS", "SIP", "AGENT"} }
+func (participantKinds) names() []string {
+	return []string{"STANDARD", "INGRESS", "EGRESS", "SIP", "AGENT"}
+}
 
 // livekit.TrackType
 type trackTypes struct{}

@@ -126,7 +126,7 @@ type (
 		pbEnvelope
 		Token *string `json:"token"`
 	}
-	commonRes struct{ pbEnvelope }
+	commonRes    struct{ pbEnvelope }
 	pastRoomInfo struct {
 		RoomTitle          string  `json:"room_title"`
 		RoomID             string  `json:"room_id"`
