@@ -280,10 +280,26 @@ func ExtraDataObject(m map[string]string) ExtraData {
 
 // MarshalJSON writes the extra data in the shape the caller sent.
 func (e ExtraData) MarshalJSON() ([]byte, error) {
-	if e.IsObject() {
+	switch {
+	case e == "":
+		return emptyString, nil // the common case, without an allocation (the encoder only reads it)
+	case e.IsObject():
 		return []byte(e[len(objectMark):]), nil
 	}
-	return json.Marshal(string(e))
+	return AppendString(make([]byte, 0, len(e)+2), string(e)), nil // as encoding/json escapes a string
+}
+
+var emptyString = []byte(`""`)
+
+// plainJSONString reports whether the inside of a JSON string is its value as it stands: printable
+// ASCII without escapes.
+func plainJSONString(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '\\' || c == '"' {
+			return false
+		}
+	}
+	return true
 }
 
 // errExtraData names what extra_data may be; the decoder names the field.
@@ -294,6 +310,12 @@ func (e *ExtraData) UnmarshalJSON(b []byte) error {
 	switch {
 	case string(b) == "null":
 		*e = ""
+		return nil
+	case string(b) == `""`:
+		*e = ""
+		return nil
+	case len(b) > 1 && b[0] == '"' && plainJSONString(b[1:len(b)-1]):
+		*e = ExtraData(b[1 : len(b)-1])
 		return nil
 	case len(b) > 0 && b[0] == '"':
 		var s string
