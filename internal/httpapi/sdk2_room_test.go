@@ -592,3 +592,21 @@ func TestWireRemembered(t *testing.T) {
 		t.Errorf("after a documented call again: is_running %s", got)
 	}
 }
+
+// A running session in fetchPastRooms: protojson writes Go's zero time as plugNmeet does, the
+// documented dialect "".
+func TestPastRoomRunning(t *testing.T) {
+	srv := meettest.Start(t, meettest.Options{})
+	srv.Signed(t, "room/create", `{"room_id":"r1","metadata":{"room_title":"T"}}`)
+	_, answer := srv.Signed(t, "room/fetchPastRooms", `{"roomIds":["r1"]}`)
+	var pb fetchPastRoomsRes
+	httpapi.StrictParse(t, answer, &pb)
+	if pb.Result == nil || len(pb.Result.RoomsList) != 1 || pb.Result.RoomsList[0].Ended != "0001-01-01T00:00:00Z" ||
+		pb.Result.RoomsList[0].AnalyticsFileID != nil || pb.Result.TotalRooms != 1 {
+		t.Errorf("protojson: %s", answer)
+	}
+	_, answer = srv.Signed(t, "room/fetchPastRooms", `{"room_ids":["r1"]}`)
+	if !strings.Contains(string(answer), `"ended":"","analytics_file_id":""`) || !strings.Contains(string(answer), `"total_rooms":1,`) {
+		t.Errorf("documented: %s", answer)
+	}
+}
