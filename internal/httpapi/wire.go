@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -278,10 +279,46 @@ func pbLocksOf(l meet.LockSettings) pbLocks {
 		l.LockPrivateChat, l.LockWhiteboard, l.LockSharedNotepad, l.LockReactions}
 }
 
+// rewritten keeps metadata strings rewritten in plugNmeet's shapes, by their source: the room
+// service hands out the same strings while a session's users and metadata do not change, so that
+// a protojson getActiveRoomInfo of a large room does not parse and encode them again.
+var rewrittenUsers, rewrittenRooms stringCache
+
+type stringCache struct {
+	mu    sync.Mutex
+	m     map[string]string
+	bytes int
+}
+
+// maxRewrittenBytes bounds each cache; when full it starts again empty.
+const maxRewrittenBytes = 8 << 20
+
+func (c *stringCache) get(key string, rewrite func() string) string {
+	c.mu.Lock()
+	v, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = rewrite()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || c.bytes+len(key)+len(v) > maxRewrittenBytes {
+		c.m, c.bytes = map[string]string{}, 0
+	}
+	c.m[key] = v
+	c.bytes += len(key) + len(v)
+	return v
+}
+
 // pbUserMetadataJSON rewrites a participant's metadata (meet.ParticipantMetadata's JSON) as
 // plugNmeet's UserMetadata. meetd has no presenter and no approval queue; a raised hand is not
 // part of the metadata.
 func pbUserMetadataJSON(s string) string {
+	return rewrittenUsers.get(s, func() string { return userMetadataJSON(s) })
+}
+
+func userMetadataJSON(s string) string {
 	var m meet.ParticipantMetadata
 	if s == "" || json.Unmarshal([]byte(s), &m) != nil {
 		return s
@@ -317,6 +354,11 @@ func pbUserMetadataJSON(s string) string {
 // since meetd does not offer it. not_implemented has no place in the message: it is in the
 // documented dialect's metadata only.
 func pbRoomMetadataJSON(ri *meet.RoomInfo) string {
+	key := fmt.Sprintf("%t,%t,%d,%s", ri.IsRecording, ri.IsActiveRTMP, ri.CreationTime, ri.Metadata)
+	return rewrittenRooms.get(key, func() string { return roomMetadataJSON(ri) })
+}
+
+func roomMetadataJSON(ri *meet.RoomInfo) string {
 	var m meet.RoomMetadata
 	if json.Unmarshal([]byte(ri.Metadata), &m) != nil {
 		return ri.Metadata
