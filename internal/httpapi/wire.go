@@ -379,8 +379,15 @@ func roomMetadataJSON(ri *meet.RoomInfo) string {
 		IsActive bool `json:"is_active"`
 	}
 	num := func(g map[string]any, key string, def uint32) uint32 {
-		if v, ok := g[key].(float64); ok && v >= 0 && v < 1<<32 {
-			return uint32(v)
+		switch v := g[key].(type) {
+		case float64:
+			if v >= 0 && v < 1<<32 {
+				return uint32(v)
+			}
+		case string: // protobuf-JSON may send any integer as a string
+			if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+				return uint32(n)
+			}
 		}
 		return def
 	}
