@@ -424,9 +424,12 @@ func TestSDK2Rooms(t *testing.T) {
 	sdk2(s, "room/broadcastToRoom", `{"roomId":"moodle_12","chatMsg":{"message":"Hello"}}`, &ok)
 	sdk2(s, "room/endRoom", `{"roomId":"moodle_12"}`, &ok)
 	// a room that has ended: the real server's ROOM_NOT_FOUND
-	sdk2(s, "room/endRoom", `{"roomId":"moodle_12"}`, &ok)
-	sdk2(s, "room/getActiveRoomInfo", `{"roomId":"moodle_12"}`, &info)
-	sdk2(s, "room/getJoinToken", `{"roomId":"moodle_12","userInfo":{"name":"Late","userId":"late"}}`, &token)
+	var endAgain commonRes
+	var infoEnded getActiveRoomInfoRes
+	var tokenEnded generateTokenRes
+	sdk2(s, "room/endRoom", `{"roomId":"moodle_12"}`, &endAgain)
+	sdk2(s, "room/getActiveRoomInfo", `{"roomId":"moodle_12"}`, &infoEnded)
+	sdk2(s, "room/getJoinToken", `{"roomId":"moodle_12","userInfo":{"name":"Late","userId":"late"}}`, &tokenEnded)
 	sdk2(s, "room/isRoomActive", `{"roomId":"moodle_12"}`, &active)
 	var past fetchPastRoomsRes
 	sdk2(s, "room/fetchPastRooms", `{"roomIds":["moodle_12"],"limit":"10","orderBy":"newest"}`, &past)
@@ -434,13 +437,14 @@ func TestSDK2Rooms(t *testing.T) {
 	sdk2(s, "analytics/fetch", `{"roomIds":["moodle_12"]}`, &analytics)
 	sdk2(s, "room/getActiveRoomsInfo", `{}`, &all)
 	s.check()
-	for _, c := range []struct {
-		name string
-		code string
-	}{{"endRoom", string(info.StatusCode)}} {
-		if c.code != "ROOM_NOT_FOUND" {
-			t.Errorf("%s of an ended room: %s", c.name, c.code)
+	for name, env := range map[string]pbEnvelope{"endRoom": endAgain.pbEnvelope, "getActiveRoomInfo": infoEnded.pbEnvelope,
+		"getJoinToken": tokenEnded.pbEnvelope} {
+		if env.Status || env.StatusCode != "ROOM_NOT_FOUND" {
+			t.Errorf("%s of an ended room: %+v", name, env)
 		}
+	}
+	if infoEnded.Room != nil || tokenEnded.Token != nil || active.IsActive || active.StatusCode != "ROOM_NOT_ACTIVE" {
+		t.Errorf("an ended room: %+v, %+v, %+v", infoEnded, tokenEnded, active)
 	}
 	if past.Result == nil || len(past.Result.RoomsList) != 1 || past.Result.OrderBy != "DESC" || past.Result.RoomsList[0].AnalyticsFileID == nil {
 		t.Errorf("fetchPastRooms: %+v", past)
