@@ -166,9 +166,20 @@ func TestMeetingLifecycle(t *testing.T) {
 	if next.SID == created.SID || !next.IsRunning || next.JoinedParticipants != 0 {
 		t.Errorf("create after end: %+v (old sid %s)", next, created.SID)
 	}
-	past = m.pastRooms(map[string]any{"roomIds": []string{"standup"}, "orderBy": "ASC"})
-	if len(past.Result.RoomsList) != 2 || past.Result.RoomsList[0].RoomSID != created.SID || past.Result.RoomsList[1].Ended != "" {
-		t.Errorf("fetchPastRooms ASC: %+v", past)
+	// camelCase keys: a protobuf-JSON caller (doc/api.md, "Two dialects"), answered with 64-bit
+	// integers as strings and a running session's ended as Go's zero time
+	var pb struct {
+		Result struct {
+			TotalRooms string `json:"total_rooms"`
+			RoomsList  []struct {
+				RoomSID string `json:"room_sid"`
+				Ended   string `json:"ended"`
+			} `json:"rooms_list"`
+		} `json:"result"`
+	}
+	m.post("/auth/room/fetchPastRooms", map[string]any{"roomIds": []string{"standup"}, "orderBy": "ASC"}, &pb)
+	if r := pb.Result; r.TotalRooms != "2" || len(r.RoomsList) != 2 || r.RoomsList[0].RoomSID != created.SID || r.RoomsList[1].Ended != "0001-01-01T00:00:00Z" {
+		t.Errorf("fetchPastRooms ASC: %+v", pb)
 	}
 }
 

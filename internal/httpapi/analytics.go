@@ -42,6 +42,30 @@ func (s *Server) analyticsFetch(r *http.Request) (any, error) {
 	if len(list) == 0 {
 		env = Envelope{Msg: "no analytics found", StatusCode: meet.CodeNotFound}
 	}
+	if wireOf(r) == WireProto { // plugNmeet's AnalyticsInfo has no room_creation_time
+		type pbItem struct {
+			RoomID       string `json:"room_id"`
+			FileID       string `json:"file_id"`
+			FileName     string `json:"file_name"`
+			FileSize     int64  `json:"file_size"`
+			CreationTime int64  `json:"creation_time"`
+		}
+		type pbResult struct {
+			TotalAnalytics int64    `json:"total_analytics"`
+			From           int64    `json:"from"`
+			Limit          int64    `json:"limit"`
+			OrderBy        string   `json:"order_by"`
+			AnalyticsList  []pbItem `json:"analytics_list"`
+		}
+		out := pbResult{res.TotalAnalytics, res.From, res.Limit, res.OrderBy, make([]pbItem, 0, len(res.AnalyticsList))}
+		for _, a := range res.AnalyticsList {
+			out.AnalyticsList = append(out.AnalyticsList, pbItem{a.RoomID, a.FileID, a.FileName, a.FileSize, a.CreationTime})
+		}
+		return struct {
+			Envelope
+			Result pbResult `json:"result"`
+		}{env, out}, nil
+	}
 	return struct {
 		Envelope
 		Result result `json:"result"`

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -102,7 +103,9 @@ func decode(r *http.Request, v any) error {
 }
 
 // decodeJSON reads a JSON object into v. Field names may be snake_case or lowerCamelCase; unknown
-// fields are ignored. Errors name what is wrong.
+// fields are ignored; an integer field takes a JSON number or a decimal string (protobuf-JSON
+// sends 64-bit integers as strings); a field whose type has a coerce method (enums, extra_data)
+// takes what that method accepts (doc/api.md, "Two dialects"). Errors name what is wrong.
 func decodeJSON(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -117,7 +120,11 @@ func decodeJSON(body []byte, v any) error {
 	if !ok {
 		return meet.Errorf(meet.CodeInvalidParameters, "request body must be a JSON object")
 	}
-	norm, err := json.Marshal(snakeKeys(obj))
+	snaked, err := coerce(snakeKeys(obj), reflect.TypeOf(v), "")
+	if err != nil {
+		return err
+	}
+	norm, err := json.Marshal(snaked)
 	if err != nil {
 		return meet.Errorf(meet.CodeInvalidParameters, "request body is not valid JSON")
 	}
@@ -147,7 +154,8 @@ func typeName(kind string) string {
 	return fmt.Sprintf("of type %s", kind)
 }
 
-// snakeKeys rewrites the keys of every object in v from lowerCamelCase to snake_case.
+// snakeKeys rewrites the keys of every object in v from lowerCamelCase to snake_case, except
+// inside extra_data, whose keys are the caller's own.
 func snakeKeys(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -156,6 +164,10 @@ func snakeKeys(v any) any {
 			sk := snake(k)
 			if _, taken := out[sk]; taken && sk != k {
 				continue // the snake_case spelling wins over the camelCase one
+			}
+			if sk == "extra_data" {
+				out[sk] = val
+				continue
 			}
 			out[sk] = snakeKeys(val)
 		}
@@ -184,6 +196,139 @@ func snake(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// coercer is a request field type that takes more JSON shapes than encoding/json would give it:
+// coerce turns v (a decoded JSON value; numbers are json.Number) into what the type unmarshals,
+// or names what is wrong with field.
+type coercer interface {
+	coerce(field string, v any) (any, error)
+}
+
+var (
+	coercerType   = reflect.TypeFor[coercer]()
+	extraDataType = reflect.TypeFor[meet.ExtraData]()
+)
+
+// coerce walks v (decoded JSON, keys snake_case) along the type t it will be unmarshalled into,
+// and rewrites the values the proto3 JSON mapping allows beyond plain JSON: a decimal string in an
+// integer field becomes a number, an enum name or number becomes what the field holds, and
+// extra_data must be a string or an object of strings. Anything else is left to encoding/json,
+// whose errors name the field.
+func coerce(v any, t reflect.Type, field string) (any, error) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if v == nil {
+		return v, nil
+	}
+	if reflect.PointerTo(t).Implements(coercerType) {
+		return reflect.New(t).Interface().(coercer).coerce(field, v)
+	}
+	if t == extraDataType {
+		return coerceExtraData(field, v)
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return v, nil
+		}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if f.Anonymous {
+				if _, err := coerce(obj, f.Type, field); err != nil { // the same object
+					return nil, err
+				}
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" || name == "-" || !f.IsExported() {
+				continue
+			}
+			val, ok := obj[name]
+			if !ok {
+				continue
+			}
+			c, err := coerce(val, f.Type, join(field, name))
+			if err != nil {
+				return nil, err
+			}
+			obj[name] = c
+		}
+	case reflect.Slice:
+		if list, ok := v.([]any); ok {
+			for i := range list {
+				c, err := coerce(list[i], t.Elem(), field)
+				if err != nil {
+					return nil, err
+				}
+				list[i] = c
+			}
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if s, ok := v.(string); ok {
+			if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return json.Number(s), nil
+			}
+			if _, err := strconv.ParseUint(s, 10, 64); err == nil {
+				return json.Number(s), nil
+			}
+			return nil, meet.Errorf(meet.CodeInvalidParameters, "%s must be a number, not %q", field, s)
+		}
+	}
+	return v, nil
+}
+
+func join(field, name string) string {
+	if field == "" {
+		return name
+	}
+	return field + "." + name
+}
+
+// coerceExtraData checks extra_data: a string, or an object whose values are strings.
+func coerceExtraData(field string, v any) (any, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case map[string]any:
+		for k, val := range x {
+			if _, ok := val.(string); !ok {
+				return nil, meet.Errorf(meet.CodeInvalidParameters, "%s.%s must be a string", field, k)
+			}
+		}
+		return x, nil
+	}
+	return nil, meet.Errorf(meet.CodeInvalidParameters, "%s must be a string or an object of strings", field)
+}
+
+// enumField is a request enum that takes its plugNmeet names, their numbers, and aliases of
+// meetd's own; it holds the name that the table maps to.
+func enumValue(field string, v any, names []string, aliases map[string]string) (any, error) {
+	switch x := v.(type) {
+	case string:
+		if a, ok := aliases[x]; ok {
+			return a, nil
+		}
+		for _, n := range names {
+			if n == x {
+				if a, ok := aliases[n]; ok {
+					return a, nil
+				}
+				return n, nil
+			}
+		}
+		if i, err := strconv.Atoi(x); err == nil {
+			return enumValue(field, json.Number(strconv.Itoa(i)), names, aliases)
+		}
+	case json.Number:
+		if i, err := strconv.Atoi(string(x)); err == nil && i >= 0 && i < len(names) {
+			return enumValue(field, names[i], names, aliases)
+		}
+	}
+	return nil, meet.Errorf(meet.CodeInvalidParameters, "%s must be one of %s (or its number)", field, strings.Join(names, ", "))
 }
 
 // tokenAnswer is the answer of the calls that hand out a token.

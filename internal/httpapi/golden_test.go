@@ -301,6 +301,9 @@ var (
 	jwt      = regexp.MustCompile(`eyJ[0-9A-Za-z_-]*\.[0-9A-Za-z_-]+\.[0-9A-Za-z_-]+`)
 	rfc3339  = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
 	port     = regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	// protojson writes 64-bit integers as strings: a Unix time is a quoted decimal, alone or
+	// inside a metadata string
+	unixString = regexp.MustCompile(`^1\d{9}$|"1\d{9}"`)
 )
 
 func (n *normaliser) note(path, what string) {
@@ -353,6 +356,13 @@ func (n *normaliser) value(path string, v any) any {
 			return p
 		})
 		s = rfc3339.ReplaceAllStringFunc(s, func(string) string { n.note(path, "RFC 3339 time"); return "<time>" })
+		s = unixString.ReplaceAllStringFunc(s, func(t string) string {
+			n.note(path, "unix time")
+			if strings.HasPrefix(t, `"`) {
+				return `"<unix>"`
+			}
+			return "<unix>"
+		})
 		s = port.ReplaceAllStringFunc(s, func(addr string) string {
 			if p, ok := n.ids[addr]; ok {
 				return p

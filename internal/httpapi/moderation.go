@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
 
 	"meetd/internal/meet"
 	"meetd/internal/rooms"
@@ -17,9 +18,9 @@ func (s *Server) broadcastToRoom(r *http.Request) (any, error) {
 			Message string `json:"message"`
 		} `json:"chat_msg"`
 		NotificationMsg *struct {
-			Text      string `json:"text"`
-			Type      string `json:"type"`
-			WithSound bool   `json:"with_sound"`
+			Text      string           `json:"text"`
+			Type      notificationType `json:"type"`
+			WithSound bool             `json:"with_sound"`
 		} `json:"notification_msg"`
 	}
 	if err := decode(r, &req); err != nil {
@@ -30,12 +31,35 @@ func (s *Server) broadcastToRoom(r *http.Request) (any, error) {
 		b.ChatMessage = req.ChatMsg.Message
 	}
 	if n := req.NotificationMsg; n != nil {
-		b.Notification = &rooms.Notification{Text: n.Text, Type: n.Type, WithSound: n.WithSound}
+		b.Notification = &rooms.Notification{Text: n.Text, Type: string(n.Type), WithSound: n.WithSound}
 	}
 	if err := s.Rooms.Broadcast(ctx, req.RoomID, b); err != nil {
 		return nil, err
 	}
 	return OK(), nil
+}
+
+// notificationType is broadcastToRoom's notification_msg.type: meetd's info, warning, error, or
+// plugNmeet's NatsSystemNotificationTypes by name or number, which it holds as meetd's names for
+// the room service. Another string goes on as it came, for the room service to refuse.
+type notificationType string
+
+var notificationNames = []string{"NATS_SYSTEM_NOTIFICATION_INFO", "NATS_SYSTEM_NOTIFICATION_WARNING", "NATS_SYSTEM_NOTIFICATION_ERROR"}
+
+var notificationAliases = map[string]string{
+	"NATS_SYSTEM_NOTIFICATION_INFO": "info", "NATS_SYSTEM_NOTIFICATION_WARNING": "warning", "NATS_SYSTEM_NOTIFICATION_ERROR": "error",
+	"info": "info", "warning": "warning", "error": "error", "": "",
+}
+
+func (*notificationType) coerce(field string, v any) (any, error) {
+	if s, ok := v.(string); ok {
+		if _, known := notificationAliases[s]; !known {
+			if _, err := strconv.Atoi(s); err != nil {
+				return s, nil
+			}
+		}
+	}
+	return enumValue(field, v, notificationNames, notificationAliases)
 }
 
 func (s *Server) removeParticipant(r *http.Request) (any, error) {

@@ -39,7 +39,35 @@ func (s *Server) roomCreate(r *http.Request) (any, error) {
 		return nil, err
 	}
 	info := sess.Info()
+	if wireOf(r) == WireProto {
+		return struct {
+			Envelope
+			RoomInfo pbActiveRoomInfo `json:"room_info"`
+		}{OK(), pbRoomInfo(&info)}, nil
+	}
 	return roomInfoResponse{Envelope: OK(), RoomInfo: &info}, nil
+}
+
+// The codes and messages plugNmeet answers a WireProto caller for a room that is not running
+// (doc/api.md, "Two dialects"): ROOM_NOT_FOUND, whether the room never ran or has ended.
+const (
+	msgNotActiveInfo  = "room not found in active state" // getActiveRoomInfo
+	msgNotActiveEnd   = "room not found or not active"   // endRoom
+	msgNotActiveToken = "room is not active"             // getJoinToken
+)
+
+// asRealServer turns a documented ROOM_NOT_FOUND / ROOM_NOT_ACTIVE into the real server's
+// ROOM_NOT_FOUND with msg, for a WireProto caller; other errors, and every error of a documented
+// caller, stay as they are.
+func asRealServer(r *http.Request, err error, msg string) error {
+	if wireOf(r) != WireProto {
+		return err
+	}
+	switch meet.CodeOf(err) {
+	case meet.CodeRoomNotFound, meet.CodeRoomNotActive:
+		return &meet.Error{Code: meet.CodeRoomNotFound, Msg: msg, Err: err}
+	}
+	return err
 }
 
 func (s *Server) getJoinToken(r *http.Request) (any, error) {
@@ -52,6 +80,9 @@ func (s *Server) getJoinToken(r *http.Request) (any, error) {
 			IsAdmin      bool              `json:"is_admin"`
 			IsHidden     bool              `json:"is_hidden"`
 			UserMetadata meet.UserMetadata `json:"user_metadata"`
+			// ClientType (WEB, HYBRID_WEB or their numbers) is accepted and ignored: meetd has
+			// one page for every client (doc/api.md, room/getJoinToken).
+			ClientType any `json:"client_type"`
 		} `json:"user_info"`
 	}
 	if err := decode(r, &req); err != nil {
@@ -65,7 +96,7 @@ func (s *Server) getJoinToken(r *http.Request) (any, error) {
 		UserID: u.UserID, Name: u.Name, IsAdmin: u.IsAdmin, IsHidden: u.IsHidden, Metadata: u.UserMetadata,
 	})
 	if err != nil {
-		return nil, err
+		return nil, asRealServer(r, err, msgNotActiveToken)
 	}
 	return tokenAnswer(token), nil
 }
@@ -101,8 +132,15 @@ func (s *Server) getActiveRoomInfo(r *http.Request) (any, error) {
 	}
 	room, err := s.Rooms.ActiveRoom(ctx, req.RoomID)
 	if err != nil {
-		env, err := asFailure(err)
+		env, err := asFailure(asRealServer(r, err, msgNotActiveInfo))
 		return activeRoom{Envelope: env}, err
+	}
+	if wireOf(r) == WireProto {
+		pr := pbRoomOf(room)
+		return struct {
+			Envelope
+			Room *pbRoom `json:"room"`
+		}{OK(), &pr}, nil
 	}
 	return activeRoom{OK(), room}, nil
 }
@@ -148,6 +186,16 @@ func (s *Server) getActiveRoomsInfo(r *http.Request) (any, error) {
 	if len(list) == 0 {
 		env = Envelope{Msg: "no active room found", StatusCode: meet.CodeNotFound}
 	}
+	if wireOf(r) == WireProto {
+		out := make([]pbRoom, 0, len(list))
+		for i := range list {
+			out = append(out, pbRoomOf(&list[i]))
+		}
+		return struct {
+			Envelope
+			Rooms []pbRoom `json:"rooms"`
+		}{env, out}, nil
+	}
 	return activeRooms{env, list}, nil
 }
 
@@ -158,7 +206,7 @@ func (s *Server) endRoom(r *http.Request) (any, error) {
 		return nil, err
 	}
 	if err := s.Rooms.End(ctx, req.RoomID, meet.EndByAPI); err != nil {
-		return nil, err
+		return nil, asRealServer(r, err, msgNotActiveEnd)
 	}
 	return OK(), nil
 }
@@ -189,14 +237,13 @@ type listRequest struct {
 	OrderBy string   `json:"order_by"`
 }
 
+// filter reads the paging: order_by ASC (any case) is oldest first; anything else, as in
+// plugNmeet, newest first (DESC).
 func (l *listRequest) filter() (meet.SessionFilter, error) {
-	switch strings.ToUpper(l.OrderBy) {
-	case "", "DESC":
-		l.OrderBy = "DESC"
-	case "ASC":
+	if strings.ToUpper(l.OrderBy) == "ASC" {
 		l.OrderBy = "ASC"
-	default:
-		return meet.SessionFilter{}, meet.Errorf(meet.CodeInvalidParameters, "order_by must be ASC or DESC")
+	} else {
+		l.OrderBy = "DESC"
 	}
 	return meet.SessionFilter{RoomIDs: l.RoomIDs, From: l.From, Limit: l.Limit, Ascending: l.OrderBy == "ASC"}, nil
 }
@@ -245,14 +292,7 @@ func (s *Server) fetchPastRooms(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	type result struct {
-		TotalRooms int64      `json:"total_rooms"`
-		From       int64      `json:"from"`
-		Limit      int64      `json:"limit"`
-		OrderBy    string     `json:"order_by"`
-		RoomsList  []pastRoom `json:"rooms_list"`
-	}
-	res := result{TotalRooms: int64(total), From: int64(req.From), Limit: int64(f.Limit), OrderBy: req.OrderBy, RoomsList: []pastRoom{}}
+	res := pastRooms{TotalRooms: int64(total), From: int64(req.From), Limit: int64(f.Limit), OrderBy: req.OrderBy, RoomsList: []pastRoom{}}
 	for _, sess := range list {
 		res.RoomsList = append(res.RoomsList, pastRoom{
 			RoomTitle: sess.Title(), RoomID: sess.RoomID, RoomSID: sess.SID, JoinedParticipants: int64(sess.JoinedParticipants),
@@ -264,8 +304,56 @@ func (s *Server) fetchPastRooms(r *http.Request) (any, error) {
 	if len(list) == 0 {
 		env = Envelope{Msg: "no rooms found", StatusCode: meet.CodeNotFound}
 	}
+	if wireOf(r) == WireProto {
+		return pbPastRooms(env, res, list), nil
+	}
+	return struct {
+		Envelope
+		Result pastRooms `json:"result"`
+	}{env, res}, nil
+}
+
+// pastRooms is the result of fetchPastRooms in the documented dialect.
+type pastRooms struct {
+	TotalRooms int64      `json:"total_rooms"`
+	From       int64      `json:"from"`
+	Limit      int64      `json:"limit"`
+	OrderBy    string     `json:"order_by"`
+	RoomsList  []pastRoom `json:"rooms_list"`
+}
+
+// pbPastRooms is fetchPastRooms' answer as plugNmeet's FetchPastRoomsRes.
+func pbPastRooms(env Envelope, res pastRooms, list []*meet.Session) any {
+	type pastRoom struct {
+		RoomTitle          string  `json:"room_title"`
+		RoomID             string  `json:"room_id"`
+		RoomSID            string  `json:"room_sid"`
+		JoinedParticipants pbInt64 `json:"joined_participants"`
+		WebhookURL         string  `json:"webhook_url"`
+		Created            string  `json:"created"`
+		Ended              string  `json:"ended"`
+		AnalyticsFileID    *string `json:"analytics_file_id,omitempty"`
+	}
+	type result struct {
+		TotalRooms pbInt64    `json:"total_rooms"`
+		From       uint32     `json:"from"`
+		Limit      uint32     `json:"limit"`
+		OrderBy    string     `json:"order_by"`
+		RoomsList  []pastRoom `json:"rooms_list"`
+	}
+	out := result{TotalRooms: pbInt64(res.TotalRooms), From: uint32(res.From), Limit: uint32(res.Limit), OrderBy: res.OrderBy,
+		RoomsList: make([]pastRoom, 0, len(list))}
+	for _, sess := range list {
+		p := pastRoom{RoomTitle: sess.Title(), RoomID: sess.RoomID, RoomSID: sess.SID, JoinedParticipants: pbInt64(sess.JoinedParticipants),
+			WebhookURL: sess.WebhookURL(), Created: pbTime(sess.CreatedAt), Ended: pbTime(sess.EndedAt)}
+		if sess.AnalyticsFileID != "" {
+			id := sess.AnalyticsFileID
+			p.AnalyticsFileID = &id
+		}
+		out.RoomsList = append(out.RoomsList, p)
+	}
 	return struct {
 		Envelope
 		Result result `json:"result"`
-	}{env, res}, nil
+	}{env, out}
 }

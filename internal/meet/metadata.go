@@ -2,7 +2,9 @@ package meet
 
 import (
 	"encoding/json"
+	"errors"
 	"net/url"
+	"strings"
 )
 
 // RoomMetadata is the metadata of room/create (doc/api.md). The same type carries the request and
@@ -16,7 +18,7 @@ type RoomMetadata struct {
 	RoomFeatures        RoomFeatures   `json:"room_features"`
 	DefaultLockSettings LockSettings   `json:"default_lock_settings"`
 	CopyrightConf       *CopyrightConf `json:"copyright_conf,omitempty"`
-	ExtraData           string         `json:"extra_data"`
+	ExtraData           ExtraData      `json:"extra_data"`
 	// NotImplemented names the options this server stores but does not act on yet.
 	NotImplemented []string `json:"not_implemented"`
 }
@@ -41,6 +43,10 @@ type RoomFeatures struct {
 	AllowVirtualBg          *bool `json:"allow_virtual_bg"`
 	AllowRaiseHand          *bool `json:"allow_raise_hand"`
 	AutoGenUserID           *bool `json:"auto_gen_user_id"`
+	// AllowReactions is stored (absent stays absent) and listed in not_implemented when true.
+	AllowReactions *bool `json:"allow_reactions,omitempty"`
+	// AllowPolls is the old name of polls_features.is_allow; Fill folds it into PollsFeatures.
+	AllowPolls *bool `json:"allow_polls,omitempty"`
 
 	RecordingFeatures   RecordingFeatures   `json:"recording_features"`
 	ChatFeatures        ChatFeatures        `json:"chat_features"`
@@ -55,6 +61,12 @@ type RoomFeatures struct {
 	IngressFeatures                 map[string]any `json:"ingress_features,omitempty"`
 	SpeechToTextTranslationFeatures map[string]any `json:"speech_to_text_translation_features,omitempty"`
 	EndToEndEncryptionFeatures      map[string]any `json:"end_to_end_encryption_features,omitempty"`
+	PollsFeatures                   map[string]any `json:"polls_features,omitempty"`
+	InsightsFeatures                map[string]any `json:"insights_features,omitempty"`
+	SipDialInFeatures               map[string]any `json:"sip_dial_in_features,omitempty"`
+	// ExternalBroadcastingFeatures: is_allow && is_allow_rtmp governs RTMP as allow_rtmp does
+	// (allow_rtmp wins when both are given); Fill derives AllowRTMP from it.
+	ExternalBroadcastingFeatures map[string]any `json:"external_broadcasting_features,omitempty"`
 }
 
 // RecordingFeatures say who may record.
@@ -63,14 +75,20 @@ type RecordingFeatures struct {
 	IsAllowCloud             *bool `json:"is_allow_cloud"`
 	IsAllowLocal             *bool `json:"is_allow_local"`
 	EnableAutoCloudRecording *bool `json:"enable_auto_cloud_recording"`
+	// OnlyRecordAdminWebcams is stored and listed in not_implemented when true.
+	OnlyRecordAdminWebcams *bool `json:"only_record_admin_webcams,omitempty"`
 }
 
-// ChatFeatures say what the chat allows.
+// ChatFeatures say what the chat allows. IsAllow and IsAllowFileUpload are plugNmeet's newest
+// names of AllowChat and AllowFileUpload: Fill folds them into the old names (the old name wins
+// when both are given) and clears them.
 type ChatFeatures struct {
-	AllowChat        *bool    `json:"allow_chat"`
-	AllowFileUpload  *bool    `json:"allow_file_upload"`
-	AllowedFileTypes []string `json:"allowed_file_types"`
-	MaxFileSize      *int     `json:"max_file_size"` // MB
+	AllowChat         *bool    `json:"allow_chat"`
+	AllowFileUpload   *bool    `json:"allow_file_upload"`
+	AllowedFileTypes  []string `json:"allowed_file_types"`
+	MaxFileSize       *int     `json:"max_file_size"` // MB
+	IsAllow           *bool    `json:"is_allow,omitempty"`
+	IsAllowFileUpload *bool    `json:"is_allow_file_upload,omitempty"`
 }
 
 // WaitingRoomFeatures configure the waiting room.
@@ -90,6 +108,15 @@ type LockSettings struct {
 	LockChatSendMsg   *bool `json:"lock_chat_send_message"`
 	LockChatFileShare *bool `json:"lock_chat_file_share"`
 	LockPrivateChat   *bool `json:"lock_private_chat,omitempty"`
+	// LockReactions is stored (absent stays absent); meetd has no reactions.
+	LockReactions *bool `json:"lock_reactions,omitempty"`
+}
+
+// PlugNmeetDefaultLocks are the locks of non-admins in a room created without
+// default_lock_settings: plugNmeet's defaults (doc/api.md, room/create).
+func PlugNmeetDefaultLocks() LockSettings {
+	t := func() *bool { v := true; return &v }
+	return LockSettings{LockScreenSharing: t(), LockWhiteboard: t(), LockSharedNotepad: t()}
 }
 
 // Bool is the value of an option after Fill.
@@ -101,9 +128,39 @@ func def[T any](p **T, v T) {
 	}
 }
 
-// Fill replaces every absent option with its default (doc/api.md).
+// Fill replaces every absent option with its default (doc/api.md), and folds plugNmeet's newest
+// names into the ones meetd acts on.
 func (m *RoomMetadata) Fill() {
 	f := &m.RoomFeatures
+	fold := func(old **bool, alias **bool) {
+		if *old == nil && *alias != nil {
+			*old = *alias
+		}
+		*alias = nil
+	}
+	fold(&f.ChatFeatures.AllowChat, &f.ChatFeatures.IsAllow)
+	fold(&f.ChatFeatures.AllowFileUpload, &f.ChatFeatures.IsAllowFileUpload)
+	if f.AllowPolls != nil {
+		if f.PollsFeatures == nil {
+			f.PollsFeatures = map[string]any{}
+		}
+		if _, ok := f.PollsFeatures["is_allow"]; !ok {
+			f.PollsFeatures["is_allow"] = *f.AllowPolls
+		}
+		f.AllowPolls = nil
+	}
+	if eb := f.ExternalBroadcastingFeatures; eb != nil && f.AllowRTMP == nil {
+		on := GroupOn(eb, "") && flag(eb, "is_allow_rtmp", true)
+		f.AllowRTMP = &on
+	}
+	if in := f.IngressFeatures; in != nil {
+		if n, ok := in["input_type"].(float64); ok && int(n) >= 0 && int(n) < len(IngressInputs) && float64(int(n)) == n {
+			in["input_type"] = IngressInputs[int(n)]
+		}
+	}
+	if m.DefaultLockSettings == (LockSettings{}) {
+		m.DefaultLockSettings = PlugNmeetDefaultLocks()
+	}
 	def(&f.AllowWebcams, true)
 	def(&f.MuteOnStart, false)
 	def(&f.AllowScreenShare, true)
@@ -123,7 +180,7 @@ func (m *RoomMetadata) Fill() {
 	def(&r.EnableAutoCloudRecording, false)
 	c := &f.ChatFeatures
 	def(&c.AllowChat, true)
-	def(&c.AllowFileUpload, true)
+	def(&c.AllowFileUpload, *c.AllowChat) // no file upload without the chat, as in plugNmeet
 	def(&c.MaxFileSize, 50)
 	if c.AllowedFileTypes == nil {
 		c.AllowedFileTypes = []string{}
@@ -146,15 +203,134 @@ func notImplemented(f *RoomFeatures) []string {
 	add(Bool(f.RecordingFeatures.IsAllow) && Bool(f.RecordingFeatures.IsAllowLocal), "recording_features.is_allow_local") // cloud recording is served
 	add(Bool(f.ChatFeatures.AllowFileUpload), "chat_features.allow_file_upload")
 	add(Bool(f.WaitingRoomFeatures.IsActive), "waiting_room_features")
-	add(f.SharedNotePadFeatures != nil, "shared_note_pad_features")
-	add(f.WhiteboardFeatures != nil, "whiteboard_features")
-	add(f.ExternalMediaPlayerFeatures != nil, "external_media_player_features")
-	add(f.BreakoutRoomFeatures != nil, "breakout_room_features")
-	add(f.DisplayExternalLinkFeatures != nil, "display_external_link_features")
-	add(f.IngressFeatures != nil, "ingress_features")
-	add(f.SpeechToTextTranslationFeatures != nil, "speech_to_text_translation_features")
-	add(f.EndToEndEncryptionFeatures != nil, "end_to_end_encryption_features")
+	add(GroupOn(f.SharedNotePadFeatures, "allowed_shared_note_pad"), "shared_note_pad_features")
+	add(GroupOn(f.WhiteboardFeatures, "allowed_whiteboard"), "whiteboard_features")
+	add(GroupOn(f.ExternalMediaPlayerFeatures, "allowed_external_media_player"), "external_media_player_features")
+	add(GroupOn(f.BreakoutRoomFeatures, ""), "breakout_room_features")
+	add(GroupOn(f.DisplayExternalLinkFeatures, ""), "display_external_link_features")
+	add(GroupOn(f.IngressFeatures, ""), "ingress_features")
+	add(GroupOn(f.SpeechToTextTranslationFeatures, ""), "speech_to_text_translation_features")
+	add(f.EndToEndEncryptionFeatures != nil && flag(f.EndToEndEncryptionFeatures, "is_enabled", true), "end_to_end_encryption_features")
+	add(GroupOn(f.PollsFeatures, ""), "polls_features")
+	add(GroupOn(f.InsightsFeatures, ""), "insights_features")
+	add(GroupOn(f.SipDialInFeatures, ""), "sip_dial_in_features")
+	add(Bool(f.AllowReactions), "allow_reactions")
+	add(Bool(f.RecordingFeatures.OnlyRecordAdminWebcams), "recording_features.only_record_admin_webcams")
 	return out
+}
+
+// IngressInputs are plugNmeet's IngressInput names, by number.
+var IngressInputs = []string{"RTMP_INPUT", "WHIP_INPUT"}
+
+// GroupOn reports whether a feature group that meetd stores as it came is switched on: present,
+// and neither its is_allow nor its old name (oldName, if any) is false. plugNmeet's default of
+// every such group is on, so a group sent without its switch is on.
+func GroupOn(g map[string]any, oldName string) bool {
+	if g == nil {
+		return false
+	}
+	if oldName != "" {
+		if v, ok := g[oldName].(bool); ok && !v {
+			return false
+		}
+	}
+	return flag(g, "is_allow", true)
+}
+
+// flag is the boolean g[key], or def when absent or not a boolean.
+func flag(g map[string]any, key string, def bool) bool {
+	if v, ok := g[key].(bool); ok {
+		return v
+	}
+	return def
+}
+
+// Flag is the boolean g[key] of a stored feature group, or def when absent or not a boolean.
+func Flag(g map[string]any, key string, def bool) bool { return flag(g, key, def) }
+
+// ExtraData is the caller's own data in room and user metadata, kept in the shape the caller
+// sent it (doc/api.md, "Two dialects"): a string (the documented dialect, SDK 1.x), or an object
+// of strings (plugNmeet's map<string,string>, SDK 2.x). It marshals back in that shape. An object
+// is held as objectMark followed by its JSON, so that the type stays a string.
+type ExtraData string
+
+const objectMark = "\x00"
+
+// IsObject reports whether the caller sent an object.
+func (e ExtraData) IsObject() bool { return strings.HasPrefix(string(e), objectMark) }
+
+// Object returns the object the caller sent, or nil for a string.
+func (e ExtraData) Object() map[string]string {
+	if !e.IsObject() {
+		return nil
+	}
+	var m map[string]string
+	_ = json.Unmarshal([]byte(e[len(objectMark):]), &m)
+	return m
+}
+
+// ExtraDataObject is the extra data of an object of strings.
+func ExtraDataObject(m map[string]string) ExtraData {
+	if m == nil {
+		m = map[string]string{}
+	}
+	b, _ := json.Marshal(m) // keys sorted
+	return ExtraData(objectMark + string(b))
+}
+
+// MarshalJSON writes the extra data in the shape the caller sent.
+func (e ExtraData) MarshalJSON() ([]byte, error) {
+	switch {
+	case e == "":
+		return emptyString, nil // the common case, without an allocation (the encoder only reads it)
+	case e.IsObject():
+		return []byte(e[len(objectMark):]), nil
+	}
+	return AppendString(make([]byte, 0, len(e)+2), string(e)), nil // as encoding/json escapes a string
+}
+
+var emptyString = []byte(`""`)
+
+// plainJSONString reports whether the inside of a JSON string is its value as it stands: printable
+// ASCII without escapes.
+func plainJSONString(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '\\' || c == '"' {
+			return false
+		}
+	}
+	return true
+}
+
+// errExtraData names what extra_data may be; the decoder names the field.
+var errExtraData = errors.New("must be a string or an object of strings")
+
+// UnmarshalJSON reads a string, an object of strings, or null.
+func (e *ExtraData) UnmarshalJSON(b []byte) error {
+	switch {
+	case string(b) == "null":
+		*e = ""
+		return nil
+	case string(b) == `""`:
+		*e = ""
+		return nil
+	case len(b) > 1 && b[0] == '"' && plainJSONString(b[1:len(b)-1]):
+		*e = ExtraData(b[1 : len(b)-1])
+		return nil
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil || strings.HasPrefix(s, objectMark) {
+			return errExtraData
+		}
+		*e = ExtraData(s)
+		return nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil || m == nil {
+		return errExtraData
+	}
+	*e = ExtraDataObject(m)
+	return nil
 }
 
 // Merge returns l with every option that o sets taken from o, and every option still absent false.
@@ -192,6 +368,21 @@ func (m *RoomMetadata) Validate() error {
 	}
 	if d := m.RoomFeatures.RoomDuration; d != nil && *d < 0 {
 		return Errorf(CodeInvalidParameters, "metadata.room_features.room_duration must not be negative")
+	}
+	if in := m.RoomFeatures.IngressFeatures; in != nil {
+		switch v := in["input_type"].(type) {
+		case nil:
+		case string:
+			if v != IngressInputs[0] && v != IngressInputs[1] {
+				return Errorf(CodeInvalidParameters, "metadata.room_features.ingress_features.input_type must be RTMP_INPUT or WHIP_INPUT (or 0, 1)")
+			}
+		case float64:
+			if v != 0 && v != 1 {
+				return Errorf(CodeInvalidParameters, "metadata.room_features.ingress_features.input_type must be RTMP_INPUT or WHIP_INPUT (or 0, 1)")
+			}
+		default:
+			return Errorf(CodeInvalidParameters, "metadata.room_features.ingress_features.input_type must be RTMP_INPUT or WHIP_INPUT (or 0, 1)")
+		}
 	}
 	if n := m.RoomFeatures.ChatFeatures.MaxFileSize; n != nil && *n < 0 {
 		return Errorf(CodeInvalidParameters, "metadata.room_features.chat_features.max_file_size must not be negative")
@@ -237,5 +428,6 @@ func (l LockSettings) Overlay(o LockSettings) LockSettings {
 		LockChatSendMsg:   pick(l.LockChatSendMsg, o.LockChatSendMsg),
 		LockChatFileShare: pick(l.LockChatFileShare, o.LockChatFileShare),
 		LockPrivateChat:   pick(l.LockPrivateChat, o.LockPrivateChat),
+		LockReactions:     pick(l.LockReactions, o.LockReactions),
 	}
 }

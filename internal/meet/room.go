@@ -118,7 +118,7 @@ type UserMetadata struct {
 	RecordWebcam  *bool         `json:"record_webcam,omitempty"`
 	PreferredLang string        `json:"preferred_lang,omitempty"`
 	ExUserID      string        `json:"ex_user_id,omitempty"`
-	ExtraData     string        `json:"extra_data,omitempty"`
+	ExtraData     ExtraData     `json:"extra_data,omitempty"`
 	LockSettings  *LockSettings `json:"lock_settings,omitempty"`
 }
 
@@ -131,7 +131,7 @@ type ParticipantMetadata struct {
 	RecordWebcam  bool         `json:"record_webcam"`
 	PreferredLang string       `json:"preferred_lang"`
 	ExUserID      string       `json:"ex_user_id"`
-	ExtraData     string       `json:"extra_data"`
+	ExtraData     ExtraData    `json:"extra_data"`
 	LockSettings  LockSettings `json:"lock_settings"`
 }
 
