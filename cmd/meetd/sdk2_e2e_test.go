@@ -76,10 +76,10 @@ func TestSDK2MoodleFlow(t *testing.T) {
 		var res sdk2client.GenerateTokenRes
 		call("room/getJoinToken", `{"roomId":"`+room+`","userInfo":{"name":"`+name+`","userId":"`+userID+`",`+adminKey+
 			`"userMetadata":{"preferredLang":"en","extraData":{"moodle_user":"`+userID+`"},"exUserId":"`+userID+`"}}}`, &res)
-		if !res.Status || res.Token == "" {
+		if !res.Status || res.Token == nil || *res.Token == "" {
 			t.Fatalf("getJoinToken %s: %+v", userID, res)
 		}
-		return res.Token
+		return *res.Token
 	}
 	teacher := m.botWithToken(token("2", "Teacher", true))
 	for _, f := range []string{ivf, ogg} {
@@ -155,7 +155,10 @@ func TestSDK2MoodleFlow(t *testing.T) {
 	}
 	var dl sdk2client.GetDownloadTokenRes
 	call("recording/getDownloadToken", `{"recordId":"`+merged.RecordID+`"}`, &dl)
-	code, body, _ := get(t, m.base+"/download/recording/"+dl.Token, nil)
+	if dl.Token == nil {
+		t.Fatalf("recording/getDownloadToken: %+v", dl)
+	}
+	code, body, _ := get(t, m.base+"/download/recording/"+*dl.Token, nil)
 	if code != 200 {
 		t.Fatalf("download of the merged recording: %d", code)
 	}
@@ -209,8 +212,12 @@ func TestSDK2MoodleFlow(t *testing.T) {
 	if ainfo.RoomInfo == nil || ainfo.RoomInfo.RoomSID != sid || ainfo.RoomInfo.Ended == "" {
 		t.Fatalf("artifact/info: %+v", ainfo)
 	}
+	dl = sdk2client.GetDownloadTokenRes{}
 	call("artifact/getDownloadToken", `{"artifactId":"`+artifactID+`"}`, &dl)
-	code, body, _ = get(t, m.base+"/download/artifact/"+dl.Token, nil)
+	if dl.Token == nil {
+		t.Fatalf("artifact/getDownloadToken: %+v", dl)
+	}
+	code, body, _ = get(t, m.base+"/download/artifact/"+*dl.Token, nil)
 	if code != 200 {
 		t.Fatalf("artifact download: %d %s", code, body)
 	}

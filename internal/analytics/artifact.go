@@ -64,17 +64,7 @@ func (s *Service) Artifacts(ctx context.Context, f ArtifactFilter) ([]Artifact, 
 }
 
 func (s *Service) artifact(ctx context.Context, id string) (*Artifact, error) {
-	if err := meet.CheckID("artifact_id", id); err != nil {
-		return nil, err
-	}
-	a, err := s.store.Artifact(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("artifact %s: %w", id, err)
-	}
-	if a == nil {
-		return nil, meet.Errorf(meet.CodeNotFound, "no artifact %s", id)
-	}
-	return a, nil
+	return meet.Lookup(ctx, "artifact_id", "artifact", id, s.store.Artifact)
 }
 
 // ArtifactInfo is artifact/info: the artifact and its session (nil if the session is gone).

@@ -192,17 +192,7 @@ func (s *Service) List(ctx context.Context, f meet.SessionFilter) ([]File, int, 
 }
 
 func (s *Service) report(ctx context.Context, fileID string) (*File, error) {
-	if err := meet.CheckID("file_id", fileID); err != nil {
-		return nil, err
-	}
-	f, err := s.store.Report(ctx, fileID)
-	if err != nil {
-		return nil, fmt.Errorf("report %s: %w", fileID, err)
-	}
-	if f == nil {
-		return nil, meet.Errorf(meet.CodeNotFound, "no analytics file %s", fileID)
-	}
-	return f, nil
+	return meet.Lookup(ctx, "file_id", "analytics file", fileID, s.store.Report)
 }
 
 // Delete removes a report's files and takes it off its session.

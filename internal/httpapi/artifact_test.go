@@ -3,9 +3,8 @@ package httpapi_test
 // The artifact calls as an SDK-2 client sees them (doc/api.md, "Artifacts"): a session ends →
 // session_ended and artifact_created reach the webhook receiver; artifact/fetch finds the
 // MEETING_ANALYTICS artifact by room_sid and type; info; the download, parsed strictly as
-// plugNmeet's AnalyticsResult; delete; bad input. The messages below are plugNmeet's
-// (plugnmeet_auth_artifact.proto, plugnmeet_room_artifacts.proto, plugnmeet_analytics.proto),
-// field for field, typed as strictParse checks them.
+// plugNmeet's AnalyticsResult; delete; bad input. The messages are sdk2client's, plugNmeet's
+// field for field.
 
 import (
 	"encoding/json"
@@ -20,6 +19,7 @@ import (
 	"meetd/internal/meet"
 	"meetd/internal/meettest"
 	"meetd/internal/rooms"
+	"meetd/internal/sdk2client"
 )
 
 // signedJSON posts a signed call and returns its body (HTTP 200 expected).
@@ -91,8 +91,8 @@ func TestArtifactsSDK2(t *testing.T) {
 		RoomArtifact json.RawMessage `json:"room_artifact"`
 	}
 	_ = json.Unmarshal(artifactEvent.Body, &body)
-	var art httpapi.SDK2RoomArtifactWebhookEvent
-	httpapi.SDK2Parse(t, body.RoomArtifact, &art)
+	var art sdk2client.RoomArtifactWebhookEvent
+	httpapi.StrictParse(t, body.RoomArtifact, &art)
 	if art.Type != "MEETING_ANALYTICS" || art.ArtifactID == "" || art.Metadata == nil || art.Metadata.FileInfo == nil ||
 		art.Metadata.FileInfo.MimeType != "application/json" || art.Metadata.FileInfo.FileSize <= 0 {
 		t.Fatalf("room_artifact %s", body.RoomArtifact)
@@ -102,8 +102,8 @@ func TestArtifactsSDK2(t *testing.T) {
 	}
 
 	// artifact/fetch by room_sid and type, as SDK 2 sends it (uint64 as strings)
-	var list httpapi.SDK2FetchArtifactsRes
-	httpapi.SDK2Parse(t, signedJSON(t, srv, "artifact/fetch", map[string]any{"roomSid": sid, "type": "MEETING_ANALYTICS", "from": "0", "limit": "10"}), &list)
+	var list sdk2client.FetchArtifactsRes
+	httpapi.StrictParse(t, signedJSON(t, srv, "artifact/fetch", map[string]any{"roomSid": sid, "type": "MEETING_ANALYTICS", "from": "0", "limit": "10"}), &list)
 	if !list.Status || list.StatusCode != "SUCCESS" || list.Result == nil || list.Result.TotalArtifacts != 1 ||
 		len(list.Result.ArtifactsList) != 1 || list.Result.Type == nil || *list.Result.Type != "MEETING_ANALYTICS" || list.Result.Limit != 10 {
 		t.Fatalf("fetch %+v", list)
@@ -114,18 +114,18 @@ func TestArtifactsSDK2(t *testing.T) {
 		t.Errorf("artifact %+v", item)
 	}
 	// the type by number; another session's sid finds nothing
-	httpapi.SDK2Parse(t, signedJSON(t, srv, "artifact/fetch", map[string]any{"roomIds": []string{"course-7"}, "type": 1}), &list)
+	httpapi.StrictParse(t, signedJSON(t, srv, "artifact/fetch", map[string]any{"roomIds": []string{"course-7"}, "type": 1}), &list)
 	if list.Result.TotalArtifacts != 1 {
 		t.Errorf("fetch by room and type 1: %+v", list.Result)
 	}
-	httpapi.SDK2Parse(t, signedJSON(t, srv, "artifact/fetch", map[string]any{"roomSid": "RM_other", "type": "MEETING_ANALYTICS"}), &list)
+	httpapi.StrictParse(t, signedJSON(t, srv, "artifact/fetch", map[string]any{"roomSid": "RM_other", "type": "MEETING_ANALYTICS"}), &list)
 	if list.Status || list.StatusCode != "NOT_FOUND" || list.Result == nil || len(list.Result.ArtifactsList) != 0 {
 		t.Errorf("fetch of another session: %+v", list)
 	}
 
 	// artifact/info: the artifact and its session as PastRoomInfo
-	var info httpapi.SDK2ArtifactInfoRes
-	httpapi.SDK2Parse(t, signedJSON(t, srv, "artifact/info", map[string]any{"artifactId": art.ArtifactID}), &info)
+	var info sdk2client.ArtifactInfoRes
+	httpapi.StrictParse(t, signedJSON(t, srv, "artifact/info", map[string]any{"artifactId": art.ArtifactID}), &info)
 	if !info.Status || info.ArtifactInfo == nil || info.ArtifactInfo.ArtifactID != art.ArtifactID || info.RoomInfo == nil ||
 		info.RoomInfo.RoomSID != sid || info.RoomInfo.RoomTitle != "Course 7" || info.RoomInfo.JoinedParticipants != 2 ||
 		info.RoomInfo.Ended == "" || info.RoomInfo.AnalyticsFileID == nil {
@@ -133,8 +133,8 @@ func TestArtifactsSDK2(t *testing.T) {
 	}
 
 	// the download, parsed as AnalyticsResult
-	var token httpapi.SDK2ArtifactTokenRes
-	httpapi.SDK2Parse(t, signedJSON(t, srv, "artifact/getDownloadToken", map[string]any{"artifactId": art.ArtifactID}), &token)
+	var token sdk2client.GetDownloadTokenRes
+	httpapi.StrictParse(t, signedJSON(t, srv, "artifact/getDownloadToken", map[string]any{"artifactId": art.ArtifactID}), &token)
 	if token.Token == nil || *token.Token == "" {
 		t.Fatalf("no token: %+v", token)
 	}
@@ -143,15 +143,15 @@ func TestArtifactsSDK2(t *testing.T) {
 	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("download: HTTP %d %s %s", res.StatusCode, res.Header.Get("Content-Type"), file)
 	}
-	var result httpapi.SDK2AnalyticsResult
-	httpapi.SDK2Parse(t, file, &result)
+	var result sdk2client.AnalyticsResult
+	httpapi.StrictParse(t, file, &result)
 	checkResult(t, result, ann, silentAt, mutedAt, unmutedAt)
 
 	// delete: gone from info, fetch and the download; the attendance report stays
 	if b := signedJSON(t, srv, "artifact/delete", map[string]any{"artifactId": art.ArtifactID}); !json.Valid(b) || decodedStatus(b) != "SUCCESS" {
 		t.Fatalf("delete: %s", b)
 	}
-	httpapi.SDK2Parse(t, signedJSON(t, srv, "artifact/info", map[string]any{"artifactId": art.ArtifactID}), &info)
+	httpapi.StrictParse(t, signedJSON(t, srv, "artifact/info", map[string]any{"artifactId": art.ArtifactID}), &info)
 	if info.Status || info.StatusCode != "NOT_FOUND" {
 		t.Errorf("info after delete: %+v", info.Status)
 	}
@@ -172,7 +172,7 @@ func decodedStatus(b []byte) string {
 }
 
 // checkResult checks the AnalyticsResult of the session of TestArtifactsSDK2.
-func checkResult(t *testing.T, r httpapi.SDK2AnalyticsResult, ann meet.ParticipantInfo, silentAt, mutedAt, unmutedAt time.Time) {
+func checkResult(t *testing.T, r sdk2client.AnalyticsResult, ann meet.ParticipantInfo, silentAt, mutedAt, unmutedAt time.Time) {
 	t.Helper()
 	if r.Room == nil || r.Room.RoomID != "course-7" || r.Room.RoomTitle != "Course 7" || r.Room.RoomTotalUsers != 2 ||
 		r.Room.RoomEnded < r.Room.RoomCreation || r.Room.RoomDuration != r.Room.RoomEnded-r.Room.RoomCreation {
@@ -181,8 +181,8 @@ func checkResult(t *testing.T, r httpapi.SDK2AnalyticsResult, ann meet.Participa
 	if len(r.Users) != 2 || r.Users[0].UserID != "ann" || r.Users[1].UserID != "bob" {
 		t.Fatalf("users %+v", r.Users)
 	}
-	events := func(i int) map[string]httpapi.SDK2AnalyticsEventData {
-		m := map[string]httpapi.SDK2AnalyticsEventData{}
+	events := func(i int) map[string]sdk2client.AnalyticsEventData {
+		m := map[string]sdk2client.AnalyticsEventData{}
 		for _, e := range r.Users[i].Events {
 			m[e.Name] = e
 		}
@@ -196,7 +196,7 @@ func checkResult(t *testing.T, r httpapi.SDK2AnalyticsResult, ann meet.Participa
 		t.Errorf("bob %+v", u)
 	}
 	start, end := int64(r.Room.RoomCreation)*1000, int64(r.Room.RoomEnded)*1000
-	for i, m := range []map[string]httpapi.SDK2AnalyticsEventData{a, b} {
+	for i, m := range []map[string]sdk2client.AnalyticsEventData{a, b} {
 		joined, left := m["joined"], m["left"]
 		if joined.Total != 1 || len(joined.Values) != 1 || left.Total != 1 || len(left.Values) != 1 {
 			t.Fatalf("user %d: joined %+v left %+v", i, joined, left)

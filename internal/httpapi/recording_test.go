@@ -16,6 +16,7 @@ import (
 	"meetd/internal/meet"
 	"meetd/internal/meettest"
 	"meetd/internal/recorder"
+	"meetd/internal/sdk2client"
 )
 
 // call posts a signed call and decodes its answer; it fails the test on an answer that is not a
@@ -109,9 +110,9 @@ func TestRecordingInfoDialects(t *testing.T) {
 	}
 
 	_, b := call(t, srv, "recording/info", `{"recordId":"REC_a"}`)
-	var res httpapi.PBRecordingInfoRes
-	httpapi.StrictParseRecordings(t, b, &res)
-	if res.Code() != "SUCCESS" || res.RecordingInfo == nil || res.RecordingInfo.RecordID != "REC_a" ||
+	var res sdk2client.RecordingInfoRes
+	httpapi.StrictParse(t, b, &res)
+	if res.StatusCode != "SUCCESS" || res.RecordingInfo == nil || res.RecordingInfo.RecordID != "REC_a" ||
 		res.RoomInfo == nil || res.RoomInfo.RoomSID != sid || res.RoomInfo.RoomTitle != "Title of r1" {
 		t.Errorf("protojson answer %s", b)
 	}
@@ -157,8 +158,8 @@ func TestRecordingFetchBySession(t *testing.T) {
 	}
 
 	_, b := call(t, srv, "recording/fetch", map[string]any{"roomSid": sid3})
-	var res httpapi.PBFetchRecordingsRes
-	httpapi.StrictParseRecordings(t, b, &res)
+	var res sdk2client.FetchRecordingsRes
+	httpapi.StrictParse(t, b, &res)
 	if res.Result == nil || res.Result.TotalRecordings != 1 || len(res.Result.RecordingsList) != 1 ||
 		res.Result.RecordingsList[0].RecordID != "REC_c" || res.Result.RecordingsList[0].Metadata == nil {
 		t.Errorf("protojson fetch by session: %s", b)
@@ -196,9 +197,9 @@ func TestRecordingUpdateMetadata(t *testing.T) {
 
 	// "" clears a title, an empty subtitle or extra_data value removes its key, absent keeps
 	_, b := call(t, srv, "recording/updateMetadata", `{"recordId":"REC_a","metadata":{"title":"","subtitles":{"de":{}},"extraData":{"courseId":""}}}`)
-	var res httpapi.PBCommonRes
-	httpapi.StrictParseRecordings(t, b, &res)
-	if res.Code() != "SUCCESS" {
+	var res sdk2client.Envelope
+	httpapi.StrictParse(t, b, &res)
+	if res.StatusCode != "SUCCESS" {
 		t.Errorf("protojson update: %s", b)
 	}
 	got, _ = json.Marshal(metadata())
@@ -313,9 +314,9 @@ func TestMergeRecordings(t *testing.T) {
 
 	// protojson: exactly CommonResponse
 	_, b := call(t, srv, "recording/mergeRecordings", `{"byIds":{"roomId":"r1","recordingIds":["REC_a","REC_b"]}}`)
-	var res httpapi.PBCommonRes
-	httpapi.StrictParseRecordings(t, b, &res)
-	if res.Code() != "SUCCESS" {
+	var res sdk2client.Envelope
+	httpapi.StrictParse(t, b, &res)
+	if res.StatusCode != "SUCCESS" {
 		t.Fatalf("merge: %s", b)
 	}
 	var merged string

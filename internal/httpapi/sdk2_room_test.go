@@ -8,147 +8,39 @@ import (
 	"meetd/internal/httpapi"
 	"meetd/internal/meet"
 	"meetd/internal/meettest"
+	"meetd/internal/sdk2client"
 )
 
 // The SDK-2 generation (plugnmeet-sdk-js 2.x, PHP SDK 2.x and the plugins built on them) against
-// the room routes: its request shapes are accepted, and every answer passes the strict parser of
-// sdk2_test.go with Go structs that declare exactly the fields of plugNmeet's messages
-// (doc/api.md, "Two dialects").
+// the room routes: its request shapes are accepted, and every answer passes sdk2client's strict
+// parser with sdk2client's messages, or the structs below, which declare exactly the fields of
+// plugNmeet's messages (doc/api.md, "Two dialects").
 
 type (
-	pbI32      = httpapi.PbI32
-	pbI64      = httpapi.PbI64
-	pbEnvelope = httpapi.PbEnvelope
+	pbI32          = sdk2client.I32
+	pbI64          = sdk2client.I64
+	pbIngressInput = sdk2client.Enum[ingressInputs]
 )
 
-// plugnmeet.ActiveRoomInfo
-type pbActiveRoomInfo struct {
-	RoomTitle          string `json:"room_title"`
-	RoomID             string `json:"room_id"`
-	SID                string `json:"sid"`
-	JoinedParticipants pbI64  `json:"joined_participants"`
-	IsRunning          pbI32  `json:"is_running"`
-	IsRecording        pbI32  `json:"is_recording"`
-	IsActiveRTMP       pbI32  `json:"is_active_rtmp"`
-	WebhookURL         string `json:"webhook_url"`
-	IsBreakoutRoom     pbI32  `json:"is_breakout_room"`
-	ParentRoomID       string `json:"parent_room_id"`
-	CreationTime       pbI64  `json:"creation_time"`
-	Metadata           string `json:"metadata"`
-}
+// plugnmeet.IngressInput
+type ingressInputs struct{}
 
-// livekit.ParticipantPermission
-type pbPermission struct {
-	CanSubscribe          bool                    `json:"can_subscribe"`
-	CanPublish            bool                    `json:"can_publish"`
-	CanPublishData        bool                    `json:"can_publish_data"`
-	CanPublishSources     []httpapi.PbTrackSource `json:"can_publish_sources"`
-	Hidden                bool                    `json:"hidden"`
-	Recorder              bool                    `json:"recorder"`
-	CanUpdateMetadata     bool                    `json:"can_update_metadata"`
-	Agent                 bool                    `json:"agent"`
-	CanSubscribeMetrics   bool                    `json:"can_subscribe_metrics"`
-	CanManageAgentSession bool                    `json:"can_manage_agent_session"`
-}
+func (ingressInputs) Names() []string { return []string{"RTMP_INPUT", "WHIP_INPUT"} }
 
-// livekit.TrackInfo (its nested messages as any: meetd does not send them)
-type pbTrack struct {
-	SID               string                `json:"sid"`
-	Type              httpapi.PbTrackType   `json:"type"`
-	Name              string                `json:"name"`
-	Muted             bool                  `json:"muted"`
-	Width             pbI32                 `json:"width"`
-	Height            pbI32                 `json:"height"`
-	Simulcast         bool                  `json:"simulcast"`
-	DisableDtx        bool                  `json:"disable_dtx"`
-	Source            httpapi.PbTrackSource `json:"source"`
-	Layers            []any                 `json:"layers"`
-	MimeType          string                `json:"mime_type"`
-	Mid               string                `json:"mid"`
-	Codecs            []any                 `json:"codecs"`
-	Stereo            bool                  `json:"stereo"`
-	DisableRed        bool                  `json:"disable_red"`
-	Encryption        string                `json:"encryption"`
-	Stream            string                `json:"stream"`
-	Version           any                   `json:"version"`
-	AudioFeatures     []string              `json:"audio_features"`
-	BackupCodecPolicy string                `json:"backup_codec_policy"`
-}
-
-// livekit.ParticipantInfo
-type pbParticipant struct {
-	SID              string                     `json:"sid"`
-	Identity         string                     `json:"identity"`
-	State            httpapi.PbParticipantState `json:"state"`
-	Tracks           []pbTrack                  `json:"tracks"`
-	Metadata         string                     `json:"metadata"`
-	JoinedAt         pbI64                      `json:"joined_at"`
-	JoinedAtMs       pbI64                      `json:"joined_at_ms"`
-	Name             string                     `json:"name"`
-	Version          pbI32                      `json:"version"`
-	Permission       *pbPermission              `json:"permission"`
-	Region           string                     `json:"region"`
-	IsPublisher      bool                       `json:"is_publisher"`
-	Kind             httpapi.PbParticipantKind  `json:"kind"`
-	Attributes       map[string]string          `json:"attributes"`
-	DisconnectReason string                     `json:"disconnect_reason"`
-	KindDetails      []string                   `json:"kind_details"`
-	DataTracks       []any                      `json:"data_tracks"`
-	ClientProtocol   pbI32                      `json:"client_protocol"`
-	Capabilities     []string                   `json:"capabilities"`
-}
-
-// plugnmeet.ActiveRoomWithParticipant
-type pbRoom struct {
-	RoomInfo         *pbActiveRoomInfo `json:"room_info"`
-	ParticipantsInfo []pbParticipant   `json:"participants_info"`
-}
-
-// the answers
+// the answers sdk2client does not declare
 type (
-	createRoomRes struct {
-		pbEnvelope
-		RoomInfo *pbActiveRoomInfo `json:"room_info"`
-	}
-	getActiveRoomInfoRes struct {
-		pbEnvelope
-		Room *pbRoom `json:"room"`
-	}
-	getActiveRoomsInfoRes struct {
-		pbEnvelope
-		Rooms []pbRoom `json:"rooms"`
-	}
-	isRoomActiveRes struct {
-		pbEnvelope
-		IsActive bool `json:"is_active"`
-	}
-	generateTokenRes struct {
-		pbEnvelope
-		Token *string `json:"token"`
-	}
-	commonRes    struct{ pbEnvelope }
-	pastRoomInfo struct {
-		RoomTitle          string  `json:"room_title"`
-		RoomID             string  `json:"room_id"`
-		RoomSID            string  `json:"room_sid"`
-		JoinedParticipants pbI64   `json:"joined_participants"`
-		WebhookURL         string  `json:"webhook_url"`
-		Created            string  `json:"created"`
-		Ended              string  `json:"ended"`
-		AnalyticsFileID    *string `json:"analytics_file_id"`
-	}
 	fetchPastRoomsRes struct {
-		pbEnvelope
+		sdk2client.Envelope
 		Result *struct {
-			TotalRooms pbI64          `json:"total_rooms"`
-			From       pbI32          `json:"from"`
-			Limit      pbI32          `json:"limit"`
-			OrderBy    string         `json:"order_by"`
-			RoomsList  []pastRoomInfo `json:"rooms_list"`
+			TotalRooms pbI64                     `json:"total_rooms"`
+			From       pbI32                     `json:"from"`
+			Limit      pbI32                     `json:"limit"`
+			OrderBy    string                    `json:"order_by"`
+			RoomsList  []sdk2client.PastRoomInfo `json:"rooms_list"`
 		} `json:"result"`
 	}
 	fetchAnalyticsRes struct {
-		pbEnvelope
+		sdk2client.Envelope
 		Result *struct {
 			TotalAnalytics pbI64  `json:"total_analytics"`
 			From           pbI32  `json:"from"`
@@ -269,10 +161,10 @@ type (
 			SharedBy *string `json:"shared_by"`
 		} `json:"display_external_link_features"`
 		IngressFeatures struct {
-			IsAllow   bool                   `json:"is_allow"`
-			InputType httpapi.PbIngressInput `json:"input_type"`
-			URL       string                 `json:"url"`
-			StreamKey string                 `json:"stream_key"`
+			IsAllow   bool           `json:"is_allow"`
+			InputType pbIngressInput `json:"input_type"`
+			URL       string         `json:"url"`
+			StreamKey string         `json:"stream_key"`
 		} `json:"ingress_features"`
 		EndToEndEncryptionFeatures struct {
 			IsEnabled                      bool    `json:"is_enabled"`
@@ -331,17 +223,17 @@ func sdk2(s *script, path, body string, v any) {
 	status, answer := s.srv.Signed(s.t, path, body)
 	s.record("POST /auth/"+path+" "+body, status, map[string][]string{"Content-Type": {"application/json"}}, answer)
 	httpapi.StrictParse(s.t, answer, v)
-	var rooms []*pbRoom
+	var rooms []*sdk2client.ActiveRoomWithParticipant
 	switch a := v.(type) {
-	case *createRoomRes:
+	case *sdk2client.CreateRoomRes:
 		if a.RoomInfo != nil {
-			rooms = append(rooms, &pbRoom{RoomInfo: a.RoomInfo})
+			rooms = append(rooms, &sdk2client.ActiveRoomWithParticipant{RoomInfo: a.RoomInfo})
 		}
-	case *getActiveRoomInfoRes:
+	case *sdk2client.GetActiveRoomInfoRes:
 		if a.Room != nil {
 			rooms = append(rooms, a.Room)
 		}
-	case *getActiveRoomsInfoRes:
+	case *sdk2client.GetActiveRoomsInfoRes:
 		for i := range a.Rooms {
 			rooms = append(rooms, &a.Rooms[i])
 		}
@@ -380,9 +272,9 @@ const moodleCreate = `{"roomId":"moodle_12","maxParticipants":25,"metadata":{"ro
 
 func TestSDK2Rooms(t *testing.T) {
 	s := newScript(t, meettest.Options{})
-	var active isRoomActiveRes
+	var active sdk2client.IsRoomActiveRes
 	sdk2(s, "room/isRoomActive", `{"roomId":"moodle_12"}`, &active)
-	var created createRoomRes
+	var created sdk2client.CreateRoomRes
 	sdk2(s, "room/create", moodleCreate, &created)
 	if !created.Status || created.RoomInfo == nil || created.RoomInfo.IsRunning != 1 {
 		t.Fatalf("create: %+v", created)
@@ -393,7 +285,7 @@ func TestSDK2Rooms(t *testing.T) {
 		md.RoomFeatures.IngressFeatures.InputType != "WHIP_INPUT" || md.RoomFeatures.BreakoutRoomFeatures.AllowedNumberRooms != 4 {
 		t.Errorf("room metadata: %+v", md)
 	}
-	var token generateTokenRes
+	var token sdk2client.GenerateTokenRes
 	sdk2(s, "room/getJoinToken", `{"roomId":"moodle_12","userInfo":{"name":"Ann Teacher","userId":"2","isAdmin":true,`+
 		`"userMetadata":{"profilePic":"https://moodle.example.org/ann.png","extraData":{"course":"3"},"exUserId":"2"},"clientType":"HYBRID_WEB"}}`, &token)
 	sdk2(s, "room/getJoinToken", `{"roomId":"moodle_12","userInfo":{"name":"Bob Student","userId":"guest_abc",`+
@@ -403,7 +295,7 @@ func TestSDK2Rooms(t *testing.T) {
 	}
 	join(s, "moodle_12", "2", meet.Track{SID: "TR_cam", Type: "VIDEO", Source: "CAMERA", MimeType: "video/VP8", Width: 640, Height: 480})
 	join(s, "moodle_12", "guest_abc")
-	var info getActiveRoomInfoRes
+	var info sdk2client.GetActiveRoomInfoRes
 	sdk2(s, "room/getActiveRoomInfo", `{"roomId":"moodle_12"}`, &info)
 	if info.Room == nil || len(info.Room.ParticipantsInfo) != 2 {
 		t.Fatalf("getActiveRoomInfo: %+v", info)
@@ -413,20 +305,20 @@ func TestSDK2Rooms(t *testing.T) {
 	if !ann.IsAdmin || ann.ExtraData["course"] != "3" || ann.ExUserID == nil || *ann.ExUserID != "2" {
 		t.Errorf("the admin's metadata: %s", info.Room.ParticipantsInfo[0].Metadata)
 	}
-	var all getActiveRoomsInfoRes
+	var all sdk2client.GetActiveRoomsInfoRes
 	sdk2(s, "room/getActiveRoomsInfo", `{}`, &all) // the key spoke protojson last: protojson again
 	if len(all.Rooms) != 1 {
 		t.Errorf("getActiveRoomsInfo: %+v", all)
 	}
-	var ok commonRes
+	var ok sdk2client.Envelope
 	sdk2(s, "room/broadcastToRoom", `{"roomId":"moodle_12","notificationMsg":{"text":"Ten minutes left","type":"NATS_SYSTEM_NOTIFICATION_WARNING","withSound":true}}`, &ok)
 	sdk2(s, "room/broadcastToRoom", `{"roomId":"moodle_12","onlyToAdmins":true,"notificationMsg":{"text":"Recording failed","type":2}}`, &ok)
 	sdk2(s, "room/broadcastToRoom", `{"roomId":"moodle_12","chatMsg":{"message":"Hello"}}`, &ok)
 	sdk2(s, "room/endRoom", `{"roomId":"moodle_12"}`, &ok)
 	// a room that has ended: the real server's ROOM_NOT_FOUND
-	var endAgain commonRes
-	var infoEnded getActiveRoomInfoRes
-	var tokenEnded generateTokenRes
+	var endAgain sdk2client.Envelope
+	var infoEnded sdk2client.GetActiveRoomInfoRes
+	var tokenEnded sdk2client.GenerateTokenRes
 	sdk2(s, "room/endRoom", `{"roomId":"moodle_12"}`, &endAgain)
 	sdk2(s, "room/getActiveRoomInfo", `{"roomId":"moodle_12"}`, &infoEnded)
 	sdk2(s, "room/getJoinToken", `{"roomId":"moodle_12","userInfo":{"name":"Late","userId":"late"}}`, &tokenEnded)
@@ -437,8 +329,8 @@ func TestSDK2Rooms(t *testing.T) {
 	sdk2(s, "analytics/fetch", `{"roomIds":["moodle_12"]}`, &analytics)
 	sdk2(s, "room/getActiveRoomsInfo", `{}`, &all)
 	s.check()
-	for name, env := range map[string]pbEnvelope{"endRoom": endAgain.pbEnvelope, "getActiveRoomInfo": infoEnded.pbEnvelope,
-		"getJoinToken": tokenEnded.pbEnvelope} {
+	for name, env := range map[string]sdk2client.Envelope{"endRoom": endAgain, "getActiveRoomInfo": infoEnded.Envelope,
+		"getJoinToken": tokenEnded.Envelope} {
 		if env.Status || env.StatusCode != "ROOM_NOT_FOUND" {
 			t.Errorf("%s of an ended room: %+v", name, env)
 		}
@@ -458,9 +350,9 @@ func TestSDK2Rooms(t *testing.T) {
 // join token with auto_gen_user_id.
 func TestSDK2QuickJoinPHP(t *testing.T) {
 	s := newScript(t, meettest.Options{})
-	var active isRoomActiveRes
+	var active sdk2client.IsRoomActiveRes
 	sdk2(s, "room/isRoomActive", `{"roomId":"room01"}`, &active)
-	var created createRoomRes
+	var created sdk2client.CreateRoomRes
 	sdk2(s, "room/create", `{"roomId":"room01","metadata":{"roomTitle":"Test room","welcomeMessage":"Welcome to room",`+
 		`"roomFeatures":{"allowWebcams":true,"allowScreenShare":true,"allowViewOtherWebcams":true,"allowViewOtherUsersList":true,`+
 		`"enableAnalytics":true,"roomDuration":"0","allowVirtualBg":true,"allowRaiseHand":true,"allowReactions":true,"autoGenUserId":true,`+
@@ -475,7 +367,7 @@ func TestSDK2QuickJoinPHP(t *testing.T) {
 		`"defaultLockSettings":{"lockMicrophone":false,"lockWebcam":false,"lockScreenSharing":true,"lockWhiteboard":true,"lockSharedNotepad":true,`+
 		`"lockChat":false,"lockChatSendMessage":false,"lockChatFileShare":false,"lockPrivateChat":false},`+
 		`"copyrightConf":{"display":true,"text":"Powered by <a href=\"https://www.plugnmeet.org\" target=\"_blank\">plugNmeet</a>"}}}`, &created)
-	var token generateTokenRes
+	var token sdk2client.GenerateTokenRes
 	sdk2(s, "room/getJoinToken", `{"roomId":"room01","userInfo":{"name":"Your name","isAdmin":true,"userMetadata":{"recordWebcam":true}}}`, &token)
 	s.check()
 	if !created.Status || token.Token == nil {
@@ -589,7 +481,7 @@ func TestWireRemembered(t *testing.T) {
 		t.Errorf("after a camelCase call: is_running %s", got)
 	}
 	_, answer := srv.Signed(t, "room/getActiveRoomsInfo", `{}`)
-	var strict getActiveRoomsInfoRes
+	var strict sdk2client.GetActiveRoomsInfoRes
 	httpapi.StrictParse(t, answer, &strict)
 	srv.Signed(t, "room/isRoomActive", `{"room_id":"r1"}`)
 	if got := running(); got != "true" {

@@ -10,7 +10,7 @@ import (
 // Every status_code that a signed call answers with HTTP 200 is one of plugNmeet's StatusCode
 // names: SDK 2.x parses those bodies, and an unknown enum name throws (doc/api.md, "Two dialects").
 func TestAPICodesArePlugNmeetNames(t *testing.T) {
-	names := statusCodes{}.names()
+	names := statusCodes{}.Names()
 	for _, c := range meet.Codes {
 		if c.Status[meet.DoorAPI] != 200 {
 			continue

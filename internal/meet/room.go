@@ -4,8 +4,10 @@
 package meet
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"time"
 )
@@ -30,6 +32,22 @@ func CheckID(field, value string) error {
 		return BadID(field)
 	}
 	return nil
+}
+
+// Lookup reads the stored thing a request names by its id: the id is checked as field (CheckID),
+// get reads it, and when nothing is stored the error is NOT_FOUND "no <what> <id>".
+func Lookup[T any](ctx context.Context, field, what, id string, get func(context.Context, string) (*T, error)) (*T, error) {
+	if err := CheckID(field, id); err != nil {
+		return nil, err
+	}
+	v, err := get(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, id, err)
+	}
+	if v == nil {
+		return nil, Errorf(CodeNotFound, "no %s %s", what, id)
+	}
+	return v, nil
 }
 
 // NewID returns prefix followed by 16 random characters of [0-9A-Za-z]: a session's sid (RM_),

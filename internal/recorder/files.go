@@ -35,17 +35,7 @@ func (s *Service) Session(ctx context.Context, f *File) (*meet.Session, error) {
 
 // Info is recording/info.
 func (s *Service) Info(ctx context.Context, recordID string) (*File, error) {
-	if err := meet.CheckID("record_id", recordID); err != nil {
-		return nil, err
-	}
-	f, err := s.store.Recording(ctx, recordID)
-	if err != nil {
-		return nil, fmt.Errorf("recording %s: %w", recordID, err)
-	}
-	if f == nil {
-		return nil, meet.Errorf(meet.CodeNotFound, "no recording %s", recordID)
-	}
-	return f, nil
+	return meet.Lookup(ctx, "record_id", "recording", recordID, s.store.Recording)
 }
 
 // Delete removes a recording's row and folder.

@@ -247,12 +247,7 @@ func (s *Service) runMerge(ctx context.Context, job *mergeJob) error {
 		RecordID: job.RecordID, SID: job.SID, RoomID: job.RoomID, FileName: filepath.Base(out), FileSize: info.Size(),
 		Duration: probe.duration(), CreatedAt: s.now(), RoomCreationTime: job.RoomCreated,
 	}
-	err = s.store.SaveRecording(context.WithoutCancel(ctx), f, func(sess *meet.Session) meet.Event {
-		e := meet.NewEvent(meet.EventRecordingProceeded, sess, f.CreatedAt)
-		e.RecordingInfo = &meet.EventRecording{RecordID: f.RecordID, FilePath: f.RecordID + "/" + f.FileName, FileSize: sizeMB(f.FileSize)}
-		return e
-	})
-	if err != nil {
+	if err := s.save(ctx, f); err != nil {
 		os.Remove(out)
 		return fmt.Errorf("save merged recording: %w", err)
 	}

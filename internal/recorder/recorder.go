@@ -356,12 +356,7 @@ func (s *Service) finish(ctx context.Context, m *manifest) error {
 		RecordID: m.RecordID, SID: m.SID, RoomID: m.RoomID, FileName: filepath.Base(out), FileSize: info.Size(),
 		Duration: m.Duration(), CreatedAt: s.now(), RoomCreationTime: m.RoomCreated,
 	}
-	err = s.store.SaveRecording(context.WithoutCancel(ctx), f, func(sess *meet.Session) meet.Event {
-		e := meet.NewEvent(meet.EventRecordingProceeded, sess, f.CreatedAt)
-		e.RecordingInfo = &meet.EventRecording{RecordID: f.RecordID, FilePath: f.RecordID + "/" + f.FileName, FileSize: sizeMB(f.FileSize)}
-		return e
-	})
-	if err != nil {
+	if err := s.save(ctx, f); err != nil {
 		return fmt.Errorf("save recording: %w", err)
 	}
 	for _, t := range m.Tracks {
@@ -371,6 +366,16 @@ func (s *Service) finish(ctx context.Context, m *manifest) error {
 		"duration_s", m.Duration().Seconds(), "compose_s", st.Wall.Seconds(), "real_time_factor", st.Wall.Seconds()/max(m.Duration().Seconds(), 0.001),
 		"ffmpeg_cpu_s", st.CPU.Seconds())
 	return nil
+}
+
+// save stores a finished recording and, with it, its recording_proceeded event; a cancelled ctx
+// does not stop it.
+func (s *Service) save(ctx context.Context, f File) error {
+	return s.store.SaveRecording(context.WithoutCancel(ctx), f, func(sess *meet.Session) meet.Event {
+		e := meet.NewEvent(meet.EventRecordingProceeded, sess, f.CreatedAt)
+		e.RecordingInfo = &meet.EventRecording{RecordID: f.RecordID, FilePath: f.RecordID + "/" + f.FileName, FileSize: sizeMB(f.FileSize)}
+		return e
+	})
 }
 
 // sizeMB is a size in MB with two decimals, as the API gives it.

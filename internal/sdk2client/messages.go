@@ -1,5 +1,7 @@
 package sdk2client
 
+import "fmt"
+
 // The answer messages, with exactly the fields of plugNmeet's protocol (proto field names, as
 // the real server writes them).
 
@@ -35,7 +37,7 @@ type CreateRoomRes struct {
 // GenerateTokenRes answers room/getJoinToken.
 type GenerateTokenRes struct {
 	Envelope
-	Token string `json:"token"`
+	Token *string `json:"token"`
 }
 
 // IsRoomActiveRes answers room/isRoomActive.
@@ -119,13 +121,47 @@ type RecordingInfoRes struct {
 	RoomInfo      *PastRoomInfo  `json:"room_info"`
 }
 
-// GetDownloadTokenRes answers the getDownloadToken calls.
+// GetDownloadTokenRes answers the getDownloadToken calls (GetDownloadTokenRes and
+// GetArtifactDownloadTokenRes have the same fields).
 type GetDownloadTokenRes struct {
 	Envelope
-	Token string `json:"token"`
+	Token *string `json:"token"`
 }
 
-// ArtifactMetadata is RoomArtifactMetadata.
+// ArtifactFileInfo is RoomArtifactFileInfo.
+type ArtifactFileInfo struct {
+	FilePath string `json:"file_path"`
+	FileSize I64    `json:"file_size"`
+	MimeType string `json:"mime_type"`
+}
+
+// ArtifactTokenUsage is RoomArtifactTokenUsage.
+type ArtifactTokenUsage struct {
+	PromptTokens                  I32            `json:"prompt_tokens"`
+	CompletionTokens              I32            `json:"completion_tokens"`
+	TotalTokens                   I32            `json:"total_tokens"`
+	Breakdown                     map[string]I64 `json:"breakdown"`
+	PromptTokensEstimatedCost     *F64           `json:"prompt_tokens_estimated_cost"`
+	CompletionTokensEstimatedCost *F64           `json:"completion_tokens_estimated_cost"`
+	TotalTokensEstimatedCost      *F64           `json:"total_tokens_estimated_cost"`
+}
+
+// ArtifactDurationUsage is RoomArtifactDurationUsage.
+type ArtifactDurationUsage struct {
+	DurationSec              I32            `json:"duration_sec"`
+	Breakdown                map[string]I64 `json:"breakdown"`
+	DurationSecEstimatedCost *F64           `json:"duration_sec_estimated_cost"`
+}
+
+// ArtifactCharacterCountUsage is RoomArtifactCharacterCountUsage.
+type ArtifactCharacterCountUsage struct {
+	TotalCharacters              I32            `json:"total_characters"`
+	Breakdown                    map[string]I64 `json:"breakdown"`
+	TotalCharactersEstimatedCost *F64           `json:"total_characters_estimated_cost"`
+}
+
+// ArtifactMetadata is RoomArtifactMetadata. Its three usages are the oneof usage_details: a
+// message that checks its artifacts (check below) refuses more than one, as protobuf-es does.
 type ArtifactMetadata struct {
 	UserInfo *struct {
 		UserID string  `json:"user_id"`
@@ -135,16 +171,37 @@ type ArtifactMetadata struct {
 		JobID    string `json:"job_id"`
 		FileName string `json:"file_name"`
 	} `json:"provider_job_info"`
-	FileInfo *struct {
-		FilePath string `json:"file_path"`
-		FileSize I64    `json:"file_size"`
-		MimeType string `json:"mime_type"`
-	} `json:"file_info"`
-	TokenUsage          map[string]any `json:"token_usage"`
-	DurationUsage       map[string]any `json:"duration_usage"`
-	CharacterCountUsage map[string]any `json:"character_count_usage"`
-	ReferenceArtifactID *string        `json:"reference_artifact_id"`
+	FileInfo            *ArtifactFileInfo            `json:"file_info"`
+	TokenUsage          *ArtifactTokenUsage          `json:"token_usage"`
+	DurationUsage       *ArtifactDurationUsage       `json:"duration_usage"`
+	CharacterCountUsage *ArtifactCharacterCountUsage `json:"character_count_usage"`
+	ReferenceArtifactID *string                      `json:"reference_artifact_id"`
 }
+
+func (m *ArtifactMetadata) check() error {
+	if m == nil {
+		return nil
+	}
+	n := 0
+	for _, set := range []bool{m.TokenUsage != nil, m.DurationUsage != nil, m.CharacterCountUsage != nil} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return fmt.Errorf("metadata: more than one of the oneof usage_details (token_usage, duration_usage, character_count_usage)")
+	}
+	return nil
+}
+
+// RoomArtifactWebhookEvent is the room_artifact of an artifact_created webhook.
+type RoomArtifactWebhookEvent struct {
+	Type       Enum[ArtifactTypes] `json:"type"`
+	ArtifactID string              `json:"artifact_id"`
+	Metadata   *ArtifactMetadata   `json:"metadata"`
+}
+
+func (e *RoomArtifactWebhookEvent) check() error { return e.Metadata.check() }
 
 // ArtifactInfo is one artifact.
 type ArtifactInfo struct {
@@ -153,6 +210,13 @@ type ArtifactInfo struct {
 	Type       Enum[ArtifactTypes] `json:"type"`
 	Created    string              `json:"created"`
 	Metadata   *ArtifactMetadata   `json:"metadata"`
+}
+
+func (a *ArtifactInfo) check() error {
+	if a == nil {
+		return nil
+	}
+	return a.Metadata.check()
 }
 
 // FetchArtifactsRes answers artifact/fetch.
@@ -168,6 +232,18 @@ type FetchArtifactsRes struct {
 	} `json:"result"`
 }
 
+func (r *FetchArtifactsRes) check() error {
+	if r.Result == nil {
+		return nil
+	}
+	for i := range r.Result.ArtifactsList {
+		if err := r.Result.ArtifactsList[i].check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ArtifactInfoRes answers artifact/info.
 type ArtifactInfoRes struct {
 	Envelope
@@ -175,14 +251,19 @@ type ArtifactInfoRes struct {
 	RoomInfo     *PastRoomInfo `json:"room_info"`
 }
 
+func (r *ArtifactInfoRes) check() error { return r.ArtifactInfo.check() }
+
+// AnalyticsEventValue is one value of an event series.
+type AnalyticsEventValue struct {
+	Time  I64    `json:"time"`
+	Value string `json:"value"`
+}
+
 // AnalyticsEventData is one event series of an analytics file.
 type AnalyticsEventData struct {
-	Name   string `json:"name"`
-	Total  I32    `json:"total"`
-	Values []struct {
-		Time  I64    `json:"time"`
-		Value string `json:"value"`
-	} `json:"values"`
+	Name   string                `json:"name"`
+	Total  I32                   `json:"total"` // uint32
+	Values []AnalyticsEventValue `json:"values"`
 }
 
 // AnalyticsResult is the file of a MEETING_ANALYTICS artifact.
@@ -231,11 +312,7 @@ type NotifyEvent struct {
 	Analytics *struct {
 		FileID *string `json:"file_id"`
 	} `json:"analytics"`
-	RoomArtifact *struct {
-		Type       Enum[ArtifactTypes] `json:"type"`
-		ArtifactID string              `json:"artifact_id"`
-		Metadata   *ArtifactMetadata   `json:"metadata"`
-	} `json:"room_artifact"`
-	ID        *string `json:"id"`
-	CreatedAt *I64    `json:"created_at"`
+	RoomArtifact *RoomArtifactWebhookEvent `json:"room_artifact"`
+	ID           *string                   `json:"id"`
+	CreatedAt    *I64                      `json:"created_at"`
 }

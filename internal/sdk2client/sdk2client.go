@@ -143,6 +143,9 @@ func number(b []byte, bits int) (int64, error) {
 // F32 is a float field: a JSON number or a numeric string.
 type F32 float64
 
+// F64 is a double field, parsed as a float field is.
+type F64 = F32
+
 func (v *F32) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
