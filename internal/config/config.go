@@ -212,6 +212,9 @@ var env = []struct {
 	{"MEETD_RETENTION", "retention", durationSetter(func(c *Config) *Duration { return &c.Retention })},
 }
 
+// secretKeys are the keys whose flag draws a warning.
+var secretKeys = map[string]bool{"api_secret": true, "dashboard_password": true, "metrics_password": true, "livekit.api_secret": true}
+
 func durationSetter(field func(*Config) *Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		d, err := time.ParseDuration(strings.TrimSpace(v))
@@ -275,6 +278,9 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		if set[e.key] {
 			if err := e.set(&c, *flags[e.key]); err != nil {
 				return c, fmt.Errorf("flag -%s: %w", e.key, err)
+			}
+			if secretKeys[e.key] { // the command line is visible to every user (ps, /proc)
+				fmt.Fprintf(stderr, "meetd: warning: -%s on the command line is visible to other users of this machine; use %s or the configuration file\n", e.key, e.name)
 			}
 		}
 	}

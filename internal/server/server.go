@@ -278,6 +278,11 @@ func (s *server) prepare() (auth.Keys, error) {
 	if err := os.MkdirAll(s.cfg.DataDir, 0o700); err != nil {
 		return auth.Keys{}, fmt.Errorf("data directory: %w", err)
 	}
+	// MkdirAll leaves the mode of a directory that existed (systemd's StateDirectory= makes it
+	// 0755): the database, the secret and the recordings are for meetd's user only.
+	if err := os.Chmod(s.cfg.DataDir, 0o700); err != nil {
+		s.log.Warn("data directory: could not restrict it to meetd's user (chmod 0700)", "dir", s.cfg.DataDir, "err", err)
+	}
 	var err error
 	if s.generated, err = s.cfg.EnsureSecret(); err != nil {
 		return auth.Keys{}, fmt.Errorf("api secret: %w", err)
@@ -407,9 +412,12 @@ func mediaConfig(cfg config.Config, webhooks string) media.Config {
 func (s *server) banner() {
 	cfg, out, base := s.cfg, s.opts.Stdout, s.edge.Base()
 	fmt.Fprintf(out, "meetd %s serving\n  API base:   %s/auth/\n  API key:    %s\n", s.opts.Version, base, cfg.APIKey)
-	if s.generated {
-		fmt.Fprintf(out, "  API secret: %s  (generated, saved in %s)\n", cfg.APISecret, filepath.Join(cfg.DataDir, "api_secret"))
-	} else {
+	switch secretFile := filepath.Join(cfg.DataDir, "api_secret"); {
+	case s.generated && isTerminal(out):
+		fmt.Fprintf(out, "  API secret: %s  (generated, saved in %s)\n", cfg.APISecret, secretFile)
+	case s.generated: // stdout is a log (journald, a file): the secret stays in its file
+		fmt.Fprintf(out, "  API secret: generated, saved in %s\n", secretFile)
+	default:
 		fmt.Fprintf(out, "  API secret: in %s or your configuration\n", cfg.DataDir)
 	}
 	switch e := s.engine; {
@@ -430,6 +438,16 @@ func (s *server) banner() {
 		fmt.Fprintf(out, "  TURN:       %s\n", turnSummary(cfg.TURN))
 	}
 	fmt.Fprintf(out, "  Store:      %s\n", s.storeName)
+}
+
+// isTerminal reports whether w is a terminal (a character device), where a secret may be shown.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // turnSummary says where TURN is served, for the start-up output.
