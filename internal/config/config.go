@@ -68,6 +68,8 @@ type Webhooks struct {
 	MaxAge      Duration `yaml:"max_age"`      // a delivery not done this long after it was queued fails
 	BackoffBase Duration `yaml:"backoff_base"` // delay after the first failed attempt; doubles after each
 	BackoffMax  Duration `yaml:"backoff_max"`  // longest delay between attempts
+	// AllowPrivate lets webhooks go to loopback, private, link-local, CGNAT and metadata addresses.
+	AllowPrivate bool `yaml:"allow_private"`
 }
 
 // URLList is a list of URLs: a YAML sequence, or one string of comma-separated URLs.
@@ -199,6 +201,7 @@ var env = []struct {
 	{"MEETD_WEBHOOK_MAX_AGE", "webhooks.max_age", durationSetter(func(c *Config) *Duration { return &c.Webhooks.MaxAge })},
 	{"MEETD_WEBHOOK_BACKOFF_BASE", "webhooks.backoff_base", durationSetter(func(c *Config) *Duration { return &c.Webhooks.BackoffBase })},
 	{"MEETD_WEBHOOK_BACKOFF_MAX", "webhooks.backoff_max", durationSetter(func(c *Config) *Duration { return &c.Webhooks.BackoffMax })},
+	{"MEETD_WEBHOOK_ALLOW_PRIVATE", "webhooks.allow_private", boolSetter(func(c *Config) *bool { return &c.Webhooks.AllowPrivate })},
 	{"MEETD_DATABASE_URL", "store.url", func(c *Config, v string) error { c.Store.URL = v; return nil }},
 	{"MEETD_TLS_CERT_FILE", "tls.cert_file", func(c *Config, v string) error { c.TLS.CertFile = v; return nil }},
 	{"MEETD_TLS_KEY_FILE", "tls.key_file", func(c *Config, v string) error { c.TLS.KeyFile = v; return nil }},

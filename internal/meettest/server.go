@@ -47,6 +47,9 @@ type Options struct {
 	DashboardPassword string
 	// MetricsPassword protects /metrics (user "metrics").
 	MetricsPassword string
+	// RefusePrivateWebhooks refuses webhooks to loopback and private addresses, as meetd does by
+	// default; test servers allow them (their receivers are on 127.0.0.1).
+	RefusePrivateWebhooks bool
 }
 
 // Server is a running test server. It stops when the test ends.
@@ -84,7 +87,7 @@ func Start(t testing.TB, opt Options) *Server {
 	}
 	t.Cleanup(func() { st.Close() })
 	webhooks := outbox.New(st, outbox.Config{
-		URLs: opt.Webhooks, Keys: s.Keys, UserAgent: "meetd/test",
+		URLs: opt.Webhooks, Keys: s.Keys, UserAgent: "meetd/test", AllowPrivate: !opt.RefusePrivateWebhooks,
 		BackoffBase: 50 * time.Millisecond, BackoffMax: time.Second, Wake: wake,
 	}, log)
 

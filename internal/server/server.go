@@ -182,13 +182,14 @@ func (s *server) build(ctx context.Context) error {
 	}
 	s.opened("store", func() { s.store.Close() })
 	s.webhooks = outbox.New(s.store, outbox.Config{
-		URLs:        cfg.Webhooks.URLs,
-		Keys:        keys,
-		MaxAge:      time.Duration(cfg.Webhooks.MaxAge),
-		BackoffBase: time.Duration(cfg.Webhooks.BackoffBase),
-		BackoffMax:  time.Duration(cfg.Webhooks.BackoffMax),
-		UserAgent:   "meetd/" + s.opts.Version,
-		Wake:        wake,
+		URLs:         cfg.Webhooks.URLs,
+		Keys:         keys,
+		MaxAge:       time.Duration(cfg.Webhooks.MaxAge),
+		BackoffBase:  time.Duration(cfg.Webhooks.BackoffBase),
+		BackoffMax:   time.Duration(cfg.Webhooks.BackoffMax),
+		AllowPrivate: cfg.Webhooks.AllowPrivate,
+		UserAgent:    "meetd/" + s.opts.Version,
+		Wake:         wake,
 	}, log)
 	s.goroutine("webhooks", func(ctx context.Context) { // attempts in flight get a few seconds to finish
 		if err := s.webhooks.Run(ctx, 3*time.Second); err != nil {
