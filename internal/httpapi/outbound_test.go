@@ -1,11 +1,15 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"meetd/internal/auth"
 	"meetd/internal/meettest"
 	"meetd/internal/outbox"
 )
@@ -53,4 +57,87 @@ func TestWebhookPrivateTargetRefused(t *testing.T) {
 	if n := len(rc.Requests()); n != 0 {
 		t.Errorf("the receiver got %d requests", n)
 	}
+}
+
+// An event stream ends when its token expires (the client reconnects with a fresh one and
+// Last-Event-ID).
+func TestEventStreamEndsAtExpiry(t *testing.T) {
+	srv := meettest.Start(t, meettest.Options{})
+	token, err := meettest.Keys.PurposeToken(auth.PurposeEvents, time.Now(), 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 20 * time.Second} // the bound of a stream that never ends
+	res, err := client.Get(srv.URL + "/auth/events?token=" + token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != 200 || !strings.Contains(string(body), ": token expired") {
+		t.Fatalf("%d %v\n%s", res.StatusCode, err, body)
+	}
+}
+
+// Event streams are capped per token (and in all): the next one is refused with
+// TOO_MANY_STREAMS (HTTP 429) until one closes.
+func TestEventStreamsCapped(t *testing.T) {
+	srv := meettest.Start(t, meettest.Options{StreamsPerToken: 2, StreamsMax: 3})
+	tokens := make([]string, 2)
+	for i := range tokens {
+		tokens[i], _ = meettest.Keys.PurposeToken(auth.PurposeEvents, time.Now().Add(time.Duration(i)*time.Second), time.Minute)
+	}
+	open := func(token string) (*http.Response, func()) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/auth/events?token="+token, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode == 200 {
+			_, _ = res.Body.Read(make([]byte, 64)) // the stream's opening
+		}
+		return res, func() { cancel(); res.Body.Close() }
+	}
+	refused := func(res *http.Response, why string) {
+		t.Helper()
+		if res.StatusCode != 429 {
+			t.Errorf("%s: %d, want 429", why, res.StatusCode)
+			return
+		}
+		if b, _ := io.ReadAll(res.Body); !strings.Contains(string(b), "TOO_MANY_STREAMS") {
+			t.Errorf("%s: %s", why, b)
+		}
+	}
+	var closers []func()
+	defer func() {
+		for _, c := range closers {
+			c()
+		}
+	}()
+	for range 2 {
+		res, c := open(tokens[0])
+		closers = append(closers, c)
+		if res.StatusCode != 200 {
+			t.Fatalf("stream: %d", res.StatusCode)
+		}
+	}
+	res, c := open(tokens[0])
+	refused(res, "a third stream of one token")
+	c()
+	res, c = open(tokens[1])
+	closers = append(closers, c)
+	if res.StatusCode != 200 {
+		t.Fatalf("another token's stream: %d", res.StatusCode)
+	}
+	res, c = open(tokens[1])
+	refused(res, "a fourth stream in all")
+	c()
+	closers[0]() // one closes: a stream of that token is accepted again
+	meettest.Eventually(t, 5*time.Second, "a slot freed", func() bool {
+		res, c := open(tokens[0])
+		c()
+		return res.StatusCode == 200
+	})
 }

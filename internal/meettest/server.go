@@ -50,6 +50,8 @@ type Options struct {
 	// RefusePrivateWebhooks refuses webhooks to loopback and private addresses, as meetd does by
 	// default; test servers allow them (their receivers are on 127.0.0.1).
 	RefusePrivateWebhooks bool
+	// StreamsPerToken and StreamsMax cap the event streams (0: the server's defaults).
+	StreamsPerToken, StreamsMax int
 }
 
 // Server is a running test server. It stops when the test ends.
@@ -118,6 +120,8 @@ func Start(t testing.TB, opt Options) *Server {
 		MetricsPassword:   opt.MetricsPassword,
 		LiveKitURL:        func(r *http.Request) string { return "ws://" + r.Host },
 		Draining:          s.draining.Load,
+		StreamsPerToken:   opt.StreamsPerToken,
+		StreamsMax:        opt.StreamsMax,
 		WireStore:         st,
 		Ready: func(ctx context.Context) error {
 			_, err := st.Session(ctx, "_")
