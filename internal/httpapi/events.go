@@ -28,6 +28,35 @@ const (
 	streamsMax      = 256
 )
 
+// eventBell wakes the streams when this process wrote events (EventsWritten): they read the
+// store then, and otherwise only every poll interval (events another meetd wrote).
+type eventBell struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// wait is closed at the next ring; take it before reading the store, so no ring is missed.
+func (b *eventBell) wait() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch == nil {
+		b.ch = make(chan struct{})
+	}
+	return b.ch
+}
+
+func (b *eventBell) ring() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch != nil {
+		close(b.ch)
+		b.ch = nil
+	}
+}
+
+// EventsWritten wakes the event streams: the store calls it after a commit that wrote events.
+func (s *Server) EventsWritten() { s.bell.ring() }
+
 // streamCount counts the open event streams, by token and in all.
 type streamCount struct {
 	mu      sync.Mutex
@@ -148,10 +177,15 @@ func (es eventStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	flusher.Flush()
 
-	poll := time.NewTicker(eventsPoll)
+	every := eventsPoll
+	if s.EventsPoll > 0 {
+		every = s.EventsPoll
+	}
+	poll := time.NewTicker(every)
 	defer poll.Stop()
 	lastWrite := time.Now()
 	for {
+		rung := s.bell.wait()
 		list, err := s.Rooms.Events(ctx, after, 200)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -185,6 +219,7 @@ func (es eventStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				flusher.Flush()
 			}
 			return
+		case <-rung:
 		case <-poll.C:
 		}
 	}

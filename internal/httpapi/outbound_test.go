@@ -141,3 +141,32 @@ func TestEventStreamsCapped(t *testing.T) {
 		return res.StatusCode == 200
 	})
 }
+
+// A stream is woken by the store when events are written: with a poll of an hour, the event of a
+// room/create still arrives.
+func TestEventStreamWokenByStore(t *testing.T) {
+	srv := meettest.Start(t, meettest.Options{EventsPoll: time.Hour})
+	token, _ := meettest.Keys.PurposeToken(auth.PurposeEvents, time.Now(), time.Minute)
+	client := &http.Client{Timeout: 20 * time.Second} // the bound of a stream that is never woken
+	res, err := client.Get(srv.URL + "/auth/events?token=" + token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	opening := make([]byte, 256)
+	if _, err := res.Body.Read(opening); err != nil { // the stream's opening: it reads from here on
+		t.Fatal(err)
+	}
+	if code, body := srv.Signed(t, "room/create", map[string]any{"room_id": "woken", "metadata": map[string]any{"room_title": "W"}}); code != 200 {
+		t.Fatalf("room/create: %d %s", code, body)
+	}
+	var got strings.Builder
+	buf := make([]byte, 4096)
+	for !strings.Contains(got.String(), "event: room_created") {
+		n, err := res.Body.Read(buf)
+		got.Write(buf[:n])
+		if err != nil {
+			t.Fatalf("%v after:\n%s", err, got.String())
+		}
+	}
+}

@@ -54,6 +54,10 @@ type Server struct {
 	// and in all; 0: 4 and 256 (events.go).
 	StreamsPerToken, StreamsMax int
 	streams                     streamCount
+	// EventsPoll is how often a stream reads the store without EventsWritten; 0: 200 ms. With
+	// the store wired to EventsWritten, only events written by another process wait for it.
+	EventsPoll time.Duration
+	bell       eventBell
 }
 
 // Handler lists the whole HTTP API on one page. Each route is a handler behind its door (see

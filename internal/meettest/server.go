@@ -52,6 +52,8 @@ type Options struct {
 	RefusePrivateWebhooks bool
 	// StreamsPerToken and StreamsMax cap the event streams (0: the server's defaults).
 	StreamsPerToken, StreamsMax int
+	// EventsPoll is how often an event stream reads the store besides the store's wake-ups (0: 200 ms).
+	EventsPoll time.Duration
 }
 
 // Server is a running test server. It stops when the test ends.
@@ -83,7 +85,14 @@ func Start(t testing.TB, opt Options) *Server {
 	})
 
 	wake := outbox.NewWake() // made first: the store rings it, the dispatcher listens
-	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "meetd.db"), store.WakeUp(wake.Notify))
+	var api *httpapi.Server  // and the event streams, once the API is made
+	var apiMade atomic.Bool
+	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "meetd.db"), store.WakeUp(func() {
+		wake.Notify()
+		if apiMade.Load() {
+			api.EventsWritten()
+		}
+	}))
 	if err != nil {
 		t.Fatalf("meettest: open store: %v", err)
 	}
@@ -112,7 +121,7 @@ func Start(t testing.TB, opt Options) *Server {
 	if err != nil {
 		t.Fatalf("meettest: metrics: %v", err)
 	}
-	api := &httpapi.Server{
+	api = &httpapi.Server{
 		Rooms: svc, Webhooks: webhooks, Analytics: reports, Recordings: recordings, Keys: s.Keys, Log: log,
 		DashboardPassword: opt.DashboardPassword,
 		Metrics:           metrics,
@@ -127,8 +136,10 @@ func Start(t testing.TB, opt Options) *Server {
 			_, err := st.Session(ctx, "_")
 			return err
 		},
-		Mounts: map[string]http.Handler{"GET /": web.Handler()},
+		Mounts:     map[string]http.Handler{"GET /": web.Handler()},
+		EventsPoll: opt.EventsPoll,
 	}
+	apiMade.Store(true)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -104,6 +104,7 @@ type server struct {
 	recordings *recorder.Service
 	rooms      *rooms.Service
 	handler    http.Handler
+	api        atomic.Pointer[httpapi.Server] // for the store's wake-up of the event streams
 	draining   atomic.Bool
 }
 
@@ -174,10 +175,16 @@ func (s *server) build(ctx context.Context) error {
 	}
 	cfg, log := s.cfg, s.log
 
-	// The store (PostgreSQL with store.url, else SQLite) wakes the webhook dispatcher up after
-	// every commit that wrote events.
+	// The store (PostgreSQL with store.url, else SQLite) wakes the webhook dispatcher and the
+	// event streams up after every commit that wrote events.
 	wake := outbox.NewWake()
-	if s.store, s.storeName, err = openStore(ctx, cfg, store.WakeUp(wake.Notify)); err != nil {
+	written := func() {
+		wake.Notify()
+		if a := s.api.Load(); a != nil {
+			a.EventsWritten()
+		}
+	}
+	if s.store, s.storeName, err = openStore(ctx, cfg, store.WakeUp(written)); err != nil {
 		return err
 	}
 	s.opened("store", func() { s.store.Close() })
@@ -250,7 +257,7 @@ func (s *server) build(ctx context.Context) error {
 		Ended:   s.reports.Generate,   // the attendance report
 	}, log)
 
-	if s.handler, err = s.api(keys); err != nil {
+	if s.handler, err = s.httpAPI(keys); err != nil {
 		return err
 	}
 	s.add("http", func(context.Context) error {
@@ -308,8 +315,8 @@ func (s *server) startMedia(ctx context.Context) error {
 	return s.media.Start(ctx)
 }
 
-// api is the HTTP handler: every route (httpapi), the LiveKit webhooks and the signalling proxy.
-func (s *server) api(keys auth.Keys) (http.Handler, error) {
+// httpAPI is the HTTP handler: every route (httpapi), the LiveKit webhooks and the signalling proxy.
+func (s *server) httpAPI(keys auth.Keys) (http.Handler, error) {
 	cfg := s.cfg
 	// meetd's metrics in a registry of this server's own; LiveKit's are in the default one
 	registry := prometheus.NewRegistry()
@@ -356,7 +363,10 @@ func (s *server) api(keys auth.Keys) (http.Handler, error) {
 			return err
 		},
 		Mounts: mounts,
+		// woken by this process's writes; events another meetd of a cluster wrote within 1 s
+		EventsPoll: time.Second,
 	}
+	s.api.Store(api)
 	return api.Handler(), nil
 }
 
