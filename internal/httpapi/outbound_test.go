@@ -170,3 +170,25 @@ func TestEventStreamWokenByStore(t *testing.T) {
 		}
 	}
 }
+
+// The dashboard's stream counts against its session (the cookie), and is accepted with it.
+func TestDashboardEventStreamCapped(t *testing.T) {
+	srv := meettest.Start(t, meettest.Options{StreamsPerToken: 1})
+	cookie, _ := meettest.Keys.PurposeToken(auth.PurposeDashboard, time.Now(), time.Minute)
+	open := func() *http.Response {
+		req, _ := http.NewRequest("GET", srv.URL+"/dashboard/api/events", nil)
+		req.AddCookie(&http.Cookie{Name: "meetd_dashboard", Value: cookie})
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { res.Body.Close() })
+		return res
+	}
+	if res := open(); res.StatusCode != 200 {
+		t.Fatalf("dashboard stream: %d", res.StatusCode)
+	}
+	if res := open(); res.StatusCode != 429 {
+		t.Errorf("a second stream of the session: %d, want 429", res.StatusCode)
+	}
+}
