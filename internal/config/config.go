@@ -68,6 +68,8 @@ type Webhooks struct {
 	MaxAge      Duration `yaml:"max_age"`      // a delivery not done this long after it was queued fails
 	BackoffBase Duration `yaml:"backoff_base"` // delay after the first failed attempt; doubles after each
 	BackoffMax  Duration `yaml:"backoff_max"`  // longest delay between attempts
+	// AllowPrivate lets webhooks go to loopback, private, link-local, CGNAT and metadata addresses.
+	AllowPrivate bool `yaml:"allow_private"`
 }
 
 // URLList is a list of URLs: a YAML sequence, or one string of comma-separated URLs.
@@ -199,6 +201,7 @@ var env = []struct {
 	{"MEETD_WEBHOOK_MAX_AGE", "webhooks.max_age", durationSetter(func(c *Config) *Duration { return &c.Webhooks.MaxAge })},
 	{"MEETD_WEBHOOK_BACKOFF_BASE", "webhooks.backoff_base", durationSetter(func(c *Config) *Duration { return &c.Webhooks.BackoffBase })},
 	{"MEETD_WEBHOOK_BACKOFF_MAX", "webhooks.backoff_max", durationSetter(func(c *Config) *Duration { return &c.Webhooks.BackoffMax })},
+	{"MEETD_WEBHOOK_ALLOW_PRIVATE", "webhooks.allow_private", boolSetter(func(c *Config) *bool { return &c.Webhooks.AllowPrivate })},
 	{"MEETD_DATABASE_URL", "store.url", func(c *Config, v string) error { c.Store.URL = v; return nil }},
 	{"MEETD_TLS_CERT_FILE", "tls.cert_file", func(c *Config, v string) error { c.TLS.CertFile = v; return nil }},
 	{"MEETD_TLS_KEY_FILE", "tls.key_file", func(c *Config, v string) error { c.TLS.KeyFile = v; return nil }},
@@ -211,6 +214,9 @@ var env = []struct {
 	{"MEETD_DRAIN_TIMEOUT", "drain_timeout", durationSetter(func(c *Config) *Duration { return &c.DrainTimeout })},
 	{"MEETD_RETENTION", "retention", durationSetter(func(c *Config) *Duration { return &c.Retention })},
 }
+
+// secretKeys are the keys whose flag draws a warning.
+var secretKeys = map[string]bool{"api_secret": true, "dashboard_password": true, "metrics_password": true, "livekit.api_secret": true}
 
 func durationSetter(field func(*Config) *Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {
@@ -275,6 +281,9 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		if set[e.key] {
 			if err := e.set(&c, *flags[e.key]); err != nil {
 				return c, fmt.Errorf("flag -%s: %w", e.key, err)
+			}
+			if secretKeys[e.key] { // the command line is visible to every user (ps, /proc)
+				fmt.Fprintf(stderr, "meetd: warning: -%s on the command line is visible to other users of this machine; use %s or the configuration file\n", e.key, e.name)
 			}
 		}
 	}

@@ -138,3 +138,25 @@ func TestRetention(t *testing.T) {
 		}
 	}
 }
+
+// A secret given as a flag draws a warning (the command line is visible in ps); from the
+// environment it does not.
+func TestSecretFlagWarns(t *testing.T) {
+	var stderr strings.Builder
+	secret := strings.Repeat("s", 32)
+	if _, err := Load([]string{"-api_secret", secret, "-dashboard_password", "correct-horse-battery"}, func(string) string { return "" }, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"-api_secret", "MEETD_API_SECRET", "-dashboard_password"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr %q lacks %q", stderr.String(), want)
+		}
+	}
+	if strings.Contains(stderr.String(), secret) {
+		t.Errorf("the warning shows the secret: %q", stderr.String())
+	}
+	stderr.Reset()
+	if _, err := Load(nil, func(k string) string { return map[string]string{"MEETD_API_SECRET": secret}[k] }, &stderr); err != nil || stderr.Len() > 0 {
+		t.Errorf("from the environment: %v %q", err, stderr.String())
+	}
+}

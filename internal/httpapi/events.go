@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"meetd/internal/auth"
@@ -20,7 +21,90 @@ const (
 	eventsTokenTTL = 5 * time.Minute
 	eventsPoll     = 200 * time.Millisecond
 	eventsPing     = 15 * time.Second
+
+	// A stream ends when its token (or dashboard session) expires, and streams are capped per
+	// token or session and in all (TOO_MANY_STREAMS, HTTP 429): each polls the store.
+	streamsPerToken = 4
+	streamsMax      = 256
 )
+
+// eventBell wakes the streams when this process wrote events (EventsWritten): they read the
+// store then, and otherwise only every poll interval (events another meetd wrote).
+type eventBell struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// wait is closed at the next ring; take it before reading the store, so no ring is missed.
+func (b *eventBell) wait() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch == nil {
+		b.ch = make(chan struct{})
+	}
+	return b.ch
+}
+
+func (b *eventBell) ring() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch != nil {
+		close(b.ch)
+		b.ch = nil
+	}
+}
+
+// EventsWritten wakes the event streams: the store calls it after a commit that wrote events.
+func (s *Server) EventsWritten() { s.bell.ring() }
+
+// streamCount counts the open event streams, by token and in all.
+type streamCount struct {
+	mu      sync.Mutex
+	total   int
+	byToken map[string]int
+}
+
+// acquire counts a new stream of token, or refuses it over the caps.
+func (c *streamCount) acquire(token string, perToken, max int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.total >= max:
+		return meet.Errorf(meet.CodeTooManyStreams, "too many event streams are open on this server (%d)", max)
+	case c.byToken[token] >= perToken:
+		return meet.Errorf(meet.CodeTooManyStreams, "too many event streams are open with this token or session (%d)", perToken)
+	}
+	if c.byToken == nil {
+		c.byToken = map[string]int{}
+	}
+	c.total++
+	c.byToken[token]++
+	return nil
+}
+
+func (c *streamCount) release(token string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.total--
+	if c.byToken[token]--; c.byToken[token] <= 0 {
+		delete(c.byToken, token)
+	}
+}
+
+// streamGrant is the token (or dashboard session) of a stream request the door accepted, and
+// when it expires.
+func (s *Server) streamGrant(r *http.Request) (token string, expires time.Time, err error) {
+	purpose := auth.PurposeEvents
+	token = r.URL.Query().Get("token")
+	if c, cerr := r.Cookie(dashboardCookie); r.URL.Path == "/dashboard/api/events" && cerr == nil {
+		purpose, token = auth.PurposeDashboard, c.Value
+	}
+	var claims auth.PurposeClaims
+	if err := auth.Parse(s.Keys.APISecret, token, &claims, time.Now()); err != nil || claims.Purpose != purpose {
+		return "", time.Time{}, meet.Errorf(meet.CodeInvalidTokenOrSignature, "a valid stream token is required")
+	}
+	return purpose + ":" + token, time.Unix(claims.ExpiresAt, 0), nil
+}
 
 func (s *Server) eventsToken(r *http.Request) (any, error) {
 	if err := decode(r, &struct{}{}); err != nil {
@@ -45,17 +129,37 @@ func (s *Server) events(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return eventStream{s, after}, nil
+	token, expires, err := s.streamGrant(r)
+	if err != nil {
+		return nil, err
+	}
+	perToken, max := s.StreamsPerToken, s.StreamsMax
+	if perToken <= 0 {
+		perToken = streamsPerToken
+	}
+	if max <= 0 {
+		max = streamsMax
+	}
+	if err := s.streams.acquire(token, perToken, max); err != nil {
+		return nil, err
+	}
+	return eventStream{s, after, token, expires}, nil
 }
 
-// eventStream is the answer of events: the stream itself, from after on.
+// eventStream is the answer of events: the stream itself, from after on, until expires.
 type eventStream struct {
-	s     *Server
-	after int64
+	s       *Server
+	after   int64
+	token   string // counted in s.streams until the stream ends
+	expires time.Time
 }
 
 func (es eventStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s, after, ctx := es.s, es.after, r.Context()
+	defer es.s.streams.release(es.token)
+	s, after := es.s, es.after
+	// The stream ends with its token: a client reconnects with a fresh one and Last-Event-ID.
+	ctx, cancel := context.WithDeadline(r.Context(), es.expires)
+	defer cancel()
 	flusher, ok := w.(http.Flusher)
 	if !ok {
 		s.respond(w, r, meet.DoorStream, nil, fmt.Errorf("response writer cannot flush"))
@@ -73,10 +177,15 @@ func (es eventStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	flusher.Flush()
 
-	poll := time.NewTicker(eventsPoll)
+	every := eventsPoll
+	if s.EventsPoll > 0 {
+		every = s.EventsPoll
+	}
+	poll := time.NewTicker(every)
 	defer poll.Stop()
 	lastWrite := time.Now()
 	for {
+		rung := s.bell.wait()
 		list, err := s.Rooms.Events(ctx, after, 200)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -105,7 +214,12 @@ func (es eventStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		select {
 		case <-ctx.Done():
+			if r.Context().Err() == nil { // the token expired, not the client gone
+				fmt.Fprint(w, ": token expired\n\n")
+				flusher.Flush()
+			}
 			return
+		case <-rung:
 		case <-poll.C:
 		}
 	}

@@ -3,7 +3,9 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,7 +20,16 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	stats    func(ctx context.Context) (meet.Stats, error)
+
+	mu      sync.Mutex // the last store read, kept statsCache: scrapes cost no more than one read per 5 s
+	cached  meet.Stats
+	readAt  time.Time
+	timeNow func() time.Time
 }
+
+// statsCache is how long a store read serves scrapes: each costs three queries (counts over the
+// deliveries among them), and scrapers may be many or fast.
+const statsCache = 5 * time.Second
 
 var statsDesc = map[string]*prometheus.Desc{
 	"rooms":         prometheus.NewDesc("meetd_rooms_active", "Running sessions.", nil, nil),
@@ -39,7 +50,8 @@ func NewMetrics(reg prometheus.Registerer, stats func(ctx context.Context) (meet
 			Name: "meetd_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
-		stats: stats,
+		stats:   stats,
+		timeNow: time.Now,
 	}
 	for _, c := range []prometheus.Collector{m.requests, m.latency, m} {
 		if err := reg.Register(c); err != nil {
@@ -56,11 +68,26 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-// Collect implements prometheus.Collector: one store read per scrape.
-func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+// read is the store's stats, read again when the last read is older than statsCache.
+func (m *Metrics) read() (meet.Stats, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if now := m.timeNow(); !m.readAt.IsZero() && now.Sub(m.readAt) < statsCache {
+		return m.cached, nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	st, err := m.stats(ctx)
+	if err != nil {
+		return st, err
+	}
+	m.cached, m.readAt = st, m.timeNow()
+	return st, nil
+}
+
+// Collect implements prometheus.Collector: the store's stats, at most one read per statsCache.
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	st, err := m.read()
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(statsDesc["rooms"], err)
 		return
@@ -75,6 +102,18 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	gauge("webhooks", float64(st.WebhooksPending), "pending")
 	gauge("webhooks", float64(st.WebhooksFailed), "failed")
 	gauge("webhookOldest", st.OldestPendingWebhook.Seconds())
+}
+
+// localScraper reports whether r comes from this machine directly: a loopback peer, with none of
+// the headers a reverse proxy adds.
+func localScraper(r *http.Request) bool {
+	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	return err == nil && ap.Addr().Unmap().IsLoopback()
 }
 
 // statusWriter remembers the status code of a response.
@@ -128,10 +167,20 @@ func (m *Metrics) instrument(next http.Handler) http.Handler {
 }
 
 // metricsAuth guards /metrics with HTTP basic auth (user "metrics") when a password is set. A
-// scraper, not an API client: a refusal is basic auth's, with the probe door's status.
+// scraper, not an API client: a refusal is basic auth's, with the probe door's status. Without a
+// password, only a scraper on this machine is answered: a loopback peer, and not through a
+// reverse proxy (no forwarding header), since a proxy on this machine would make the world's
+// requests look local (doc/security.md).
 func metricsAuth(password string, next http.Handler) http.Handler {
 	if password == "" {
-		return next
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !localScraper(r) {
+				http.Error(w, "metrics: set metrics_password to scrape from another host",
+					status(meet.DoorProbe, meet.CodeInvalidTokenOrSignature))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user, pass, ok := r.BasicAuth()

@@ -32,6 +32,10 @@ func (s *Server) roomCreate(r *http.Request) (any, error) {
 	if req.Metadata == nil {
 		return nil, meet.Errorf(meet.CodeInvalidParameters, "metadata is required")
 	}
+	// a literal private address is refused here; a host name when the webhook is sent
+	if err := s.Webhooks.CheckURL("metadata.webhook_url", req.Metadata.WebhookURL); err != nil {
+		return nil, err
+	}
 	sess, err := s.Rooms.Create(ctx, rooms.CreateRequest{
 		RoomID: req.RoomID, MaxParticipants: req.MaxParticipants, EmptyTimeout: req.EmptyTimeout, Metadata: *req.Metadata,
 	})

@@ -50,6 +50,14 @@ type Server struct {
 	// Draining, if set, reports a graceful shutdown: /healthz answers 503, and new rooms and
 	// joins are refused with SERVER_DRAINING (HTTP 503) while running meetings go on.
 	Draining func() bool
+	// StreamsPerToken and StreamsMax cap the open event streams per token (or dashboard session)
+	// and in all; 0: 4 and 256 (events.go).
+	StreamsPerToken, StreamsMax int
+	streams                     streamCount
+	// EventsPoll is how often a stream reads the store without EventsWritten; 0: 200 ms. With
+	// the store wired to EventsWritten, only events written by another process wait for it.
+	EventsPoll time.Duration
+	bell       eventBell
 }
 
 // Handler lists the whole HTTP API on one page. Each route is a handler behind its door (see

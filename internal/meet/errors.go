@@ -28,6 +28,8 @@ const (
 	// CodeServerDraining [meetd] answers new rooms and joins (HTTP 503) while meetd shuts down
 	// gracefully: running meetings go on, new ones go to another server or wait for the restart.
 	CodeServerDraining Code = "SERVER_DRAINING"
+	// CodeTooManyStreams [meetd] refuses an event stream over the caps (HTTP 429)
+	CodeTooManyStreams Code = "TOO_MANY_STREAMS"
 
 	// meetd's names for transport failures; the answer carries another code (see Codes).
 	CodeRouteNotFound  Code = "ROUTE_NOT_FOUND"
@@ -106,6 +108,8 @@ var Codes = []CodeInfo{
 		Doc: "the room exists but has no running session (ended), or the token is of an ended session"},
 	{Code: CodeServerDraining, Status: PerDoor{503, 503, 503, ___, ___, 503},
 		Doc: "[meetd] new rooms and joins are refused during a graceful shutdown (with Retry-After: 30)"},
+	{Code: CodeTooManyStreams, Status: PerDoor{___, ___, ___, ___, 429, ___},
+		Doc: "[meetd] too many event streams open: 4 per stream token or dashboard session, 256 in all"},
 	{Code: CodeRouteNotFound, Sent: CodeNotFound, Status: PerDoor{404, ___, ___, ___, ___, ___},
 		Doc: "[meetd] no such API route under /auth/"},
 	{Code: CodeBodyTooLarge, Sent: CodeInvalidParameters, Status: PerDoor{413, 413, 413, ___, ___, ___},

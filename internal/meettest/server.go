@@ -47,6 +47,13 @@ type Options struct {
 	DashboardPassword string
 	// MetricsPassword protects /metrics (user "metrics").
 	MetricsPassword string
+	// RefusePrivateWebhooks refuses webhooks to loopback and private addresses, as meetd does by
+	// default; test servers allow them (their receivers are on 127.0.0.1).
+	RefusePrivateWebhooks bool
+	// StreamsPerToken and StreamsMax cap the event streams (0: the server's defaults).
+	StreamsPerToken, StreamsMax int
+	// EventsPoll is how often an event stream reads the store besides the store's wake-ups (0: 200 ms).
+	EventsPoll time.Duration
 }
 
 // Server is a running test server. It stops when the test ends.
@@ -78,13 +85,20 @@ func Start(t testing.TB, opt Options) *Server {
 	})
 
 	wake := outbox.NewWake() // made first: the store rings it, the dispatcher listens
-	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "meetd.db"), store.WakeUp(wake.Notify))
+	var api *httpapi.Server  // and the event streams, once the API is made
+	var apiMade atomic.Bool
+	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "meetd.db"), store.WakeUp(func() {
+		wake.Notify()
+		if apiMade.Load() {
+			api.EventsWritten()
+		}
+	}))
 	if err != nil {
 		t.Fatalf("meettest: open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
 	webhooks := outbox.New(st, outbox.Config{
-		URLs: opt.Webhooks, Keys: s.Keys, UserAgent: "meetd/test",
+		URLs: opt.Webhooks, Keys: s.Keys, UserAgent: "meetd/test", AllowPrivate: !opt.RefusePrivateWebhooks,
 		BackoffBase: 50 * time.Millisecond, BackoffMax: time.Second, Wake: wake,
 	}, log)
 
@@ -107,7 +121,7 @@ func Start(t testing.TB, opt Options) *Server {
 	if err != nil {
 		t.Fatalf("meettest: metrics: %v", err)
 	}
-	api := &httpapi.Server{
+	api = &httpapi.Server{
 		Rooms: svc, Webhooks: webhooks, Analytics: reports, Recordings: recordings, Keys: s.Keys, Log: log,
 		DashboardPassword: opt.DashboardPassword,
 		Metrics:           metrics,
@@ -115,13 +129,17 @@ func Start(t testing.TB, opt Options) *Server {
 		MetricsPassword:   opt.MetricsPassword,
 		LiveKitURL:        func(r *http.Request) string { return "ws://" + r.Host },
 		Draining:          s.draining.Load,
+		StreamsPerToken:   opt.StreamsPerToken,
+		StreamsMax:        opt.StreamsMax,
 		WireStore:         st,
 		Ready: func(ctx context.Context) error {
 			_, err := st.Session(ctx, "_")
 			return err
 		},
-		Mounts: map[string]http.Handler{"GET /": web.Handler()},
+		Mounts:     map[string]http.Handler{"GET /": web.Handler()},
+		EventsPoll: opt.EventsPoll,
 	}
+	apiMade.Store(true)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

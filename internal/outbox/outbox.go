@@ -38,10 +38,13 @@ type Config struct {
 	Workers     int           // attempts in flight at once; 32
 	PerURL      int           // attempts in flight to one URL at once; Workers/2
 	Poll        time.Duration // how often the store is looked at without a wake-up; 1 s
-	Client      *http.Client  // default: TLS verified, redirects not followed
-	UserAgent   string
-	Now         func() time.Time
-	Jitter      func() float64 // in [0, 1); rand.Float64
+	Client      *http.Client  // default: TLS verified, redirects not followed, no proxy, targets checked
+	// AllowPrivate lets webhooks go to loopback, private, link-local, CGNAT and metadata
+	// addresses (webhooks.allow_private); refused by default (target.go).
+	AllowPrivate bool
+	UserAgent    string
+	Now          func() time.Time
+	Jitter       func() float64 // in [0, 1); rand.Float64
 	// Wake is the dispatcher's wake-up, made before it (NewWake) so that the store that writes
 	// the events can be given it when it is opened; New makes one when nil.
 	Wake Wake
@@ -100,6 +103,10 @@ func New(store Store, cfg Config, log *slog.Logger) *Dispatcher {
 		// per host: a busy receiver would otherwise see a new connection for most requests.
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = cfg.Workers
+		// No proxy from the environment (HTTP_PROXY would carry the webhooks, and their tokens,
+		// elsewhere, past the address check), and the address check on every connection.
+		tr.Proxy = nil
+		tr.DialContext = dialer(cfg.AllowPrivate).DialContext
 		cfg.Client = &http.Client{
 			Transport: tr,
 			// A webhook is a POST: following a redirect would turn it into a GET without a
@@ -118,6 +125,12 @@ func New(store Store, cfg Config, log *slog.Logger) *Dispatcher {
 	}
 	if cfg.Wake == nil {
 		cfg.Wake = NewWake()
+	}
+	for _, u := range cfg.URLs {
+		if !cfg.AllowPrivate && literalRefused(u) {
+			log.Warn("webhooks: this URL's address is private or loopback: its deliveries will be refused unless webhooks.allow_private is on",
+				"url", RedactURL(u))
+		}
 	}
 	return &Dispatcher{
 		store: store, cfg: cfg, log: log,
@@ -265,7 +278,7 @@ func (d *Dispatcher) fanOut(ctx context.Context) {
 func (d *Dispatcher) record(ctx context.Context, del Delivery, o *Outcome) {
 	if o == nil {
 		if err := d.store.Abandon(ctx, del); err != nil {
-			d.log.Error("webhooks: release delivery", "event_id", del.EventID, "url", del.URL, "err", err)
+			d.log.Error("webhooks: release delivery", "event_id", del.EventID, "url", RedactURL(del.URL), "err", err)
 		}
 		return
 	}
@@ -273,14 +286,14 @@ func (d *Dispatcher) record(ctx context.Context, del Delivery, o *Outcome) {
 	switch {
 	case err != nil:
 		// The lease runs out and the delivery is attempted again: at least once, maybe twice.
-		d.log.Error("webhooks: record attempt", "event_id", del.EventID, "url", del.URL, "err", err)
+		d.log.Error("webhooks: record attempt", "event_id", del.EventID, "url", RedactURL(del.URL), "err", err)
 	case !ok:
-		d.log.Warn("webhooks: lease lost during attempt", "event_id", del.EventID, "url", del.URL)
+		d.log.Warn("webhooks: lease lost during attempt", "event_id", del.EventID, "url", RedactURL(del.URL))
 	case o.Status == Failed:
 		d.log.Warn("webhook delivery failed", "event", del.Event, "event_id", del.EventID, "room_id", del.RoomID,
-			"url", del.URL, "attempts", del.Attempts+1, "status_code", o.StatusCode, "err", o.Error)
+			"url", RedactURL(del.URL), "attempts", del.Attempts+1, "status_code", o.StatusCode, "err", o.Error)
 	case o.Status == Pending:
-		d.log.Debug("webhook attempt failed", "event_id", del.EventID, "url", del.URL,
+		d.log.Debug("webhook attempt failed", "event_id", del.EventID, "url", RedactURL(del.URL),
 			"attempts", del.Attempts+1, "status_code", o.StatusCode, "err", o.Error, "next", o.Next)
 	}
 }
@@ -306,7 +319,7 @@ func (d *Dispatcher) post(ctx context.Context, del Delivery, now time.Time) (cod
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, del.URL, bytes.NewReader(del.Body))
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, errors.New("invalid URL") // its parse error would quote it, credentials and all
 	}
 	req.Header.Set("Authorization", token)
 	req.Header.Set("Hash-Token", token)
@@ -314,6 +327,9 @@ func (d *Dispatcher) post(ctx context.Context, del Delivery, now time.Time) (cod
 	req.Header.Set("User-Agent", d.cfg.UserAgent)
 	res, err := d.cfg.Client.Do(req)
 	if err != nil {
+		if errors.Is(err, ErrRefusedTarget) {
+			return 0, 0, ErrRefusedTarget // no address, no port: not a scanner's answer
+		}
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 			return 0, 0, fmt.Errorf("no answer within %s", d.cfg.Timeout)
 		}
@@ -333,6 +349,10 @@ func (d *Dispatcher) decide(del Delivery, now time.Time, code int, retryAfter ti
 	switch {
 	case err == nil && code >= 200 && code < 300:
 		o.Status = Delivered
+		return o
+	case errors.Is(err, ErrRefusedTarget):
+		o.Status = Failed // the address will not change by asking again; redeliver once allowed
+		o.Error = err.Error()
 		return o
 	case err != nil:
 		o.Error = err.Error()

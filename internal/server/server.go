@@ -104,6 +104,7 @@ type server struct {
 	recordings *recorder.Service
 	rooms      *rooms.Service
 	handler    http.Handler
+	api        atomic.Pointer[httpapi.Server] // for the store's wake-up of the event streams
 	draining   atomic.Bool
 }
 
@@ -174,21 +175,28 @@ func (s *server) build(ctx context.Context) error {
 	}
 	cfg, log := s.cfg, s.log
 
-	// The store (PostgreSQL with store.url, else SQLite) wakes the webhook dispatcher up after
-	// every commit that wrote events.
+	// The store (PostgreSQL with store.url, else SQLite) wakes the webhook dispatcher and the
+	// event streams up after every commit that wrote events.
 	wake := outbox.NewWake()
-	if s.store, s.storeName, err = openStore(ctx, cfg, store.WakeUp(wake.Notify)); err != nil {
+	written := func() {
+		wake.Notify()
+		if a := s.api.Load(); a != nil {
+			a.EventsWritten()
+		}
+	}
+	if s.store, s.storeName, err = openStore(ctx, cfg, store.WakeUp(written)); err != nil {
 		return err
 	}
 	s.opened("store", func() { s.store.Close() })
 	s.webhooks = outbox.New(s.store, outbox.Config{
-		URLs:        cfg.Webhooks.URLs,
-		Keys:        keys,
-		MaxAge:      time.Duration(cfg.Webhooks.MaxAge),
-		BackoffBase: time.Duration(cfg.Webhooks.BackoffBase),
-		BackoffMax:  time.Duration(cfg.Webhooks.BackoffMax),
-		UserAgent:   "meetd/" + s.opts.Version,
-		Wake:        wake,
+		URLs:         cfg.Webhooks.URLs,
+		Keys:         keys,
+		MaxAge:       time.Duration(cfg.Webhooks.MaxAge),
+		BackoffBase:  time.Duration(cfg.Webhooks.BackoffBase),
+		BackoffMax:   time.Duration(cfg.Webhooks.BackoffMax),
+		AllowPrivate: cfg.Webhooks.AllowPrivate,
+		UserAgent:    "meetd/" + s.opts.Version,
+		Wake:         wake,
 	}, log)
 	s.goroutine("webhooks", func(ctx context.Context) { // attempts in flight get a few seconds to finish
 		if err := s.webhooks.Run(ctx, 3*time.Second); err != nil {
@@ -249,7 +257,7 @@ func (s *server) build(ctx context.Context) error {
 		Ended:   s.reports.Generate,   // the attendance report
 	}, log)
 
-	if s.handler, err = s.api(keys); err != nil {
+	if s.handler, err = s.httpAPI(keys); err != nil {
 		return err
 	}
 	s.add("http", func(context.Context) error {
@@ -278,6 +286,11 @@ func (s *server) prepare() (auth.Keys, error) {
 	if err := os.MkdirAll(s.cfg.DataDir, 0o700); err != nil {
 		return auth.Keys{}, fmt.Errorf("data directory: %w", err)
 	}
+	// MkdirAll leaves the mode of a directory that existed (systemd's StateDirectory= makes it
+	// 0755): the database, the secret and the recordings are for meetd's user only.
+	if err := os.Chmod(s.cfg.DataDir, 0o700); err != nil {
+		s.log.Warn("data directory: could not restrict it to meetd's user (chmod 0700)", "dir", s.cfg.DataDir, "err", err)
+	}
 	var err error
 	if s.generated, err = s.cfg.EnsureSecret(); err != nil {
 		return auth.Keys{}, fmt.Errorf("api secret: %w", err)
@@ -302,8 +315,8 @@ func (s *server) startMedia(ctx context.Context) error {
 	return s.media.Start(ctx)
 }
 
-// api is the HTTP handler: every route (httpapi), the LiveKit webhooks and the signalling proxy.
-func (s *server) api(keys auth.Keys) (http.Handler, error) {
+// httpAPI is the HTTP handler: every route (httpapi), the LiveKit webhooks and the signalling proxy.
+func (s *server) httpAPI(keys auth.Keys) (http.Handler, error) {
 	cfg := s.cfg
 	// meetd's metrics in a registry of this server's own; LiveKit's are in the default one
 	registry := prometheus.NewRegistry()
@@ -350,7 +363,10 @@ func (s *server) api(keys auth.Keys) (http.Handler, error) {
 			return err
 		},
 		Mounts: mounts,
+		// woken by this process's writes; events another meetd of a cluster wrote within 1 s
+		EventsPoll: time.Second,
 	}
+	s.api.Store(api)
 	return api.Handler(), nil
 }
 
@@ -407,9 +423,12 @@ func mediaConfig(cfg config.Config, webhooks string) media.Config {
 func (s *server) banner() {
 	cfg, out, base := s.cfg, s.opts.Stdout, s.edge.Base()
 	fmt.Fprintf(out, "meetd %s serving\n  API base:   %s/auth/\n  API key:    %s\n", s.opts.Version, base, cfg.APIKey)
-	if s.generated {
-		fmt.Fprintf(out, "  API secret: %s  (generated, saved in %s)\n", cfg.APISecret, filepath.Join(cfg.DataDir, "api_secret"))
-	} else {
+	switch secretFile := filepath.Join(cfg.DataDir, "api_secret"); {
+	case s.generated && isTerminal(out):
+		fmt.Fprintf(out, "  API secret: %s  (generated, saved in %s)\n", cfg.APISecret, secretFile)
+	case s.generated: // stdout is a log (journald, a file): the secret stays in its file
+		fmt.Fprintf(out, "  API secret: generated, saved in %s\n", secretFile)
+	default:
 		fmt.Fprintf(out, "  API secret: in %s or your configuration\n", cfg.DataDir)
 	}
 	switch e := s.engine; {
@@ -430,6 +449,16 @@ func (s *server) banner() {
 		fmt.Fprintf(out, "  TURN:       %s\n", turnSummary(cfg.TURN))
 	}
 	fmt.Fprintf(out, "  Store:      %s\n", s.storeName)
+}
+
+// isTerminal reports whether w is a terminal (a character device), where a secret may be shown.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // turnSummary says where TURN is served, for the start-up output.

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -183,5 +185,48 @@ func TestPartsUnwind(t *testing.T) {
 	want := []string{"start a", "start b", "start fails", "stop b", "stop a", "stop opened"}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %v\nwant %v", got, want)
+	}
+}
+
+// A data directory that existed with 0755 is made 0700 and the database in it 0600; a generated
+// secret is not written to an output that is not a terminal (a log), only its file's path.
+func TestDataDirPrivateAndSecretNotLogged(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.APISecret = ""
+	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(cfg.DataDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan string, 1)
+	var out bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, cfg, Options{Version: "test", Stdout: &out, Stderr: io.Discard, Ready: ready, Media: &stubMedia{}})
+	}()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("Run returned during start-up: %v", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	secret, err := os.ReadFile(filepath.Join(cfg.DataDir, "api_secret"))
+	if err != nil || len(bytes.TrimSpace(secret)) < 32 {
+		t.Fatalf("api_secret: %q %v", secret, err)
+	}
+	if strings.Contains(out.String(), string(bytes.TrimSpace(secret))) || !strings.Contains(out.String(), filepath.Join(cfg.DataDir, "api_secret")) {
+		t.Errorf("start-up lines show the secret or not its file:\n%s", out.String())
+	}
+	for name, want := range map[string]os.FileMode{".": 0o700, "meetd.db": 0o600, "api_secret": 0o600} {
+		fi, err := os.Stat(filepath.Join(cfg.DataDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %o, want %o", name, fi.Mode().Perm(), want)
+		}
 	}
 }

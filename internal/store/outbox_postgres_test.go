@@ -103,7 +103,7 @@ func TestOutboxTwoProcesses(t *testing.T) {
 	defer func() { cancel(); running.Wait() }()
 	for i, s := range stores {
 		d := outbox.New(s, outbox.Config{URLs: []string{rc.URL}, Keys: auth.Keys{APIKey: "k", APISecret: strings.Repeat("s", 32)},
-			BackoffBase: time.Millisecond, BackoffMax: 5 * time.Millisecond, Workers: 8, Poll: 20 * time.Millisecond, Wake: wakes[i]},
+			AllowPrivate: true, BackoffBase: time.Millisecond, BackoffMax: 5 * time.Millisecond, Workers: 8, Poll: 20 * time.Millisecond, Wake: wakes[i]},
 			slog.New(slog.NewTextHandler(io.Discard, nil)))
 		running.Go(func() { _ = d.Run(ctx, 100*time.Millisecond) })
 	}

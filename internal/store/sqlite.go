@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 	"time"
 
@@ -45,6 +46,9 @@ func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error
 		q.Set("_txlock", "immediate")
 		return "file:" + path + "?" + q.Encode()
 	}
+	if err := ownerOnly(path); err != nil {
+		return nil, err
+	}
 	// Only the writer sets the journal mode: WAL is a property of the file, and switching it
 	// takes a lock that would make concurrent readers wait.
 	w, err := sql.Open("sqlite", dsn("journal_mode(WAL)"))
@@ -55,6 +59,10 @@ func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error
 	if err := migrateSQLite(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("schema of %s: %w", path, err)
+	}
+	if err := ownerOnly(path); err != nil { // the -wal and -shm files the migration made
+		w.Close()
+		return nil, err
 	}
 	r, err := sql.Open("sqlite", dsn("query_only(1)"))
 	if err != nil {
@@ -67,6 +75,24 @@ func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error
 		return nil, err
 	}
 	return s.with(opts), nil
+}
+
+// ownerOnly makes the database file and its -wal and -shm files readable by their owner only
+// (0600), whatever mode they had and whatever the umask: they hold names, webhook URLs with their
+// tokens and events (doc/security.md). The file is created if missing; SQLite gives the -wal and
+// -shm files it creates the mode of the database file.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("restrict %s to its owner: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // migrateSQLite applies the migrations. Processes that open a new file together can find it
