@@ -41,7 +41,7 @@ func (s *Server) hand(r *http.Request) (any, error) {
 	var req struct {
 		Raised *bool `json:"raised"`
 	}
-	if err := decode(r, &req); err != nil {
+	if err := decodeSmall(r, &req); err != nil {
 		return nil, err
 	}
 	if req.Raised == nil {
@@ -62,12 +62,12 @@ func (s *Server) moderate(r *http.Request) (any, error) {
 		// RTMPURL is the destination of rtmp_start.
 		RTMPURL string `json:"rtmp_url"`
 	}
-	if err := decode(r, &req); err != nil {
+	ctx := r.Context()
+	sess, err := s.Rooms.Moderator(ctx, pageToken(r)) // before the body: a guest's costs nothing
+	if err != nil {
 		return nil, err
 	}
-	ctx := r.Context()
-	sess, err := s.Rooms.Moderator(ctx, pageToken(r))
-	if err != nil {
+	if err := decodeSmall(r, &req); err != nil {
 		return nil, err
 	}
 	switch req.Action {
