@@ -26,7 +26,7 @@ func (s *Server) join(r *http.Request) (any, error) {
 		IsAdmin      bool              `json:"is_admin"`
 		IsHidden     bool              `json:"is_hidden"`
 		RoomTitle    string            `json:"room_title"`
-		RoomMetadata pageRoomMetadata `json:"room_metadata"`
+		RoomMetadata pageRoomMetadata  `json:"room_metadata"`
 		LockSettings meet.LockSettings `json:"lock_settings"`
 		// PageToken is for the page's calls while in the meeting (/api/moderate, /api/hand).
 		PageToken string `json:"page_token"`
