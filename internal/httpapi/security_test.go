@@ -191,7 +191,9 @@ func TestDashboardSignInBackoff(t *testing.T) {
 func TestDashboardSignInGlobalBackoff(t *testing.T) {
 	ts := newTestServer(t)
 	for i := range signinGlobalFree {
-		addr := func(r *http.Request) { r.RemoteAddr = "203.0.113." + string(rune('0'+i%10)) + string(rune('0'+i/10)) + ":1" }
+		addr := func(r *http.Request) {
+			r.RemoteAddr = "203.0.113." + string(rune('0'+i%10)) + string(rune('0'+i/10)) + ":1"
+		}
 		ts.login(t, `{"password":"wrong"}`, addr)
 	}
 	if w, _ := ts.login(t, `{"password":"correct-horse-battery"}`, func(r *http.Request) { r.RemoteAddr = "[2001:db8::1]:1" }); w.Code != 429 {
