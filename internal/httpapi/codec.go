@@ -19,6 +19,17 @@ import (
 // maxBody is the largest request body of the JSON routes: 1 MiB (doc/api.md, "Status codes").
 const maxBody = 1 << 20
 
+// smallBody is the largest body of the meeting page's calls and the dashboard sign-in, which
+// strangers reach: 4 KiB (doc/api.md, "Status codes"; doc/security.md).
+const smallBody = 4 << 10
+
+// maxKeys is the most keys one JSON object of a request may have (doc/api.md, "Status codes"):
+// the largest real one (extra_data, an object of strings) has tens.
+const maxKeys = 1000
+
+// maxDepth is encoding/json's own nesting limit, where tooManyKeys stops counting.
+const maxDepth = 10000
+
 // Envelope starts every JSON answer: status, msg, status_code (doc/api.md, "Status codes").
 type Envelope struct {
 	Status     bool      `json:"status"`
@@ -88,9 +99,20 @@ func readBody(r *http.Request) ([]byte, error) {
 	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, meet.Errorf(meet.CodeBodyTooLarge, "request body is larger than 1 MiB")
+		return nil, meet.Errorf(meet.CodeBodyTooLarge, "request body is larger than %s", sizeText(tooBig.Limit))
 	}
 	return nil, &meet.Error{Code: meet.CodeBodyUnreadable, Msg: "could not read request body", Err: err}
+}
+
+// sizeText is a body limit as the error message says it: "1 MiB", "4 KiB", else in bytes.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // decode reads the request body, a JSON object, into v (see decodeJSON).
@@ -102,11 +124,85 @@ func decode(r *http.Request, v any) error {
 	return decodeJSON(body, v)
 }
 
+// decodeSmall reads a small request body (the meeting page's calls, the dashboard sign-in), a
+// JSON object with snake_case names, straight into the struct v: no dialects, no coercion.
+func decodeSmall(r *http.Request, v any) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' {
+		return meet.Errorf(meet.CodeInvalidParameters, "request body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return meet.Errorf(meet.CodeInvalidParameters, "%s must be %s, not %s", te.Field, typeName(te.Type.Kind().String()), te.Value)
+		}
+		return meet.Errorf(meet.CodeInvalidParameters, "request body is not valid JSON")
+	}
+	if dec.More() {
+		return meet.Errorf(meet.CodeInvalidParameters, "request body has data after the JSON object")
+	}
+	return nil
+}
+
+// tooManyKeys reports whether an object in the JSON text body has more than max keys, in one pass
+// over the bytes before any decoding (it counts the commas of each object outside strings; a
+// malformed text is left to the decoder).
+func tooManyKeys(body []byte, max int) bool {
+	var stack []int // per open container: commas so far, or -1 for an array
+	inString, escaped := false, false
+	for _, c := range body {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			if len(stack) >= maxDepth {
+				return false // the decoder refuses it
+			}
+			if c == '{' {
+				stack = append(stack, 0)
+			} else {
+				stack = append(stack, -1)
+			}
+		case '}', ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case ',':
+			if n := len(stack); n > 0 && stack[n-1] >= 0 {
+				stack[n-1]++
+				if stack[n-1] >= max {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // decodeJSON reads a JSON object into v. Field names may be snake_case or lowerCamelCase; unknown
 // fields are ignored; an integer field takes a JSON number or a decimal string (protobuf-JSON
 // sends 64-bit integers as strings); a field whose type has a coerce method (enums, extra_data)
 // takes what that method accepts (doc/api.md, "Two dialects"). Errors name what is wrong.
 func decodeJSON(body []byte, v any) error {
+	if tooManyKeys(body, maxKeys) {
+		return meet.Errorf(meet.CodeInvalidParameters, "request body has an object with more than %d keys", maxKeys)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var raw any

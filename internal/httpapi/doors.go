@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,8 +23,14 @@ type handler func(r *http.Request) (any, error)
 
 // serve runs h at door: the body is limited to maxBody, and respond writes what h returns.
 func (s *Server) serve(door meet.Door, h handler) http.Handler {
+	return s.serveLimit(door, maxBody, h)
+}
+
+// serveLimit is serve with a body limit of its own: the meeting page's calls and the sign-in
+// take smallBody.
+func (s *Server) serveLimit(door meet.Door, limit int64, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		res, err := h(r)
 		s.respond(w, r, door, res, err)
 	})
@@ -127,12 +134,22 @@ func verified(verify func(r *http.Request, body []byte) (*http.Request, error), 
 }
 
 // page is the door of the meeting page: the caller's join or page token as
-// "Authorization: Bearer <token>". The room service checks the token itself (rooms.Service.Join,
-// Moderator, Hand); h reads it with pageToken.
-func page(h handler) handler {
+// "Authorization: Bearer <token>". The door checks the token's signature, times and use before
+// anything reads the body (doc/security.md), so a stranger's body costs no JSON work; the room
+// service then checks the token against the store (rooms.Service.Join, Moderator, Hand), and h
+// reads it with pageToken. uses are the token uses h takes besides a join token's ("").
+func (s *Server) page(h handler, uses ...string) handler {
 	return func(r *http.Request) (any, error) {
-		if pageToken(r) == "" {
+		token := pageToken(r)
+		if token == "" {
 			return nil, meet.Errorf(meet.CodeMissingRequiredParameter, "Authorization: Bearer <access_token> is required")
+		}
+		var c auth.JoinClaims
+		if err := auth.Parse(s.Keys.APISecret, token, &c, s.now()); err != nil {
+			return nil, &meet.Error{Code: meet.CodeInvalidTokenOrSignature, Msg: "invalid or expired access token", Err: err}
+		}
+		if c.Use != "" && !slices.Contains(uses, c.Use) {
+			return nil, meet.Errorf(meet.CodeInvalidTokenOrSignature, "this token cannot be used here")
 		}
 		return h(r)
 	}

@@ -26,14 +26,23 @@ func (s *Server) join(r *http.Request) (any, error) {
 		IsAdmin      bool              `json:"is_admin"`
 		IsHidden     bool              `json:"is_hidden"`
 		RoomTitle    string            `json:"room_title"`
-		RoomMetadata meet.RoomMetadata `json:"room_metadata"`
+		RoomMetadata pageRoomMetadata  `json:"room_metadata"`
 		LockSettings meet.LockSettings `json:"lock_settings"`
 		// PageToken is for the page's calls while in the meeting (/api/moderate, /api/hand).
 		PageToken string `json:"page_token"`
 	}{
 		OK(), s.LiveKitURL(r), j.MediaToken, j.Session.RoomID, j.Session.SID, j.User.UserID, j.User.Name, j.User.IsAdmin,
-		j.User.IsHidden, j.Session.Title(), j.Session.Metadata, j.LockSettings, j.PageToken,
+		j.User.IsHidden, j.Session.Title(), pageRoomMetadata{RoomMetadata: j.Session.Metadata}, j.LockSettings, j.PageToken,
 	}, nil
+}
+
+// pageRoomMetadata is the room's metadata as participants see it: without the backend's own
+// webhook_url (which often carries a credential) and extra_data (doc/security.md). The empty
+// fields of the outer struct hide the embedded ones.
+type pageRoomMetadata struct {
+	meet.RoomMetadata
+	WebhookURL string `json:"webhook_url,omitempty"`
+	ExtraData  string `json:"extra_data,omitempty"`
 }
 
 // hand raises or lowers the hand of the token's holder: {"raised": true|false}.
@@ -41,7 +50,7 @@ func (s *Server) hand(r *http.Request) (any, error) {
 	var req struct {
 		Raised *bool `json:"raised"`
 	}
-	if err := decode(r, &req); err != nil {
+	if err := decodeSmall(r, &req); err != nil {
 		return nil, err
 	}
 	if req.Raised == nil {
@@ -62,12 +71,12 @@ func (s *Server) moderate(r *http.Request) (any, error) {
 		// RTMPURL is the destination of rtmp_start.
 		RTMPURL string `json:"rtmp_url"`
 	}
-	if err := decode(r, &req); err != nil {
+	ctx := r.Context()
+	sess, err := s.Rooms.Moderator(ctx, pageToken(r)) // before the body: a guest's costs nothing
+	if err != nil {
 		return nil, err
 	}
-	ctx := r.Context()
-	sess, err := s.Rooms.Moderator(ctx, pageToken(r))
-	if err != nil {
+	if err := decodeSmall(r, &req); err != nil {
 		return nil, err
 	}
 	switch req.Action {

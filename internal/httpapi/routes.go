@@ -47,6 +47,11 @@ type Server struct {
 	// WireStore, if set, keeps what each API key last showed across restarts and processes.
 	WireStore WireStore
 	wires     wires
+	// the dashboard's sign-in back-off and signed-out sessions (dashboard.go); clock is time.Now
+	// but in tests
+	signins signinThrottle
+	revoked revokedSessions
+	clock   func() time.Time
 	// Draining, if set, reports a graceful shutdown: /healthz answers 503, and new rooms and
 	// joins are refused with SERVER_DRAINING (HTTP 503) while running meetings go on.
 	Draining func() bool
@@ -114,7 +119,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /auth/events", s.serve(meet.DoorStream, stream(s.streamToken, s.events)))
 	mux.Handle("GET /dashboard/api/events", s.serve(meet.DoorStream, stream(s.dashboardCookie, s.events)))
 
-	mux.Handle("POST /dashboard/login", s.serve(meet.DoorDashboard, s.dashboardLogin))
+	mux.Handle("POST /dashboard/login", s.serveLimit(meet.DoorDashboard, smallBody, s.dashboardLogin))
 	mux.Handle("POST /dashboard/logout", s.serve(meet.DoorDashboard, s.dashboardLogout))
 	mux.Handle("GET /dashboard/api/session", s.serve(meet.DoorDashboard, s.dashboardSession))
 
@@ -124,9 +129,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /download/recording/{token}", s.serve(meet.DoorDownload, s.downloadRecording))
 	mux.Handle("GET /download/artifact/{token}", s.serve(meet.DoorDownload, s.downloadArtifact))
 
-	mux.Handle("POST /api/join", s.serve(meet.DoorPage, s.unlessDraining(page(s.join))))
-	mux.Handle("POST /api/moderate", s.serve(meet.DoorPage, page(s.moderate)))
-	mux.Handle("POST /api/hand", s.serve(meet.DoorPage, page(s.hand)))
+	mux.Handle("POST /api/join", s.serveLimit(meet.DoorPage, smallBody, s.unlessDraining(s.page(s.join))))
+	mux.Handle("POST /api/moderate", s.serveLimit(meet.DoorPage, smallBody, s.page(s.moderate, auth.UsePage)))
+	mux.Handle("POST /api/hand", s.serveLimit(meet.DoorPage, smallBody, s.page(s.hand, auth.UsePage)))
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /healthCheck", s.healthz) // plugNmeet's probe path, for load balancers set up for it

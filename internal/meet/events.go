@@ -89,8 +89,12 @@ type EventRoom struct {
 	NumParticipants int    `json:"num_participants"`
 }
 
-// EventRoom is the session as events carry it.
+// EventRoom is the session as events carry it. Its metadata has no webhook_url: every webhook
+// receiver and event stream gets the event, and a room's webhook URL often carries the
+// credential of its own receiver (doc/security.md).
 func (s *Session) EventRoom() *EventRoom {
+	md := s.Metadata
+	md.WebhookURL = ""
 	return &EventRoom{
 		SID:             s.SID,
 		RoomID:          s.RoomID,
@@ -98,7 +102,7 @@ func (s *Session) EventRoom() *EventRoom {
 		EmptyTimeout:    s.EmptyTimeout,
 		MaxParticipants: s.MaxParticipants,
 		CreationTime:    s.CreatedAt.Unix(),
-		Metadata:        JSON(s.Metadata),
+		Metadata:        JSON(md),
 		NumParticipants: s.Connected,
 	}
 }
