@@ -92,7 +92,7 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte, sco
 		sig = r.Header.Get("HASH-SIGNATURE")
 	}
 	if key == "" || sig == "" {
-		return Credential{}, meet.Errorf(meet.CodeMissingRequiredParameter, "API-KEY and HASH-SIGNATURE (or X-Meetd-Signature) headers are required")
+		return Credential{}, meet.Errorf(meet.CodeMissingRequiredParameter, "API-KEY and HASH-SIGNATURE headers are required")
 	}
 	cred, found := Credential{}, 0
 	for _, c := range v.Keys {
