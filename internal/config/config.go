@@ -60,6 +60,58 @@ type API struct {
 	// from an API key that has not shown one yet: "docs" (default) or "protojson"
 	// (doc/api.md, "Two dialects").
 	Wire string `yaml:"wire"`
+	// RequireV2 is where plugNmeet's signature (HASH-SIGNATURE) is refused and only meetd's v2
+	// is accepted: "off" (default), "writes" (the routes a read-only key cannot call) or "all";
+	// Keys are API keys besides api_key, each with its secret and scope (doc/api.md, "Signatures").
+	RequireV2 string   `yaml:"require_v2"`
+	Keys      []APIKey `yaml:"keys"`
+}
+
+// APIKey is a key of the signed API besides api_key: scope "read" calls only the routes that read.
+type APIKey struct {
+	Key    string `yaml:"key"`
+	Secret string `yaml:"secret"`
+	Scope  string `yaml:"scope"` // read or full
+}
+
+// apiKeys reads MEETD_API_KEYS: comma-separated key:scope:secret.
+func apiKeys(c *Config, v string) error {
+	c.API.Keys = nil
+	for _, item := range splitList(v) {
+		parts := strings.SplitN(item, ":", 3)
+		if len(parts) != 3 {
+			return errors.New("each key must be key:scope:secret")
+		}
+		c.API.Keys = append(c.API.Keys, APIKey{Key: parts[0], Scope: parts[1], Secret: parts[2]})
+	}
+	return nil
+}
+
+func (a *API) validate(mainKey string) error {
+	switch a.RequireV2 {
+	case "", "false":
+		a.RequireV2 = "off"
+	case "true":
+		a.RequireV2 = "all"
+	case "off", "writes", "all":
+	default:
+		return fmt.Errorf("api.require_v2: %q must be off, writes or all", a.RequireV2)
+	}
+	seen := map[string]bool{mainKey: true}
+	for i, k := range a.Keys {
+		switch {
+		case k.Key == "" || strings.ContainsAny(k.Key, " ,:\t\r\n"):
+			return fmt.Errorf("api.keys[%d].key: %q must be non-empty, without spaces, commas or colons", i, k.Key)
+		case seen[k.Key]:
+			return fmt.Errorf("api.keys[%d].key: %q is used twice (or is api_key)", i, k.Key)
+		case len(k.Secret) < 32:
+			return fmt.Errorf("api.keys[%d].secret: must be at least 32 characters", i)
+		case k.Scope != "read" && k.Scope != "full":
+			return fmt.Errorf("api.keys[%d].scope: %q must be read or full", i, k.Scope)
+		}
+		seen[k.Key] = true
+	}
+	return nil
 }
 
 // Webhooks configures the delivery of events to HTTP receivers.
@@ -152,7 +204,7 @@ func Default() Config {
 			RTCUDPPort: 7882,
 			LogLevel:   "warn",
 		},
-		API:              API{Wire: "docs"},
+		API:              API{Wire: "docs", RequireV2: "off"},
 		DepartureTimeout: 20,
 		TimerInterval:    Duration(time.Second),
 		NodeTimeout:      Duration(30 * time.Second),
@@ -177,6 +229,8 @@ var env = []struct {
 	{"MEETD_API_KEY", "api_key", func(c *Config, v string) error { c.APIKey = v; return nil }},
 	{"MEETD_API_SECRET", "api_secret", func(c *Config, v string) error { c.APISecret = v; return nil }},
 	{"MEETD_API_WIRE", "api.wire", func(c *Config, v string) error { c.API.Wire = v; return nil }},
+	{"MEETD_API_REQUIRE_V2", "api.require_v2", func(c *Config, v string) error { c.API.RequireV2 = v; return nil }},
+	{"MEETD_API_KEYS", "api.keys", apiKeys},
 	{"MEETD_LOG_LEVEL", "log_level", func(c *Config, v string) error { c.LogLevel = v; return nil }},
 	{"MEETD_DASHBOARD_PASSWORD", "dashboard_password", func(c *Config, v string) error { c.DashboardPassword = v; return nil }},
 	{"MEETD_METRICS_PASSWORD", "metrics_password", func(c *Config, v string) error { c.MetricsPassword = v; return nil }},
@@ -309,6 +363,9 @@ func (c *Config) validate() error {
 	}
 	if c.API.Wire != "docs" && c.API.Wire != "protojson" {
 		return fmt.Errorf("api.wire: %q must be docs or protojson", c.API.Wire)
+	}
+	if err := c.API.validate(c.APIKey); err != nil {
+		return err
 	}
 	if c.DashboardPassword != "" && len(c.DashboardPassword) < 12 {
 		return errors.New("dashboard_password: must be at least 12 characters")
@@ -512,6 +569,10 @@ func (c Config) Redacted() Config {
 	}
 	if c.LiveKit.APISecret != "" {
 		c.LiveKit.APISecret = "[redacted]"
+	}
+	c.API.Keys = append([]APIKey(nil), c.API.Keys...)
+	for i := range c.API.Keys {
+		c.API.Keys[i].Secret = "[redacted]"
 	}
 	c.LiveKit.Redis = redactURL(c.LiveKit.Redis)
 	c.Store = c.Store.Redacted()

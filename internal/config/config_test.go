@@ -160,3 +160,46 @@ func TestSecretFlagWarns(t *testing.T) {
 		t.Errorf("from the environment: %v %q", err, stderr.String())
 	}
 }
+
+func TestAPIKeysAndRequireV2(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "meetd.yaml")
+	yaml := "api:\n  require_v2: true\n  keys:\n    - {key: monitor, scope: read, secret: monitor-secret-0123456789abcdef0123}\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load([]string{"-config", file}, func(string) string { return "" }, io.Discard)
+	if err != nil || c.API.RequireV2 != "all" || len(c.API.Keys) != 1 || c.API.Keys[0].Scope != "read" {
+		t.Fatalf("from YAML: %+v, %v", c.API, err)
+	}
+	if r := c.Redacted(); r.API.Keys[0].Secret != "[redacted]" || c.API.Keys[0].Secret == "[redacted]" {
+		t.Errorf("redacted: %+v, the original: %+v", r.API.Keys, c.API.Keys)
+	}
+	env := map[string]string{"MEETD_API_REQUIRE_V2": "writes",
+		"MEETD_API_KEYS": "monitor:read:monitor-secret-0123456789abcdef0123, rotate:full:rotate:secret-0123456789abcdef01234"}
+	c, err = Load(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || c.API.RequireV2 != "writes" || len(c.API.Keys) != 2 || c.API.Keys[1].Secret != "rotate:secret-0123456789abcdef01234" {
+		t.Fatalf("from the environment: %+v, %v", c.API, err)
+	}
+	for value, want := range map[string]string{
+		"MEETD_API_REQUIRE_V2=sometimes":                                "api.require_v2",
+		"MEETD_API_KEYS=monitor:read":                                   "MEETD_API_KEYS",
+		"MEETD_API_KEYS=monitor:admin:" + longSecret:                    "api.keys[0].scope",
+		"MEETD_API_KEYS=monitor:read:short":                             "api.keys[0].secret",
+		"MEETD_API_KEYS=meetd:read:" + longSecret:                       "api.keys[0].key", // the main key's name
+		"MEETD_API_KEYS=a:read:" + longSecret + ",a:full:" + longSecret: "api.keys[1].key",
+	} {
+		name, v, _ := strings.Cut(value, "=")
+		_, err := Load(nil, func(k string) string {
+			if k == name {
+				return v
+			}
+			return ""
+		}, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error naming %s", value, err, want)
+		}
+	}
+}
+
+const longSecret = "secret-0123456789abcdef0123456789"

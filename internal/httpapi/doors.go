@@ -94,15 +94,17 @@ type withCookie struct {
 
 // The doors' authentication.
 
-// signed is the door of the signed API: API-KEY and HASH-SIGNATURE over the body (doc/api.md).
+// signed is the door of the signed API: API-KEY and a signature, plugNmeet's HASH-SIGNATURE over
+// the body or meetd's X-Meetd-Signature over method, path, timestamp, nonce and body (doc/api.md,
+// "Signatures"), from a key whose scope allows the route (auth.ScopeRead or auth.ScopeFull).
 // A verified call's dialect (wire.go) is told by its body, else by what its API key last sent.
-func (s *Server) signed(h handler) handler {
+func (s *Server) signed(scope auth.Scope, h handler) handler {
 	return verified(func(r *http.Request, body []byte) (*http.Request, error) {
-		key := r.Header.Get("API-KEY")
-		if err := s.Keys.VerifyRequest(key, r.Header.Get("HASH-SIGNATURE"), body); err != nil {
+		cred, err := s.verifier.Verify(r.Context(), r, body, scope)
+		if err != nil {
 			return r, err
 		}
-		return withWire(r, s.wires.of(r.Context(), s.WireStore, s.Log, key, body, s.Wire)), nil
+		return withWire(r, s.wires.of(r.Context(), s.WireStore, s.Log, cred.Key, body, s.Wire)), nil
 	}, h)
 }
 

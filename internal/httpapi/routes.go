@@ -28,7 +28,13 @@ type Server struct {
 	// Recordings records rooms and serves the recordings.
 	Recordings *recorder.Service
 	Keys       auth.Keys
-	Log        *slog.Logger
+	// APIKeys are the signed API's keys besides Keys (config api.keys), RequireV2 where its v1
+	// signatures are refused, Nonces where v2 nonces are kept (nil: in memory; doc/api.md).
+	APIKeys   []auth.Credential
+	RequireV2 auth.RequireV2
+	Nonces    auth.NonceStore
+	verifier  *auth.Verifier
+	Log       *slog.Logger
 	// LiveKitURL returns the media server's WebSocket URL for a client that reached meetd with r.
 	LiveKitURL func(r *http.Request) string
 	// Ready reports whether the store and media are up.
@@ -69,51 +75,59 @@ type Server struct {
 // doors.go): the door authenticates, and the door decides the HTTP status of each answer.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	s.verifier = &auth.Verifier{RequireV2: s.RequireV2, Nonces: s.Nonces,
+		Keys: append([]auth.Credential{{Key: s.Keys.APIKey, Secret: s.Keys.APISecret, Scope: auth.ScopeFull}}, s.APIKeys...)}
 
 	// Every API call is served twice: signed with the API key for backends, and with the
-	// dashboard's session cookie for the dashboard. Same handler, same room service.
+	// dashboard's session cookie for the dashboard. Same handler, same room service. signed
+	// marks a call that changes state or hands out a join or download token (a key of scope full);
+	// reads one that only reads, which a read-only API key may call too (doc/api.md, "Signatures").
 	signed := func(path string, h handler) {
-		mux.Handle("POST /auth/"+path, s.serve(meet.DoorAPI, s.signed(h)))
+		mux.Handle("POST /auth/"+path, s.serve(meet.DoorAPI, s.signed(auth.ScopeFull, h)))
+		mux.Handle("POST /dashboard/api/"+path, s.serve(meet.DoorDashboard, s.dashboard(h)))
+	}
+	reads := func(path string, h handler) {
+		mux.Handle("POST /auth/"+path, s.serve(meet.DoorAPI, s.signed(auth.ScopeRead, h)))
 		mux.Handle("POST /dashboard/api/"+path, s.serve(meet.DoorDashboard, s.dashboard(h)))
 	}
 	// new rooms and joins: refused while meetd drains
 	starts := func(path string, h handler) {
-		mux.Handle("POST /auth/"+path, s.serve(meet.DoorAPI, s.unlessDraining(s.signed(h))))
+		mux.Handle("POST /auth/"+path, s.serve(meet.DoorAPI, s.unlessDraining(s.signed(auth.ScopeFull, h))))
 		mux.Handle("POST /dashboard/api/"+path, s.serve(meet.DoorDashboard, s.unlessDraining(s.dashboard(h))))
 	}
 	starts("room/create", s.roomCreate)
 	starts("room/getJoinToken", s.getJoinToken)
-	signed("room/isRoomActive", s.isRoomActive)
-	signed("room/getActiveRoomInfo", s.getActiveRoomInfo)
-	signed("room/getActiveRoomsInfo", s.getActiveRoomsInfo)
+	reads("room/isRoomActive", s.isRoomActive)
+	reads("room/getActiveRoomInfo", s.getActiveRoomInfo)
+	reads("room/getActiveRoomsInfo", s.getActiveRoomsInfo)
 	signed("room/endRoom", s.endRoom)
-	signed("room/fetchPastRooms", s.fetchPastRooms)
+	reads("room/fetchPastRooms", s.fetchPastRooms)
 	signed("room/broadcastToRoom", s.broadcastToRoom)
 	signed("room/removeParticipant", s.removeParticipant)
 	signed("room/muteTrack", s.muteTrack)
 	signed("room/updateLockSettings", s.updateLockSettings)
-	signed("analytics/fetch", s.analyticsFetch)
+	reads("analytics/fetch", s.analyticsFetch)
 	signed("analytics/delete", s.analyticsDelete)
 	signed("analytics/getDownloadToken", s.analyticsDownloadToken)
-	signed("analytics/attendance", s.analyticsAttendance)
-	signed("artifact/fetch", s.artifactFetch)
-	signed("artifact/info", s.artifactInfo)
+	reads("analytics/attendance", s.analyticsAttendance)
+	reads("artifact/fetch", s.artifactFetch)
+	reads("artifact/info", s.artifactInfo)
 	signed("artifact/delete", s.artifactDelete)
 	signed("artifact/getDownloadToken", s.artifactDownloadToken)
 	signed("recording/start", s.recordingStart)
 	signed("recording/stop", s.recordingStop)
-	signed("recording/fetch", s.recordingFetch)
-	signed("recording/info", s.recordingInfo)
-	signed("recording/recordingInfo", s.recordingInfo) // the old name, which PHP SDK 1.x calls
+	reads("recording/fetch", s.recordingFetch)
+	reads("recording/info", s.recordingInfo)
+	reads("recording/recordingInfo", s.recordingInfo) // the old name, which PHP SDK 1.x calls
 	signed("recording/updateMetadata", s.recordingUpdateMetadata)
 	signed("recording/mergeRecordings", s.recordingMerge)
 	signed("recording/delete", s.recordingDelete)
 	signed("recording/getDownloadToken", s.recordingDownloadToken)
 	signed("rtmp/start", s.rtmpStart)
 	signed("rtmp/stop", s.rtmpStop)
-	signed("webhook/deliveries", s.webhookDeliveries)
+	reads("webhook/deliveries", s.webhookDeliveries)
 	signed("webhook/redeliver", s.webhookRedeliver)
-	mux.Handle("POST /auth/events/token", s.serve(meet.DoorAPI, s.signed(s.eventsToken)))
+	mux.Handle("POST /auth/events/token", s.serve(meet.DoorAPI, s.signed(auth.ScopeRead, s.eventsToken)))
 	mux.Handle("POST /auth/", s.serve(meet.DoorAPI, noRoute))
 
 	mux.Handle("GET /auth/events", s.serve(meet.DoorStream, stream(s.streamToken, s.events)))

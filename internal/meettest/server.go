@@ -54,6 +54,9 @@ type Options struct {
 	StreamsPerToken, StreamsMax int
 	// EventsPoll is how often an event stream reads the store besides the store's wake-ups (0: 200 ms).
 	EventsPoll time.Duration
+	// APIKeys are API keys besides Keys (with their scope); RequireV2 refuses v1 signatures.
+	APIKeys   []auth.Credential
+	RequireV2 auth.RequireV2
 }
 
 // Server is a running test server. It stops when the test ends.
@@ -132,6 +135,9 @@ func Start(t testing.TB, opt Options) *Server {
 		StreamsPerToken:   opt.StreamsPerToken,
 		StreamsMax:        opt.StreamsMax,
 		WireStore:         st,
+		APIKeys:           opt.APIKeys,
+		RequireV2:         opt.RequireV2,
+		Nonces:            st,
 		Ready: func(ctx context.Context) error {
 			_, err := st.Session(ctx, "_")
 			return err
@@ -184,6 +190,25 @@ func (s *Server) Signed(t testing.TB, path string, body any) (int, []byte) {
 	req.Header.Set("HASH-SIGNATURE", auth.SignBody(s.Keys.APISecret, b))
 	res, answer := s.Do(t, req)
 	return res.StatusCode, answer
+}
+
+// SignedV2 posts body to an API path as Signed does, signed with meetd's v2 scheme by key and
+// secret at now (X-Meetd-Timestamp, a random X-Meetd-Nonce, X-Meetd-Signature), and returns the
+// request (to replay it: its body can be read again) with the HTTP status and the answer.
+func (s *Server) SignedV2(t testing.TB, key, secret, path string, body any, now time.Time) (*http.Request, int, []byte) {
+	t.Helper()
+	b := Body(t, body)
+	if !strings.HasPrefix(path, "/") {
+		path = "/auth/" + path
+	}
+	req, err := http.NewRequest("POST", s.URL+path, bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	auth.SignRequestV2(req, key, secret, b, now)
+	res, answer := s.Do(t, req)
+	return req, res.StatusCode, answer
 }
 
 // Do sends a request and returns its response and the whole body.

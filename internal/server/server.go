@@ -357,6 +357,9 @@ func (s *server) httpAPI(keys auth.Keys) (http.Handler, error) {
 		},
 		Wire:      wire,
 		WireStore: s.store,
+		APIKeys:   apiKeys(cfg.API.Keys),
+		RequireV2: map[string]auth.RequireV2{"writes": auth.V1RefusedOnWrites, "all": auth.V1Refused}[cfg.API.RequireV2],
+		Nonces:    s.store, // v2 nonces are spent once in the whole cluster
 		Draining:  s.draining.Load,
 		Ready: func(ctx context.Context) error { // the media is up: HTTP starts after it
 			_, err := s.store.Session(ctx, "_")
@@ -368,6 +371,15 @@ func (s *server) httpAPI(keys auth.Keys) (http.Handler, error) {
 	}
 	s.api.Store(api)
 	return api.Handler(), nil
+}
+
+// apiKeys are the signed API's keys of config api.keys.
+func apiKeys(keys []config.APIKey) []auth.Credential {
+	var out []auth.Credential
+	for _, k := range keys {
+		out = append(out, auth.Credential{Key: k.Key, Secret: k.Secret, Scope: auth.Scope(k.Scope)})
+	}
+	return out
 }
 
 // turnAddr is where the HTTPS listener passes TURN over TLS; "" when there is none.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"meetd/internal/analytics"
+	"meetd/internal/auth"
 	"meetd/internal/config"
 	"meetd/internal/meet"
 	"meetd/internal/outbox"
@@ -23,6 +24,7 @@ type stateStore interface {
 	analytics.Store
 	recorder.Store
 	httpapi.WireStore
+	auth.NonceStore                            // the v2 signatures' nonces
 	Stats(context.Context) (meet.Stats, error) // for /metrics
 	// Prune deletes events and finished webhook deliveries older than before (retention).
 	Prune(ctx context.Context, before time.Time) (events, deliveries int64, err error)

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"meetd/internal/meet"
@@ -46,6 +47,8 @@ type Store struct {
 
 	onEvents func()      // called after a commit that wrote events (outbox.go)
 	ob       outboxStmts // the webhook dispatcher's statements (outbox.go)
+
+	noncesPruned atomic.Int64 // when UseNonce last pruned, Unix ms (nonces.go)
 }
 
 var _ rooms.Store = (*Store)(nil)
