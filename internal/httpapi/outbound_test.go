@@ -174,7 +174,21 @@ func TestEventStreamWokenByStore(t *testing.T) {
 // The dashboard's stream counts against its session (the cookie), and is accepted with it.
 func TestDashboardEventStreamCapped(t *testing.T) {
 	srv := meettest.Start(t, meettest.Options{StreamsPerToken: 1})
-	cookie, _ := meettest.Keys.PurposeToken(auth.PurposeDashboard, time.Now(), time.Minute)
+	login, err := http.Post(srv.URL+"/dashboard/login", "application/json",
+		strings.NewReader(`{"api_key":"`+meettest.Keys.APIKey+`","api_secret":"`+meettest.Keys.APISecret+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	login.Body.Close()
+	var cookie string
+	for _, c := range login.Cookies() {
+		if c.Name == "meetd_dashboard" {
+			cookie = c.Value
+		}
+	}
+	if cookie == "" {
+		t.Fatalf("sign-in: %d, no cookie", login.StatusCode)
+	}
 	open := func() *http.Response {
 		req, _ := http.NewRequest("GET", srv.URL+"/dashboard/api/events", nil)
 		req.AddCookie(&http.Cookie{Name: "meetd_dashboard", Value: cookie})
