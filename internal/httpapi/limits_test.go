@@ -58,3 +58,35 @@ func TestIDListsCapped(t *testing.T) {
 	refused(t, "by_ids", s.signed("recording/mergeRecordings", `{"by_ids":{"room_id":"r1","recording_ids":`+ids(101)+`}}`), "by_ids.recording_ids")
 	refused(t, "by_session", s.signed("recording/mergeRecordings", `{"by_session":{"room_sid":"RM_x","exclude_recording_ids":`+ids(101)+`}}`), "by_session.exclude_recording_ids")
 }
+
+// A removed participant's page token stops working, also for an admin who is not connected;
+// joining again (a valid join token, not blocked) gives a page token that works.
+func TestRemovedPageTokenRevoked(t *testing.T) {
+	s := newScript(t, meettest.Options{})
+	create(s, "r1")
+	admin2Join := joinToken(s, "r1", "admin2", true)
+	admin2 := s.post("/api/join", bearerHeader(admin2Join), nil)["page_token"].(string)
+	join(s, "r1", "admin2")
+	if a := s.post("/api/moderate", bearerHeader(admin2), `{"action":"remove","user_id":"nobody"}`); a["status_code"] != "USER_NOT_FOUND" {
+		t.Fatalf("before removal: %v", a)
+	}
+	if a := s.signed("room/removeParticipant", map[string]any{"room_id": "r1", "user_id": "admin2"}); a["status"] != true {
+		t.Fatalf("removeParticipant: %v", a)
+	}
+	for _, c := range []struct{ path, body string }{
+		{"/api/moderate", `{"action":"end"}`},
+		{"/api/moderate", `{"action":"remove","user_id":"nobody"}`},
+		{"/api/hand", `{"raised":true}`},
+	} {
+		if a := s.post(c.path, bearerHeader(admin2), c.body); a["status_code"] != "INVALID_TOKEN_OR_SIGNATURE" {
+			t.Errorf("%s %s with the removed admin's page token: %v", c.path, c.body, a)
+		}
+	}
+	if a := s.signed("room/isRoomActive", map[string]any{"room_id": "r1"}); a["is_active"] != true {
+		t.Fatalf("the room ended: %v", a)
+	}
+	again := s.post("/api/join", bearerHeader(admin2Join), nil)["page_token"].(string)
+	if a := s.post("/api/moderate", bearerHeader(again), `{"action":"remove","user_id":"nobody"}`); a["status_code"] != "USER_NOT_FOUND" {
+		t.Errorf("the page token of a new join: %v", a)
+	}
+}
