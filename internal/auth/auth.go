@@ -134,6 +134,8 @@ type JoinClaims struct {
 	// Use is "" for a join token (getJoinToken: joins, short-lived) and UsePage for the token a
 	// meeting page gets at its join, for its later calls while in the meeting (never to join).
 	Use string `json:"use,omitempty"`
+	// Gen is, in a page token, the user's token generation when it was made (meet.User.Generation).
+	Gen int64 `json:"gen,omitempty"`
 }
 
 // UsePage marks the token of a meeting page that has joined (JoinClaims.Use).

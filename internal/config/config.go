@@ -52,6 +52,9 @@ type Config struct {
 	// Retention is how long events (the event stream's resume window) and finished webhook
 	// deliveries are kept; pending deliveries stay whatever their age. 0 keeps everything.
 	Retention Duration `yaml:"retention"`
+
+	HTTP           HTTP     `yaml:"http"`            // connection limits and timeouts (limits.go)
+	TrustedProxies CIDRList `yaml:"trusted_proxies"` // X-Forwarded-* is believed only from these
 }
 
 // API configures the signed API.
@@ -216,6 +219,9 @@ func Default() Config {
 		TURN:         TURN{UDPPort: 3478, TLSPort: 5349},
 		DrainTimeout: Duration(10 * time.Minute),
 		Retention:    Duration(7 * 24 * time.Hour),
+		HTTP:         DefaultHTTP(),
+		// a TLS proxy on the same machine (doc/deploy.md); a load balancer elsewhere is configured
+		TrustedProxies: CIDRList{"127.0.0.0/8", "::1"},
 	}
 }
 
@@ -267,6 +273,11 @@ var env = []struct {
 	{"MEETD_TURN_DOMAIN", "turn.domain", func(c *Config, v string) error { c.TURN.Domain = v; return nil }},
 	{"MEETD_DRAIN_TIMEOUT", "drain_timeout", durationSetter(func(c *Config) *Duration { return &c.DrainTimeout })},
 	{"MEETD_RETENTION", "retention", durationSetter(func(c *Config) *Duration { return &c.Retention })},
+	{"MEETD_HTTP_IDLE_TIMEOUT", "http.idle_timeout", durationSetter(func(c *Config) *Duration { return &c.HTTP.IdleTimeout })},
+	{"MEETD_HTTP_READ_TIMEOUT", "http.read_timeout", durationSetter(func(c *Config) *Duration { return &c.HTTP.ReadTimeout })},
+	{"MEETD_HTTP_WRITE_TIMEOUT", "http.write_timeout", durationSetter(func(c *Config) *Duration { return &c.HTTP.WriteTimeout })},
+	{"MEETD_HTTP_MAX_CONNECTIONS", "http.max_connections", intSetter(func(c *Config) *int { return &c.HTTP.MaxConnections })},
+	{"MEETD_TRUSTED_PROXIES", "trusted_proxies", func(c *Config, v string) error { c.TrustedProxies = CIDRList(splitList(v)); return nil }},
 }
 
 // secretKeys are the keys whose flag draws a warning.
@@ -422,6 +433,12 @@ func (c *Config) validate() error {
 	if c.Webhooks.BackoffMax < c.Webhooks.BackoffBase {
 		return fmt.Errorf("webhooks.backoff_max: %s is shorter than webhooks.backoff_base %s",
 			time.Duration(c.Webhooks.BackoffMax), time.Duration(c.Webhooks.BackoffBase))
+	}
+	if err := c.HTTP.validate(); err != nil {
+		return err
+	}
+	if _, err := c.TrustedProxies.Nets(); err != nil {
+		return fmt.Errorf("trusted_proxies: %w", err)
 	}
 	for key, lvl := range map[string]string{"log_level": c.LogLevel, "livekit.log_level": c.LiveKit.LogLevel} {
 		if _, err := ParseLevel(lvl); err != nil {

@@ -46,6 +46,9 @@ type Edge struct {
 
 	servers []*http.Server // the main listener's first, once serving
 	served  chan error     // the main server's end
+
+	limits  config.HTTP  // timeouts and the connection cap (limits.go)
+	proxies []*net.IPNet // trusted_proxies: X-Forwarded-* is believed only from these
 }
 
 // Open prepares TLS and opens the listeners: the main one on cfg.Addr, and the others TLS needs.
@@ -65,7 +68,12 @@ func Open(cfg config.Config, log *slog.Logger) (*Edge, error) {
 // open prepares TLS and opens the further listeners; main is the main listener.
 func open(cfg config.Config, main net.Listener, log *slog.Logger) (*Edge, error) {
 	f := &Edge{log: log, main: main, domain: cfg.TLS.Domain, turnName: cfg.TURN.Domain, served: make(chan error, 1),
-		internalBase: "http://" + net.JoinHostPort(loopbackOf(main.Addr()), strconv.Itoa(portOf(main)))}
+		internalBase: "http://" + net.JoinHostPort(loopbackOf(main.Addr()), strconv.Itoa(portOf(main))), limits: cfg.HTTP}
+	proxies, err := cfg.TrustedProxies.Nets()
+	if err != nil {
+		return nil, fmt.Errorf("trusted_proxies: %w", err)
+	}
+	f.proxies = proxies
 	switch {
 	case cfg.TLS.Domain != "":
 		f.certs = certManager(cfg)
@@ -80,7 +88,6 @@ func open(cfg config.Config, main net.Listener, log *slog.Logger) (*Edge, error)
 		return f, nil
 	}
 	f.tls.MinVersion = tls.VersionTLS12
-	var err error
 	if f.internal, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 		return nil, fmt.Errorf("listen on loopback for the media node's webhooks: %w", err)
 	}
@@ -148,23 +155,26 @@ func (f *Edge) scheme() string {
 // listener is the main listener as the HTTP server takes it: TLS when on, with the connections
 // for the TURN name passed to turnAddr when that is set.
 func (f *Edge) listener(turnAddr string) net.Listener {
+	main := limitConns(f.main, f.limits.MaxConnections)
 	switch {
 	case f.tls == nil:
-		return f.main
+		return main
 	case turnAddr == "":
-		return tls.NewListener(f.main, f.tls)
+		return tls.NewListener(main, f.tls)
 	}
-	return newTURNRouter(f.main, f.tls, f.turnName, turnAddr, f.log)
+	return newTURNRouter(main, f.tls, f.turnName, turnAddr, f.log)
 }
 
 // Serve starts serving h on the main listener (TURN over TLS going to turnAddr, if not ""), and
 // on the internal and redirect listeners. Served tells when the main server stops.
 func (f *Edge) Serve(h http.Handler, turnAddr string) {
 	start := func(ln net.Listener, h http.Handler) *http.Server {
-		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: serverLog(f.log)}
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: serverLog(f.log),
+			IdleTimeout: time.Duration(f.limits.IdleTimeout), MaxHeaderBytes: maxHeaderBytes}
 		f.servers = append(f.servers, srv)
 		return srv
 	}
+	h = f.guard(h)
 	main := start(f.main, h)
 	go func() { f.served <- main.Serve(f.listener(turnAddr)) }()
 	serve := func(ln net.Listener, h http.Handler) {
@@ -261,7 +271,7 @@ func redirectToHTTPS(httpsPort int) http.Handler {
 // to the media server at target, so that clients need only meetd's own port. The WebSocket
 // upgrade goes through (httputil.ReverseProxy hijacks the connection); meetd's server has no
 // read or write timeout that would cut it.
-func SignallingProxy(target string, log *slog.Logger) (http.Handler, error) {
+func (f *Edge) SignallingProxy(target string, log *slog.Logger) (http.Handler, error) {
 	u, err := url.Parse(target)
 	if err != nil {
 		return nil, fmt.Errorf("media server address %q: %w", target, err)
@@ -269,6 +279,9 @@ func SignallingProxy(target string, log *slog.Logger) (http.Handler, error) {
 	return &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(u)
+			if f.Trusted(r.In) { // keep the chain a trusted proxy sent
+				r.Out.Header["X-Forwarded-For"] = r.In.Header["X-Forwarded-For"]
+			}
 			r.SetXForwarded() // LiveKit logs the client's address from X-Forwarded-For
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -281,12 +294,28 @@ func SignallingProxy(target string, log *slog.Logger) (http.Handler, error) {
 
 // OwnOrigin is the signalling URL of a client that reached meetd with r: meetd's own origin,
 // whose /rtc is proxied to the media server. wss:// when the client came over HTTPS (to meetd,
-// or to a TLS proxy in front of it that says so in X-Forwarded-Proto).
-func OwnOrigin(r *http.Request) string {
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		return "wss://" + r.Host
+// or to a trusted proxy in front of it that says so in X-Forwarded-Proto). The host is the
+// request's (X-Forwarded-Host from a trusted proxy): it goes back only to this requester; set
+// livekit.public_url to give every client a fixed URL (doc/security.md).
+func (f *Edge) OwnOrigin(r *http.Request) string {
+	host, proto := r.Host, ""
+	if f.Trusted(r) {
+		if h := firstValue(r.Header.Get("X-Forwarded-Host")); h != "" {
+			host = h
+		}
+		proto = firstValue(r.Header.Get("X-Forwarded-Proto"))
 	}
-	return "ws://" + r.Host
+	if r.TLS != nil || strings.EqualFold(proto, "https") {
+		return "wss://" + host
+	}
+	return "ws://" + host
+}
+
+// firstValue is the first of a comma-separated header's values (the client's side of a chain
+// of proxies).
+func firstValue(v string) string {
+	v, _, _ = strings.Cut(v, ",")
+	return strings.TrimSpace(v)
 }
 
 // turnRouter is the HTTPS listener when meetd also carries TURN over TLS: it finishes each TLS

@@ -137,19 +137,64 @@ func TestRedirectToHTTPS(t *testing.T) {
 }
 
 func TestOwnOrigin(t *testing.T) {
+	f := &Edge{}
 	r := httptest.NewRequest("POST", "http://meet.example.org:8080/api/join", nil)
-	if got := OwnOrigin(r); got != "ws://meet.example.org:8080" {
+	if got := f.OwnOrigin(r); got != "ws://meet.example.org:8080" {
 		t.Errorf("plain HTTP: %s", got)
 	}
 	r.TLS = &tls.ConnectionState{}
 	r.Host = "meet.example.org"
-	if got := OwnOrigin(r); got != "wss://meet.example.org" {
+	if got := f.OwnOrigin(r); got != "wss://meet.example.org" {
 		t.Errorf("HTTPS: %s", got)
 	}
-	r.TLS = nil
+}
+
+// X-Forwarded-Proto and X-Forwarded-Host are believed only from trusted_proxies; from anyone
+// else they change nothing (doc/security.md, "Limits, timeouts and proxies").
+func TestTrustedProxies(t *testing.T) {
+	cfg := config.Default()
+	cfg.TrustedProxies = config.CIDRList{"10.0.0.0/8", "192.0.2.7"}
+	main, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer main.Close()
+	f, err := open(cfg, main, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ remote, want string }{
+		{"10.1.2.3:5555", "wss://meet.example.org"},
+		{"192.0.2.7:5555", "wss://meet.example.org"},
+		{"192.0.2.8:5555", "ws://attacker.example:8080"},
+		{"127.0.0.1:5555", "ws://attacker.example:8080"}, // loopback is not in this list
+	} {
+		r := httptest.NewRequest("POST", "http://attacker.example:8080/api/join", nil)
+		r.RemoteAddr = c.remote
+		r.Header.Set("X-Forwarded-Proto", "https")
+		r.Header.Set("X-Forwarded-Host", "meet.example.org, other.example")
+		if got := f.OwnOrigin(r); got != c.want {
+			t.Errorf("from %s: %s, want %s", c.remote, got, c.want)
+		}
+	}
+	// the default trusts a proxy on this machine only
+	f, err = open(config.Default(), main, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("POST", "http://meet.example.org/api/join", nil)
 	r.Header.Set("X-Forwarded-Proto", "https")
-	if got := OwnOrigin(r); got != "wss://meet.example.org" {
-		t.Errorf("behind a TLS proxy: %s", got)
+	r.RemoteAddr = "127.0.0.1:4444"
+	if got := f.OwnOrigin(r); got != "wss://meet.example.org" {
+		t.Errorf("local proxy: %s", got)
+	}
+	r.RemoteAddr = "203.0.113.9:4444"
+	if got := f.OwnOrigin(r); got != "ws://meet.example.org" {
+		t.Errorf("a client's own X-Forwarded-Proto: %s", got)
+	}
+	cfg.TrustedProxies = config.CIDRList{"10.0.0.0/33"}
+	if _, err := open(cfg, main, slog.New(slog.DiscardHandler)); err == nil {
+		t.Error("a bad CIDR is accepted")
 	}
 }
 
@@ -162,7 +207,7 @@ func TestSignallingProxyDown(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nobody listens there now
 	var logs bytes.Buffer
-	p, err := SignallingProxy("http://"+addr, slog.New(slog.NewTextHandler(&logs, nil)))
+	p, err := (&Edge{}).SignallingProxy("http://"+addr, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

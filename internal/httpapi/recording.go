@@ -354,6 +354,9 @@ func (s *Server) recordingMerge(r *http.Request) (any, error) {
 		if err := meet.CheckID("by_session.room_sid", req.BySession.RoomSID); err != nil {
 			return nil, err
 		}
+		if err := checkIDCount("by_session.exclude_recording_ids", req.BySession.ExcludeRecordingIDs); err != nil {
+			return nil, err
+		}
 		for _, id := range req.BySession.ExcludeRecordingIDs {
 			if !meet.ValidID(id) {
 				return nil, meet.BadID("by_session.exclude_recording_ids")
@@ -366,6 +369,9 @@ func (s *Server) recordingMerge(r *http.Request) (any, error) {
 		}
 		if len(req.ByIDs.RecordingIDs) < 2 {
 			return nil, meet.Errorf(meet.CodeInvalidParameters, "by_ids.recording_ids must list at least 2 recordings")
+		}
+		if err := checkIDCount("by_ids.recording_ids", req.ByIDs.RecordingIDs); err != nil {
+			return nil, err
 		}
 		for _, id := range req.ByIDs.RecordingIDs {
 			if !meet.ValidID(id) {

@@ -266,8 +266,23 @@ func decodeList(r *http.Request) (listRequest, meet.SessionFilter, error) {
 	return req, f, err
 }
 
+// maxIDs is the most ids a list in a request may hold (room_ids, recording_ids, …): a page of
+// answers is at most 100 too (doc/api.md).
+const maxIDs = 100
+
+// checkIDCount refuses a list of more than maxIDs ids, naming its field.
+func checkIDCount(field string, ids []string) error {
+	if len(ids) > maxIDs {
+		return meet.Errorf(meet.CodeInvalidParameters, "%s must list at most %d ids", field, maxIDs)
+	}
+	return nil
+}
+
 // checkFilter validates the paging of a fetch call and fills its defaults.
 func checkFilter(f meet.SessionFilter) (meet.SessionFilter, error) {
+	if err := checkIDCount("room_ids", f.RoomIDs); err != nil {
+		return f, err
+	}
 	for _, id := range f.RoomIDs {
 		if !meet.ValidID(id) {
 			return f, meet.Errorf(meet.CodeInvalidParameters, "room_ids contains an invalid room_id %q", id)

@@ -348,6 +348,14 @@ func (l LockSettings) Merge(o *LockSettings) LockSettings {
 	return l
 }
 
+// Upper bounds of a room's timers and size (doc/api.md, room/create): beyond them a number is a
+// mistake, or an attempt to overflow a timer.
+const (
+	MaxRoomDuration   = 525600   // minutes: one year
+	MaxEmptyTimeout   = 31536000 // seconds: one year
+	MaxMaxParticipant = 100000
+)
+
 // Validate checks the request's metadata and names the first field that is wrong.
 func (m *RoomMetadata) Validate() error {
 	switch {
@@ -368,6 +376,8 @@ func (m *RoomMetadata) Validate() error {
 	}
 	if d := m.RoomFeatures.RoomDuration; d != nil && *d < 0 {
 		return Errorf(CodeInvalidParameters, "metadata.room_features.room_duration must not be negative")
+	} else if d != nil && *d > MaxRoomDuration {
+		return Errorf(CodeInvalidParameters, "metadata.room_features.room_duration must be at most %d minutes", MaxRoomDuration)
 	}
 	if in := m.RoomFeatures.IngressFeatures; in != nil {
 		switch v := in["input_type"].(type) {

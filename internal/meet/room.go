@@ -128,6 +128,8 @@ type User struct {
 	Metadata UserMetadata
 	Blocked  bool
 	Joined   bool // has joined this session at least once
+	// Generation is raised when the user is removed: page tokens of an older one are refused.
+	Generation int64
 }
 
 // UserMetadata is the per-user metadata of getJoinToken.

@@ -131,6 +131,9 @@ func (s *Service) member(ctx context.Context, token string, uses ...string) (*me
 		return nil, nil, meet.Errorf(meet.CodeUserNotFound, "user not found in this meeting")
 	case u.Blocked:
 		return nil, nil, meet.ErrUserBlocked
+	case c.Use == auth.UsePage && c.Gen != u.Generation:
+		// removed since the page joined (RemoveParticipant): it joins again for a new token
+		return nil, nil, meet.Errorf(meet.CodeInvalidTokenOrSignature, "this token was revoked: the participant was removed")
 	}
 	return sess, u, nil
 }
@@ -176,7 +179,7 @@ func (s *Service) Join(ctx context.Context, token string) (*Joined, error) {
 	page, err := auth.Sign(s.cfg.Keys.APISecret, auth.JoinClaims{
 		Times:  auth.NewTimes(s.cfg.Keys.APIKey, s.now(), PageTokenTTL),
 		UserID: u.UserID, Name: u.Name, RoomID: sess.RoomID, SID: sess.SID, IsAdmin: u.IsAdmin, IsHidden: u.IsHidden,
-		Use: auth.UsePage,
+		Use: auth.UsePage, Gen: u.Generation,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("page token for %s: %w", u.UserID, err)

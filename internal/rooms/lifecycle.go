@@ -28,8 +28,14 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*meet.Session,
 	if req.MaxParticipants < 0 {
 		return nil, meet.Errorf(meet.CodeInvalidParameters, "max_participants must not be negative")
 	}
+	if req.MaxParticipants > meet.MaxMaxParticipant {
+		return nil, meet.Errorf(meet.CodeInvalidParameters, "max_participants must be at most %d", meet.MaxMaxParticipant)
+	}
 	if req.EmptyTimeout < 0 {
 		return nil, meet.Errorf(meet.CodeInvalidParameters, "empty_timeout must not be negative")
+	}
+	if req.EmptyTimeout > meet.MaxEmptyTimeout {
+		return nil, meet.Errorf(meet.CodeInvalidParameters, "empty_timeout must be at most %d seconds", meet.MaxEmptyTimeout)
 	}
 	if err := req.Metadata.Validate(); err != nil {
 		return nil, err

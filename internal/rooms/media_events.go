@@ -89,11 +89,17 @@ func (s *Service) TrackChanged(ctx context.Context, roomID string, published boo
 	if published {
 		name = meet.EventTrackPublished
 	}
-	s.fillParticipant(ctx, sess, &p)
-	e := meet.NewEvent(name, sess, now)
-	e.Participant, e.Track = &p, &t
-	if published {
-		return s.store.TrackPublished(ctx, sess.SID, p.Identity, t, now, e)
+	var events []meet.Event
+	if s.trackEvents.allow(sess.SID+"/"+p.Identity, now) {
+		s.fillParticipant(ctx, sess, &p)
+		e := meet.NewEvent(name, sess, now)
+		e.Participant, e.Track = &p, &t
+		events = append(events, e)
+	} else {
+		s.log.Debug("track event over the participant's rate: not written", "room_id", roomID, "user_id", p.Identity, "event", name)
 	}
-	return s.store.TrackUnpublished(ctx, sess.SID, t, now, e)
+	if published {
+		return s.store.TrackPublished(ctx, sess.SID, p.Identity, t, now, events...)
+	}
+	return s.store.TrackUnpublished(ctx, sess.SID, t, now, events...)
 }

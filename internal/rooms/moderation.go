@@ -35,6 +35,10 @@ func (s *Service) RemoveParticipant(ctx context.Context, roomID, userID string, 
 	if !meet.ValidID(userID) {
 		return meet.BadID("user_id")
 	}
+	// their meeting page's token stops working, whether or not they are connected now
+	if err := s.store.RevokeUser(ctx, sess.SID, userID); err != nil {
+		return fmt.Errorf("revoke %s: %w", userID, err)
+	}
 	if block {
 		if err := s.store.BlockUser(ctx, sess.SID, userID); err != nil {
 			return fmt.Errorf("block %s: %w", userID, err)

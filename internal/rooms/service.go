@@ -72,6 +72,8 @@ type Service struct {
 
 	ending sync.Map // sid → *sync.Mutex: one ending at a time per session
 	users  userCache
+
+	trackEvents eventLimiter // per participant (ratelimit.go)
 }
 
 // Hooks are the other services' work at fixed points of a session's life, given to New. A nil

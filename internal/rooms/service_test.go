@@ -3,6 +3,7 @@ package rooms_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -387,5 +388,45 @@ func TestPageToken(t *testing.T) {
 	f.clock.Add(rooms.PageTokenTTL)
 	if _, err := f.svc.Moderator(ctx, j.PageToken); meet.CodeOf(err) != meet.CodeInvalidTokenOrSignature {
 		t.Errorf("an expired page token moderated: %v", err)
+	}
+}
+
+// A participant publishing and unpublishing a track 1000 times yields a bounded number of track
+// events; the rate comes back with time.
+func TestTrackEventFlood(t *testing.T) {
+	f := newFixture(t, "", nil)
+	ctx := context.Background()
+	f.create(t, "flood", 600, 0)
+	f.join(t, "flood", "PA_1", "u1")
+	count := func() int {
+		list, err := f.store.Events(ctx, 0, 100000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range list {
+			if e.Event.Event == meet.EventTrackPublished || e.Event.Event == meet.EventTrackUnpublished {
+				n++
+			}
+		}
+		return n
+	}
+	p := meet.ParticipantInfo{SID: "PA_1", Identity: "u1", Name: "u1"}
+	for i := range 1000 {
+		tr := meet.Track{SID: fmt.Sprintf("TR_%d", i/2), Source: "CAMERA"}
+		if err := f.svc.TrackChanged(ctx, "flood", i%2 == 0, p, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(); n == 0 || n > 100 {
+		t.Errorf("1000 track changes wrote %d track events, want 1..100", n)
+	}
+	before := count()
+	f.clock.Add(time.Minute)
+	if err := f.svc.TrackChanged(ctx, "flood", true, p, meet.Track{SID: "TR_later", Source: "CAMERA"}); err != nil {
+		t.Fatal(err)
+	}
+	if count() != before+1 {
+		t.Error("a track event a minute later was not written")
 	}
 }

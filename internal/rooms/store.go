@@ -32,6 +32,8 @@ type Store interface {
 	User(ctx context.Context, sid, userID string) (*meet.User, error)
 	Users(ctx context.Context, sid string) (map[string]*meet.User, error)
 	BlockUser(ctx context.Context, sid, userID string) error
+	// RevokeUser raises the user's token generation (meet.User.Generation), if the user exists.
+	RevokeUser(ctx context.Context, sid, userID string) error
 
 	ParticipantJoined(ctx context.Context, sid string, p Presence, events func(*meet.Session, JoinFacts) []meet.Event) error
 	ParticipantLeft(ctx context.Context, sid string, p Presence, events func(*meet.Session) []meet.Event) error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"meetd/internal/meet"
@@ -20,7 +21,7 @@ func (s *Service) Deadline(sess *meet.Session) (time.Time, string) {
 	}
 	switch {
 	case sess.FirstJoinAt.IsZero():
-		consider(sess.CreatedAt.Add(time.Duration(sess.EmptyTimeout)*time.Second), meet.EndEmpty)
+		consider(sess.CreatedAt.Add(units(sess.EmptyTimeout, time.Second)), meet.EndEmpty)
 	case sess.Connected == 0:
 		consider(sess.LastLeftAt.Add(s.cfg.DepartureTimeout), meet.EndDeparture)
 	}
@@ -28,9 +29,18 @@ func (s *Service) Deadline(sess *meet.Session) (time.Time, string) {
 	// plugNmeet: a room created early still gives its participants the whole time. Before anybody
 	// joins, the empty timeout is what ends it (doc/api.md).
 	if d := sess.Metadata.RoomFeatures.RoomDuration; d != nil && *d > 0 && !sess.FirstJoinAt.IsZero() {
-		consider(sess.FirstJoinAt.Add(time.Duration(*d)*time.Minute), meet.EndDuration)
+		consider(sess.FirstJoinAt.Add(units(*d, time.Minute)), meet.EndDuration)
 	}
 	return at, reason
+}
+
+// units is n × unit, saturating at the longest duration instead of wrapping negative (the
+// bounds of room/create keep stored numbers far below; this holds for rows written before).
+func units(n int, unit time.Duration) time.Duration {
+	if n > 0 && int64(n) > int64(math.MaxInt64/unit) {
+		return math.MaxInt64
+	}
+	return time.Duration(n) * unit
 }
 
 // Sweep ends every running session whose deadline has passed. It reads the deadlines from the

@@ -326,7 +326,7 @@ func (s *server) httpAPI(keys auth.Keys) (http.Handler, error) {
 	}
 	mounts := map[string]http.Handler{"GET /": web.Handler()}
 	if s.engine != nil {
-		signalling, err := edge.SignallingProxy(s.engine.URL(), s.log) // clients need only meetd's port
+		signalling, err := s.edge.SignallingProxy(s.engine.URL(), s.log) // clients need only meetd's port
 		if err != nil {
 			return nil, err
 		}
@@ -353,7 +353,7 @@ func (s *server) httpAPI(keys auth.Keys) (http.Handler, error) {
 			if cfg.LiveKit.External() { // its own address, as a WebSocket URL
 				return "ws" + strings.TrimPrefix(cfg.LiveKit.URL, "http")
 			}
-			return edge.OwnOrigin(r) // its /rtc is the signalling proxy
+			return s.edge.OwnOrigin(r) // its /rtc is the signalling proxy
 		},
 		Wire:      wire,
 		WireStore: s.store,

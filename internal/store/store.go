@@ -443,12 +443,12 @@ func (s *Store) bumpUsers(ctx context.Context, tx *txn, sid string) error {
 	return err
 }
 
-const userColumns = `user_id, name, is_admin, is_hidden, metadata, blocked, joined`
+const userColumns = `user_id, name, is_admin, is_hidden, metadata, blocked, joined, generation`
 
 func scanUser(row scanner) (*meet.User, error) {
 	var u meet.User
 	var metadata string
-	if err := row.Scan(&u.UserID, &u.Name, &u.IsAdmin, &u.IsHidden, &metadata, &u.Blocked, &u.Joined); err != nil {
+	if err := row.Scan(&u.UserID, &u.Name, &u.IsAdmin, &u.IsHidden, &metadata, &u.Blocked, &u.Joined, &u.Generation); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(metadata), &u.Metadata); err != nil {
@@ -682,6 +682,15 @@ func (s *Store) LastEventSeq(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.r.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&n)
 	return n, err
+}
+
+// RevokeUser raises a user's token generation in the session: the meeting page tokens made
+// before stop working (rooms.Service.RemoveParticipant).
+func (s *Store) RevokeUser(ctx context.Context, sid, userID string) error {
+	return s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
+		_, err := tx.ExecContext(ctx, `UPDATE session_users SET generation = generation + 1 WHERE sid = ? AND user_id = ?`, sid, userID)
+		return nil, err
+	})
 }
 
 // BlockUser marks a user blocked for the session.

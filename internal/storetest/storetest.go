@@ -197,6 +197,16 @@ func usersAndBlocking(t *testing.T, st rooms.Store) {
 	if none, err := st.User(ctx, s.SID, "nobody"); none != nil || err != nil {
 		t.Errorf("unknown user: %+v %v", none, err)
 	}
+	// the token generation, raised by RevokeUser (which changes nothing users_rev counts)
+	if err := st.RevokeUser(ctx, s.SID, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.User(ctx, s.SID, "u1"); err != nil || got.Generation != 1 {
+		t.Errorf("generation after RevokeUser: %+v %v", got, err)
+	}
+	if err := st.RevokeUser(ctx, s.SID, "nobody"); err != nil {
+		t.Errorf("RevokeUser of an unknown user: %v", err)
+	}
 	if err := st.BlockUser(ctx, s.SID, "stranger"); err != nil {
 		t.Fatal(err)
 	}
