@@ -260,13 +260,14 @@ func redirectToHTTPS(httpsPort int) http.Handler {
 // SignallingProxy passes LiveKit's signalling (/rtc and below: the WebSocket, its validation)
 // to the media server at target, so that clients need only meetd's own port. The WebSocket
 // upgrade goes through (httputil.ReverseProxy hijacks the connection); meetd's server has no
-// read or write timeout that would cut it.
-func SignallingProxy(target string, log *slog.Logger) (http.Handler, error) {
+// read or write timeout that would cut it. watch, if not nil, is told each WebSocket's client
+// messages (doc/architecture.md, "Leaving"); the bytes pass unchanged.
+func SignallingProxy(target string, watch ClientMessages, log *slog.Logger) (http.Handler, error) {
 	u, err := url.Parse(target)
 	if err != nil {
 		return nil, fmt.Errorf("media server address %q: %w", target, err)
 	}
-	return &httputil.ReverseProxy{
+	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(u)
 			r.SetXForwarded() // LiveKit logs the client's address from X-Forwarded-For
@@ -276,7 +277,18 @@ func SignallingProxy(target string, log *slog.Logger) (http.Handler, error) {
 			w.WriteHeader(http.StatusBadGateway)
 		},
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}, nil
+	}
+	if watch == nil {
+		return proxy, nil
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			if on := watch(r); on != nil {
+				w = watchedWriter{ResponseWriter: w, on: on}
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}), nil
 }
 
 // OwnOrigin is the signalling URL of a client that reached meetd with r: meetd's own origin,
