@@ -4,7 +4,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/gorilla/websocket"
 )
 
 // frame encodes one WebSocket frame as a client sends it (masked).
@@ -65,6 +71,58 @@ func TestFrameReader(t *testing.T) {
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("chunks of %d: got %.200q, want %.200q", chunk, got, want)
+		}
+	}
+}
+
+// Through the proxy, the server gets the client's messages unchanged and the watcher is told
+// each one.
+func TestSignallingProxyWatches(t *testing.T) {
+	got := make(chan string, 10)
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			_, msg, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			got <- "server:" + string(msg)
+		}
+	}))
+	defer backend.Close()
+	watched := make(chan string, 10)
+	p, err := SignallingProxy(backend.URL, func(r *http.Request) func(bool, []byte) {
+		who := r.URL.Query().Get("access_token")
+		return func(text bool, msg []byte) { watched <- who + ":" + string(msg) }
+	}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/rtc?access_token=tok", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	big := strings.Repeat("z", 70000)
+	for _, m := range []string{"one", big, "two"} {
+		if err := c.WriteMessage(websocket.BinaryMessage, []byte(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []string{"server:one", "server:" + big, "server:two"} {
+		if g := <-got; g != want {
+			t.Errorf("server got %.40q, want %.40q", g, want)
+		}
+	}
+	for _, want := range []string{"tok:one", "tok:two"} { // the large one is not collected
+		if g := <-watched; g != want {
+			t.Errorf("watcher got %.40q, want %.40q", g, want)
 		}
 	}
 }
