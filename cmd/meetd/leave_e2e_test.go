@@ -34,8 +34,11 @@ func TestLeaveIsPrompt(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("MEETD_LEAVE_ROUNDS")); err == nil && n > 0 {
 		rounds = n
 	}
-	m := startMeetd(t, testEnv(t, nil))
-	m.create("leave", nil)
+	env := testEnv(t, nil)
+	m := startMeetd(t, env)
+	h := newHooks(t, env, nil)
+	m.create("leave", map[string]any{"metadata": map[string]any{"room_title": "Leave", "webhook_url": h.URL}})
+	leftAt := map[string]time.Time{}
 	stay := m.bot("leave", "stayer") // keeps the session running between rounds
 	_ = stay
 	var took []time.Duration
@@ -45,6 +48,7 @@ func TestLeaveIsPrompt(t *testing.T) {
 		eventually(t, 10*time.Second, user+" in getActiveRoomInfo", func() bool { return m.present("leave", user) })
 		b.Leave()
 		left := time.Now()
+		leftAt[user] = left
 		for m.present("leave", user) {
 			if time.Since(left) > time.Second {
 				t.Errorf("round %d: %s still in getActiveRoomInfo 1 s after leaving", i, user)
@@ -54,10 +58,48 @@ func TestLeaveIsPrompt(t *testing.T) {
 		}
 		took = append(took, time.Since(left))
 	}
-	slices.Sort(took)
-	q := func(f float64) time.Duration { return took[int(f*float64(len(took)-1))].Round(time.Millisecond) }
-	t.Logf("gone from getActiveRoomInfo after Leave(), %d rounds: min %v, p50 %v, p90 %v, p99 %v, max %v",
-		len(took), q(0), q(0.5), q(0.9), q(0.99), q(1))
+	logSpread(t, "gone from getActiveRoomInfo after Leave()", took)
+
+	// participant_left: once per leaver (LiveKit's own, after meetd's removal, is not a second one)
+	lefts := func() map[string][]time.Time {
+		out := map[string][]time.Time{}
+		for _, r := range h.delivered() {
+			if r.Event.Event == "participant_left" && r.Event.Participant != nil {
+				out[r.Event.Participant.Identity] = append(out[r.Event.Participant.Identity], r.At)
+			}
+		}
+		return out
+	}
+	// The outbox may deliver later than the rounds ran (see the report); wait up to 10 s for them.
+	for deadline := time.Now().Add(10 * time.Second); len(lefts()) < rounds && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // a second one, if any, would come now
+	var late []time.Duration
+	for user, at := range leftAt {
+		got := lefts()[user]
+		if len(got) > 1 {
+			t.Errorf("%s: %d participant_left, want 1", user, len(got))
+		}
+		if len(got) != 1 {
+			continue
+		}
+		late = append(late, got[0].Sub(at))
+	}
+	if len(late) < rounds {
+		t.Logf("participant_left delivered for %d of %d leavers within the wait", len(late), rounds)
+	}
+	logSpread(t, "participant_left received after Leave()", late)
+}
+
+// logSpread logs the distribution of durations.
+func logSpread(t *testing.T, what string, d []time.Duration) {
+	if len(d) == 0 {
+		return
+	}
+	slices.Sort(d)
+	q := func(f float64) time.Duration { return d[int(f*float64(len(d)-1))].Round(time.Millisecond) }
+	t.Logf("%s, %d rounds: min %v, p50 %v, p90 %v, p99 %v, max %v", what, len(d), q(0), q(0.5), q(0.9), q(0.99), q(1))
 }
 
 // cutter forwards TCP connections to target and can cut them all, as a network drop would: the
