@@ -270,13 +270,14 @@ func redirectToHTTPS(httpsPort int) http.Handler {
 // SignallingProxy passes LiveKit's signalling (/rtc and below: the WebSocket, its validation)
 // to the media server at target, so that clients need only meetd's own port. The WebSocket
 // upgrade goes through (httputil.ReverseProxy hijacks the connection); meetd's server has no
-// read or write timeout that would cut it.
-func (f *Edge) SignallingProxy(target string, log *slog.Logger) (http.Handler, error) {
+// read or write timeout that would cut it. watch, if not nil, is told each WebSocket's client
+// messages (doc/architecture.md, "Leaving"); the bytes pass unchanged.
+func (f *Edge) SignallingProxy(target string, watch ClientMessages, log *slog.Logger) (http.Handler, error) {
 	u, err := url.Parse(target)
 	if err != nil {
 		return nil, fmt.Errorf("media server address %q: %w", target, err)
 	}
-	return &httputil.ReverseProxy{
+	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(u)
 			if f.Trusted(r.In) { // keep the chain a trusted proxy sent
@@ -289,7 +290,18 @@ func (f *Edge) SignallingProxy(target string, log *slog.Logger) (http.Handler, e
 			w.WriteHeader(http.StatusBadGateway)
 		},
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}, nil
+	}
+	if watch == nil {
+		return proxy, nil
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			if on := watch(r); on != nil {
+				w = watchedWriter{ResponseWriter: w, on: on}
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}), nil
 }
 
 // OwnOrigin is the signalling URL of a client that reached meetd with r: meetd's own origin,

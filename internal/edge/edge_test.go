@@ -207,7 +207,7 @@ func TestSignallingProxyDown(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nobody listens there now
 	var logs bytes.Buffer
-	p, err := (&Edge{}).SignallingProxy("http://"+addr, slog.New(slog.NewTextHandler(&logs, nil)))
+	p, err := (&Edge{}).SignallingProxy("http://"+addr, nil, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

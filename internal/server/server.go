@@ -326,7 +326,7 @@ func (s *server) httpAPI(keys auth.Keys) (http.Handler, error) {
 	}
 	mounts := map[string]http.Handler{"GET /": web.Handler()}
 	if s.engine != nil {
-		signalling, err := s.edge.SignallingProxy(s.engine.URL(), s.log) // clients need only meetd's port
+		signalling, err := s.edge.SignallingProxy(s.engine.URL(), s.engine.ClientMessages(s.log), s.log) // clients need only meetd's port
 		if err != nil {
 			return nil, err
 		}
