@@ -258,3 +258,34 @@ func ownServersOnly(t *testing.T, servers []*livekit.ICEServer, hosts ...string)
 		}
 	}
 }
+
+// LiveKit's own HTTP port (its signalling and room service API) listens on loopback only, even
+// when the node's address is another: clients reach the signalling through meetd's /rtc.
+func TestLiveKitPortLoopback(t *testing.T) {
+	var nodeIP string
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+			nodeIP = n.IP.String()
+			break
+		}
+	}
+	if nodeIP == "" {
+		t.Skip("no non-loopback IPv4 address on this machine")
+	}
+	env := testEnv(t, map[string]string{"MEETD_NODE_IP": nodeIP})
+	m := startIsolated(t, env)
+	port := env["MEETD_LIVEKIT_PORT"]
+	if c, err := net.DialTimeout("tcp", net.JoinHostPort(nodeIP, port), 2*time.Second); err == nil {
+		c.Close()
+		t.Errorf("LiveKit's port answers on %s:%s", nodeIP, port)
+	}
+	if c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, 2*time.Second); err != nil {
+		t.Errorf("LiveKit's port on loopback: %v", err)
+	} else {
+		c.Close()
+	}
+	m.create("reach", nil)
+	j, _ := m.exchange(m.joinToken("reach", "probe", "Probe", false))
+	ownServersOnly(t, signalJoin(t, j.LiveKitURL, j.LiveKitToken, m.httpClient()).GetIceServers(), nodeIP)
+}
