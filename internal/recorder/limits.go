@@ -1,7 +1,6 @@
 package recorder
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -79,8 +78,8 @@ func (s *Service) checkDisk(what string) error {
 	return nil
 }
 
-// watchDisk stops rec when the free space falls below recording.min_free_mb.
-func (s *Service) watchDisk(rec *recording) {
+// watchDisk calls stop once when the free space falls below recording.min_free_mb while rec runs.
+func (s *Service) watchDisk(rec *recording, stop func()) {
 	if s.minFree <= 0 {
 		return
 	}
@@ -99,7 +98,7 @@ func (s *Service) watchDisk(rec *recording) {
 			continue
 		}
 		s.log.Error("recording stopped: disk space low", "record_id", rec.id, "free_mb", free>>20, "min_free_mb", s.minFree>>20)
-		_ = s.stop(context.Background(), rec, StopDiskLow)
+		stop()
 		return
 	}
 }

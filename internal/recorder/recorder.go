@@ -267,7 +267,7 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 		return fail(err)
 	}
 	close(rec.joined)
-	go s.watchDisk(rec)
+	go s.watchDisk(rec, func() { _ = s.stop(context.Background(), rec, StopDiskLow) })
 	s.log.Info("recording started", "room_id", roomID, "sid", sess.SID, "record_id", rec.id, "identity", identity)
 	return nil
 }

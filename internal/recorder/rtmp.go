@@ -81,28 +81,35 @@ func (b *broadcast) addTrack(t media.SubscribedTrack) {
 		return
 	}
 	lt := &liveTrack{t: t, kind: kind}
-	b.mu.Lock()
-	live := 0
-	for _, o := range b.tracks {
-		if o.kind == kind && o.live() {
-			live++
-		}
-	}
-	if live >= b.maxLive {
-		b.ignored++
-		ignored := b.ignored
-		b.mu.Unlock()
+	if ignored := b.admit(lt); ignored > 0 {
 		logTrackLimit(b.log, ignored, "rtmp: track not broadcast: too many tracks", "room_id", b.roomID, "identity", t.Identity,
 			"source", t.Source, "kind", kind, "max_live", b.maxLive, "ignored", ignored)
 		return
 	}
-	b.tracks = append(b.tracks, lt)
-	b.mu.Unlock()
 	b.signal()
 	go func() {
 		lt.forward()
 		b.signal()
 	}()
+}
+
+// admit adds lt to the broadcast's tracks unless maxLive tracks of its kind are live; else it
+// returns the count of tracks refused so far, this one included.
+func (b *broadcast) admit(lt *liveTrack) (ignored int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	live := 0
+	for _, o := range b.tracks {
+		if o.kind == lt.kind && o.live() {
+			live++
+		}
+	}
+	if live >= b.maxLive {
+		b.ignored++
+		return b.ignored
+	}
+	b.tracks = append(b.tracks, lt)
+	return 0
 }
 
 // forward copies packets into the current pipe until the track ends.
@@ -264,7 +271,7 @@ func (s *Service) StartRTMP(ctx context.Context, roomID, rtmpURL string) error {
 		return fail(err)
 	}
 	close(b.joined)
-	go s.runRTMP(b)
+	go s.runRTMP(b, func(reason string) { s.stopRTMP(context.Background(), b, reason) })
 	b.signal()
 	s.log.Info("rtmp started", "room_id", roomID, "identity", identity)
 	return nil
@@ -310,8 +317,8 @@ func (s *Service) stopRTMP(ctx context.Context, b *broadcast, reason string) {
 }
 
 // runRTMP runs ffmpeg, again whenever the set of tracks changes, until the broadcast stops or
-// ffmpeg fails.
-func (s *Service) runRTMP(b *broadcast) {
+// ffmpeg fails; then stop ends the broadcast with the reason.
+func (s *Service) runRTMP(b *broadcast, stop func(reason string)) {
 	var cmd *exec.Cmd
 	var exited chan error
 	var stderr *bytes.Buffer
@@ -338,7 +345,7 @@ func (s *Service) runRTMP(b *broadcast) {
 		os.Remove(graph)
 		close(b.done)
 		if failure != "" {
-			go s.stopRTMP(context.Background(), b, failure)
+			go stop(failure)
 		}
 	}()
 	// ended reads why ffmpeg ended; never with the stream key (redactRTMP)
@@ -362,12 +369,8 @@ func (s *Service) runRTMP(b *broadcast) {
 		// Let a burst of changes (a participant's camera and microphone) settle, and restart a
 		// running ffmpeg (a new RTMP connection) at most once per restartGap, however often
 		// tracks come and go.
-		wait := 500 * time.Millisecond
-		if cmd != nil {
-			wait = max(wait, s.restartGap-time.Since(started))
-		}
 		select {
-		case <-time.After(wait):
+		case <-time.After(restartDelay(cmd != nil, time.Since(started), s.restartGap)):
 		case <-b.stopped:
 			return
 		case <-s.ctx.Done():
@@ -398,6 +401,16 @@ func (s *Service) runRTMP(b *broadcast) {
 		}
 		inputs, started = live, time.Now()
 	}
+}
+
+// restartDelay is how long a change of tracks waits before ffmpeg (re)starts: 0.5 s for a burst
+// of changes to settle, and, while ffmpeg runs, until gap has passed since it started.
+func restartDelay(running bool, sinceStart, gap time.Duration) time.Duration {
+	const settle = 500 * time.Millisecond
+	if !running {
+		return settle
+	}
+	return max(settle, gap-sinceStart)
 }
 
 func sameTracks(a, b []*liveTrack) bool {

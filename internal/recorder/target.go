@@ -127,8 +127,9 @@ func (t rtmpTargets) check(ctx context.Context, u rtmpURL, lookup lookupHost) er
 		return nil
 	}
 	var addrs []netip.Addr
+	what := name + " resolves to"
 	if a, err := netip.ParseAddr(u.host); err == nil {
-		addrs = []netip.Addr{a}
+		addrs, what = []netip.Addr{a}, name+" is"
 	} else {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
@@ -147,7 +148,7 @@ func (t rtmpTargets) check(ctx context.Context, u rtmpURL, lookup lookupHost) er
 	for _, a := range addrs {
 		if !t.in(a) && !publicAddr(a) {
 			return meet.Errorf(meet.CodeInvalidParameters,
-				"rtmp_url must name a public host: %s is or resolves to a loopback, private, link-local or reserved address (rtmp.allowed_hosts can allow it)", name)
+				"rtmp_url must name a public host: %s a loopback, private, link-local or reserved address (rtmp.allowed_hosts can allow it)", what)
 		}
 	}
 	if !rtmpPorts[u.port] {

@@ -93,27 +93,14 @@ func (r *recording) addTrack(t media.SubscribedTrack) {
 			fmt.Errorf("codec %s is not recorded", mime))
 		return
 	}
-	r.mu.Lock()
-	select {
-	case <-r.stopped:
-		r.mu.Unlock()
-		return
-	default:
-	}
-	if r.n >= r.maxTotal || r.live[kind] >= r.maxLive {
-		r.ignored++
-		ignored := r.ignored
-		r.mu.Unlock()
+	n, ignored := r.admit(kind)
+	if ignored > 0 {
 		logTrackLimit(r.log, ignored, "recording: track not recorded: too many tracks", "record_id", r.id, "identity", t.Identity,
 			"source", t.Source, "kind", kind, "max_live", r.maxLive, "max_total", r.maxTotal, "ignored", ignored)
+	}
+	if n == 0 {
 		return
 	}
-	r.n++
-	n := r.n
-	r.live[kind]++
-	r.wg.Add(1)
-	r.mu.Unlock()
-
 	tf := &trackFile{Identity: t.Identity, Name: t.Name, Source: t.Source, Kind: kind}
 	var w rtpWriter
 	var err error
@@ -133,6 +120,27 @@ func (r *recording) addTrack(t media.SubscribedTrack) {
 	}
 	r.log.Debug("recording track", "record_id", r.id, "identity", t.Identity, "source", t.Source, "codec", mime, "file", tf.File)
 	go r.write(t, tf, w)
+}
+
+// admit numbers a new track of kind, to be written until ended(kind); 0 when the recording has
+// stopped or a track limit is reached, with ignored the count of tracks refused for the limits
+// (this one included).
+func (r *recording) admit(kind string) (n, ignored int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	select {
+	case <-r.stopped:
+		return 0, 0
+	default:
+	}
+	if r.n >= r.maxTotal || r.live[kind] >= r.maxLive {
+		r.ignored++
+		return 0, r.ignored
+	}
+	r.n++
+	r.live[kind]++
+	r.wg.Add(1)
+	return r.n, 0
 }
 
 // ended counts a track of kind as no longer written.
