@@ -95,17 +95,18 @@ func (m *meetd) httpClient() *http.Client {
 // testEnv is the environment of a meetd on loopback ports in a fresh data directory.
 func testEnv(t testing.TB, extra map[string]string) map[string]string {
 	env := map[string]string{
-		"MEETD_ADDR":              "127.0.0.1:" + strconv.Itoa(freePort(t, "tcp")),
-		"MEETD_DATA_DIR":          t.TempDir(),
-		"MEETD_API_KEY":           "test-key",
-		"MEETD_API_SECRET":        testSecret,
-		"MEETD_NODE_IP":           "127.0.0.1",
-		"MEETD_LIVEKIT_PORT":      strconv.Itoa(freePort(t, "tcp")),
-		"MEETD_RTC_TCP_PORT":      "0",
-		"MEETD_RTC_UDP_PORT":      strconv.Itoa(freePort(t, "udp")),
-		"MEETD_TIMER_INTERVAL":    "100ms",
-		"MEETD_LOG_LEVEL":         "warn",
-		"MEETD_LIVEKIT_LOG_LEVEL": "error",
+		"MEETD_ADDR":                  "127.0.0.1:" + strconv.Itoa(freePort(t, "tcp")),
+		"MEETD_DATA_DIR":              t.TempDir(),
+		"MEETD_API_KEY":               "test-key",
+		"MEETD_API_SECRET":            testSecret,
+		"MEETD_NODE_IP":               "127.0.0.1",
+		"MEETD_LIVEKIT_PORT":          strconv.Itoa(freePort(t, "tcp")),
+		"MEETD_RTC_TCP_PORT":          "0",
+		"MEETD_RTC_UDP_PORT":          strconv.Itoa(freePort(t, "udp")),
+		"MEETD_TIMER_INTERVAL":        "100ms",
+		"MEETD_LOG_LEVEL":             "warn",
+		"MEETD_LIVEKIT_LOG_LEVEL":     "error",
+		"MEETD_RECORDING_MIN_FREE_MB": "64", // CI machines may have less than the default 1 GiB free
 		// the tests' webhook receivers are on loopback, which meetd refuses by default
 		"MEETD_WEBHOOK_ALLOW_PRIVATE": "1",
 	}

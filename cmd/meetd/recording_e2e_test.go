@@ -542,7 +542,8 @@ func TestRecordingRTMP(t *testing.T) {
 	needFFmpeg(t)
 	redIVF, redOGG := testMedia(t, "red", 440, 320, 240, 30)
 	blueIVF, blueOGG := testMedia(t, "blue", 660, 320, 240, 30)
-	m := startIsolated(t, testEnv(t, nil))
+	// the receiver is on loopback, which broadcasts may reach only when allowed
+	m := startIsolated(t, testEnv(t, map[string]string{"MEETD_RTMP_ALLOWED_HOSTS": "127.0.0.1"}))
 	m.create("live", nil)
 	m.mediaBot("live", "red", redIVF, redOGG)
 	m.mediaBot("live", "blue", blueIVF, blueOGG)
@@ -624,8 +625,8 @@ func TestRecordingRTMP(t *testing.T) {
 	}
 	got := collect(t, events, 20*time.Second, func(e sseEvent) bool { return e.Event == "end_rtmp" })
 	info, _ := got[len(got)-1].Data["recording_info"].(map[string]any)
-	if reason, _ := info["reason"].(string); !strings.Contains(reason, "ffmpeg") {
-		t.Errorf("end_rtmp reason %q", reason)
+	if reason, _ := info["reason"].(string); !strings.Contains(reason, "ffmpeg") || strings.Contains(reason, "/live/stream") {
+		t.Errorf("end_rtmp reason %q (and never the stream key)", reason)
 	}
 	if m.isActiveRTMP("live") {
 		t.Error("is_active_rtmp still true after the pipeline died")

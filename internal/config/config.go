@@ -43,6 +43,9 @@ type Config struct {
 
 	Webhooks Webhooks `yaml:"webhooks"`
 
+	RTMP      RTMP      `yaml:"rtmp"`      // broadcast targets (recording.go)
+	Recording Recording `yaml:"recording"` // free disk space (recording.go)
+
 	Store Store `yaml:"store"` // SQLite (default) or a shared PostgreSQL database (store.go)
 
 	TLS          TLS      `yaml:"tls"`           // HTTPS served by meetd itself
@@ -216,6 +219,7 @@ func Default() Config {
 			BackoffBase: Duration(time.Second),
 			BackoffMax:  Duration(10 * time.Minute),
 		},
+		Recording:    Recording{MinFreeMB: 1024},
 		TURN:         TURN{UDPPort: 3478, TLSPort: 5349},
 		DrainTimeout: Duration(10 * time.Minute),
 		Retention:    Duration(7 * 24 * time.Hour),
@@ -262,6 +266,8 @@ var env = []struct {
 	{"MEETD_WEBHOOK_BACKOFF_BASE", "webhooks.backoff_base", durationSetter(func(c *Config) *Duration { return &c.Webhooks.BackoffBase })},
 	{"MEETD_WEBHOOK_BACKOFF_MAX", "webhooks.backoff_max", durationSetter(func(c *Config) *Duration { return &c.Webhooks.BackoffMax })},
 	{"MEETD_WEBHOOK_ALLOW_PRIVATE", "webhooks.allow_private", boolSetter(func(c *Config) *bool { return &c.Webhooks.AllowPrivate })},
+	{"MEETD_RTMP_ALLOWED_HOSTS", "rtmp.allowed_hosts", func(c *Config, v string) error { c.RTMP.AllowedHosts = splitList(v); return nil }},
+	{"MEETD_RECORDING_MIN_FREE_MB", "recording.min_free_mb", intSetter(func(c *Config) *int { return &c.Recording.MinFreeMB })},
 	{"MEETD_DATABASE_URL", "store.url", func(c *Config, v string) error { c.Store.URL = v; return nil }},
 	{"MEETD_TLS_CERT_FILE", "tls.cert_file", func(c *Config, v string) error { c.TLS.CertFile = v; return nil }},
 	{"MEETD_TLS_KEY_FILE", "tls.key_file", func(c *Config, v string) error { c.TLS.KeyFile = v; return nil }},
@@ -404,6 +410,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := c.Store.validate(); err != nil {
+		return err
+	}
+	if err := c.validateRecording(); err != nil {
 		return err
 	}
 	if c.DepartureTimeout < 0 {

@@ -115,6 +115,27 @@ func TestRecordingAndRTMPRefused(t *testing.T) {
 	s.check()
 }
 
+// A meeting admin's rtmp_start (and rtmp/start) cannot make meetd's ffmpeg connect to this host,
+// private, link-local, carrier-grade NAT or metadata addresses, nor to ports other than 1935 and
+// 443: INVALID_PARAMETERS, and the stream key is not in the message. A public host on 1935 gets as
+// far as connecting the broadcaster (none here: 500).
+func TestRTMPTargetsRefused(t *testing.T) {
+	s := newScript(t, meettest.Options{})
+	pathWithFFmpeg(t, true)
+	create(s, "r1")
+	admin := s.post("/api/join", bearerHeader(joinToken(s, "r1", "ann", true)), nil)["page_token"].(string)
+	for _, u := range []string{
+		"rtmp://127.0.0.1:19351/live/STREAMKEY-abc123", "RTMP://127.0.0.1:19351/x", "rtmp://[::1]/live/STREAMKEY",
+		"rtmp://169.254.169.254/live/STREAMKEY", "rtmp://100.100.100.200/live/STREAMKEY", "rtmp://192.168.1.1/live/STREAMKEY",
+		"rtmp://127.1/live/STREAMKEY", "rtmp://8.8.8.8:22/live/STREAMKEY",
+	} {
+		s.post("/api/moderate", bearerHeader(admin), `{"action":"rtmp_start","rtmp_url":"`+u+`"}`)
+	}
+	s.signed("rtmp/start", `{"room_id":"r1","rtmp_url":"rtmp://10.0.0.1/live/STREAMKEY"}`)
+	s.signed("rtmp/start", `{"room_id":"r1","rtmp_url":"rtmp://8.8.8.8/live/STREAMKEY"}`)
+	s.check()
+}
+
 // With ffmpeg but no media server, the recorder cannot connect: a 500 whose cause stays in the log.
 func TestRecordingCannotConnect(t *testing.T) {
 	s := newScript(t, meettest.Options{})

@@ -111,7 +111,7 @@ func composeArgs(dir string, m *manifest, out string) []string {
 	fmt.Fprintf(&f, "color=c=%s:s=%dx%d:r=%d:d=%s[base0];", background, outW, outH, outFPS, secs(dur))
 	cells := layout(videos)
 	for i, t := range videos {
-		args = append(args, "-i", filepath.Join(dir, t.File))
+		args = append(args, "-protocol_whitelist", fileProtocols, "-i", filepath.Join(dir, t.File))
 		c := cells[t]
 		start := secs(float64(t.StartMS) / 1000)
 		// Timestamps as written (RTP), moved to the track's start in the recording.
@@ -126,7 +126,7 @@ func composeArgs(dir string, m *manifest, out string) []string {
 		fmt.Fprintf(&f, "anullsrc=r=48000:cl=stereo,atrim=0:%s[aout]", secs(dur))
 	} else {
 		for i, t := range audios {
-			args = append(args, "-i", filepath.Join(dir, t.File))
+			args = append(args, "-protocol_whitelist", fileProtocols, "-i", filepath.Join(dir, t.File))
 			ms := t.StartMS
 			fmt.Fprintf(&f, "[%d:a]aresample=48000,aformat=channel_layouts=stereo,asetpts=PTS-STARTPTS,adelay=%d|%d[a%d];", in, ms, ms, i)
 			in++
@@ -139,9 +139,12 @@ func composeArgs(dir string, m *manifest, out string) []string {
 	args = append(args, "-filter_complex", f.String(), "-map", "[vout]", "-map", "[aout]",
 		"-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-r", strconv.Itoa(outFPS),
 		"-c:a", "aac", "-b:a", "128k", "-ar", "48000",
-		"-t", secs(dur), "-movflags", "+faststart", "-f", "mp4", out)
+		"-t", secs(dur), "-movflags", "+faststart", "-protocol_whitelist", fileProtocols, "-f", "mp4", out)
 	return args
 }
+
+// graphFileName is a long filter graph's file in the recording's folder (graphFromFile).
+const graphFileName = "filter.txt"
 
 func secs(s float64) string { return strconv.FormatFloat(s, 'f', 3, 64) }
 
@@ -152,12 +155,19 @@ func (s *Service) composeFile(ctx context.Context, dir string, m *manifest, out 
 		return composeStats{}, err
 	}
 	tmp := out + ".part"
-	cmd := exec.CommandContext(ctx, s.ffmpeg, composeArgs(dir, m, tmp)...)
+	args, scripted, err := s.graphFromFile(composeArgs(dir, m, tmp), filepath.Join(dir, graphFileName))
+	if err != nil {
+		return composeStats{}, err
+	}
+	if scripted {
+		defer os.Remove(filepath.Join(dir, graphFileName))
+	}
+	cmd := exec.CommandContext(ctx, s.ffmpeg, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	began := time.Now()
 	s.log.Info("composing recording", "record_id", m.RecordID, "tracks", len(m.Tracks), "duration_s", float64(m.DurationMS)/1000)
-	err := cmd.Run()
+	err = cmd.Run()
 	st := composeStats{Wall: time.Since(began)}
 	if cmd.ProcessState != nil {
 		st.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()

@@ -70,6 +70,9 @@ func (s *Service) Merge(ctx context.Context, sc MergeScope) (string, error) {
 		}
 		job.Inputs = append(job.Inputs, mergeInput{RecordID: f.RecordID, File: f.FileName})
 	}
+	if err := s.checkDisk("merge cannot start"); err != nil {
+		return "", err
+	}
 
 	s.mu.Lock()
 	if s.ctx.Err() != nil {
@@ -323,7 +326,7 @@ func (m *mediaInfo) signature() string {
 }
 
 func (s *Service) probe(ctx context.Context, path string) (*mediaInfo, error) {
-	cmd := exec.CommandContext(ctx, s.ffprobe, "-v", "error", "-show_entries",
+	cmd := exec.CommandContext(ctx, s.ffprobe, "-v", "error", "-protocol_whitelist", fileProtocols, "-show_entries",
 		"stream=codec_type,codec_name,width,height,pix_fmt,sample_rate,channels:format=duration", "-of", "json", path)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -373,9 +376,17 @@ func (s *Service) concat(ctx context.Context, inputs []string, out string) (copi
 		}
 		defer os.Remove(list)
 		args = []string{"-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-			"-f", "concat", "-safe", "0", "-i", list, "-map", "0", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", tmp}
+			"-protocol_whitelist", fileProtocols, "-f", "concat", "-safe", "0", "-i", list,
+			"-map", "0", "-c", "copy", "-movflags", "+faststart", "-protocol_whitelist", fileProtocols, "-f", "mp4", tmp}
 	} else {
-		args = reencodeArgs(inputs, infos, tmp)
+		graph := filepath.Join(filepath.Dir(out), graphFileName)
+		var scripted bool
+		if args, scripted, err = s.graphFromFile(reencodeArgs(inputs, infos, tmp), graph); err != nil {
+			return false, err
+		}
+		if scripted {
+			defer os.Remove(graph)
+		}
 	}
 	cmd := exec.CommandContext(ctx, s.ffmpeg, args...)
 	var stderr bytes.Buffer
@@ -400,7 +411,7 @@ func (s *Service) concat(ctx context.Context, inputs []string, out string) (copi
 func reencodeArgs(inputs []string, infos []*mediaInfo, out string) []string {
 	args := []string{"-hide_banner", "-nostdin", "-loglevel", "error", "-y"}
 	for _, in := range inputs {
-		args = append(args, "-i", in)
+		args = append(args, "-protocol_whitelist", fileProtocols, "-i", in)
 	}
 	var f strings.Builder
 	for i, m := range infos {
@@ -423,5 +434,5 @@ func reencodeArgs(inputs []string, infos []*mediaInfo, out string) []string {
 	fmt.Fprintf(&f, "concat=n=%d:v=1:a=1[vout][aout]", len(infos))
 	return append(args, "-filter_complex", f.String(), "-map", "[vout]", "-map", "[aout]",
 		"-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
-		"-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-movflags", "+faststart", "-f", "mp4", out)
+		"-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-movflags", "+faststart", "-protocol_whitelist", fileProtocols, "-f", "mp4", out)
 }

@@ -131,6 +131,17 @@ type Service struct {
 	ffmpeg  string // command name; tests may point it elsewhere
 	ffprobe string
 
+	targets     rtmpTargets                      // rtmp.allowed_hosts
+	lookup      lookupHost                       // resolves RTMP hosts
+	minFree     int64                            // recording.min_free_mb, in bytes; 0: no check
+	freeSpace   func(dir string) (uint64, error) // free bytes in dir's file system
+	diskEvery   time.Duration                    // how often a running recording checks the free space
+	restartGap  time.Duration                    // least time between two starts of a broadcast's ffmpeg
+	maxLive     int                              // live tracks of each kind per recording or broadcast
+	maxTotal    int                              // track files per recording
+	versionOnce sync.Once
+	version     int // ffmpeg's major version (ffmpegMajor)
+
 	mu     sync.Mutex
 	active map[string]*recording // room_id → running recording
 	rtmp   map[string]*broadcast // room_id → running broadcast
@@ -152,6 +163,8 @@ func New(store Store, joiner Joiner, room Room, dir string, keys auth.Keys, log 
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Service{
 		store: store, joiner: joiner, room: room, dir: dir, keys: keys, log: log, now: time.Now, ffmpeg: "ffmpeg", ffprobe: "ffprobe",
+		lookup: defaultLookup, minFree: DefaultMinFreeBytes, freeSpace: freeSpace, diskEvery: diskCheckEvery,
+		restartGap: rtmpRestartGap, maxLive: maxLiveTracks, maxTotal: maxTotalTracks,
 		active: map[string]*recording{}, rtmp: map[string]*broadcast{}, merges: map[string]string{}, compose: make(chan struct{}, 1), ctx: ctx, cancel: cancel,
 	}, nil
 }
@@ -190,6 +203,9 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 	if !meet.Bool(rf.IsAllow) || !meet.Bool(rf.IsAllowCloud) {
 		return meet.Errorf(meet.CodePermissionDenied, "recording is not allowed in room %s (recording_features)", roomID)
 	}
+	if err := s.checkDisk("recording cannot start"); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	if s.ctx.Err() != nil {
 		s.mu.Unlock()
@@ -202,6 +218,7 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 	rec := &recording{
 		id: recordID(), roomID: roomID, sid: sess.SID, roomCreated: sess.CreatedAt, log: s.log,
 		stopped: make(chan struct{}), joined: make(chan struct{}),
+		maxLive: s.maxLive, maxTotal: s.maxTotal, live: map[string]int{},
 	}
 	rec.dir = s.folder(rec.id)
 	s.active[roomID] = rec // holds the room while connecting
@@ -250,6 +267,7 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 		return fail(err)
 	}
 	close(rec.joined)
+	go s.watchDisk(rec, func() { _ = s.stop(context.Background(), rec, StopDiskLow) })
 	s.log.Info("recording started", "room_id", roomID, "sid", sess.SID, "record_id", rec.id, "identity", identity)
 	return nil
 }

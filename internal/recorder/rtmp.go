@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/url"
+	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,13 +29,12 @@ import (
 type broadcast struct {
 	roomID, sid, url string
 	sub              *media.Subscription
-	log              interface {
-		Info(string, ...any)
-		Warn(string, ...any)
-	}
+	log              *slog.Logger
+	maxLive          int // live tracks of each kind (maxLiveTracks)
 
 	mu      sync.Mutex
 	tracks  []*liveTrack
+	ignored int           // tracks not broadcast for maxLive
 	changed chan struct{} // the set of tracks changed
 	stopped chan struct{} // closed by the first stop
 	joined  chan struct{}
@@ -75,25 +75,41 @@ func (b *broadcast) signal() {
 }
 
 func (b *broadcast) addTrack(t media.SubscribedTrack) {
-	kind := ""
-	switch strings.ToLower(t.Remote.Codec().MimeType) {
-	case "video/vp8", "video/vp9", "video/av1":
-		kind = "video"
-	case "audio/opus":
-		kind = "audio"
-	default:
+	kind := trackKind(t.Remote.Codec().MimeType)
+	if kind == "" {
 		b.log.Warn("rtmp: track skipped", "room_id", b.roomID, "identity", t.Identity, "codec", t.Remote.Codec().MimeType)
 		return
 	}
 	lt := &liveTrack{t: t, kind: kind}
-	b.mu.Lock()
-	b.tracks = append(b.tracks, lt)
-	b.mu.Unlock()
+	if ignored := b.admit(lt); ignored > 0 {
+		logTrackLimit(b.log, ignored, "rtmp: track not broadcast: too many tracks", "room_id", b.roomID, "identity", t.Identity,
+			"source", t.Source, "kind", kind, "max_live", b.maxLive, "ignored", ignored)
+		return
+	}
 	b.signal()
 	go func() {
 		lt.forward()
 		b.signal()
 	}()
+}
+
+// admit adds lt to the broadcast's tracks unless maxLive tracks of its kind are live; else it
+// returns the count of tracks refused so far, this one included.
+func (b *broadcast) admit(lt *liveTrack) (ignored int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	live := 0
+	for _, o := range b.tracks {
+		if o.kind == lt.kind && o.live() {
+			live++
+		}
+	}
+	if live >= b.maxLive {
+		b.ignored++
+		return b.ignored
+	}
+	b.tracks = append(b.tracks, lt)
+	return 0
 }
 
 // forward copies packets into the current pipe until the track ends.
@@ -186,22 +202,14 @@ func (lt *liveTrack) live() bool {
 	return !lt.ended
 }
 
-// checkRTMPURL accepts rtmp:// and rtmps:// URLs with a host; the URL goes to ffmpeg as one
-// argument, never through a shell.
-func checkRTMPURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "rtmp" && u.Scheme != "rtmps") || u.Host == "" || strings.ContainsAny(raw, " \t\r\n") {
-		return meet.Errorf(meet.CodeInvalidParameters, "rtmp_url must be an rtmp:// or rtmps:// URL")
-	}
-	return nil
-}
-
-// StartRTMP starts broadcasting the room's running session to rtmpURL.
+// StartRTMP starts broadcasting the room's running session to rtmpURL, which must be a target
+// that rtmp.allowed_hosts allows (rtmpTargets).
 func (s *Service) StartRTMP(ctx context.Context, roomID, rtmpURL string) error {
 	if !meet.ValidID(roomID) {
 		return meet.BadID("room_id")
 	}
-	if err := checkRTMPURL(rtmpURL); err != nil {
+	target, err := parseRTMPURL(rtmpURL)
+	if err != nil {
 		return err
 	}
 	sess, err := s.startable(ctx, roomID)
@@ -211,7 +219,10 @@ func (s *Service) StartRTMP(ctx context.Context, roomID, rtmpURL string) error {
 	if !meet.Bool(sess.Metadata.RoomFeatures.AllowRTMP) {
 		return meet.Errorf(meet.CodePermissionDenied, "RTMP is not allowed in room %s (room_features.allow_rtmp)", roomID)
 	}
-	b := &broadcast{roomID: roomID, sid: sess.SID, url: rtmpURL, log: s.log,
+	if err := s.targets.check(ctx, target, s.lookup); err != nil {
+		return err
+	}
+	b := &broadcast{roomID: roomID, sid: sess.SID, url: target.raw, log: s.log, maxLive: s.maxLive,
 		changed: make(chan struct{}, 1), stopped: make(chan struct{}), joined: make(chan struct{}), done: make(chan struct{})}
 	s.mu.Lock()
 	if s.ctx.Err() != nil {
@@ -260,7 +271,7 @@ func (s *Service) StartRTMP(ctx context.Context, roomID, rtmpURL string) error {
 		return fail(err)
 	}
 	close(b.joined)
-	go s.runRTMP(b)
+	go s.runRTMP(b, func(reason string) { s.stopRTMP(context.Background(), b, reason) })
 	b.signal()
 	s.log.Info("rtmp started", "room_id", roomID, "identity", identity)
 	return nil
@@ -306,8 +317,8 @@ func (s *Service) stopRTMP(ctx context.Context, b *broadcast, reason string) {
 }
 
 // runRTMP runs ffmpeg, again whenever the set of tracks changes, until the broadcast stops or
-// ffmpeg fails.
-func (s *Service) runRTMP(b *broadcast) {
+// ffmpeg fails; then stop ends the broadcast with the reason.
+func (s *Service) runRTMP(b *broadcast, stop func(reason string)) {
 	var cmd *exec.Cmd
 	var exited chan error
 	var stderr *bytes.Buffer
@@ -328,13 +339,21 @@ func (s *Service) runRTMP(b *broadcast) {
 		cmd = nil
 	}
 	var failure string
+	graph := filepath.Join(s.dir, "rtmp-"+b.roomID+".filter") // a long filter graph (graphFromFile)
 	defer func() {
 		halt()
+		os.Remove(graph)
 		close(b.done)
 		if failure != "" {
-			go s.stopRTMP(context.Background(), b, failure)
+			go stop(failure)
 		}
 	}()
+	// ended reads why ffmpeg ended; never with the stream key (redactRTMP)
+	ended := func(err error) {
+		cmd, exited = nil, nil
+		failure = fmt.Sprintf("ffmpeg stopped: %v: %s", err, tail(redactRTMP(stderr.String(), b.url), 500))
+	}
+	var started time.Time
 	for {
 		select {
 		case <-b.stopped:
@@ -343,15 +362,22 @@ func (s *Service) runRTMP(b *broadcast) {
 			failure = StopShutdown
 			return
 		case err := <-exited:
-			cmd, exited = nil, nil
-			failure = fmt.Sprintf("ffmpeg stopped: %v: %s", err, tail(stderr.String(), 500))
+			ended(err)
 			return
 		case <-b.changed:
 		}
-		// Let a burst of changes (a participant's camera and microphone) settle.
+		// Let a burst of changes (a participant's camera and microphone) settle, and restart a
+		// running ffmpeg (a new RTMP connection) at most once per restartGap, however often
+		// tracks come and go.
 		select {
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(restartDelay(cmd != nil, time.Since(started), s.restartGap)):
 		case <-b.stopped:
+			return
+		case <-s.ctx.Done():
+			failure = StopShutdown
+			return
+		case err := <-exited:
+			ended(err)
 			return
 		}
 		b.mu.Lock()
@@ -368,13 +394,23 @@ func (s *Service) runRTMP(b *broadcast) {
 		}
 		halt()
 		var err error
-		cmd, exited, stderr, err = s.startFFmpegLive(b, live)
+		cmd, exited, stderr, err = s.startFFmpegLive(b, live, graph)
 		if err != nil {
 			failure = "ffmpeg did not start: " + err.Error()
 			return
 		}
-		inputs = live
+		inputs, started = live, time.Now()
 	}
+}
+
+// restartDelay is how long a change of tracks waits before ffmpeg (re)starts: 0.5 s for a burst
+// of changes to settle, and, while ffmpeg runs, until gap has passed since it started.
+func restartDelay(running bool, sinceStart, gap time.Duration) time.Duration {
+	const settle = 500 * time.Millisecond
+	if !running {
+		return settle
+	}
+	return max(settle, gap-sinceStart)
 }
 
 func sameTracks(a, b []*liveTrack) bool {
@@ -398,7 +434,7 @@ func tail(s string, n int) string {
 }
 
 // startFFmpegLive starts an ffmpeg that reads the tracks from pipes and pushes the composition.
-func (s *Service) startFFmpegLive(b *broadcast, tracks []*liveTrack) (*exec.Cmd, chan error, *bytes.Buffer, error) {
+func (s *Service) startFFmpegLive(b *broadcast, tracks []*liveTrack, graph string) (*exec.Cmd, chan error, *bytes.Buffer, error) {
 	var videos, audios []*liveTrack
 	for _, lt := range tracks {
 		if lt.kind == "video" {
@@ -430,7 +466,7 @@ func (s *Service) startFFmpegLive(b *broadcast, tracks []*liveTrack) (*exec.Cmd,
 			return err
 		}
 		readers, writers = append(readers, r), append(writers, w)
-		args = append(args, "-thread_queue_size", "1024", "-f", format, "-i", "/dev/fd/"+strconv.Itoa(3+in))
+		args = append(args, "-thread_queue_size", "1024", "-protocol_whitelist", fileProtocols, "-f", format, "-i", "/dev/fd/"+strconv.Itoa(3+in))
 		in++
 		return nil
 	}
@@ -463,7 +499,12 @@ func (s *Service) startFFmpegLive(b *broadcast, tracks []*liveTrack) (*exec.Cmd,
 	args = append(args, "-filter_complex", f.String(), "-map", "[vout]", "-map", "[aout]",
 		"-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-r", strconv.Itoa(outFPS),
 		"-g", strconv.Itoa(2*outFPS), "-b:v", "2500k", "-maxrate", "2500k", "-bufsize", "5000k",
-		"-c:a", "aac", "-b:a", "128k", "-ar", "44100", "-f", "flv", b.url)
+		"-c:a", "aac", "-b:a", "128k", "-ar", "44100", "-protocol_whitelist", rtmpProtocols, "-f", "flv", b.url)
+	args, _, err := s.graphFromFile(args, graph)
+	if err != nil {
+		closeAll()
+		return nil, nil, nil, err
+	}
 	cmd := exec.CommandContext(s.ctx, s.ffmpeg, args...)
 	cmd.ExtraFiles = readers
 	stderr := &bytes.Buffer{}

@@ -31,10 +31,14 @@ type recording struct {
 	joined  chan struct{} // closed when Start is done with the connection
 	stopped chan struct{} // closed by the first stop
 
-	mu     sync.Mutex
-	tracks []*trackFile
-	n      int
-	wg     sync.WaitGroup
+	mu       sync.Mutex
+	tracks   []*trackFile
+	n        int            // track files made
+	live     map[string]int // tracks being written, by kind
+	maxLive  int            // of each kind at once (maxLiveTracks)
+	maxTotal int            // track files (maxTotalTracks)
+	ignored  int            // tracks not recorded for these limits
+	wg       sync.WaitGroup
 }
 
 // trackFile is one track written to one file, with when it was there, relative to the start of
@@ -83,45 +87,97 @@ type rtpWriter interface {
 // addTrack starts writing a subscribed track to its file (called from LiveKit's goroutines).
 func (r *recording) addTrack(t media.SubscribedTrack) {
 	mime := strings.ToLower(t.Remote.Codec().MimeType)
-	r.mu.Lock()
-	select {
-	case <-r.stopped:
-		r.mu.Unlock()
+	kind := trackKind(mime)
+	if kind == "" {
+		r.log.Warn("recording: track skipped", "record_id", r.id, "identity", t.Identity, "source", t.Source, "err",
+			fmt.Errorf("codec %s is not recorded", mime))
 		return
-	default:
 	}
-	r.n++
-	n := r.n
-	r.wg.Add(1)
-	r.mu.Unlock()
-
-	tf := &trackFile{Identity: t.Identity, Name: t.Name, Source: t.Source}
+	n, ignored := r.admit(kind)
+	if ignored > 0 {
+		logTrackLimit(r.log, ignored, "recording: track not recorded: too many tracks", "record_id", r.id, "identity", t.Identity,
+			"source", t.Source, "kind", kind, "max_live", r.maxLive, "max_total", r.maxTotal, "ignored", ignored)
+	}
+	if n == 0 {
+		return
+	}
+	tf := &trackFile{Identity: t.Identity, Name: t.Name, Source: t.Source, Kind: kind}
 	var w rtpWriter
 	var err error
-	switch mime {
-	case strings.ToLower(webrtc.MimeTypeVP8), strings.ToLower(webrtc.MimeTypeVP9), strings.ToLower(webrtc.MimeTypeAV1):
+	if kind == "video" {
 		// RTP timestamps kept as they are (90 kHz), so ffmpeg sees when each frame came.
-		tf.Kind, tf.File = "video", fmt.Sprintf("track%02d.ivf", n)
+		tf.File = fmt.Sprintf("track%02d.ivf", n)
 		w, err = ivfwriter.New(filepath.Join(r.dir, tf.File), ivfwriter.WithCodec(t.Remote.Codec().MimeType),
 			ivfwriter.WithFrameRate(1, 90000), ivfwriter.WithDirectPTS())
-	case strings.ToLower(webrtc.MimeTypeOpus):
-		tf.Kind, tf.File = "audio", fmt.Sprintf("track%02d.ogg", n)
+	} else {
+		tf.File = fmt.Sprintf("track%02d.ogg", n)
 		w, err = oggwriter.New(filepath.Join(r.dir, tf.File), 48000, 2)
-	default:
-		err = fmt.Errorf("codec %s is not recorded", mime)
 	}
 	if err != nil {
 		r.log.Warn("recording: track skipped", "record_id", r.id, "identity", t.Identity, "source", t.Source, "err", err)
-		r.wg.Done()
+		r.ended(kind)
 		return
 	}
 	r.log.Debug("recording track", "record_id", r.id, "identity", t.Identity, "source", t.Source, "codec", mime, "file", tf.File)
 	go r.write(t, tf, w)
 }
 
+// admit numbers a new track of kind, to be written until ended(kind); 0 when the recording has
+// stopped or a track limit is reached, with ignored the count of tracks refused for the limits
+// (this one included).
+func (r *recording) admit(kind string) (n, ignored int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	select {
+	case <-r.stopped:
+		return 0, 0
+	default:
+	}
+	if r.n >= r.maxTotal || r.live[kind] >= r.maxLive {
+		r.ignored++
+		return 0, r.ignored
+	}
+	r.n++
+	r.live[kind]++
+	r.wg.Add(1)
+	return r.n, 0
+}
+
+// ended counts a track of kind as no longer written.
+func (r *recording) ended(kind string) {
+	r.mu.Lock()
+	r.live[kind]--
+	r.mu.Unlock()
+	r.wg.Done()
+}
+
+// trackKind is "video" or "audio" for the codecs recorded and broadcast; "" for others.
+func trackKind(mime string) string {
+	switch strings.ToLower(mime) {
+	case strings.ToLower(webrtc.MimeTypeVP8), strings.ToLower(webrtc.MimeTypeVP9), strings.ToLower(webrtc.MimeTypeAV1):
+		return "video"
+	case strings.ToLower(webrtc.MimeTypeOpus):
+		return "audio"
+	}
+	return ""
+}
+
+// logTrackLimit logs a track ignored for the track limits: the first one of a recording or
+// broadcast as a warning, the others (a loop of publications) at debug level only.
+func logTrackLimit(log interface {
+	Warn(string, ...any)
+	Debug(string, ...any)
+}, n int, msg string, args ...any) {
+	if n == 1 {
+		log.Warn(msg, args...)
+	} else {
+		log.Debug(msg, args...)
+	}
+}
+
 // write copies the track's packets into its file until the track ends.
 func (r *recording) write(t media.SubscribedTrack, tf *trackFile, w rtpWriter) {
-	defer r.wg.Done()
+	defer r.ended(tf.Kind)
 	video := tf.Kind == "video"
 	vp8 := strings.EqualFold(t.Remote.Codec().MimeType, webrtc.MimeTypeVP8)
 	started := !video || !vp8 // VP8 starts at a key frame; ivfwriter drops what comes before

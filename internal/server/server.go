@@ -233,6 +233,10 @@ func (s *server) build(ctx context.Context) error {
 	if s.recordings, err = recorder.New(s.store, joiner, s.media, filepath.Join(cfg.DataDir, "recordings"), keys, log); err != nil {
 		return err
 	}
+	if err = s.recordings.SetOptions(recorder.Options{RTMPAllowedHosts: cfg.RTMP.AllowedHosts,
+		MinFreeBytes: int64(cfg.Recording.MinFreeMB) << 20}); err != nil {
+		return err
+	}
 	// Recordings the last run left running or not composed; those another meetd runs go on.
 	// Closing stops recordings: compositions get 30 s, the rest is composed at the next start.
 	s.add("recordings", func(ctx context.Context) error {
