@@ -191,16 +191,15 @@ func (s *Service) Join(ctx context.Context, token string) (*Joined, error) {
 func (s *Service) grant(sess *meet.Session, u *meet.User) Grant {
 	md := u.ParticipantMetadata(&sess.Metadata)
 	return Grant{
-		RoomID:          sess.RoomID,
-		Identity:        u.UserID,
-		Name:            u.Name,
-		Metadata:        meet.JSON(md),
-		IsAdmin:         u.IsAdmin,
-		Hidden:          u.IsHidden,
-		PublishSources:  publishSources(&sess.Metadata.RoomFeatures, u.IsAdmin, md.LockSettings),
-		PublishData:     mayChat(&sess.Metadata.RoomFeatures, md.LockSettings), // data carries the chat (hands go through the server)
-		TTL:             s.cfg.JoinTokenTTL,
-		MaxParticipants: sess.MaxParticipants,
+		RoomID:         sess.RoomID,
+		Identity:       u.UserID,
+		Name:           u.Name,
+		Metadata:       meet.JSON(md),
+		IsAdmin:        u.IsAdmin,
+		Hidden:         u.IsHidden,
+		PublishSources: publishSources(&sess.Metadata.RoomFeatures, u.IsAdmin, md.LockSettings),
+		PublishData:    mayChat(&sess.Metadata.RoomFeatures, md.LockSettings), // data carries the chat (hands go through the server)
+		TTL:            s.cfg.JoinTokenTTL,
 	}
 }
 
