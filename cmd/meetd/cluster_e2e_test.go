@@ -415,7 +415,7 @@ func TestClusterRecordingStop(t *testing.T) {
 	a, b, _ := startCluster(t, map[string]string{"MEETD_WEBHOOK_URLS": h.URL})
 	a.create("recorded", nil)
 	a.mediaBot("recorded", "speaker", ivf, ogg)
-	eventually(t, 15*time.Second, "the bot publishes", func() bool {
+	eventually(t, 40*time.Second, "the bot publishes", func() bool {
 		p := participantsByID(b.activeRoom("recorded"))["speaker"]
 		return len(p.Tracks) == 2
 	})
