@@ -44,6 +44,35 @@ func TestBrowser(t *testing.T) {
 	t.Run("admin", func(t *testing.T) { browserAdmin(t, m.forTest(t), b) })
 	t.Run("bad tokens", func(t *testing.T) { browserBadTokens(t, m.forTest(t), b) })
 	t.Run("cookie", func(t *testing.T) { browserCookie(t, m.forTest(t), b) })
+	t.Run("leave", func(t *testing.T) { browserLeave(t, m.forTest(t), b) })
+}
+
+// Ten pages in turn join and press Leave: each is gone from getActiveRoomInfo within a second
+// (doc/architecture.md, "Leaving"): the page's leave request reaches meetd's /rtc proxy, which
+// removes the participant at once. The distribution is logged.
+func browserLeave(t *testing.T, m *meetd, b *browser) {
+	m.create("b-leave", map[string]any{"metadata": map[string]any{"room_title": "Leave"}})
+	stay := b.open(t, "stayer", m.pageURL(m.joinToken("b-leave", "stayer", "Stayer", false)))
+	stay.join() // keeps the session running between rounds
+	var took []time.Duration
+	for i := range 10 {
+		user := fmt.Sprintf("leaver-%d", i)
+		p := b.open(t, user, m.pageURL(m.joinToken("b-leave", user, "Leaver", false)))
+		p.join()
+		eventually(t, 20*time.Second, user+" in getActiveRoomInfo", func() bool { return m.present("b-leave", user) })
+		p.do(chromedp.Click(chromedp.ID("leave-button")))
+		left := time.Now()
+		for m.present("b-leave", user) {
+			if time.Since(left) > time.Second {
+				t.Errorf("round %d: %s still in getActiveRoomInfo 1 s after pressing Leave", i, user)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		took = append(took, time.Since(left))
+		p.waitState(10*time.Second, "left")
+	}
+	logSpread(t, "gone from getActiveRoomInfo after pressing Leave", took)
 }
 
 // The join token in the cookie pnm_access_token instead of the URL, as a plugNmeet backend on the
