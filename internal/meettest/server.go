@@ -168,6 +168,9 @@ func Start(t testing.TB, opt Options) *Server {
 	return s
 }
 
+// Log is what the server logged so far.
+func (s *Server) Log() string { return s.logs.String() }
+
 // Drain makes the server drain, as a first SIGTERM does: /healthz answers 503, and new rooms and
 // joins are refused.
 func (s *Server) Drain() { s.draining.Store(true) }
