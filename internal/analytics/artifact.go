@@ -95,29 +95,22 @@ func (s *Service) DeleteArtifact(ctx context.Context, id string) error {
 	return nil
 }
 
-// artifactClaims bind a download token to one artifact.
-type artifactClaims struct {
-	auth.Times
-	Purpose    string `json:"purpose"`
-	ArtifactID string `json:"artifact_id"`
-}
-
 // ArtifactDownloadToken makes a short-lived token for one artifact (as for reports and recordings).
 func (s *Service) ArtifactDownloadToken(ctx context.Context, id string) (string, error) {
 	if _, err := s.artifact(ctx, id); err != nil {
 		return "", err
 	}
-	return auth.Sign(s.keys.APISecret, artifactClaims{Times: auth.NewTimes(s.keys.APIKey, s.now(), downloadTTL), Purpose: "artifact_download", ArtifactID: id})
+	return s.keys.DownloadToken(auth.ArtifactDownload, id, s.now())
 }
 
 // OpenArtifact checks a download token and returns the file to send: its path, download name and
 // type.
 func (s *Service) OpenArtifact(ctx context.Context, token string) (path, name, contentType string, err error) {
-	var c artifactClaims
-	if err := auth.Parse(s.keys.APISecret, token, &c, s.now()); err != nil || c.Purpose != "artifact_download" {
-		return "", "", "", meet.Errorf(meet.CodeInvalidTokenOrSignature, "invalid or expired download token")
+	id, err := s.keys.ParseDownloadToken(auth.ArtifactDownload, token, s.now())
+	if err != nil {
+		return "", "", "", err
 	}
-	a, err := s.artifact(ctx, c.ArtifactID)
+	a, err := s.artifact(ctx, id)
 	if err != nil {
 		return "", "", "", err
 	}

@@ -212,30 +212,21 @@ func (s *Service) Delete(ctx context.Context, fileID string) error {
 	return nil
 }
 
-// downloadClaims bind a download token to one report.
-type downloadClaims struct {
-	auth.Times
-	Purpose string `json:"purpose"`
-	FileID  string `json:"file_id"`
-}
-
-const downloadTTL = 10 * time.Minute
-
 // DownloadToken makes a short-lived token for one report.
 func (s *Service) DownloadToken(ctx context.Context, fileID string) (string, error) {
 	if _, err := s.report(ctx, fileID); err != nil {
 		return "", err
 	}
-	return auth.Sign(s.keys.APISecret, downloadClaims{Times: auth.NewTimes(s.keys.APIKey, s.now(), downloadTTL), Purpose: "analytics_download", FileID: fileID})
+	return s.keys.DownloadToken(auth.ReportDownload, fileID, s.now())
 }
 
 // Open checks a download token and returns the file to send: its path, its download name and type.
 func (s *Service) Open(ctx context.Context, token, format string) (path, name, contentType string, err error) {
-	var c downloadClaims
-	if err := auth.Parse(s.keys.APISecret, token, &c, s.now()); err != nil || c.Purpose != "analytics_download" {
-		return "", "", "", meet.Errorf(meet.CodeInvalidTokenOrSignature, "invalid or expired download token")
+	fileID, err := s.keys.ParseDownloadToken(auth.ReportDownload, token, s.now())
+	if err != nil {
+		return "", "", "", err
 	}
-	f, err := s.report(ctx, c.FileID)
+	f, err := s.report(ctx, fileID)
 	if err != nil {
 		return "", "", "", err
 	}

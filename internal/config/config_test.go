@@ -1,7 +1,6 @@
 package config
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,13 +9,9 @@ import (
 )
 
 func TestLoadLayers(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "meetd.yaml")
-	if err := os.WriteFile(file, []byte("addr: 127.0.0.1:9000\nlivekit:\n  port: 9001\n  rtc_udp_port: 9002\ndeparture_timeout: 5\ntimer_interval: 250ms\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := configFile(t, "addr: 127.0.0.1:9000\nlivekit:\n  port: 9001\n  rtc_udp_port: 9002\ndeparture_timeout: 5\ntimer_interval: 250ms\n")
 	env := map[string]string{"MEETD_LIVEKIT_PORT": "9101", "MEETD_DEPARTURE_TIMEOUT": "7"}
-	c, err := Load([]string{"-config", file, "-departure_timeout", "9"}, func(k string) string { return env[k] }, io.Discard)
+	c, err := load([]string{"-config", file, "-departure_timeout", "9"}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +45,7 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{nil, []string{"-config", filepath.Join(dir, "missing.yaml")}, "config file"},
 		{nil, []string{"extra"}, "unexpected argument"},
 	} {
-		_, err := Load(c.args, func(k string) string { return c.env[k] }, io.Discard)
+		_, err := load(c.args, c.env)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("env %v args %v: error %v, want one naming %q", c.env, c.args, err, c.want)
 		}
@@ -85,10 +80,7 @@ func TestEnsureSecret(t *testing.T) {
 }
 
 func TestLiveKitClusterAndExternal(t *testing.T) {
-	load := func(env map[string]string) (Config, error) {
-		return Load(nil, func(k string) string { return env[k] }, io.Discard)
-	}
-	c, err := load(map[string]string{"MEETD_REDIS_URL": "redis://u:pw@10.0.0.5/3"})
+	c, err := load(nil, map[string]string{"MEETD_REDIS_URL": "redis://u:pw@10.0.0.5/3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +91,7 @@ func TestLiveKitClusterAndExternal(t *testing.T) {
 	if red := c.Redacted().LiveKit.Redis; strings.Contains(red, "pw") || !strings.Contains(red, "10.0.0.5") {
 		t.Errorf("redacted redis URL %q", red)
 	}
-	c, err = load(map[string]string{"MEETD_LIVEKIT_URL": "https://lk.example.org", "MEETD_LIVEKIT_API_KEY": "k", "MEETD_LIVEKIT_API_SECRET": "lk-secret"})
+	c, err = load(nil, map[string]string{"MEETD_LIVEKIT_URL": "https://lk.example.org", "MEETD_LIVEKIT_API_KEY": "k", "MEETD_LIVEKIT_API_SECRET": "lk-secret"})
 	if err != nil || !c.LiveKit.External() {
 		t.Fatalf("external: %v %+v", err, c.LiveKit)
 	}
@@ -118,7 +110,7 @@ func TestLiveKitClusterAndExternal(t *testing.T) {
 		{map[string]string{"MEETD_LIVEKIT_URL": "https://lk", "MEETD_LIVEKIT_API_KEY": "k", "MEETD_LIVEKIT_API_SECRET": "s", "MEETD_REDIS_URL": "redis://h"}, "livekit.redis"},
 		{map[string]string{"MEETD_NODE_TIMEOUT": "1s"}, "node_timeout"},
 	} {
-		if _, err := load(bad.env); err == nil || !strings.Contains(err.Error(), bad.want) {
+		if _, err := load(nil, bad.env); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("env %v: error %v, want one naming %q", bad.env, err, bad.want)
 		}
 	}
@@ -127,12 +119,7 @@ func TestLiveKitClusterAndExternal(t *testing.T) {
 // Events and finished deliveries are kept a week unless told otherwise; 0 keeps everything.
 func TestRetention(t *testing.T) {
 	for env, want := range map[string]time.Duration{"": 7 * 24 * time.Hour, "720h": 720 * time.Hour, "0": 0} {
-		c, err := Load(nil, func(k string) string {
-			if k == "MEETD_RETENTION" {
-				return env
-			}
-			return ""
-		}, io.Discard)
+		c, err := load(nil, map[string]string{"MEETD_RETENTION": env})
 		if err != nil || time.Duration(c.Retention) != want {
 			t.Errorf("MEETD_RETENTION=%q: %v %v, want %v", env, c.Retention, err, want)
 		}
@@ -162,13 +149,8 @@ func TestSecretFlagWarns(t *testing.T) {
 }
 
 func TestAPIKeysAndRequireV2(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "meetd.yaml")
-	yaml := "api:\n  require_v2: true\n  keys:\n    - {key: monitor, scope: read, secret: monitor-secret-0123456789abcdef0123}\n"
-	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, err := Load([]string{"-config", file}, func(string) string { return "" }, io.Discard)
+	file := configFile(t, "api:\n  require_v2: true\n  keys:\n    - {key: monitor, scope: read, secret: monitor-secret-0123456789abcdef0123}\n")
+	c, err := load([]string{"-config", file}, nil)
 	if err != nil || c.API.RequireV2 != "all" || len(c.API.Keys) != 1 || c.API.Keys[0].Scope != "read" {
 		t.Fatalf("from YAML: %+v, %v", c.API, err)
 	}
@@ -177,7 +159,7 @@ func TestAPIKeysAndRequireV2(t *testing.T) {
 	}
 	env := map[string]string{"MEETD_API_REQUIRE_V2": "writes",
 		"MEETD_API_KEYS": "monitor:read:monitor-secret-0123456789abcdef0123, rotate:full:rotate:secret-0123456789abcdef01234"}
-	c, err = Load(nil, func(k string) string { return env[k] }, io.Discard)
+	c, err = load(nil, env)
 	if err != nil || c.API.RequireV2 != "writes" || len(c.API.Keys) != 2 || c.API.Keys[1].Secret != "rotate:secret-0123456789abcdef01234" {
 		t.Fatalf("from the environment: %+v, %v", c.API, err)
 	}
@@ -190,12 +172,7 @@ func TestAPIKeysAndRequireV2(t *testing.T) {
 		"MEETD_API_KEYS=a:read:" + longSecret + ",a:full:" + longSecret: "api.keys[1].key",
 	} {
 		name, v, _ := strings.Cut(value, "=")
-		_, err := Load(nil, func(k string) string {
-			if k == name {
-				return v
-			}
-			return ""
-		}, io.Discard)
+		_, err := load(nil, map[string]string{name: v})
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want an error naming %s", value, err, want)
 		}

@@ -1,27 +1,23 @@
 package config
 
 import (
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 )
 
 func TestRecordingKeys(t *testing.T) {
-	c, err := Load(nil, func(string) string { return "" }, io.Discard)
+	c, err := load(nil, nil)
 	if err != nil || len(c.RTMP.AllowedHosts) != 0 || c.Recording.MinFreeMB != 1024 {
 		t.Fatalf("defaults: %+v %+v %v", c.RTMP, c.Recording, err)
 	}
 	env := map[string]string{"MEETD_RTMP_ALLOWED_HOSTS": "127.0.0.1, rtmp.lab.example, 10.1.0.0/16,[::1]", "MEETD_RECORDING_MIN_FREE_MB": "0"}
-	c, err = Load(nil, func(k string) string { return env[k] }, io.Discard)
+	c, err = load(nil, env)
 	if err != nil || !slices.Equal(c.RTMP.AllowedHosts, []string{"127.0.0.1", "rtmp.lab.example", "10.1.0.0/16", "[::1]"}) || c.Recording.MinFreeMB != 0 {
 		t.Fatalf("env: %+v %+v %v", c.RTMP, c.Recording, err)
 	}
-	file := filepath.Join(t.TempDir(), "meetd.yaml")
-	_ = os.WriteFile(file, []byte("rtmp:\n  allowed_hosts: ['*']\nrecording:\n  min_free_mb: 200\n"), 0o600)
-	c, err = Load([]string{"-config", file}, func(string) string { return "" }, io.Discard)
+	file := configFile(t, "rtmp:\n  allowed_hosts: ['*']\nrecording:\n  min_free_mb: 200\n")
+	c, err = load([]string{"-config", file}, nil)
 	if err != nil || !slices.Equal(c.RTMP.AllowedHosts, []string{"*"}) || c.Recording.MinFreeMB != 200 {
 		t.Fatalf("file: %+v %+v %v", c.RTMP, c.Recording, err)
 	}
@@ -31,7 +27,7 @@ func TestRecordingKeys(t *testing.T) {
 		{"MEETD_RTMP_ALLOWED_HOSTS": "a host"},
 		{"MEETD_RECORDING_MIN_FREE_MB": "-1"},
 	} {
-		_, err := Load(nil, func(k string) string { return bad[k] }, io.Discard)
+		_, err := load(nil, bad)
 		if err == nil || (!strings.Contains(err.Error(), "rtmp.allowed_hosts") && !strings.Contains(err.Error(), "recording.min_free_mb")) {
 			t.Errorf("%v: %v", bad, err)
 		}

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
-	"io"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -16,7 +15,7 @@ import (
 )
 
 func TestServingConfig(t *testing.T) {
-	c, err := Load(nil, func(string) string { return "" }, io.Discard)
+	c, err := load(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,13 +26,9 @@ func TestServingConfig(t *testing.T) {
 
 	dir := t.TempDir()
 	cert, key := writeCertificate(t, dir, "meet.example.org", "turn.example.org")
-	file := filepath.Join(dir, "meetd.yaml")
-	yaml := "tls:\n  cert_file: " + cert + "\n  key_file: " + key + "\n  http_addr: :8081\nturn:\n  enabled: true\n  domain: turn.example.org\ndrain_timeout: 90s\n"
-	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := configFile(t, "tls:\n  cert_file: "+cert+"\n  key_file: "+key+"\n  http_addr: :8081\nturn:\n  enabled: true\n  domain: turn.example.org\ndrain_timeout: 90s\n")
 	env := map[string]string{"MEETD_TURN_UDP_PORT": "3479", "MEETD_DRAIN_TIMEOUT": "2m"}
-	c, err = Load([]string{"-config", file, "-turn.tls_port", "5350"}, func(k string) string { return env[k] }, io.Discard)
+	c, err = load([]string{"-config", file, "-turn.tls_port", "5350"}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +37,7 @@ func TestServingConfig(t *testing.T) {
 		t.Fatalf("layers: tls %+v turn %+v drain %s", c.TLS, c.TURN, time.Duration(c.DrainTimeout))
 	}
 
-	c, err = Load(nil, func(k string) string { return map[string]string{"MEETD_TLS_DOMAIN": "meet.example.org"}[k] }, io.Discard)
+	c, err = load(nil, map[string]string{"MEETD_TLS_DOMAIN": "meet.example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,15 +91,13 @@ func TestServingConfigRefusesBadValues(t *testing.T) {
 		{map[string]string{"MEETD_DRAIN_TIMEOUT": "-1s"}, "drain_timeout"},
 		{map[string]string{"MEETD_DRAIN_TIMEOUT": "forever"}, "MEETD_DRAIN_TIMEOUT (drain_timeout)"},
 	} {
-		_, err := Load(nil, func(k string) string { return c.env[k] }, io.Discard)
+		_, err := load(nil, c.env)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("env %v: error %v, want one with %q", c.env, err, c.want)
 		}
 	}
 	if os.Geteuid() != 0 { // root reads any file
-		_, err := Load(nil, func(k string) string {
-			return map[string]string{"MEETD_TLS_CERT_FILE": unreadable, "MEETD_TLS_KEY_FILE": key}[k]
-		}, io.Discard)
+		_, err := load(nil, map[string]string{"MEETD_TLS_CERT_FILE": unreadable, "MEETD_TLS_KEY_FILE": key})
 		if err == nil || !strings.Contains(err.Error(), "tls.cert_file: open "+unreadable+": permission denied") {
 			t.Errorf("unreadable certificate: %v", err)
 		}

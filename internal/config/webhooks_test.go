@@ -1,9 +1,6 @@
 package config
 
 import (
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,7 +10,7 @@ import (
 )
 
 func TestWebhookConfig(t *testing.T) {
-	c, err := Load(nil, func(string) string { return "" }, io.Discard)
+	c, err := load(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,18 +19,15 @@ func TestWebhookConfig(t *testing.T) {
 		t.Fatalf("defaults: %+v", w)
 	}
 
-	dir := t.TempDir()
-	list := filepath.Join(dir, "list.yaml")
-	_ = os.WriteFile(list, []byte("webhooks:\n  urls:\n    - https://a.example/hook\n    - http://b.example:8080/x\n  max_age: 2h\n"), 0o600)
-	scalar := filepath.Join(dir, "scalar.yaml")
-	_ = os.WriteFile(scalar, []byte("webhooks:\n  urls: https://a.example/hook, http://c.example/\n"), 0o600)
+	list := configFile(t, "webhooks:\n  urls:\n    - https://a.example/hook\n    - http://b.example:8080/x\n  max_age: 2h\n")
+	scalar := configFile(t, "webhooks:\n  urls: https://a.example/hook, http://c.example/\n")
 
-	c, err = Load([]string{"-config", list}, func(string) string { return "" }, io.Discard)
+	c, err = load([]string{"-config", list}, nil)
 	if err != nil || !slices.Equal(c.Webhooks.URLs, []string{"https://a.example/hook", "http://b.example:8080/x"}) ||
 		time.Duration(c.Webhooks.MaxAge) != 2*time.Hour {
 		t.Fatalf("YAML list: %+v %v", c.Webhooks, err)
 	}
-	c, err = Load([]string{"-config", scalar}, func(string) string { return "" }, io.Discard)
+	c, err = load([]string{"-config", scalar}, nil)
 	if err != nil || !slices.Equal(c.Webhooks.URLs, []string{"https://a.example/hook", "http://c.example/"}) {
 		t.Fatalf("YAML string: %+v %v", c.Webhooks, err)
 	}
@@ -43,7 +37,7 @@ func TestWebhookConfig(t *testing.T) {
 		"MEETD_WEBHOOK_BACKOFF_BASE": "250ms",
 		"MEETD_WEBHOOK_BACKOFF_MAX":  "30s",
 	}
-	c, err = Load([]string{"-config", list, "-webhooks.backoff_max", "45s"}, func(k string) string { return env[k] }, io.Discard)
+	c, err = load([]string{"-config", list, "-webhooks.backoff_max", "45s"}, env)
 	if err != nil || !slices.Equal(c.Webhooks.URLs, []string{"https://x.example/a", "https://y.example/b"}) ||
 		time.Duration(c.Webhooks.MaxAge) != 90*time.Minute || time.Duration(c.Webhooks.BackoffBase) != 250*time.Millisecond ||
 		time.Duration(c.Webhooks.BackoffMax) != 45*time.Second {
@@ -62,7 +56,7 @@ func TestWebhookConfig(t *testing.T) {
 		{map[string]string{"MEETD_WEBHOOK_BACKOFF_BASE": "-1s"}, "webhooks.backoff_base"},
 		{map[string]string{"MEETD_WEBHOOK_BACKOFF_BASE": "1m", "MEETD_WEBHOOK_BACKOFF_MAX": "10s"}, "webhooks.backoff_max"},
 	} {
-		_, err := Load(nil, func(k string) string { return bad.env[k] }, io.Discard)
+		_, err := load(nil, bad.env)
 		if err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("env %v: error %v, want one naming %q", bad.env, err, bad.want)
 		}

@@ -168,6 +168,9 @@ func Start(t testing.TB, opt Options) *Server {
 	return s
 }
 
+// Log is what the server logged so far.
+func (s *Server) Log() string { return s.logs.String() }
+
 // Drain makes the server drain, as a first SIGTERM does: /healthz answers 503, and new rooms and
 // joins are refused.
 func (s *Server) Drain() { s.draining.Store(true) }
@@ -177,15 +180,7 @@ func (s *Server) Drain() { s.draining.Store(true) }
 // HTTP status and the answer. body is sent as is if it is a string or []byte, else as JSON.
 func (s *Server) Signed(t testing.TB, path string, body any) (int, []byte) {
 	t.Helper()
-	b := Body(t, body)
-	if !strings.HasPrefix(path, "/") {
-		path = "/auth/" + path
-	}
-	req, err := http.NewRequest("POST", s.URL+path, bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
+	req, b := s.post(t, path, body)
 	req.Header.Set("API-KEY", s.Keys.APIKey)
 	req.Header.Set("HASH-SIGNATURE", auth.SignBody(s.Keys.APISecret, b))
 	res, answer := s.Do(t, req)
@@ -197,6 +192,16 @@ func (s *Server) Signed(t testing.TB, path string, body any) (int, []byte) {
 // request (to replay it: its body can be read again) with the HTTP status and the answer.
 func (s *Server) SignedV2(t testing.TB, key, secret, path string, body any, now time.Time) (*http.Request, int, []byte) {
 	t.Helper()
+	req, b := s.post(t, path, body)
+	auth.SignRequestV2(req, key, secret, b, now)
+	res, answer := s.Do(t, req)
+	return req, res.StatusCode, answer
+}
+
+// post is an unsigned JSON POST of body (see Body) to an API path ("room/create" is
+// "/auth/room/create"), with the body's bytes for signing.
+func (s *Server) post(t testing.TB, path string, body any) (*http.Request, []byte) {
+	t.Helper()
 	b := Body(t, body)
 	if !strings.HasPrefix(path, "/") {
 		path = "/auth/" + path
@@ -206,9 +211,7 @@ func (s *Server) SignedV2(t testing.TB, key, secret, path string, body any, now 
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	auth.SignRequestV2(req, key, secret, b, now)
-	res, answer := s.Do(t, req)
-	return req, res.StatusCode, answer
+	return req, b
 }
 
 // Do sends a request and returns its response and the whole body.

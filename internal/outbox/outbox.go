@@ -194,7 +194,12 @@ func (d *Dispatcher) Run(ctx context.Context, grace time.Duration) error {
 		}
 		full := false
 		now := d.cfg.Now()
-		if free := d.cfg.Workers - inFlight; free > 0 {
+		// Claim until the workers are busy or nothing more is due. A claim takes the oldest due
+		// deliveries, then cuts each URL to its PerURL share: the candidates a URL lost to the cut
+		// may have hidden other URLs' due deliveries, which the next claim (with that URL now at
+		// its limit, left out) takes. Without it those would wait for a wake-up, the poll at worst,
+		// behind a slow receiver's backlog.
+		for free := d.cfg.Workers - inFlight; free > 0; free = d.cfg.Workers - inFlight {
 			list, err := d.store.Claim(ctx, now, now.Add(d.lease), free, d.cfg.PerURL, busy)
 			if err != nil && ctx.Err() == nil {
 				d.log.Error("webhooks: claim deliveries", "err", err)
@@ -207,7 +212,9 @@ func (d *Dispatcher) Run(ctx context.Context, grace time.Duration) error {
 					finished <- del.URL
 				}()
 			}
-			full = len(list) == free
+			if full = len(list) == free; full || len(list) == 0 {
+				break
+			}
 		}
 		// Sleep until something may be claimable: new events, a finished attempt (the next
 		// delivery of its room and URL is due now), the next delivery's time, or the poll.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"meetd/internal/auth"
 	"meetd/internal/meet"
@@ -53,34 +52,22 @@ func (s *Service) Delete(ctx context.Context, recordID string) error {
 	return nil
 }
 
-// downloadClaims bind a download token to one recording.
-type downloadClaims struct {
-	auth.Times
-	Purpose  string `json:"purpose"`
-	RecordID string `json:"record_id"`
-}
-
-const (
-	downloadTTL     = 10 * time.Minute
-	downloadPurpose = "recording_download"
-)
-
 // DownloadToken makes a short-lived token for one recording.
 func (s *Service) DownloadToken(ctx context.Context, recordID string) (string, error) {
 	if _, err := s.Info(ctx, recordID); err != nil {
 		return "", err
 	}
-	return auth.Sign(s.keys.APISecret, downloadClaims{Times: auth.NewTimes(s.keys.APIKey, s.now(), downloadTTL), Purpose: downloadPurpose, RecordID: recordID})
+	return s.keys.DownloadToken(auth.RecordingDownload, recordID, s.now())
 }
 
 // Open checks a download token and returns the file to send: its path and its download name.
 // The path is made from the stored row, never from the request.
 func (s *Service) Open(ctx context.Context, token string) (path, name string, err error) {
-	var c downloadClaims
-	if err := auth.Parse(s.keys.APISecret, token, &c, s.now()); err != nil || c.Purpose != downloadPurpose {
-		return "", "", meet.Errorf(meet.CodeInvalidTokenOrSignature, "invalid or expired download token")
+	recordID, err := s.keys.ParseDownloadToken(auth.RecordingDownload, token, s.now())
+	if err != nil {
+		return "", "", err
 	}
-	f, err := s.Info(ctx, c.RecordID)
+	f, err := s.Info(ctx, recordID)
 	if err != nil {
 		if meet.CodeOf(err) == meet.CodeInvalidParameters {
 			return "", "", meet.Errorf(meet.CodeNotFound, "no such recording")

@@ -37,7 +37,8 @@ func joinedAt(p *meet.ParticipantInfo, now time.Time) time.Time {
 }
 
 // ParticipantJoined records a participant connection and emits participant_joined (and
-// room_started for the session's first).
+// room_started for the session's first), unless the user or the session joined faster than the
+// limit (ratelimit.go).
 func (s *Service) ParticipantJoined(ctx context.Context, roomID string, p meet.ParticipantInfo) error {
 	sess, err := s.sessionFor(ctx, roomID, &p)
 	if err != nil || sess == nil {
@@ -52,6 +53,9 @@ func (s *Service) ParticipantJoined(ctx context.Context, roomID string, p meet.P
 		if f.FirstOfSession {
 			events = append(events, meet.NewEvent(meet.EventRoomStarted, sess, now))
 		}
+		if !s.presenceEvents.joined(s.log, sess, &p, now) {
+			return events // the connection is recorded; its event is over the limit (ratelimit.go)
+		}
 		e := meet.NewEvent(meet.EventParticipantJoined, sess, now)
 		e.Participant = &p
 		return append(events, e)
@@ -62,7 +66,8 @@ func (s *Service) ParticipantJoined(ctx context.Context, roomID string, p meet.P
 	return err
 }
 
-// ParticipantLeft closes a participant connection and emits participant_left.
+// ParticipantLeft closes a participant connection and emits participant_left, unless its
+// participant_joined was not written (ratelimit.go).
 func (s *Service) ParticipantLeft(ctx context.Context, roomID string, p meet.ParticipantInfo) error {
 	sess, err := s.sessionFor(ctx, roomID, &p)
 	if err != nil || sess == nil {
@@ -71,6 +76,9 @@ func (s *Service) ParticipantLeft(ctx context.Context, roomID string, p meet.Par
 	now := s.now()
 	pr := Presence{ParticipantSID: p.SID, UserID: p.Identity, Name: p.Name, At: now}
 	return s.store.ParticipantLeft(ctx, sess.SID, pr, func(sess *meet.Session) []meet.Event {
+		if !s.presenceEvents.left(s.log, sess, &p, now) {
+			return nil // its participant_joined was not written either
+		}
 		e := meet.NewEvent(meet.EventParticipantLeft, sess, now)
 		p.State = "DISCONNECTED"
 		e.Participant = &p

@@ -73,7 +73,8 @@ type Service struct {
 	ending sync.Map // sid → *sync.Mutex: one ending at a time per session
 	users  userCache
 
-	trackEvents eventLimiter // per participant (ratelimit.go)
+	trackEvents    *eventLimiter   // per participant (ratelimit.go)
+	presenceEvents *presenceEvents // participant_joined/left, per user and per session (ratelimit.go)
 }
 
 // Hooks are the other services' work at fixed points of a session's life, given to New. A nil
@@ -110,10 +111,15 @@ func New(store Store, media Media, cfg Config, hooks Hooks, log *slog.Logger) *S
 	if hooks.Ended == nil {
 		hooks.Ended = func(context.Context, string) error { return nil }
 	}
-	return &Service{store: store, media: media, cfg: cfg, hooks: hooks, log: log}
+	return &Service{store: store, media: media, cfg: cfg, hooks: hooks, log: log,
+		trackEvents: newLimiter(trackEventBurst, trackEventRate), presenceEvents: newPresenceEvents()}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }
+
+// DroppedParticipantEvents counts the participant_joined and participant_left events not written
+// since the start because a user or a room joined and left faster than their limit (ratelimit.go).
+func (s *Service) DroppedParticipantEvents() int64 { return s.presenceEvents.dropped.Load() }
 
 // Events returns the events after seq, in order, at most limit.
 func (s *Service) Events(ctx context.Context, afterSeq int64, limit int) ([]StoredEvent, error) {

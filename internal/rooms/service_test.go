@@ -430,3 +430,58 @@ func TestTrackEventFlood(t *testing.T) {
 		t.Error("a track event a minute later was not written")
 	}
 }
+
+// Joins are limited per user and per session; their rate comes back with time, and each
+// connection is recorded either way (ratelimit.go).
+func TestJoinEventFlood(t *testing.T) {
+	f := newFixture(t, "", nil)
+	ctx := context.Background()
+	f.create(t, "flood", 600, 0)
+	count := func() (joined, left int) {
+		list, err := f.store.Events(ctx, 0, 100000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range list {
+			switch e.Event.Event {
+			case meet.EventParticipantJoined:
+				joined++
+			case meet.EventParticipantLeft:
+				left++
+			}
+		}
+		return joined, left
+	}
+	for i := range 30 { // one user: its burst, then nothing
+		f.join(t, "flood", fmt.Sprintf("PA_u%d", i), "u")
+		f.leave(t, "flood", fmt.Sprintf("PA_u%d", i), "u")
+	}
+	if j, l := count(); j != 10 || l != 10 {
+		t.Errorf("30 rounds of one user: %d participant_joined, %d participant_left, want 10 and 10", j, l)
+	}
+	for i := range 600 { // many users at one instant: the session's burst
+		f.join(t, "flood", fmt.Sprintf("PA_m%d", i), fmt.Sprintf("m%d", i))
+	}
+	if j, _ := count(); j != 500 { // the user's 10 count against the session's 500 too
+		t.Errorf("600 users: %d participant_joined in all, want 500", j)
+	}
+	f.clock.Add(time.Minute)
+	f.join(t, "flood", "PA_later", "u")
+	if j, _ := count(); j != 501 {
+		t.Error("a join a minute later wrote no participant_joined")
+	}
+	if got := f.svc.DroppedParticipantEvents(); got != 20+20+110 {
+		t.Errorf("DroppedParticipantEvents %d, want 150", got)
+	}
+	sess, err := f.store.Session(ctx, "flood")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := f.store.ReportInput(ctx, sess.SID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Presence) != 30+600+1 {
+		t.Errorf("%d connections recorded, want 631", len(in.Presence))
+	}
+}

@@ -2,40 +2,18 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"meetd/internal/store"
-	"meetd/internal/store/pgtest"
 )
 
 // A v2 nonce (migration 006) is accepted once per API key, also after a reopen and, on
 // PostgreSQL, from a second process's connection.
 
-func TestNoncesSQLite(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "meetd.db")
-	nonces(t, func() *store.Store {
-		st, err := store.OpenSQLite(context.Background(), path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	})
-}
+func TestNonces(t *testing.T) { bothDatabases(t, nonces) }
 
-func TestNoncesPostgres(t *testing.T) {
-	url := pgtest.NewDatabase(t)
-	nonces(t, func() *store.Store {
-		st, err := store.OpenPostgres(context.Background(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	})
-}
-
-func nonces(t *testing.T, open func() *store.Store) {
+func nonces(t *testing.T, open reopener) {
 	ctx := context.Background()
 	exp := time.Now().Add(5 * time.Minute)
 	a := open()

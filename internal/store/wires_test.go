@@ -2,41 +2,16 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"meetd/internal/store"
-	"meetd/internal/store/pgtest"
 )
 
 // The dialect each API key last showed (migration 005) on both databases: kept across a reopen,
 // the newer one wins, an older write does not undo it.
 
-func TestAPIWiresSQLite(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "meetd.db")
-	open := func() *store.Store {
-		st, err := store.OpenSQLite(context.Background(), path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}
-	apiWires(t, open)
-}
+func TestAPIWires(t *testing.T) { bothDatabases(t, apiWires) }
 
-func TestAPIWiresPostgres(t *testing.T) {
-	url := pgtest.NewDatabase(t)
-	apiWires(t, func() *store.Store {
-		st, err := store.OpenPostgres(context.Background(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	})
-}
-
-func apiWires(t *testing.T, open func() *store.Store) {
+func apiWires(t *testing.T, open reopener) {
 	ctx := context.Background()
 	st := open()
 	if w, err := st.APIWire(ctx, "key"); err != nil || w != "" {
