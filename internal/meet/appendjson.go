@@ -14,7 +14,7 @@ func (r *Room) AppendJSON(b []byte) []byte {
 	b = r.RoomInfo.AppendJSON(b)
 	b = append(b, `,"participants_info":`...)
 	b = AppendList(b, r.ParticipantsInfo, (*ParticipantInfo).AppendJSON)
-	if r.WaitingParticipants != nil {
+	if len(r.WaitingParticipants) > 0 { // omitempty
 		b = append(b, `,"waiting_participants":`...)
 		b = append(b, JSON(r.WaitingParticipants)...)
 	}
