@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"meetd/internal/meet"
+	"meetd/internal/rooms"
 )
 
 // The calls of the meeting page, behind the page door: the join or page token as
@@ -14,6 +15,15 @@ func (s *Server) join(r *http.Request) (any, error) {
 	j, err := s.Rooms.Join(r.Context(), pageToken(r))
 	if err != nil {
 		return nil, err
+	}
+	return s.joinAnswer(r, j), nil
+}
+
+// joinAnswer is what /api/join and /api/waiting/status answer: the media's URL and token, or
+// the waiting room's state (waiting.go).
+func (s *Server) joinAnswer(r *http.Request, j *rooms.Joined) any {
+	if j.Waiting != nil {
+		return waitingAnswer(j)
 	}
 	return struct {
 		Envelope
@@ -33,7 +43,7 @@ func (s *Server) join(r *http.Request) (any, error) {
 	}{
 		OK(), s.LiveKitURL(r), j.MediaToken, j.Session.RoomID, j.Session.SID, j.User.UserID, j.User.Name, j.User.IsAdmin,
 		j.User.IsHidden, j.Session.Title(), pageRoomMetadata{RoomMetadata: j.Session.Metadata}, j.LockSettings, j.PageToken,
-	}, nil
+	}
 }
 
 // pageRoomMetadata is the room's metadata as participants see it: without the backend's own

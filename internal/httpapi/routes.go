@@ -127,6 +127,12 @@ func (s *Server) Handler() http.Handler {
 	signed("rtmp/stop", s.rtmpStop)
 	reads("webhook/deliveries", s.webhookDeliveries)
 	signed("webhook/redeliver", s.webhookRedeliver)
+	// waiting room (waiting.go)
+	reads("waitingRoom/list", s.waitingAPI("list"))
+	signed("waitingRoom/admit", s.waitingAPI("admit"))
+	signed("waitingRoom/reject", s.waitingAPI("reject"))
+	signed("waitingRoom/update", s.waitingAPI("update"))
+	// /waiting room
 	mux.Handle("POST /auth/events/token", s.serve(meet.DoorAPI, s.signed(auth.ScopeRead, s.eventsToken)))
 	mux.Handle("POST /auth/", s.serve(meet.DoorAPI, noRoute))
 
@@ -145,6 +151,12 @@ func (s *Server) Handler() http.Handler {
 
 	mux.Handle("POST /api/join", s.serveLimit(meet.DoorPage, smallBody, s.unlessDraining(s.page(s.join))))
 	mux.Handle("POST /api/moderate", s.serveLimit(meet.DoorPage, smallBody, s.page(s.moderate, auth.UsePage)))
+	// waiting room: status is the waiting page's heartbeat; the others are an admin's
+	mux.Handle("POST /api/waiting/status", s.serveLimit(meet.DoorPage, smallBody, s.page(s.waitingStatus, auth.UsePage)))
+	for _, verb := range []string{"list", "admit", "reject", "update"} {
+		mux.Handle("POST /api/waiting/"+verb, s.serveLimit(meet.DoorPage, smallBody, s.page(s.waitingPage(verb), auth.UsePage)))
+	}
+	// /waiting room
 	mux.Handle("POST /api/hand", s.serveLimit(meet.DoorPage, smallBody, s.page(s.hand, auth.UsePage)))
 
 	mux.HandleFunc("GET /healthz", s.healthz)

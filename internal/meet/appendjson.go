@@ -14,6 +14,10 @@ func (r *Room) AppendJSON(b []byte) []byte {
 	b = r.RoomInfo.AppendJSON(b)
 	b = append(b, `,"participants_info":`...)
 	b = AppendList(b, r.ParticipantsInfo, (*ParticipantInfo).AppendJSON)
+	if len(r.WaitingParticipants) > 0 { // omitempty
+		b = append(b, `,"waiting_participants":`...)
+		b = append(b, JSON(r.WaitingParticipants)...)
+	}
 	return append(b, '}')
 }
 

@@ -22,6 +22,13 @@ const (
 	EventSessionEnded = "session_ended"
 	// EventArtifactCreated announces an artifact of a session (room_artifact), written with it.
 	EventArtifactCreated = "artifact_created"
+
+	// waiting room (doc/api.md, "Waiting room"): a person arrives in it, is admitted or rejected
+	// (waiting_room carries the reason), or a moderator switches it on or off
+	EventWaitingRoomJoined   = "waiting_room_joined"
+	EventWaitingRoomAdmitted = "waiting_room_admitted"
+	EventWaitingRoomRejected = "waiting_room_rejected"
+	EventWaitingRoomUpdated  = "waiting_room_updated"
 )
 
 // Event is something that happened to a session, as the webhook body carries it (doc/api.md,
@@ -38,6 +45,8 @@ type Event struct {
 	RecordingInfo *EventRecording `json:"recording_info,omitempty"`
 	// RoomArtifact is the artifact of artifact_created.
 	RoomArtifact *EventArtifact `json:"room_artifact,omitempty"`
+	// WaitingRoom is the waiting room of the waiting_room_* events (meetd's).
+	WaitingRoom *EventWaitingRoom `json:"waiting_room,omitempty"`
 
 	// WebhookURL is the room's own webhook URL when the event was made ("" if none). It is not
 	// part of the body: the store keeps it beside the event, and the webhook fan-out reads it there.
@@ -110,4 +119,10 @@ func (s *Session) EventRoom() *EventRoom {
 // NewEvent makes an event of the session at time t, with a new id and the room's webhook URL.
 func NewEvent(name string, s *Session, t time.Time) Event {
 	return Event{Event: name, ID: NewID("EV_"), CreatedAt: t.Unix(), Room: s.EventRoom(), WebhookURL: s.WebhookURL()}
+}
+
+// EventWaitingRoom is the waiting room's state (waiting_room_updated) or a decision's reason.
+type EventWaitingRoom struct {
+	IsActive *bool  `json:"is_active,omitempty"`
+	Reason   string `json:"reason,omitempty"`
 }

@@ -84,6 +84,8 @@ type Track struct {
 type Room struct {
 	RoomInfo         RoomInfo          `json:"room_info"`
 	ParticipantsInfo []ParticipantInfo `json:"participants_info"`
+	// WaitingParticipants are the people in the waiting room, when it is on (meetd's key).
+	WaitingParticipants []Waiter `json:"waiting_participants,omitempty"`
 }
 
 // Stats is the state of the server at one moment, for metrics.

@@ -101,6 +101,9 @@ type Joined struct {
 	// PageToken is for the page's later calls in the meeting (moderation, hands): the join token
 	// lives minutes, a meeting hours. It cannot join.
 	PageToken string
+	// Waiting, when set, is the user's place in the waiting room (waiting or rejected): no
+	// MediaToken then (waiting.go).
+	Waiting *meet.Waiter
 }
 
 // PageTokenTTL is how long a meeting page's token lasts.
@@ -156,6 +159,11 @@ func (s *Service) Join(ctx context.Context, token string) (*Joined, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.enter(ctx, sess, u)
+}
+
+// admit signs the media token of a member who may enter the media room.
+func (s *Service) admit(ctx context.Context, sess *meet.Session, u *meet.User) (*Joined, error) {
 	if sess.MaxParticipants > 0 {
 		live, err := s.media.Participants(ctx, sess.RoomID)
 		if err != nil {
@@ -176,15 +184,24 @@ func (s *Service) Join(ctx context.Context, token string) (*Joined, error) {
 	if err != nil {
 		return nil, fmt.Errorf("media token for %s: %w", u.UserID, err)
 	}
+	page, err := s.pageToken(sess, u)
+	if err != nil {
+		return nil, err
+	}
+	return &Joined{Session: sess, User: u, MediaToken: mt, LockSettings: u.ParticipantMetadata(&sess.Metadata).LockSettings, PageToken: page}, nil
+}
+
+// pageToken signs the token of a member's meeting (or waiting) page.
+func (s *Service) pageToken(sess *meet.Session, u *meet.User) (string, error) {
 	page, err := auth.Sign(s.cfg.Keys.APISecret, auth.JoinClaims{
 		Times:  auth.NewTimes(s.cfg.Keys.APIKey, s.now(), PageTokenTTL),
 		UserID: u.UserID, Name: u.Name, RoomID: sess.RoomID, SID: sess.SID, IsAdmin: u.IsAdmin, IsHidden: u.IsHidden,
 		Use: auth.UsePage, Gen: u.Generation,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("page token for %s: %w", u.UserID, err)
+		return "", fmt.Errorf("page token for %s: %w", u.UserID, err)
 	}
-	return &Joined{Session: sess, User: u, MediaToken: mt, LockSettings: u.ParticipantMetadata(&sess.Metadata).LockSettings, PageToken: page}, nil
+	return page, nil
 }
 
 // grant is what the user may do in the session's media room: the room features and their locks.

@@ -147,6 +147,12 @@ func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, e
 		}
 		room.ParticipantsInfo = append(room.ParticipantsInfo, p)
 	}
+	// waiting room: listed apart, never as participants (documented dialect only; doc/api.md)
+	if meet.Bool(sess.Metadata.RoomFeatures.WaitingRoomFeatures.IsActive) {
+		if room.WaitingParticipants, err = s.waitingNow(ctx, sess); err != nil {
+			return nil, err
+		}
+	}
 	return room, nil
 }
 

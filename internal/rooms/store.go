@@ -57,6 +57,12 @@ type Store interface {
 	TrackPublished(ctx context.Context, sid, userID string, t meet.Track, at time.Time, events ...meet.Event) error
 	TrackUnpublished(ctx context.Context, sid string, t meet.Track, at time.Time, events ...meet.Event) error
 
+	// waiting room (store/waiting.go)
+	Waiter(ctx context.Context, sid, userID string) (*meet.Waiter, error)
+	Waiters(ctx context.Context, sid string) ([]meet.Waiter, error)
+	WaitingSeen(ctx context.Context, sid, userID, name string, at, stale time.Time, arrive func(meet.Waiter) []meet.Event) (*meet.Waiter, error)
+	DecideWaiting(ctx context.Context, sid string, userIDs []string, state, reason, also string, decided func([]meet.Waiter) []meet.Event) ([]meet.Waiter, error)
+
 	AddEvents(ctx context.Context, events ...meet.Event) error
 	Events(ctx context.Context, afterSeq int64, limit int) ([]StoredEvent, error)
 	LastEventSeq(ctx context.Context) (int64, error)

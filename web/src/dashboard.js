@@ -7,11 +7,14 @@
 // Server-Sent Events): each event re-fetches only the room it names. There is no polling timer;
 // the one interval below moves the "running for" clocks on the screen.
 
+import {initWaiting, renderWaiting} from './dashwaiting.js'; // waiting room
+
 const API = '/dashboard/api/';
 const EVENT_NAMES = [
   'room_created', 'room_started', 'room_finished', 'participant_joined', 'participant_left',
   'track_published', 'track_unpublished', 'start_recording', 'end_recording', 'recording_proceeded',
   'start_rtmp', 'end_rtmp', 'analytics_proceeded',
+  'waiting_room_joined', 'waiting_room_admitted', 'waiting_room_rejected', 'waiting_room_updated', // waiting room
 ];
 const PAGE = 20;
 // Events after which the past rooms page may have changed (a session, or a file of one).
@@ -594,6 +597,7 @@ function renderRoom() {
   document.title = `${r ? r.room_info.room_title || id : id} · meetd dashboard`;
   $('#room-ended').hidden = !!r || loading;
   $('#room-view').classList.toggle('not-running', !r);
+  renderWaiting(id, r); // waiting room
   $('#dash-end-room').hidden = !r;
   for (const b of $('#join-link-form').querySelectorAll('button, input')) b.disabled = !r;
   if (!r) {
@@ -1183,6 +1187,7 @@ function wire() {
   $('#login-form').addEventListener('submit', login);
   $('#logout-button').addEventListener('click', logout);
   $('#participants-list').addEventListener('click', onParticipantAction);
+  initWaiting({api, toast, report, refreshRoom, h}); // waiting room
   $('#dash-end-room').addEventListener('click', endRoom);
   $('#join-link-form').addEventListener('submit', makeJoinLink);
   $('#join-link-copy').addEventListener('click', async () => {

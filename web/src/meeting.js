@@ -25,6 +25,7 @@ import {
   parse,
 } from './messages.js';
 import { $, h, icon, setState, toast, beep, formatTime } from './view.js';
+import { waitForAdmission, startWaitingAdmin, onWaitingData, WAITING_TOPIC } from './waiting.js';
 
 const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
 const LOGOUT_DELAY_MS = 3000;
@@ -82,6 +83,18 @@ async function main() {
     return;
   }
   if (typeof resp.page_token === 'string' && resp.page_token) pageToken = resp.page_token;
+  // waiting room: wait here until admitted (then on to the pre-join as usual), or rejected
+  if (resp.waiting) {
+    resp = await waitForAdmission(resp);
+    if (!resp) return;
+    if (!resp.status) {
+      const f = joinFailure(resp);
+      setState(f.state, f.message);
+      return;
+    }
+    if (typeof resp.page_token === 'string' && resp.page_token) pageToken = resp.page_token;
+  }
+  // /waiting room
   if (!resp.livekit_url || !resp.livekit_token) {
     fail('error', 'The server did not send what the page needs to join.', true);
     return;
@@ -243,6 +256,7 @@ async function enterMeeting() {
 
   buildMeeting();
   setState('joined');
+  startWaitingAdmin(pageToken, join.is_admin, join.room_metadata?.room_features?.waiting_room_features?.is_active); // waiting room
   if (join.is_hidden) toast('You are in this meeting as a hidden participant.');
 
   const lp = room.localParticipant;
@@ -814,6 +828,7 @@ async function sendChat() {
 }
 
 function onData(topic, payload, sender) {
+  if (topic === WAITING_TOPIC) return onWaitingData(); // waiting room
   const m = parse(topic, payload, sender);
   if (!m) return;
   if (m.kind === 'chat') {
