@@ -234,9 +234,9 @@ async function enterMeeting() {
   buildMeeting();
   setState('joined');
   if (join.is_hidden) toast('You are in this meeting as a hidden participant.');
+  startBreakout(); // breakout rooms
   await publishPreview();
   renderAll();
-  startBreakout(); // breakout rooms
 }
 
 function newRoom() {
@@ -278,11 +278,22 @@ async function publishPreview() {
     previewVideo.stop();
   }
   previewVideo = null;
+  noteLocalMedia();
 }
 
 // ---------------------------------------------------------------- breakout rooms (breakout.js)
 
 let switching = false; // the page is moving to another room: its disconnection is no end
+// whether the microphone and camera are on, as the person left them: a room that closes under the
+// page unpublishes them before the page moves, so the page does not read them then
+let wantMic = false;
+let wantCam = false;
+
+function noteLocalMedia() {
+  if (!room || switching || room.state !== 'connected') return;
+  wantMic = room.localParticipant.isMicrophoneEnabled;
+  wantCam = room.localParticipant.isCameraEnabled;
+}
 
 function startBreakout() {
   breakout.start({
@@ -299,10 +310,10 @@ function startBreakout() {
 // the main room again), without a new link: the camera and microphone stay as they were.
 async function switchRoom(resp) {
   if (finished || !room) return false;
+  noteLocalMedia();
   switching = true;
-  const lp = room.localParticipant;
-  const mic = lp.isMicrophoneEnabled;
-  const cam = lp.isCameraEnabled;
+  const mic = wantMic;
+  const cam = wantCam;
   setState('loading', `Moving to ${resp.room_title || 'another room'}…`);
   try {
     await room.disconnect(true);
@@ -391,8 +402,14 @@ function wireRoom(r) {
       renderAll();
     })
     .on(RoomEvent.TrackUnpublished, () => renderAll())
-    .on(RoomEvent.TrackMuted, () => renderAll())
-    .on(RoomEvent.TrackUnmuted, () => renderAll())
+    .on(RoomEvent.TrackMuted, () => {
+      noteLocalMedia();
+      renderAll();
+    })
+    .on(RoomEvent.TrackUnmuted, () => {
+      noteLocalMedia();
+      renderAll();
+    })
     .on(RoomEvent.LocalTrackPublished, () => renderAll())
     .on(RoomEvent.LocalTrackUnpublished, () => renderAll())
     .on(RoomEvent.ActiveSpeakersChanged, (speakers) => {
@@ -841,6 +858,7 @@ async function toggleMic() {
   } catch (err) {
     toast(`Microphone: ${errText(err)}`, 'error');
   }
+  noteLocalMedia();
   renderAll();
 }
 
@@ -851,6 +869,7 @@ async function toggleCamera() {
   } catch (err) {
     toast(`Camera: ${errText(err)}`, 'error');
   }
+  noteLocalMedia();
   renderAll();
 }
 
