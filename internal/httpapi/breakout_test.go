@@ -7,6 +7,7 @@ import (
 
 	"meetd/internal/meet"
 	"meetd/internal/meettest"
+	"meetd/internal/sdk2client"
 )
 
 // createBreakoutRoom makes a running room that allows two breakout rooms.
@@ -151,5 +152,32 @@ func TestBreakoutRoomsRefused(t *testing.T) {
 	s.signed("breakoutRoom/end", `{"room_id":"r1","breakout_room_id":"r1-br1"}`)
 	s.signed("breakoutRoom/extend", `{"room_id":"r1","breakout_room_id":"r1-br1","duration":5}`)
 	s.post("/api/breakout/join", bearerHeader(bob), `{}`)
+	s.check()
+}
+
+// An SDK-2 client (protobuf-JSON) reads a breakout room as plugNmeet's messages: ActiveRoomInfo with
+// is_breakout_room 1 and parent_room_id, its metadata as plugNmeet's RoomMetadata, and
+// fetchPastRooms' PastRoomInfo without meetd's breakout keys.
+func TestSDK2BreakoutRoom(t *testing.T) {
+	s := newScript(t, meettest.Options{})
+	var created sdk2client.CreateRoomRes
+	sdk2(s, "room/create", moodleCreate, &created)
+	s.signed("breakoutRoom/create", `{"room_id":"moodle_12","duration":10,"number_of_rooms":2}`)
+	var info sdk2client.GetActiveRoomInfoRes
+	sdk2(s, "room/getActiveRoomInfo", `{"roomId":"moodle_12-br2"}`, &info)
+	if info.Room == nil || info.Room.RoomInfo == nil || info.Room.RoomInfo.IsBreakoutRoom != 1 || info.Room.RoomInfo.ParentRoomID != "moodle_12" {
+		t.Fatalf("the breakout room's info: %+v", info.Room)
+	}
+	var parent sdk2client.GetActiveRoomInfoRes
+	sdk2(s, "room/getActiveRoomInfo", `{"roomId":"moodle_12"}`, &parent)
+	if ri := parent.Room.RoomInfo; ri.IsBreakoutRoom != 0 || ri.ParentRoomID != "" {
+		t.Errorf("the parent's info: %+v", ri)
+	}
+	s.signed("breakoutRoom/end", `{"room_id":"moodle_12"}`)
+	var past fetchPastRoomsRes
+	sdk2(s, "room/fetchPastRooms", `{"roomIds":["moodle_12-br1"]}`, &past)
+	if past.Result == nil || len(past.Result.RoomsList) != 1 {
+		t.Fatalf("fetchPastRooms: %+v", past.Result)
+	}
 	s.check()
 }
