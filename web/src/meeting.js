@@ -345,6 +345,7 @@ async function switchRoom(resp) {
   if (finished) return false;
   $('room-title').textContent = info.title;
   document.title = `${info.title} · meetd`;
+  $('end-button').textContent = resp.breakout ? 'End this breakout room' : 'End meeting for all';
   for (const p of room.remoteParticipants.values()) readAdmin(p);
   applyLocalMetadata(room.localParticipant.metadata);
   setState('joined');
