@@ -224,6 +224,10 @@ type pastRoom struct {
 	Created            string `json:"created"`
 	Ended              string `json:"ended"`
 	AnalyticsFileID    string `json:"analytics_file_id"`
+	// breakout rooms: only on a breakout room's session (PastRoomInfo has no such fields: not in
+	// the protobuf-JSON dialect)
+	IsBreakoutRoom bool   `json:"is_breakout_room,omitempty"`
+	ParentRoomID   string `json:"parent_room_id,omitempty"`
 }
 
 func rfc3339(t time.Time) string {
@@ -317,6 +321,7 @@ func (s *Server) fetchPastRooms(r *http.Request) (any, error) {
 			RoomTitle: sess.Title(), RoomID: sess.RoomID, RoomSID: sess.SID, JoinedParticipants: int64(sess.JoinedParticipants),
 			WebhookURL: sess.WebhookURL(), Created: rfc3339(sess.CreatedAt), Ended: rfc3339(sess.EndedAt),
 			AnalyticsFileID: sess.AnalyticsFileID,
+			IsBreakoutRoom:  sess.Metadata.IsBreakoutRoom, ParentRoomID: sess.Metadata.ParentRoomID,
 		})
 	}
 	env := OK()

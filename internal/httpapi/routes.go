@@ -133,6 +133,12 @@ func (s *Server) Handler() http.Handler {
 	signed("waitingRoom/reject", s.waitingAPI("reject"))
 	signed("waitingRoom/update", s.waitingAPI("update"))
 	// /waiting room
+	// breakout rooms (breakout.go)
+	starts("breakoutRoom/create", s.breakoutCreate)
+	reads("breakoutRoom/list", s.breakoutList)
+	signed("breakoutRoom/end", s.breakoutEnd)
+	signed("breakoutRoom/extend", s.breakoutExtend)
+	// /breakout rooms
 	mux.Handle("POST /auth/events/token", s.serve(meet.DoorAPI, s.signed(auth.ScopeRead, s.eventsToken)))
 	mux.Handle("POST /auth/", s.serve(meet.DoorAPI, noRoute))
 
@@ -158,6 +164,15 @@ func (s *Server) Handler() http.Handler {
 	}
 	// /waiting room
 	mux.Handle("POST /api/hand", s.serveLimit(meet.DoorPage, smallBody, s.page(s.hand, auth.UsePage)))
+	// breakout rooms (breakout.go): with the main room's page token
+	for verb, h := range map[string]handler{"state": s.pageBreakoutState, "create": s.pageBreakoutCreate, "end": s.pageBreakoutEnd,
+		"extend": s.pageBreakoutExtend, "join": s.pageBreakoutJoin, "back": s.pageBreakoutBack} {
+		if verb == "create" {
+			h = s.unlessDraining(h) // new rooms
+		}
+		mux.Handle("POST /api/breakout/"+verb, s.serveLimit(meet.DoorPage, smallBody, s.page(h, auth.UsePage)))
+	}
+	// /breakout rooms
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /healthCheck", s.healthz) // plugNmeet's probe path, for load balancers set up for it

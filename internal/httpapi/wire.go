@@ -206,6 +206,7 @@ func pbRoomInfo(ri *meet.RoomInfo) pbActiveRoomInfo {
 		RoomTitle: ri.RoomTitle, RoomID: ri.RoomID, SID: ri.SID, JoinedParticipants: pbInt64(ri.JoinedParticipants),
 		IsRunning: pbFlag(ri.IsRunning), IsRecording: pbFlag(ri.IsRecording), IsActiveRTMP: pbFlag(ri.IsActiveRTMP),
 		WebhookURL: ri.WebhookURL, CreationTime: pbInt64(ri.CreationTime), Metadata: pbRoomMetadataJSON(ri),
+		IsBreakoutRoom: pbFlag(ri.IsBreakoutRoom), ParentRoomID: ri.ParentRoomID, // breakout rooms
 	}
 }
 
@@ -469,6 +470,7 @@ func roomMetadataJSON(ri *meet.RoomInfo) string {
 		ExtraData      any     `json:"extra_data"`
 	}{
 		RoomTitle: m.RoomTitle, WelcomeMessage: opt(m.WelcomeMessage), IsRecording: ri.IsRecording, IsActiveRTMP: ri.IsActiveRTMP,
+		ParentRoomID: m.ParentRoomID, IsBreakoutRoom: m.IsBreakoutRoom, // breakout rooms
 		WebhookURL: opt(m.WebhookURL), StartedAt: pbInt64(ri.CreationTime), LogoutURL: opt(m.LogoutURL),
 		RoomFeatures: struct {
 			AllowWebcams            bool     `json:"allow_webcams"`

@@ -59,6 +59,13 @@ func (r *RoomInfo) AppendJSON(b []byte) []byte {
 	b = AppendString(b, r.Metadata)
 	b = append(b, `,"webhook_url":`...)
 	b = AppendString(b, r.WebhookURL)
+	if r.IsBreakoutRoom {
+		b = append(b, `,"is_breakout_room":true`...)
+	}
+	if r.ParentRoomID != "" {
+		b = append(b, `,"parent_room_id":`...)
+		b = AppendString(b, r.ParentRoomID)
+	}
 	return append(b, '}')
 }
 

@@ -31,6 +31,29 @@ const (
 	EventWaitingRoomUpdated  = "waiting_room_updated"
 )
 
+// Breakout rooms (doc/api.md, "Breakout rooms"): events of the parent room, whose breakout_rooms
+// lists the breakout rooms. Each breakout room's own events (room_created … room_finished) carry
+// is_breakout_room and parent_room_id in their room object.
+const (
+	// EventBreakoutRoomsCreated: a moderator or the API split the participants into breakout rooms.
+	EventBreakoutRoomsCreated = "breakout_rooms_created"
+	// EventBreakoutRoomsExtended: the breakout rooms' end was moved (extend).
+	EventBreakoutRoomsExtended = "breakout_rooms_extended"
+	// EventBreakoutRoomsEnded: the last breakout room of a round ended (time up, ended, or the
+	// parent ended); everyone is back in the parent room.
+	EventBreakoutRoomsEnded = "breakout_rooms_ended"
+)
+
+// EventBreakoutRoom is one breakout room in breakout_rooms: its room and session, title, the
+// users sent to it, and when it ends (Unix seconds).
+type EventBreakoutRoom struct {
+	RoomID string   `json:"room_id"`
+	SID    string   `json:"sid"`
+	Title  string   `json:"title"`
+	Users  []string `json:"users"`
+	EndsAt int64    `json:"ends_at"`
+}
+
 // Event is something that happened to a session, as the webhook body carries it (doc/api.md,
 // "Webhooks"). Events are written in the same transaction as the change that causes them.
 type Event struct {
@@ -47,6 +70,8 @@ type Event struct {
 	RoomArtifact *EventArtifact `json:"room_artifact,omitempty"`
 	// WaitingRoom is the waiting room of the waiting_room_* events (meetd's).
 	WaitingRoom *EventWaitingRoom `json:"waiting_room,omitempty"`
+	// BreakoutRooms are the breakout rooms of breakout_rooms_created, _extended and _ended.
+	BreakoutRooms []EventBreakoutRoom `json:"breakout_rooms,omitempty"`
 
 	// WebhookURL is the room's own webhook URL when the event was made ("" if none). It is not
 	// part of the body: the store keeps it beside the event, and the webhook fan-out reads it there.
@@ -96,6 +121,9 @@ type EventRoom struct {
 	CreationTime    int64  `json:"creation_time"`
 	Metadata        string `json:"metadata"`
 	NumParticipants int    `json:"num_participants"`
+	// breakout rooms: only in the events of a breakout room
+	IsBreakoutRoom bool   `json:"is_breakout_room,omitempty"`
+	ParentRoomID   string `json:"parent_room_id,omitempty"`
 }
 
 // EventRoom is the session as events carry it. Its metadata has no webhook_url: every webhook
@@ -113,6 +141,8 @@ func (s *Session) EventRoom() *EventRoom {
 		CreationTime:    s.CreatedAt.Unix(),
 		Metadata:        JSON(md),
 		NumParticipants: s.Connected,
+		IsBreakoutRoom:  s.Metadata.IsBreakoutRoom,
+		ParentRoomID:    s.Metadata.ParentRoomID,
 	}
 }
 

@@ -21,6 +21,10 @@ type RoomMetadata struct {
 	ExtraData           ExtraData      `json:"extra_data"`
 	// NotImplemented names the options this server stores but does not act on yet.
 	NotImplemented []string `json:"not_implemented"`
+	// breakout rooms: set by the server on a breakout room's session (never by room/create),
+	// absent on every other room (doc/api.md, "Breakout rooms")
+	IsBreakoutRoom bool   `json:"is_breakout_room,omitempty"`
+	ParentRoomID   string `json:"parent_room_id,omitempty"`
 }
 
 // CopyrightConf is the copyright line shown in the meeting.
@@ -205,7 +209,6 @@ func notImplemented(f *RoomFeatures) []string {
 	add(GroupOn(f.SharedNotePadFeatures, "allowed_shared_note_pad"), "shared_note_pad_features")
 	add(GroupOn(f.WhiteboardFeatures, "allowed_whiteboard"), "whiteboard_features")
 	add(GroupOn(f.ExternalMediaPlayerFeatures, "allowed_external_media_player"), "external_media_player_features")
-	add(GroupOn(f.BreakoutRoomFeatures, ""), "breakout_room_features")
 	add(GroupOn(f.DisplayExternalLinkFeatures, ""), "display_external_link_features")
 	add(GroupOn(f.IngressFeatures, ""), "ingress_features")
 	add(GroupOn(f.SpeechToTextTranslationFeatures, ""), "speech_to_text_translation_features")
@@ -366,6 +369,12 @@ func (m *RoomMetadata) Validate() error {
 		return Errorf(CodeInvalidParameters, "metadata.extra_data is longer than %d bytes", MaxMetadataBytes)
 	case len(m.WelcomeMessage) > MaxMetadataBytes:
 		return Errorf(CodeInvalidParameters, "metadata.welcome_message is longer than %d bytes", MaxMetadataBytes)
+	case m.IsBreakoutRoom || m.ParentRoomID != "":
+		// breakout rooms
+		return Errorf(CodeInvalidParameters, "metadata.is_breakout_room and metadata.parent_room_id must be empty: breakout rooms are made by breakoutRoom/create")
+	}
+	if err := checkBreakoutFeatures(m.RoomFeatures.BreakoutRoomFeatures); err != nil {
+		return err
 	}
 	if m.WebhookURL != "" && !httpURL(m.WebhookURL) {
 		return Errorf(CodeInvalidParameters, "metadata.webhook_url must be an absolute http(s) URL")

@@ -14,6 +14,9 @@ type RoomInfo struct {
 	CreationTime       int64  `json:"creation_time"`
 	Metadata           string `json:"metadata"`
 	WebhookURL         string `json:"webhook_url"`
+	// breakout rooms: only on a breakout room's session (doc/api.md, "Breakout rooms")
+	IsBreakoutRoom bool   `json:"is_breakout_room,omitempty"`
+	ParentRoomID   string `json:"parent_room_id,omitempty"`
 }
 
 // Info is the session as the API shows it.
@@ -29,6 +32,8 @@ func (s *Session) Info() RoomInfo {
 		CreationTime:       s.CreatedAt.Unix(),
 		Metadata:           JSON(s.Metadata),
 		WebhookURL:         s.WebhookURL(),
+		IsBreakoutRoom:     s.Metadata.IsBreakoutRoom,
+		ParentRoomID:       s.Metadata.ParentRoomID,
 	}
 }
 

@@ -179,6 +179,9 @@ func (s *Service) end(ctx context.Context, sess *meet.Session, reason string) er
 	mu, _ := s.ending.LoadOrStore(sess.SID, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
+	if err := s.endBreakoutsOf(ctx, sess); err != nil { // breakout rooms: the parent's end ends them
+		s.log.Error("end the breakout rooms", "room_id", sess.RoomID, "err", err)
+	}
 	s.hooks.Ending(ctx, sess) // the recording stops, its file complete, before the media room closes
 	if err := s.media.CloseRoom(ctx, sess.RoomID); err != nil {
 		// A media room whose node is gone (a meetd that crashed, in a cluster) cannot be closed,

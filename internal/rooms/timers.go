@@ -14,6 +14,9 @@ import (
 func (s *Service) Deadline(sess *meet.Session) (time.Time, string) {
 	var at time.Time
 	reason := ""
+	if sess.Metadata.IsBreakoutRoom {
+		return at, reason // breakout rooms: the end of its round ends it (sweepBreakouts)
+	}
 	consider := func(t time.Time, why string) {
 		if at.IsZero() || t.Before(at) {
 			at, reason = t, why
@@ -61,9 +64,15 @@ func (s *Service) Sweep(ctx context.Context) error {
 		if at.IsZero() || now.Before(at) {
 			continue
 		}
+		if (reason == meet.EndEmpty || reason == meet.EndDeparture) && s.hasOpenBreakouts(ctx, sess) {
+			continue // breakout rooms: its participants are in them
+		}
 		if err := s.end(ctx, sess, reason); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := s.sweepBreakouts(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

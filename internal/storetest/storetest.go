@@ -32,6 +32,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		"TrackEventsRecorded": trackEventsRecorded,
 		"ActivityIntervals":   activityIntervals,
 		"WaitingRoom":         waitingRoom, // waiting.go
+		"BreakoutRounds":      breakoutRounds, // breakout.go
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, newDB(t)()) })

@@ -41,3 +41,9 @@ export function hand(token, raised) {
 export function moderate(token, body) {
   return post('/api/moderate', token, body);
 }
+
+// breakout calls /api/breakout/<verb> (state, create, join, back, end, extend) with the main
+// room's page token (doc/web.md, "Breakout rooms").
+export function breakout(token, verb, body = {}) {
+  return post('/api/breakout/' + verb, token, body);
+}

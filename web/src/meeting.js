@@ -26,6 +26,7 @@ import {
 } from './messages.js';
 import { $, h, icon, setState, toast, beep, formatTime } from './view.js';
 import { waitForAdmission, startWaitingAdmin, onWaitingData, WAITING_TOPIC } from './waiting.js';
+import * as breakout from './breakout.js'; // breakout rooms
 
 const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
 const LOGOUT_DELAY_MS = 3000;
@@ -231,18 +232,7 @@ async function enterMeeting() {
   setState('loading', 'Joining…');
   if (previewVideo) previewVideo.detach();
 
-  room = new Room({
-    // adaptiveStream stays off (the library default): it pauses video whose
-    // element it believes invisible, and in a background tab that belief can
-    // be wrong, so people (and tests) with two meeting tabs saw a frozen
-    // tile. The grid shows every participant anyway. dynacast lets the
-    // publisher stop sending simulcast layers nobody receives.
-    adaptiveStream: false,
-    dynacast: true,
-    videoCaptureDefaults: { deviceId: cameraId || undefined, resolution: CAMERA_RESOLUTION },
-    audioCaptureDefaults: { deviceId: micId || undefined },
-    publishDefaults: { simulcast: true },
-  });
+  room = newRoom();
   wireRoom(room);
 
   try {
@@ -258,7 +248,27 @@ async function enterMeeting() {
   setState('joined');
   startWaitingAdmin(pageToken, join.is_admin, join.room_metadata?.room_features?.waiting_room_features?.is_active); // waiting room
   if (join.is_hidden) toast('You are in this meeting as a hidden participant.');
+  startBreakout(); // breakout rooms
+  await publishPreview();
+  renderAll();
+}
 
+function newRoom() {
+  return new Room({
+    // adaptiveStream stays off (the library default): it pauses video whose
+    // element it believes invisible, and in a background tab that belief can
+    // be wrong, so people (and tests) with two meeting tabs saw a frozen
+    // tile. The grid shows every participant anyway. dynacast lets the
+    // publisher stop sending simulcast layers nobody receives.
+    adaptiveStream: false,
+    dynacast: true,
+    videoCaptureDefaults: { deviceId: cameraId || undefined, resolution: CAMERA_RESOLUTION },
+    audioCaptureDefaults: { deviceId: micId || undefined },
+    publishDefaults: { simulcast: true },
+  });
+}
+
+async function publishPreview() {
   const lp = room.localParticipant;
   if (previewAudio && caps.microphone) {
     try {
@@ -282,7 +292,88 @@ async function enterMeeting() {
     previewVideo.stop();
   }
   previewVideo = null;
+  noteLocalMedia();
+}
+
+// ---------------------------------------------------------------- breakout rooms (breakout.js)
+
+let switching = false; // the page is moving to another room: its disconnection is no end
+// whether the microphone and camera are on, as the person left them: a room that closes under the
+// page unpublishes them before the page moves, so the page does not read them then
+let wantMic = false;
+let wantCam = false;
+
+function noteLocalMedia() {
+  if (!room || switching || room.state !== 'connected') return;
+  wantMic = room.localParticipant.isMicrophoneEnabled;
+  wantCam = room.localParticipant.isCameraEnabled;
+}
+
+function startBreakout() {
+  breakout.start({
+    mainToken: pageToken,
+    isAdmin: join.is_admin === true,
+    switchRoom,
+    fail,
+    leaving: () => leaving,
+    participants: () => participants().map((p) => ({ identity: p.identity, name: displayName(p) })),
+  });
+}
+
+// switchRoom moves the page to the room of resp, an /api/join-shaped answer (a breakout room, or
+// the main room again), without a new link: the camera and microphone stay as they were.
+async function switchRoom(resp) {
+  if (finished || !room) return false;
+  noteLocalMedia();
+  switching = true;
+  const mic = wantMic;
+  const cam = wantCam;
+  setState('loading', `Moving to ${resp.room_title || 'another room'}…`);
+  try {
+    await room.disconnect(true);
+  } catch {
+    // gone already
+  }
+  for (const id of [...tiles.keys()]) removeTile(id);
+  for (const id of [...screens.keys()]) removeScreen(id);
+  admins.clear();
+  $('audio-sink').replaceChildren();
+  join = resp;
+  info = roomInfo(join);
+  locks = lockSettingsOf(join);
+  caps = capabilities(join, locks);
+  if (typeof resp.page_token === 'string' && resp.page_token) pageToken = resp.page_token;
+  recording = broadcasting = false;
+  setOn($('record-button'), false);
+  setOn($('rtmp-button'), false);
+  room = newRoom();
+  wireRoom(room);
+  try {
+    await room.connect(join.livekit_url, join.livekit_token);
+  } catch (err) {
+    switching = false;
+    fail('error', `Could not connect to ${info.title}: ${errText(err)}`, true);
+    return false;
+  }
+  switching = false;
+  if (finished) return false;
+  $('room-title').textContent = info.title;
+  document.title = `${info.title} · meetd`;
+  $('end-button').textContent = resp.breakout ? 'End this breakout room' : 'End meeting for all';
+  for (const p of room.remoteParticipants.values()) readAdmin(p);
+  applyLocalMetadata(room.localParticipant.metadata);
+  setState('joined');
+  const welcome = welcomeText(info.welcome);
+  if (resp.breakout && welcome) appendChat({ fromUserId: 'system', fromName: resp.breakout.title, message: welcome, sentAt: Date.now(), system: true });
+  try {
+    if (mic && caps.microphone) await room.localParticipant.setMicrophoneEnabled(true, { deviceId: micId || undefined });
+    if (cam && caps.camera) await room.localParticipant.setCameraEnabled(true, { deviceId: cameraId || undefined, resolution: CAMERA_RESOLUTION });
+  } catch (err) {
+    toast(`Could not share your camera or microphone: ${errText(err)}`, 'error');
+  }
+  $('audio-button').hidden = room.canPlaybackAudio;
   renderAll();
+  return true;
 }
 
 function stopPreview() {
@@ -326,8 +417,14 @@ function wireRoom(r) {
       renderAll();
     })
     .on(RoomEvent.TrackUnpublished, () => renderAll())
-    .on(RoomEvent.TrackMuted, () => renderAll())
-    .on(RoomEvent.TrackUnmuted, () => renderAll())
+    .on(RoomEvent.TrackMuted, () => {
+      noteLocalMedia();
+      renderAll();
+    })
+    .on(RoomEvent.TrackUnmuted, () => {
+      noteLocalMedia();
+      renderAll();
+    })
     .on(RoomEvent.LocalTrackPublished, () => renderAll())
     .on(RoomEvent.LocalTrackUnpublished, () => renderAll())
     .on(RoomEvent.ActiveSpeakersChanged, (speakers) => {
@@ -348,15 +445,18 @@ function wireRoom(r) {
       if (!finished) setState('joined');
       renderAll();
     })
-    .on(RoomEvent.Disconnected, onDisconnected);
+    .on(RoomEvent.Disconnected, (reason) => {
+      if (r === room) onDisconnected(reason); // a room the page moved away from says nothing
+    });
 }
 
 function onDisconnected(reason) {
-  if (finished) return;
+  if (finished || switching) return;
   if (leaving || reason === DisconnectReason.CLIENT_INITIATED) {
     fail('left', 'You left the meeting.', true);
     return;
   }
+  if (reason !== DisconnectReason.PARTICIPANT_REMOVED && breakout.onDisconnected()) return; // breakout rooms
   switch (reason) {
     case DisconnectReason.PARTICIPANT_REMOVED:
       fail('removed', 'You have been removed from this meeting.');
@@ -773,6 +873,7 @@ async function toggleMic() {
   } catch (err) {
     toast(`Microphone: ${errText(err)}`, 'error');
   }
+  noteLocalMedia();
   renderAll();
 }
 
@@ -783,6 +884,7 @@ async function toggleCamera() {
   } catch (err) {
     toast(`Camera: ${errText(err)}`, 'error');
   }
+  noteLocalMedia();
   renderAll();
 }
 
@@ -829,6 +931,7 @@ async function sendChat() {
 
 function onData(topic, payload, sender) {
   if (topic === WAITING_TOPIC) return onWaitingData(); // waiting room
+  if (topic === breakout.TOPIC_BREAKOUT && !sender) return breakout.onMessage(payload); // breakout rooms
   const m = parse(topic, payload, sender);
   if (!m) return;
   if (m.kind === 'chat') {
