@@ -125,6 +125,12 @@ func (s *Server) Handler() http.Handler {
 	signed("recording/getDownloadToken", s.recordingDownloadToken)
 	signed("rtmp/start", s.rtmpStart)
 	signed("rtmp/stop", s.rtmpStop)
+	// polls (polls.go)
+	signed("polls/create", s.pollsCreate)
+	reads("polls/list", s.pollsList)
+	reads("polls/results", s.pollsResults)
+	signed("polls/close", s.pollsClose)
+	// /polls
 	reads("webhook/deliveries", s.webhookDeliveries)
 	signed("webhook/redeliver", s.webhookRedeliver)
 	mux.Handle("POST /auth/events/token", s.serve(meet.DoorAPI, s.signed(auth.ScopeRead, s.eventsToken)))
@@ -146,6 +152,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/join", s.serveLimit(meet.DoorPage, smallBody, s.unlessDraining(s.page(s.join))))
 	mux.Handle("POST /api/moderate", s.serveLimit(meet.DoorPage, smallBody, s.page(s.moderate, auth.UsePage)))
 	mux.Handle("POST /api/hand", s.serveLimit(meet.DoorPage, smallBody, s.page(s.hand, auth.UsePage)))
+	// polls (polls.go)
+	for verb, h := range map[string]handler{"list": s.pagePolls, "create": s.pagePollsCreate, "vote": s.pagePollsVote, "close": s.pagePollsClose} {
+		mux.Handle("POST /api/polls/"+verb, s.serveLimit(meet.DoorPage, smallBody, s.page(h, auth.UsePage)))
+	}
+	// /polls
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /healthCheck", s.healthz) // plugNmeet's probe path, for load balancers set up for it

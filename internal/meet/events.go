@@ -22,6 +22,10 @@ const (
 	EventSessionEnded = "session_ended"
 	// EventArtifactCreated announces an artifact of a session (room_artifact), written with it.
 	EventArtifactCreated = "artifact_created"
+
+	// polls (doc/api.md, "Polls"): a moderator created one; a poll was closed, with its results
+	EventPollCreated = "poll_created"
+	EventPollClosed  = "poll_closed"
 )
 
 // Event is something that happened to a session, as the webhook body carries it (doc/api.md,
@@ -38,6 +42,8 @@ type Event struct {
 	RecordingInfo *EventRecording `json:"recording_info,omitempty"`
 	// RoomArtifact is the artifact of artifact_created.
 	RoomArtifact *EventArtifact `json:"room_artifact,omitempty"`
+	// Poll is the poll of poll_created and poll_closed.
+	Poll *EventPoll `json:"poll,omitempty"`
 
 	// WebhookURL is the room's own webhook URL when the event was made ("" if none). It is not
 	// part of the body: the store keeps it beside the event, and the webhook fan-out reads it there.

@@ -1,0 +1,1 @@
+-- Placeholder for the number another branch takes; dropped when the branches are merged.
