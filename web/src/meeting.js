@@ -25,6 +25,7 @@ import {
   parse,
 } from './messages.js';
 import { $, h, icon, setState, toast, beep, formatTime } from './view.js';
+import { initPolls, onPollsData, refreshPolls } from './polls.js'; // polls
 
 const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
 const LOGOUT_DELAY_MS = 3000;
@@ -333,6 +334,7 @@ function wireRoom(r) {
     .on(RoomEvent.Reconnected, () => {
       if (!finished) setState('joined');
       renderAll();
+      refreshPolls(); // polls: what changed while the connection was down
     })
     .on(RoomEvent.Disconnected, onDisconnected);
 }
@@ -424,6 +426,7 @@ function buildMeeting() {
   }
   showPanel('chat-panel', caps.chat && window.innerWidth >= WIDE_SCREEN);
   $('audio-button').hidden = room.canPlaybackAudio;
+  initPolls(join, pageToken); // polls
 }
 
 function applyLocalMetadata(metadata) {
@@ -814,6 +817,7 @@ async function sendChat() {
 }
 
 function onData(topic, payload, sender) {
+  if (onPollsData(topic, payload, sender)) return; // polls
   const m = parse(topic, payload, sender);
   if (!m) return;
   if (m.kind === 'chat') {
