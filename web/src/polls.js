@@ -164,7 +164,7 @@ function announce(next) {
         showPolls(true);
       }
     } else if (before.get(p.id) && !p.is_running && p.closed) {
-      toast(`Poll closed: ${p.question}. The results are in.`);
+      toast(`Poll closed: “${p.question}”. The results are in.`);
       showPolls(true);
     }
   }
