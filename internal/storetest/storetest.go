@@ -31,6 +31,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		"MetadataRoundTrip":   metadataRoundTrip,
 		"TrackEventsRecorded": trackEventsRecorded,
 		"ActivityIntervals":   activityIntervals,
+		"PollsKept":           pollsKept,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, newDB(t)()) })
