@@ -90,6 +90,10 @@ func (s *Service) createPoll(ctx context.Context, sess *meet.Session, np NewPoll
 		return nil, meet.Errorf(meet.CodeConflict, "this meeting has %d polls already, the most it can have", meet.PollMaxPerSession)
 	}
 	now := s.now()
+	if n := len(existing); n > 0 && !now.After(existing[n-1].CreatedAt) {
+		// polls are listed by creation time: keep two of one millisecond in the order they came
+		now = existing[n-1].CreatedAt.Add(time.Millisecond)
+	}
 	p := &meet.Poll{PollID: meet.NewID("PL_"), SID: sess.SID, RoomID: sess.RoomID, Question: question, Options: options,
 		Anonymous: np.Anonymous, CreatedAt: now, CreatedBy: np.CreatedBy}
 	created, err := s.store.CreatePoll(ctx, p, func(cur *meet.Session) []meet.Event {

@@ -89,15 +89,15 @@ func (s *Store) Polls(ctx context.Context, sid string) ([]*meet.Poll, error) {
 	return scanRows(rows, err, scanPoll)
 }
 
-// PollVotes returns the votes of a session's polls by poll id, each poll's in the order they were
-// last cast.
+// PollVotes returns the votes of a session's polls by poll id, each poll's by user_id (a stable
+// order: votes of one millisecond tie).
 func (s *Store) PollVotes(ctx context.Context, sid string) (map[string][]meet.PollVote, error) {
 	return pollVotes(ctx, s.r, `WHERE v.poll_id IN (SELECT poll_id FROM polls WHERE sid = ?)`, sid)
 }
 
 func pollVotes(ctx context.Context, q querier, where string, args ...any) (map[string][]meet.PollVote, error) {
 	rows, err := q.QueryContext(ctx, `SELECT v.poll_id, v.user_id, v.name, v.option_id, v.voted_at FROM poll_votes v `+where+
-		` ORDER BY v.voted_at, v.user_id`, args...)
+		` ORDER BY v.user_id`, args...)
 	list, err := scanRows(rows, err, scanVote)
 	if err != nil {
 		return nil, err
