@@ -35,6 +35,9 @@ type Input struct {
 	Tracks   []Interval
 	Muted    []Interval // while a published track was muted (a microphone or camera switched off)
 	Talking  []Interval // while a participant was speaking, as the media node detects it
+	// Polls are the session's polls, oldest first, and Votes their votes by poll id (doc/api.md, "Polls").
+	Polls []*meet.Poll
+	Votes map[string][]meet.PollVote
 }
 
 // Report is the attendance report of one session.
@@ -50,6 +53,8 @@ type Report struct {
 	Users          []UserReport `json:"users"`
 	// TalkTime says how talk_seconds is measured.
 	TalkTime string `json:"talk_time"`
+	// Polls are the session's polls with their results (polls.go); absent without polls.
+	Polls []PollReport `json:"polls,omitempty"`
 }
 
 // UserReport is one user's attendance.
@@ -112,6 +117,7 @@ func Build(in *Input) Report {
 		u.TalkSeconds = secs(total(ua.talk))
 		r.Users = append(r.Users, u)
 	}
+	r.Polls = pollReports(in, a.end)
 	return r
 }
 

@@ -90,6 +90,7 @@ func BuildResult(in *Input) Result {
 		},
 		Users: []ResultUser{},
 	}
+	r.Room.Events = append(r.Room.Events, pollRoomEvents(in, a.end)...)
 	for _, id := range a.order {
 		ua := a.users[id]
 		u := ResultUser{UserID: id}
@@ -127,6 +128,9 @@ func BuildResult(in *Input) Result {
 			event("screen_share_status", statusValues(ua.on["SCREEN_SHARE"])),
 			{Name: "talked", Total: uint32(len(ua.talk)), Values: []ResultValue{}},
 			{Name: "talked_duration", Total: uint32(min(talkMs, 1<<32-1)), Values: []ResultValue{}},
+		}
+		if e := votedPoll(in, id); e != nil {
+			u.Events = append(u.Events, *e)
 		}
 		r.Users = append(r.Users, u)
 	}

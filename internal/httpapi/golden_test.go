@@ -297,7 +297,7 @@ func newNormaliser() *normaliser {
 }
 
 var (
-	randomID = regexp.MustCompile(`\b(RM|EV|REC|AN|AR|U)_[0-9A-Za-z]{16}\b`)
+	randomID = regexp.MustCompile(`\b(RM|EV|REC|AN|AR|U|PL)_[0-9A-Za-z]{16}\b`)
 	jwt      = regexp.MustCompile(`eyJ[0-9A-Za-z_-]*\.[0-9A-Za-z_-]+\.[0-9A-Za-z_-]+`)
 	rfc3339  = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
 	port     = regexp.MustCompile(`127\.0\.0\.1:\d+`)

@@ -125,6 +125,12 @@ func (s *Server) Handler() http.Handler {
 	signed("recording/getDownloadToken", s.recordingDownloadToken)
 	signed("rtmp/start", s.rtmpStart)
 	signed("rtmp/stop", s.rtmpStop)
+	// polls (polls.go)
+	signed("polls/create", s.pollsCreate)
+	reads("polls/list", s.pollsList)
+	reads("polls/results", s.pollsResults)
+	signed("polls/close", s.pollsClose)
+	// /polls
 	reads("webhook/deliveries", s.webhookDeliveries)
 	signed("webhook/redeliver", s.webhookRedeliver)
 	// waiting room (waiting.go)
@@ -173,6 +179,11 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("POST /api/breakout/"+verb, s.serveLimit(meet.DoorPage, smallBody, s.page(h, auth.UsePage)))
 	}
 	// /breakout rooms
+	// polls (polls.go)
+	for verb, h := range map[string]handler{"list": s.pagePolls, "create": s.pagePollsCreate, "vote": s.pagePollsVote, "close": s.pagePollsClose} {
+		mux.Handle("POST /api/polls/"+verb, s.serveLimit(meet.DoorPage, smallBody, s.page(h, auth.UsePage)))
+	}
+	// /polls
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /healthCheck", s.healthz) // plugNmeet's probe path, for load balancers set up for it

@@ -75,10 +75,11 @@ func TestFillNewestNames(t *testing.T) {
 	case f.IngressFeatures["input_type"] != "WHIP_INPUT":
 		t.Errorf("input_type: %v", f.IngressFeatures["input_type"])
 	}
-	for _, name := range []string{"polls_features", "ingress_features"} {
-		if !slices.Contains(m.NotImplemented, name) {
-			t.Errorf("not_implemented %v lacks %s", m.NotImplemented, name)
-		}
+	if !slices.Contains(m.NotImplemented, "ingress_features") {
+		t.Errorf("not_implemented %v lacks ingress_features", m.NotImplemented)
+	}
+	if slices.Contains(m.NotImplemented, "polls_features") { // polls are served (doc/api.md, "Polls")
+		t.Errorf("not_implemented %v lists polls_features", m.NotImplemented)
 	}
 	// allow_rtmp wins over external_broadcasting_features, as in plugNmeet
 	m = RoomMetadata{}

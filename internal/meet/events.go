@@ -29,6 +29,9 @@ const (
 	EventWaitingRoomAdmitted = "waiting_room_admitted"
 	EventWaitingRoomRejected = "waiting_room_rejected"
 	EventWaitingRoomUpdated  = "waiting_room_updated"
+	// polls (doc/api.md, "Polls"): a moderator created one; a poll was closed, with its results
+	EventPollCreated = "poll_created"
+	EventPollClosed  = "poll_closed"
 )
 
 // Breakout rooms (doc/api.md, "Breakout rooms"): events of the parent room, whose breakout_rooms
@@ -72,6 +75,8 @@ type Event struct {
 	WaitingRoom *EventWaitingRoom `json:"waiting_room,omitempty"`
 	// BreakoutRooms are the breakout rooms of breakout_rooms_created, _extended and _ended.
 	BreakoutRooms []EventBreakoutRoom `json:"breakout_rooms,omitempty"`
+	// Poll is the poll of poll_created and poll_closed.
+	Poll *EventPoll `json:"poll,omitempty"`
 
 	// WebhookURL is the room's own webhook URL when the event was made ("" if none). It is not
 	// part of the body: the store keeps it beside the event, and the webhook fan-out reads it there.

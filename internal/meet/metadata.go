@@ -213,7 +213,6 @@ func notImplemented(f *RoomFeatures) []string {
 	add(GroupOn(f.IngressFeatures, ""), "ingress_features")
 	add(GroupOn(f.SpeechToTextTranslationFeatures, ""), "speech_to_text_translation_features")
 	add(f.EndToEndEncryptionFeatures != nil && flag(f.EndToEndEncryptionFeatures, "is_enabled", true), "end_to_end_encryption_features")
-	add(GroupOn(f.PollsFeatures, ""), "polls_features")
 	add(GroupOn(f.InsightsFeatures, ""), "insights_features")
 	add(GroupOn(f.SipDialInFeatures, ""), "sip_dial_in_features")
 	add(Bool(f.AllowReactions), "allow_reactions")

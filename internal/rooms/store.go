@@ -68,6 +68,9 @@ type Store interface {
 	LastEventSeq(ctx context.Context) (int64, error)
 	// OldestEventSeq is the sequence number of the oldest event kept (older ones were pruned), 0 if none.
 	OldestEventSeq(ctx context.Context) (int64, error)
+
+	// PollStore keeps the sessions' polls (polls.go).
+	PollStore
 }
 
 // Presence is one participant connection.

@@ -98,6 +98,12 @@ func (s *Store) ReportInput(ctx context.Context, sid string) (*analytics.Input, 
 			return nil, err
 		}
 	}
+	if in.Polls, err = s.Polls(ctx, sid); err != nil {
+		return nil, err
+	}
+	if in.Votes, err = s.PollVotes(ctx, sid); err != nil {
+		return nil, err
+	}
 	return in, nil
 }
 

@@ -33,6 +33,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		"ActivityIntervals":   activityIntervals,
 		"WaitingRoom":         waitingRoom, // waiting.go
 		"BreakoutRounds":      breakoutRounds, // breakout.go
+		"PollsKept":           pollsKept,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, newDB(t)()) })

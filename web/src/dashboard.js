@@ -859,6 +859,7 @@ async function createRoom(e) {
       allow_view_other_users_list: feat('allow_view_other_users_list'),
       room_duration: num('#create-duration'),
       chat_features: {allow_chat: feat('allow_chat')},
+      polls_features: {is_allow: feat('polls')}, // polls
     },
   };
   const welcome = $('#create-welcome').value.trim();

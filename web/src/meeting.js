@@ -27,6 +27,7 @@ import {
 import { $, h, icon, setState, toast, beep, formatTime } from './view.js';
 import { waitForAdmission, startWaitingAdmin, onWaitingData, WAITING_TOPIC } from './waiting.js';
 import * as breakout from './breakout.js'; // breakout rooms
+import { initPolls, onPollsData, refreshPolls } from './polls.js'; // polls
 
 const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
 const LOGOUT_DELAY_MS = 3000;
@@ -444,6 +445,7 @@ function wireRoom(r) {
     .on(RoomEvent.Reconnected, () => {
       if (!finished) setState('joined');
       renderAll();
+      refreshPolls(); // polls: what changed while the connection was down
     })
     .on(RoomEvent.Disconnected, (reason) => {
       if (r === room) onDisconnected(reason); // a room the page moved away from says nothing
@@ -538,6 +540,7 @@ function buildMeeting() {
   }
   showPanel('chat-panel', caps.chat && window.innerWidth >= WIDE_SCREEN);
   $('audio-button').hidden = room.canPlaybackAudio;
+  initPolls(join, pageToken); // polls
 }
 
 function applyLocalMetadata(metadata) {
@@ -932,6 +935,7 @@ async function sendChat() {
 function onData(topic, payload, sender) {
   if (topic === WAITING_TOPIC) return onWaitingData(); // waiting room
   if (topic === breakout.TOPIC_BREAKOUT && !sender) return breakout.onMessage(payload); // breakout rooms
+  if (onPollsData(topic, payload, sender)) return; // polls
   const m = parse(topic, payload, sender);
   if (!m) return;
   if (m.kind === 'chat') {
