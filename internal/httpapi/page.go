@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"meetd/internal/meet"
+	"meetd/internal/rooms"
 )
 
 // The calls of the meeting page, behind the page door: the join or page token as
@@ -30,9 +31,11 @@ func (s *Server) join(r *http.Request) (any, error) {
 		LockSettings meet.LockSettings `json:"lock_settings"`
 		// PageToken is for the page's calls while in the meeting (/api/moderate, /api/hand).
 		PageToken string `json:"page_token"`
+		// E2EE: end-to-end encryption and its key (doc/api.md, "End-to-end encryption").
+		E2EE rooms.JoinE2EE `json:"e2ee"`
 	}{
 		OK(), s.LiveKitURL(r), j.MediaToken, j.Session.RoomID, j.Session.SID, j.User.UserID, j.User.Name, j.User.IsAdmin,
-		j.User.IsHidden, j.Session.Title(), pageRoomMetadata{RoomMetadata: j.Session.Metadata}, j.LockSettings, j.PageToken,
+		j.User.IsHidden, j.Session.Title(), pageRoomMetadata{RoomMetadata: j.Session.Metadata}, j.LockSettings, j.PageToken, j.E2EE,
 	}, nil
 }
 

@@ -101,6 +101,8 @@ type Joined struct {
 	// PageToken is for the page's later calls in the meeting (moderation, hands): the join token
 	// lives minutes, a meeting hours. It cannot join.
 	PageToken string
+	// E2EE: end-to-end encryption, with the session's key (e2ee.go).
+	E2EE JoinE2EE
 }
 
 // PageTokenTTL is how long a meeting page's token lasts.
@@ -184,7 +186,11 @@ func (s *Service) Join(ctx context.Context, token string) (*Joined, error) {
 	if err != nil {
 		return nil, fmt.Errorf("page token for %s: %w", u.UserID, err)
 	}
-	return &Joined{Session: sess, User: u, MediaToken: mt, LockSettings: u.ParticipantMetadata(&sess.Metadata).LockSettings, PageToken: page}, nil
+	e2ee, err := s.joinE2EE(ctx, sess)
+	if err != nil {
+		return nil, err
+	}
+	return &Joined{Session: sess, User: u, MediaToken: mt, LockSettings: u.ParticipantMetadata(&sess.Metadata).LockSettings, PageToken: page, E2EE: e2ee}, nil
 }
 
 // grant is what the user may do in the session's media room: the room features and their locks.
