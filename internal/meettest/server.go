@@ -172,6 +172,9 @@ func Start(t testing.TB, opt Options) *Server {
 // joins are refused.
 func (s *Server) Drain() { s.draining.Store(true) }
 
+// Log is what the server logged so far (a test checks that a secret never reaches it).
+func (s *Server) Log() string { return s.logs.String() }
+
 // Signed posts body to an API path ("room/create" or "/auth/room/create") signed with the API key
 // and secret as a plugNmeet client signs (API-KEY and HASH-SIGNATURE headers), and returns the
 // HTTP status and the answer. body is sent as is if it is a string or []byte, else as JSON.
