@@ -224,8 +224,8 @@ func e2eeTypedKeys(t *testing.T, m *meetd, b *browser) {
 	}
 	w.screenshot("e2ee-wrong-key.png")
 	// a reload keeps the typed key (this tab's sessionStorage)
-	a.do(chromedp.Reload())
-	a.waitState(15*time.Second, "prejoin")
+	evalJS[bool](a, `(setTimeout(() => location.reload(), 0), true)`)
+	a.waitState(60*time.Second, "prejoin") // it was "joined": prejoin is the reloaded page
 	if got := evalJS[string](a, `document.getElementById('e2ee-key-input').value`); got != "correct horse battery staple" {
 		t.Errorf("after a reload the key field holds %q", got)
 	}

@@ -104,6 +104,8 @@ export async function connecting(room, onChange) {
     toast(`Cannot decrypt ${p.name || p.identity}'s media: your encryption keys differ.`, 'warning', 8000);
     onChange();
   });
+  // a participant who leaves and comes back (with the right key, perhaps) starts afresh
+  room.on(RoomEvent.ParticipantDisconnected, (p) => failed.delete(p.identity));
   await room.setE2EEEnabled(true);
 }
 
