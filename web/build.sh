@@ -26,3 +26,13 @@ npm ci --no-audit --no-fund
   --legal-comments=eof \
   --log-level=warning \
   --outfile=../internal/web/static/dashboard.js
+# livekit-client's end-to-end encryption worker (src/e2ee-worker.js), a classic worker script
+# that the meeting page starts from /static/e2ee-worker.js (doc/web.md, "End-to-end encryption")
+./node_modules/.bin/esbuild src/e2ee-worker.js \
+  --bundle \
+  --minify \
+  --format=iife \
+  --target=es2020 \
+  --legal-comments=eof \
+  --log-level=warning \
+  --outfile=../internal/web/static/e2ee-worker.js

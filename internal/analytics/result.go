@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"meetd/internal/meet"
 )
 
 // The session's analytics as plugNmeet's AnalyticsResult message (doc/api.md, "Artifacts"), in
@@ -86,7 +88,7 @@ func BuildResult(in *Input) Result {
 		Room: ResultRoom{
 			RoomID: s.RoomID, RoomTitle: s.Title(), RoomTotalUsers: pbInt64(len(a.order)),
 			RoomCreation: pbInt64(created), RoomEnded: pbInt64(ended), RoomDuration: pbInt64(max(ended-created, 0)),
-			Events: []ResultEvent{},
+			EnabledE2EE: meet.E2EEOf(&s.Metadata.RoomFeatures).Enabled, Events: []ResultEvent{},
 		},
 		Users: []ResultUser{},
 	}

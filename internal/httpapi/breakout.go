@@ -238,35 +238,15 @@ func (s *Server) pageBreakoutBack(r *http.Request) (any, error) {
 }
 
 // joinedAnswer is /api/join's answer (page.go) for a room the page moves to, with the breakout
-// room when it is one.
+// room when it is one. Moving back to the main room answers "breakout": null.
 func (s *Server) joinedAnswer(r *http.Request, j *rooms.Joined, b *meet.Breakout) any {
-	type breakout struct {
-		RoomID       string `json:"room_id"`
-		ParentRoomID string `json:"parent_room_id"`
-		Title        string `json:"title"`
-		EndsAt       int64  `json:"ends_at"` // Unix seconds
+	a := s.joinedPage(r, j, nil)
+	if b == nil {
+		return struct {
+			joinedPageAnswer
+			Breakout *pageBreakout `json:"breakout"`
+		}{a, nil}
 	}
-	var br *breakout
-	if b != nil {
-		br = &breakout{b.RoomID, b.ParentRoomID, b.Title, b.EndsAt.Unix()}
-	}
-	return struct {
-		Envelope
-		LiveKitURL   string            `json:"livekit_url"`
-		LiveKitToken string            `json:"livekit_token"`
-		RoomID       string            `json:"room_id"`
-		RoomSID      string            `json:"room_sid"`
-		UserID       string            `json:"user_id"`
-		Name         string            `json:"name"`
-		IsAdmin      bool              `json:"is_admin"`
-		IsHidden     bool              `json:"is_hidden"`
-		RoomTitle    string            `json:"room_title"`
-		RoomMetadata pageRoomMetadata  `json:"room_metadata"`
-		LockSettings meet.LockSettings `json:"lock_settings"`
-		PageToken    string            `json:"page_token"`
-		Breakout     *breakout         `json:"breakout"`
-	}{
-		OK(), s.LiveKitURL(r), j.MediaToken, j.Session.RoomID, j.Session.SID, j.User.UserID, j.User.Name, j.User.IsAdmin,
-		j.User.IsHidden, j.Session.Title(), pageRoomMetadata{RoomMetadata: j.Session.Metadata}, j.LockSettings, j.PageToken, br,
-	}
+	a.Breakout = &pageBreakout{b.RoomID, b.ParentRoomID, b.Title, b.EndsAt.Unix()}
+	return a
 }

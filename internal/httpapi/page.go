@@ -25,24 +25,46 @@ func (s *Server) joinAnswer(r *http.Request, j *rooms.Joined) any {
 	if j.Waiting != nil {
 		return waitingAnswer(j)
 	}
-	return struct {
-		Envelope
-		LiveKitURL   string            `json:"livekit_url"`
-		LiveKitToken string            `json:"livekit_token"`
-		RoomID       string            `json:"room_id"`
-		RoomSID      string            `json:"room_sid"`
-		UserID       string            `json:"user_id"`
-		Name         string            `json:"name"`
-		IsAdmin      bool              `json:"is_admin"`
-		IsHidden     bool              `json:"is_hidden"`
-		RoomTitle    string            `json:"room_title"`
-		RoomMetadata pageRoomMetadata  `json:"room_metadata"`
-		LockSettings meet.LockSettings `json:"lock_settings"`
-		// PageToken is for the page's calls while in the meeting (/api/moderate, /api/hand).
-		PageToken string `json:"page_token"`
-	}{
+	return s.joinedPage(r, j, nil)
+}
+
+// joinedPageAnswer is /api/join's answer for a room the page is let in to: the media's URL and
+// token, the room as participants see it, the page token, end-to-end encryption, and the breakout
+// room when it is one (breakout.go; null in the main room).
+type joinedPageAnswer struct {
+	Envelope
+	LiveKitURL   string            `json:"livekit_url"`
+	LiveKitToken string            `json:"livekit_token"`
+	RoomID       string            `json:"room_id"`
+	RoomSID      string            `json:"room_sid"`
+	UserID       string            `json:"user_id"`
+	Name         string            `json:"name"`
+	IsAdmin      bool              `json:"is_admin"`
+	IsHidden     bool              `json:"is_hidden"`
+	RoomTitle    string            `json:"room_title"`
+	RoomMetadata pageRoomMetadata  `json:"room_metadata"`
+	LockSettings meet.LockSettings `json:"lock_settings"`
+	// PageToken is for the page's calls while in the meeting (/api/moderate, /api/hand).
+	PageToken string `json:"page_token"`
+	// E2EE: end-to-end encryption and its key (doc/api.md, "End-to-end encryption").
+	E2EE rooms.JoinE2EE `json:"e2ee"`
+	// Breakout is set by the breakout rooms' moves only (breakout.go).
+	Breakout *pageBreakout `json:"breakout,omitempty"`
+}
+
+// pageBreakout is the breakout room a page moved to, or null when it moved back to the main room.
+type pageBreakout struct {
+	RoomID       string `json:"room_id"`
+	ParentRoomID string `json:"parent_room_id"`
+	Title        string `json:"title"`
+	EndsAt       int64  `json:"ends_at"` // Unix seconds
+}
+
+// joinedPage is the answer for j, with b the breakout room moved to (nil: none).
+func (s *Server) joinedPage(r *http.Request, j *rooms.Joined, b *pageBreakout) joinedPageAnswer {
+	return joinedPageAnswer{
 		OK(), s.LiveKitURL(r), j.MediaToken, j.Session.RoomID, j.Session.SID, j.User.UserID, j.User.Name, j.User.IsAdmin,
-		j.User.IsHidden, j.Session.Title(), pageRoomMetadata{RoomMetadata: j.Session.Metadata}, j.LockSettings, j.PageToken,
+		j.User.IsHidden, j.Session.Title(), pageRoomMetadata{RoomMetadata: j.Session.Metadata}, j.LockSettings, j.PageToken, j.E2EE, b,
 	}
 }
 

@@ -87,7 +87,7 @@ var Codes = []CodeInfo{
 	{Code: CodeSuccess, Status: PerDoor{200, 200, 200, 200, 200, 200},
 		Doc: "the request did what was asked"},
 	{Code: CodePermissionDenied, Status: PerDoor{200, 200, 200, ___, ___, ___},
-		Doc: "the room's settings or the caller's role forbid it: a full room, not a moderator, hands, recording or RTMP off, muted:false; a read-only API key on a route that changes state"},
+		Doc: "the room's settings or the caller's role forbid it: a full room, not a moderator, hands, recording or RTMP off, recording or RTMP (also automatic recording at room/create) in an end-to-end encrypted room, muted:false; a read-only API key on a route that changes state"},
 	{Code: CodeNotFound, Status: PerDoor{200, 200, 200, 404, ___, ___},
 		Doc: "nothing matches: an empty list, an unknown event, recording, report or track, no recording to stop; a download whose file is gone"},
 	{Code: CodeConflict, Status: PerDoor{200, 200, 200, ___, ___, ___},

@@ -212,7 +212,6 @@ func notImplemented(f *RoomFeatures) []string {
 	add(GroupOn(f.DisplayExternalLinkFeatures, ""), "display_external_link_features")
 	add(GroupOn(f.IngressFeatures, ""), "ingress_features")
 	add(GroupOn(f.SpeechToTextTranslationFeatures, ""), "speech_to_text_translation_features")
-	add(f.EndToEndEncryptionFeatures != nil && flag(f.EndToEndEncryptionFeatures, "is_enabled", true), "end_to_end_encryption_features")
 	add(GroupOn(f.InsightsFeatures, ""), "insights_features")
 	add(GroupOn(f.SipDialInFeatures, ""), "sip_dial_in_features")
 	add(Bool(f.AllowReactions), "allow_reactions")
@@ -385,6 +384,9 @@ func (m *RoomMetadata) Validate() error {
 		return Errorf(CodeInvalidParameters, "metadata.room_features.room_duration must not be negative")
 	} else if d != nil && *d > MaxRoomDuration {
 		return Errorf(CodeInvalidParameters, "metadata.room_features.room_duration must be at most %d minutes", MaxRoomDuration)
+	}
+	if E2EEOf(&m.RoomFeatures).Enabled && Bool(m.RoomFeatures.RecordingFeatures.EnableAutoCloudRecording) {
+		return Errorf(CodePermissionDenied, "metadata.room_features.recording_features.enable_auto_cloud_recording cannot be true with end_to_end_encryption_features.is_enabled: the server cannot record end-to-end encrypted media")
 	}
 	if in := m.RoomFeatures.IngressFeatures; in != nil {
 		switch v := in["input_type"].(type) {

@@ -195,7 +195,7 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 	if !meet.ValidID(roomID) {
 		return meet.BadID("room_id")
 	}
-	sess, err := s.startable(ctx, roomID)
+	sess, err := s.startable(ctx, roomID, "recording")
 	if err != nil {
 		return err
 	}
@@ -272,15 +272,18 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 	return nil
 }
 
-// startable is the room's running session, for a recording or broadcast to start in: ffmpeg is
-// there and the room is active.
-func (s *Service) startable(ctx context.Context, roomID string) (*meet.Session, error) {
-	if err := s.checkFFmpeg(); err != nil {
-		return nil, err
-	}
+// startable is the room's running session, for a recording or broadcast (what) to start in: ffmpeg
+// is there, the room is active and its media is not end-to-end encrypted.
+func (s *Service) startable(ctx context.Context, roomID, what string) (*meet.Session, error) {
 	sess, err := s.store.Session(ctx, roomID)
 	if err != nil {
 		return nil, fmt.Errorf("load room %s: %w", roomID, err)
+	}
+	if sess != nil && sess.Running() && meet.E2EEOf(&sess.Metadata.RoomFeatures).Enabled {
+		return nil, meet.ErrE2EE(what, roomID) // before ffmpeg: installing it would not help
+	}
+	if err := s.checkFFmpeg(); err != nil {
+		return nil, err
 	}
 	if sess == nil || !sess.Running() {
 		return nil, meet.Errorf(meet.CodeRoomNotActive, "room %s is not active", roomID)

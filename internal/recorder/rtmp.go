@@ -212,7 +212,7 @@ func (s *Service) StartRTMP(ctx context.Context, roomID, rtmpURL string) error {
 	if err != nil {
 		return err
 	}
-	sess, err := s.startable(ctx, roomID)
+	sess, err := s.startable(ctx, roomID, "an RTMP broadcast")
 	if err != nil {
 		return err
 	}

@@ -156,6 +156,11 @@ func (s *Service) CreateBreakouts(ctx context.Context, roomID string, plan Break
 	if err := bs.CreateBreakouts(ctx, parent.SID, list, sessions, events); err != nil {
 		return nil, err
 	}
+	for _, child := range sessions { // an encrypted meeting's breakout rooms share its key (e2ee.go)
+		if err := s.ShareE2EEKey(ctx, parent.SID, child.SID); err != nil {
+			return nil, err
+		}
+	}
 	s.log.Info("breakout rooms created", "room_id", parent.RoomID, "rooms", len(list), "minutes", plan.Duration)
 	s.tellBreakout(ctx, parent.RoomID, "created", "")
 	return list, nil

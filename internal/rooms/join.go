@@ -104,6 +104,8 @@ type Joined struct {
 	// Waiting, when set, is the user's place in the waiting room (waiting or rejected): no
 	// MediaToken then (waiting.go).
 	Waiting *meet.Waiter
+	// E2EE: end-to-end encryption, with the session's key (e2ee.go).
+	E2EE JoinE2EE
 }
 
 // PageTokenTTL is how long a meeting page's token lasts.
@@ -188,7 +190,11 @@ func (s *Service) admit(ctx context.Context, sess *meet.Session, u *meet.User) (
 	if err != nil {
 		return nil, err
 	}
-	return &Joined{Session: sess, User: u, MediaToken: mt, LockSettings: u.ParticipantMetadata(&sess.Metadata).LockSettings, PageToken: page}, nil
+	e2ee, err := s.joinE2EE(ctx, sess)
+	if err != nil {
+		return nil, err
+	}
+	return &Joined{Session: sess, User: u, MediaToken: mt, LockSettings: u.ParticipantMetadata(&sess.Metadata).LockSettings, PageToken: page, E2EE: e2ee}, nil
 }
 
 // pageToken signs the token of a member's meeting (or waiting) page.

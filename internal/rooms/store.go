@@ -21,6 +21,11 @@ type Store interface {
 	RunningSessions(ctx context.Context) ([]*meet.Session, error)
 	Sessions(ctx context.Context, f meet.SessionFilter) ([]*meet.Session, int, error)
 
+	// E2EEKey is the session's end-to-end encryption key, "" if none; PutE2EEKey gives it key
+	// unless it has one, and returns the one it has (e2ee.go). EndSession deletes it.
+	E2EEKey(ctx context.Context, sid string) (string, error)
+	PutE2EEKey(ctx context.Context, sid, key string, at time.Time) (string, error)
+
 	// SetMetadata replaces a session's effective metadata.
 	SetMetadata(ctx context.Context, sid string, md meet.RoomMetadata) error
 

@@ -377,6 +377,9 @@ func (s *Store) EndSession(ctx context.Context, sid string, at time.Time, reason
 		if _, err := tx.ExecContext(ctx, `UPDATE presence SET left_at = ? WHERE sid = ? AND left_at IS NULL`, ms(at), sid); err != nil {
 			return nil, err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM session_keys WHERE sid = ?`, sid); err != nil { // e2ee.go: no key outlives its meeting
+			return nil, err
+		}
 		sess, err := first(querySessions(ctx, tx, `WHERE s.sid = ?`, sid))
 		if err != nil {
 			return nil, err

@@ -862,6 +862,8 @@ async function createRoom(e) {
       polls_features: {is_allow: feat('polls')}, // polls
     },
   };
+  // e2ee: the key is made per session by the server and handed to the participants at join
+  if (feat('e2ee')) metadata.room_features.end_to_end_encryption_features = {is_enabled: true, included_chat_messages: true};
   const welcome = $('#create-welcome').value.trim();
   if (welcome) metadata.welcome_message = welcome;
   const submit = $('#create-submit');

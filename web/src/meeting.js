@@ -28,6 +28,7 @@ import { $, h, icon, setState, toast, beep, formatTime } from './view.js';
 import { waitForAdmission, startWaitingAdmin, onWaitingData, WAITING_TOPIC } from './waiting.js';
 import * as breakout from './breakout.js'; // breakout rooms
 import { initPolls, onPollsData, refreshPolls } from './polls.js'; // polls
+import * as e2ee from './e2ee.js'; // e2ee: end-to-end encryption, called at the points marked "e2ee"
 
 const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
 const LOGOUT_DELAY_MS = 3000;
@@ -104,7 +105,11 @@ async function main() {
   join = resp;
   info = roomInfo(join);
   locks = lockSettingsOf(join);
-  caps = capabilities(join, locks);
+  if (!e2ee.init(join)) {
+    setState('error', e2ee.UNSUPPORTED); // e2ee
+    return;
+  }
+  caps = e2ee.restrictCaps(capabilities(join, locks)); // e2ee: no recording or broadcast
   document.title = `${info.title} · meetd`;
   await prejoin();
 }
@@ -118,6 +123,7 @@ async function prejoin() {
   $('mic-controls').hidden = !caps.microphone;
   $('preview-box').hidden = !caps.camera;
   if (caps.muteOnStart && caps.microphone) note('You will join with your microphone off.');
+  e2ee.prejoin(join); // e2ee: the notice, and the key field for self-inserted keys
   setState('prejoin');
 
   cameraOn = caps.camera;
@@ -229,12 +235,14 @@ function note(text) {
 // ---------------------------------------------------------------- joining
 
 async function enterMeeting() {
+  if (!e2ee.takeKey(join)) return; // e2ee: a typed key that will not do stays on the pre-join step
   $('join-button').disabled = true;
   setState('loading', 'Joining…');
   if (previewVideo) previewVideo.detach();
 
-  room = newRoom();
+  room = await newRoom();
   wireRoom(room);
+  await e2ee.connecting(room, renderAll); // e2ee: encrypt before connecting
 
   try {
     await room.connect(join.livekit_url, join.livekit_token);
@@ -246,6 +254,7 @@ async function enterMeeting() {
   if (finished) return;
 
   buildMeeting();
+  e2ee.joined(); // e2ee: the badge
   setState('joined');
   startWaitingAdmin(pageToken, join.is_admin, join.room_metadata?.room_features?.waiting_room_features?.is_active); // waiting room
   if (join.is_hidden) toast('You are in this meeting as a hidden participant.');
@@ -254,7 +263,7 @@ async function enterMeeting() {
   renderAll();
 }
 
-function newRoom() {
+async function newRoom() {
   return new Room({
     // adaptiveStream stays off (the library default): it pauses video whose
     // element it believes invisible, and in a background tab that belief can
@@ -266,6 +275,7 @@ function newRoom() {
     videoCaptureDefaults: { deviceId: cameraId || undefined, resolution: CAMERA_RESOLUTION },
     audioCaptureDefaults: { deviceId: micId || undefined },
     publishDefaults: { simulcast: true },
+    ...(await e2ee.roomOptions()), // e2ee: the key provider and the worker
   });
 }
 
@@ -342,13 +352,14 @@ async function switchRoom(resp) {
   join = resp;
   info = roomInfo(join);
   locks = lockSettingsOf(join);
-  caps = capabilities(join, locks);
+  caps = e2ee.restrictCaps(capabilities(join, locks)); // e2ee: the same meeting key (breakout rooms share it)
   if (typeof resp.page_token === 'string' && resp.page_token) pageToken = resp.page_token;
   recording = broadcasting = false;
   setOn($('record-button'), false);
   setOn($('rtmp-button'), false);
-  room = newRoom();
+  room = await newRoom();
   wireRoom(room);
+  await e2ee.connecting(room, renderAll); // e2ee
   try {
     await room.connect(join.livekit_url, join.livekit_token);
   } catch (err) {
@@ -554,7 +565,7 @@ function applyLocalMetadata(metadata) {
 function recomputeCaps() {
   if (!room) return;
   const before = caps;
-  caps = capabilities(join, locks, room.localParticipant.permissions || null);
+  caps = e2ee.restrictCaps(capabilities(join, locks, room.localParticipant.permissions || null)); // e2ee
   if (before && before.chatSend && !caps.chatSend) toast('Chat has been locked by a moderator.', 'warning');
   renderAll();
 }
@@ -643,6 +654,7 @@ function renderTile(p) {
   t.root.classList.toggle('mic-muted', !micLive);
   t.root.classList.toggle('hand-raised', handRaised(p.attributes));
   t.root.classList.toggle('speaking', p.isSpeaking);
+  t.root.classList.toggle('e2ee-failed', !local && e2ee.cannotDecrypt(p.identity)); // e2ee
   t.root.dataset.mic = micLive ? 'on' : 'off';
 }
 
@@ -923,7 +935,7 @@ async function sendChat() {
   const lp = room.localParticipant;
   const msg = chatMessage(lp.identity, displayName(lp), text.slice(0, MAX_CHAT_LENGTH));
   try {
-    await lp.publishData(encode(msg), { reliable: true, topic: TOPIC_CHAT });
+    await lp.publishData(encode(await e2ee.outgoingChat(msg)), { reliable: true, topic: TOPIC_CHAT }); // e2ee: sealed
   } catch (err) {
     toast(`Message not sent: ${errText(err)}`, 'error');
     return;
@@ -932,10 +944,20 @@ async function sendChat() {
   appendChat({ fromUserId: msg.from_user_id, fromName: msg.from_name, message: msg.message, sentAt: msg.sent_at, self: true });
 }
 
-function onData(topic, payload, sender) {
+async function onData(topic, payload, sender) {
   if (topic === WAITING_TOPIC) return onWaitingData(); // waiting room
   if (topic === breakout.TOPIC_BREAKOUT && !sender) return breakout.onMessage(payload); // breakout rooms
   if (onPollsData(topic, payload, sender)) return; // polls
+  if (topic === TOPIC_CHAT) {
+    // e2ee: a sealed chat message is opened first (or shown as unreadable)
+    const opened = await e2ee.incomingChat(parseJSON(new TextDecoder().decode(payload)));
+    if (opened && opened.undecryptable) {
+      const who = sender ? sender.name || sender.identity : 'Unknown';
+      appendChat({ fromUserId: sender?.identity || '', fromName: who, message: 'An encrypted message that your key cannot open.', sentAt: Date.now(), undecryptable: true });
+      return;
+    }
+    if (opened) payload = encode(opened);
+  }
   const m = parse(topic, payload, sender);
   if (!m) return;
   if (m.kind === 'chat') {
@@ -949,7 +971,7 @@ function onData(topic, payload, sender) {
 function appendChat(m) {
   const list = $('chat-messages');
   const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
-  const cls = ['chat-message', m.system ? 'chat-system' : '', m.self ? 'chat-self' : ''].filter(Boolean).join(' ');
+  const cls = ['chat-message', m.system ? 'chat-system' : '', m.self ? 'chat-self' : '', m.undecryptable ? 'chat-undecryptable' : ''].filter(Boolean).join(' ');
   list.append(
     h(
       'li',
