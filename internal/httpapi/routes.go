@@ -69,6 +69,11 @@ type Server struct {
 	// the store wired to EventsWritten, only events written by another process wait for it.
 	EventsPoll time.Duration
 	bell       eventBell
+	// AllowedOrigins are the origins whose pages may call the page API (/api/...) from the
+	// browser (config embed.allowed_origins); none or "*": any. AssetsURL, if set, is
+	// getClientFiles' static_assets_path (config embed.assets_url). See embed.go.
+	AllowedOrigins []string
+	AssetsURL      string
 }
 
 // Handler lists the whole HTTP API on one page. Each route is a handler behind its door (see
@@ -127,6 +132,7 @@ func (s *Server) Handler() http.Handler {
 	signed("rtmp/stop", s.rtmpStop)
 	reads("webhook/deliveries", s.webhookDeliveries)
 	signed("webhook/redeliver", s.webhookRedeliver)
+	reads("getClientFiles", s.getClientFiles)
 	mux.Handle("POST /auth/events/token", s.serve(meet.DoorAPI, s.signed(auth.ScopeRead, s.eventsToken)))
 	mux.Handle("POST /auth/", s.serve(meet.DoorAPI, noRoute))
 
@@ -146,6 +152,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/join", s.serveLimit(meet.DoorPage, smallBody, s.unlessDraining(s.page(s.join))))
 	mux.Handle("POST /api/moderate", s.serveLimit(meet.DoorPage, smallBody, s.page(s.moderate, auth.UsePage)))
 	mux.Handle("POST /api/hand", s.serveLimit(meet.DoorPage, smallBody, s.page(s.hand, auth.UsePage)))
+	mux.HandleFunc("OPTIONS /api/", preflight) // CORS for every page call (embed.go)
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /healthCheck", s.healthz) // plugNmeet's probe path, for load balancers set up for it
@@ -155,7 +162,7 @@ func (s *Server) Handler() http.Handler {
 	for pattern, h := range s.Mounts {
 		mux.Handle(pattern, h)
 	}
-	return recoverPanics(s.Log, s.Metrics.instrument(mux))
+	return s.pageCORS(newOrigins(s.AllowedOrigins), recoverPanics(s.Log, s.Metrics.instrument(mux)))
 }
 
 // noRoute answers a POST under /auth/ that matches no API call.
