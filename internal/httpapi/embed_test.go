@@ -204,7 +204,7 @@ func TestPageCORS(t *testing.T) {
 		{"/api/hand", bad, 401},
 		{"/api/moderate", bad, 401},
 		{"/api/join", map[string]string{"Origin": cms}, 401}, // no token
-		{"/api/some-feature/later", bad, 405}, // no such call: the GET-only pages answer
+		{"/api/some-feature/later", bad, 405},                // no such call: the GET-only pages answer
 	} {
 		r, body := request(t, "POST", srv.URL+tc.path, tc.header, "{}")
 		var env struct {
