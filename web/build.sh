@@ -1,7 +1,10 @@
 #!/bin/sh
 # Rebuild the browser bundles from web/src, with the exact dependency versions
 # of package-lock.json: the meeting page (src/meeting.js →
-# internal/web/static/meeting.js, a classic script) and the dashboard
+# internal/web/static/meeting.js, an ES module that carries
+# internal/web/static/meeting.html as text, to mount it in CMS pages; served as
+# /assets/js/main-module.<hash>.js, which CMS plugins load with type="module")
+# and the dashboard
 # (src/dashboard.js → internal/web/static/dashboard.js, an ES module). The
 # output is committed so `go run ./cmd/meetd` works without npm; running this
 # script again gives byte-identical files (esbuild writes no timestamps or
@@ -12,8 +15,9 @@ npm ci --no-audit --no-fund
 ./node_modules/.bin/esbuild src/meeting.js \
   --bundle \
   --minify \
-  --format=iife \
+  --format=esm \
   --target=es2020 \
+  --loader:.html=text \
   --legal-comments=eof \
   --define:process.env.NODE_ENV='"production"' \
   --log-level=warning \

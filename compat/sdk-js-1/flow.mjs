@@ -117,3 +117,8 @@ res = await pnm.deleteAnalytics({ file_id: file.file_id });
 check('deleteAnalytics', res.status === true, res);
 res = await pnm.fetchAnalytics({ room_ids: [room], from: 0, limit: 10, order_by: 'DESC' });
 check('fetchAnalytics after delete', !(res.result && res.result.analytics_list.some((a) => a.file_id === file.file_id)), res);
+
+// What CMS pages that embed the meeting ask first (doc/web.md, "Embedding"): this SDK reads css and js.
+res = await pnm.getClientFiles();
+check('getClientFiles', res.status === true && res.css.length === 1 && /^main\.[0-9a-f]{16}\.css$/.test(res.css[0]) &&
+  res.js.length === 1 && /^main-module\.[0-9a-f]{16}\.js$/.test(res.js[0]), res);

@@ -58,6 +58,8 @@ type Config struct {
 
 	HTTP           HTTP     `yaml:"http"`            // connection limits and timeouts (limits.go)
 	TrustedProxies CIDRList `yaml:"trusted_proxies"` // X-Forwarded-* is believed only from these
+
+	Embed Embed `yaml:"embed"` // meetings inside other sites' pages (embed.go)
 }
 
 // API configures the signed API.
@@ -226,6 +228,7 @@ func Default() Config {
 		HTTP:         DefaultHTTP(),
 		// a TLS proxy on the same machine (doc/deploy.md); a load balancer elsewhere is configured
 		TrustedProxies: CIDRList{"127.0.0.0/8", "::1"},
+		Embed:          Embed{AllowedOrigins: URLList{"*"}},
 	}
 }
 
@@ -284,6 +287,8 @@ var env = []struct {
 	{"MEETD_HTTP_WRITE_TIMEOUT", "http.write_timeout", durationSetter(func(c *Config) *Duration { return &c.HTTP.WriteTimeout })},
 	{"MEETD_HTTP_MAX_CONNECTIONS", "http.max_connections", intSetter(func(c *Config) *int { return &c.HTTP.MaxConnections })},
 	{"MEETD_TRUSTED_PROXIES", "trusted_proxies", func(c *Config, v string) error { c.TrustedProxies = CIDRList(splitList(v)); return nil }},
+	{"MEETD_EMBED_ALLOWED_ORIGINS", "embed.allowed_origins", func(c *Config, v string) error { c.Embed.AllowedOrigins = splitList(v); return nil }},
+	{"MEETD_EMBED_ASSETS_URL", "embed.assets_url", func(c *Config, v string) error { c.Embed.AssetsURL = v; return nil }},
 }
 
 // secretKeys are the keys whose flag draws a warning.
@@ -413,6 +418,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := c.validateRecording(); err != nil {
+		return err
+	}
+	if err := c.Embed.validate(); err != nil {
 		return err
 	}
 	if c.DepartureTimeout < 0 {

@@ -301,6 +301,8 @@ var (
 	jwt      = regexp.MustCompile(`eyJ[0-9A-Za-z_-]*\.[0-9A-Za-z_-]+\.[0-9A-Za-z_-]+`)
 	rfc3339  = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
 	port     = regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	// the meeting's files are named by their content (getClientFiles)
+	hashedName = regexp.MustCompile(`^(main-module|main)\.[0-9a-f]{16}\.(js|css)$`)
 	// protojson writes 64-bit integers as strings: a Unix time is a quoted decimal, alone or
 	// inside a metadata string
 	unixString = regexp.MustCompile(`^1\d{9}$|"1\d{9}"`)
@@ -343,7 +345,11 @@ func (n *normaliser) value(path string, v any) any {
 			n.note(path, "size in bytes")
 			return "<size>"
 		}
-		s := jwt.ReplaceAllStringFunc(x, func(string) string { n.note(path, "JWT"); return "<jwt>" })
+		s := hashedName.ReplaceAllStringFunc(x, func(string) string {
+			n.note(path, "hashed file name")
+			return hashedName.ReplaceAllString(x, "$1.<hex16>.$2")
+		})
+		s = jwt.ReplaceAllStringFunc(s, func(string) string { n.note(path, "JWT"); return "<jwt>" })
 		s = randomID.ReplaceAllStringFunc(s, func(id string) string {
 			if p, ok := n.ids[id]; ok {
 				return p

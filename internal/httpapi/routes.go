@@ -69,6 +69,11 @@ type Server struct {
 	// the store wired to EventsWritten, only events written by another process wait for it.
 	EventsPoll time.Duration
 	bell       eventBell
+	// AllowedOrigins are the origins whose pages may call the page API (/api/...) from the
+	// browser (config embed.allowed_origins); none or "*": any. AssetsURL, if set, is
+	// getClientFiles' static_assets_path (config embed.assets_url). See embed.go.
+	AllowedOrigins []string
+	AssetsURL      string
 }
 
 // Handler lists the whole HTTP API on one page. Each route is a handler behind its door (see
@@ -145,6 +150,7 @@ func (s *Server) Handler() http.Handler {
 	signed("breakoutRoom/end", s.breakoutEnd)
 	signed("breakoutRoom/extend", s.breakoutExtend)
 	// /breakout rooms
+	reads("getClientFiles", s.getClientFiles)
 	mux.Handle("POST /auth/events/token", s.serve(meet.DoorAPI, s.signed(auth.ScopeRead, s.eventsToken)))
 	mux.Handle("POST /auth/", s.serve(meet.DoorAPI, noRoute))
 
@@ -184,6 +190,7 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("POST /api/polls/"+verb, s.serveLimit(meet.DoorPage, smallBody, s.page(h, auth.UsePage)))
 	}
 	// /polls
+	mux.HandleFunc("OPTIONS /api/", preflight) // CORS for every page call (embed.go)
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /healthCheck", s.healthz) // plugNmeet's probe path, for load balancers set up for it
@@ -193,7 +200,7 @@ func (s *Server) Handler() http.Handler {
 	for pattern, h := range s.Mounts {
 		mux.Handle(pattern, h)
 	}
-	return recoverPanics(s.Log, s.Metrics.instrument(mux))
+	return s.pageCORS(newOrigins(s.AllowedOrigins), recoverPanics(s.Log, s.Metrics.instrument(mux)))
 }
 
 // noRoute answers a POST under /auth/ that matches no API call.

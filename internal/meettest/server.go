@@ -57,6 +57,9 @@ type Options struct {
 	// APIKeys are API keys besides Keys (with their scope); RequireV2 refuses v1 signatures.
 	APIKeys   []auth.Credential
 	RequireV2 auth.RequireV2
+	// AllowedOrigins and AssetsURL are config embed.allowed_origins (none: any) and embed.assets_url.
+	AllowedOrigins []string
+	AssetsURL      string
 }
 
 // Server is a running test server. It stops when the test ends.
@@ -142,8 +145,10 @@ func Start(t testing.TB, opt Options) *Server {
 			_, err := st.Session(ctx, "_")
 			return err
 		},
-		Mounts:     map[string]http.Handler{"GET /": web.Handler()},
-		EventsPoll: opt.EventsPoll,
+		Mounts:         map[string]http.Handler{"GET /": web.Handler()},
+		EventsPoll:     opt.EventsPoll,
+		AllowedOrigins: opt.AllowedOrigins,
+		AssetsURL:      opt.AssetsURL,
 	}
 	apiMade.Store(true)
 

@@ -369,7 +369,9 @@ func (s *server) httpAPI(keys auth.Keys) (http.Handler, error) {
 			_, err := s.store.Session(ctx, "_")
 			return err
 		},
-		Mounts: mounts,
+		Mounts:         mounts,
+		AllowedOrigins: cfg.Embed.AllowedOrigins,
+		AssetsURL:      cfg.Embed.AssetsURL,
 		// woken by this process's writes; events another meetd of a cluster wrote within 1 s
 		EventsPoll: time.Second,
 	}

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -43,6 +44,7 @@ type asset struct {
 	csp      string // for pages
 	noFrame  bool   // never shown in a frame (the meeting page may be: LMS plugins embed it)
 	compress bool
+	sum      string // hex SHA-256 of body
 }
 
 // Handler serves:
@@ -52,20 +54,19 @@ type asset struct {
 //	GET / with the cookie pnm_access_token, as plugNmeet's client takes it: the meeting page
 //	GET /dashboard, /dashboard/ the admin dashboard (its API is internal/httpapi's)
 //	GET /static/<file>          the embedded assets
+//	GET /assets/js/<name>, /assets/css/<name>  the meeting bundle and its stylesheet under
+//	                            content-hashed names, for meetd's page and for CMS pages that embed
+//	                            the meeting (ClientFiles; doc/web.md, "Embedding")
 //
 // Everything else is 404. Files are looked up by name in a table built from
 // the embedded files, so no request ever reaches a file system path.
 func Handler() http.Handler {
-	assets, err := load()
-	if err != nil {
-		// The files are compiled in: this can only fail for a broken build.
-		panic(fmt.Sprintf("web: load embedded assets: %v", err))
-	}
+	assets := mustLoad()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		name := "index.html"
 		if r.URL.Query().Has("access_token") || hasAccessCookie(r) {
-			name = "meeting.html"
+			name = "meeting page"
 		}
 		w.Header().Add("Vary", "Cookie") // the same URL is the landing or the meeting page
 		serve(w, r, assets[name])
@@ -79,9 +80,52 @@ func Handler() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
+		if r.PathValue("file") == "e2ee-worker.js" { // an embedded page fetches it across origins (web/src/e2ee.js)
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+		}
 		serve(w, r, a)
 	})
+	mux.HandleFunc("GET /assets/js/{name}", hashed(assets["meeting.js"], jsName, "main-module.", ".js"))
+	mux.HandleFunc("GET /assets/css/{name}", hashed(assets["meeting.css"], cssName, "main.", ".css"))
 	return mux
+}
+
+// Hashed names: the bundle is main-module.<hex16>.js (plugNmeet's plugins give a script of that
+// prefix type="module") and its stylesheet main.<hex16>.css, hex16 the start of the file's SHA-256.
+// The binary fixes them: every meetd of a cluster lists the same names.
+var (
+	jsName  = func(a *asset) string { return "main-module." + a.sum[:16] + ".js" }
+	cssName = func(a *asset) string { return "main." + a.sum[:16] + ".css" }
+)
+
+// ClientFiles are the stylesheets and scripts of the meeting, under their hashed names, as
+// /auth/getClientFiles lists them: each is served at /assets/css/<name> or /assets/js/<name>.
+func ClientFiles() (css, js []string) {
+	assets := mustLoad()
+	return []string{cssName(assets["meeting.css"])}, []string{jsName(assets["meeting.js"])}
+}
+
+// hashed serves a under its hashed name with a year of caching. Another name of the same form (a
+// page cached before an upgrade, or a node of another version behind the same balancer) gets the
+// current file without caching rather than a 404: a missing bundle is a blank page.
+// CORS is open: the files are public, and CMS pages on other origins load them as module scripts.
+func hashed(a *asset, name func(*asset) string, prefix, ext string) http.HandlerFunc {
+	current := name(a)
+	return func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+		n := r.PathValue("name")
+		switch {
+		case n == current:
+			serveCached(w, r, a, "public, max-age=31536000, immutable")
+		case strings.HasPrefix(n, prefix) && strings.HasSuffix(n, ext):
+			serveCached(w, r, a, "no-cache")
+		default:
+			h.Set("X-Content-Type-Options", "nosniff")
+			http.NotFound(w, r)
+		}
+	}
 }
 
 // AccessTokenCookie holds a join token instead of ?access_token= (a backend on the same site sets
@@ -91,6 +135,17 @@ const AccessTokenCookie = "pnm_access_token"
 func hasAccessCookie(r *http.Request) bool {
 	c, err := r.Cookie(AccessTokenCookie)
 	return err == nil && c.Value != ""
+}
+
+var loaded = sync.OnceValues(load)
+
+func mustLoad() map[string]*asset {
+	assets, err := loaded()
+	if err != nil {
+		// The files are compiled in: this can only fail for a broken build.
+		panic(fmt.Sprintf("web: load embedded assets: %v", err))
+	}
+	return assets
 }
 
 func load() (map[string]*asset, error) {
@@ -107,26 +162,7 @@ func load() (map[string]*asset, error) {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(body)
-		ext := path.Ext(name)
-		a := &asset{
-			body:   body,
-			etag:   `"` + hex.EncodeToString(sum[:12]) + `"`,
-			ctype:  contentType(ext),
-			isPage: ext == ".html",
-		}
-		if a.isPage {
-			a.csp = pageCSP
-			if name == "dashboard.html" {
-				a.csp, a.noFrame = dashboardCSP, true
-			}
-		}
-		switch ext {
-		case ".html", ".js", ".css", ".svg", ".json", ".txt", ".map":
-			a.compress = true
-			a.gz = gzipped(body)
-		}
-		assets[name] = a
+		assets[name] = newAsset(name, body)
 		return nil
 	})
 	if err != nil {
@@ -137,7 +173,45 @@ func load() (map[string]*asset, error) {
 			return nil, fmt.Errorf("static/%s is missing", need)
 		}
 	}
+	// meetd's own meeting page loads the same hashed files as an embedding CMS page, the bundle
+	// as a module script; static/meeting.html keeps the plain names (the bundle carries that file
+	// as the markup it mounts in a CMS page, doc/web.md).
+	page := string(assets["meeting.html"].body)
+	for _, tag := range [][2]string{
+		{`<link rel="stylesheet" href="/static/meeting.css">`, `<link rel="stylesheet" href="/assets/css/` + cssName(assets["meeting.css"]) + `">`},
+		{`<script src="/static/meeting.js" defer></script>`, `<script type="module" src="/assets/js/` + jsName(assets["meeting.js"]) + `"></script>`},
+	} {
+		if !strings.Contains(page, tag[0]) {
+			return nil, fmt.Errorf("static/meeting.html lacks %s", tag[0])
+		}
+		page = strings.Replace(page, tag[0], tag[1], 1)
+	}
+	assets["meeting page"] = newAsset("meeting.html", []byte(page))
 	return assets, nil
+}
+
+func newAsset(name string, body []byte) *asset {
+	sum := sha256.Sum256(body)
+	ext := path.Ext(name)
+	a := &asset{
+		body:   body,
+		etag:   `"` + hex.EncodeToString(sum[:12]) + `"`,
+		sum:    hex.EncodeToString(sum[:]),
+		ctype:  contentType(ext),
+		isPage: ext == ".html",
+	}
+	if a.isPage {
+		a.csp = pageCSP
+		if name == "dashboard.html" {
+			a.csp, a.noFrame = dashboardCSP, true
+		}
+	}
+	switch ext {
+	case ".html", ".js", ".css", ".svg", ".json", ".txt", ".map":
+		a.compress = true
+		a.gz = gzipped(body)
+	}
+	return a
 }
 
 func contentType(ext string) string {
@@ -176,12 +250,16 @@ func gzipped(body []byte) []byte {
 }
 
 func serve(w http.ResponseWriter, r *http.Request, a *asset) {
+	// File names carry no version, so browsers revalidate every time; the
+	// ETag turns that into a cheap 304.
+	serveCached(w, r, a, "no-cache")
+}
+
+func serveCached(w http.ResponseWriter, r *http.Request, a *asset, cache string) {
 	h := w.Header()
 	h.Set("Content-Type", a.ctype)
 	h.Set("X-Content-Type-Options", "nosniff")
-	// File names carry no version, so browsers revalidate every time; the
-	// ETag turns that into a cheap 304.
-	h.Set("Cache-Control", "no-cache")
+	h.Set("Cache-Control", cache)
 	if a.isPage {
 		// The meeting page URL carries the access token: never leak it in a Referer.
 		h.Set("Referrer-Policy", "no-referrer")

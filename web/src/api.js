@@ -1,7 +1,14 @@
-// Calls to meetd's browser API, authenticated with the page's access token.
+// Calls to meetd's browser API, authenticated with the page's access token. They go to meetd's
+// base URL (serverBase): on another origin when the meeting is embedded in a CMS page, so they are
+// CORS requests without cookies (doc/web.md, "Embedding"). Feature modules call post() too.
 
-async function post(path, token, body) {
-  const res = await fetch(path, {
+import { serverBase } from './base.js';
+
+export const base = serverBase();
+
+// post sends a page call: path is "/api/...".
+export async function post(path, token, body) {
+  const res = await fetch(base + path, {
     method: 'POST',
     headers: {
       Authorization: 'Bearer ' + token,
@@ -9,7 +16,8 @@ async function post(path, token, body) {
       Accept: 'application/json',
     },
     body: JSON.stringify(body),
-    credentials: 'same-origin',
+    mode: 'cors',
+    credentials: 'omit',
     cache: 'no-store',
   });
   let data = null;

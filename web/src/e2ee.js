@@ -6,6 +6,7 @@
 
 import { ExternalE2EEKeyProvider, isE2EESupported, RoomEvent } from 'livekit-client';
 import { e2eeOf, checkTypedKey, storageKey, chatKey, sealChat, openChat, isSealed } from './e2ee-crypto.js';
+import * as api from './api.js';
 import { $, toast } from './view.js';
 
 export const WORKER_URL = '/static/e2ee-worker.js';
@@ -87,7 +88,18 @@ export async function roomOptions() {
   await keyProvider.setKey(secret);
   // `e2ee` encrypts media only; the chat is encrypted here (included_chat_messages) so that
   // server messages stay readable and the room's switch decides.
-  return { e2ee: { keyProvider, worker: new Worker(WORKER_URL) } };
+  return { e2ee: { keyProvider, worker: await startWorker() } };
+}
+
+// startWorker starts the encryption worker from meetd. A page embedded in a CMS is on another
+// origin, where a Worker cannot load a script of meetd's directly: it is fetched (CORS) and
+// started from a blob URL (doc/web.md, "Embedding").
+async function startWorker() {
+  const url = api.base + WORKER_URL;
+  if (new URL(url, location.href).origin === location.origin) return new Worker(url);
+  const res = await fetch(url, { mode: 'cors', credentials: 'omit' });
+  const blob = new Blob([await res.text()], { type: 'text/javascript' });
+  return new Worker(URL.createObjectURL(blob));
 }
 
 // connecting switches encryption on for the room before it connects, and watches for media

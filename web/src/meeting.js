@@ -1,6 +1,7 @@
 // meetd meeting page: exchange the access token at /api/join, show a
 // pre-join preview, then join the LiveKit room. See doc/web.md.
 
+import './embed.js'; // first: mounts the page's markup in a CMS page before anything reads it
 import {
   Room,
   RoomEvent,
@@ -77,7 +78,7 @@ async function main() {
   try {
     resp = await api.join(accessToken);
   } catch {
-    fail('error', 'Could not reach the meeting server. Check your connection and try again.', true);
+    fail('error', `Could not reach the meeting server at ${api.base}. Check your connection and try again.`, true);
     return;
   }
   if (!resp.status) {

@@ -6,6 +6,7 @@
 // their own vote, and the results once closed), at entry and whenever a data
 // message on the topic "meetd.polls" says a poll changed.
 
+import * as api from './api.js';
 import { $, h, toast, beep } from './view.js';
 
 export const POLLS_TOPIC = 'meetd.polls';
@@ -68,16 +69,7 @@ let again = false;
 
 async function call(verb, body) {
   try {
-    const res = await fetch(`/api/polls/${verb}`, {
-      method: 'POST',
-      headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(body),
-      credentials: 'same-origin',
-      cache: 'no-store',
-    });
-    const data = await res.json().catch(() => null);
-    if (data && typeof data.status === 'boolean') return data;
-    return { status: false, msg: `The server answered ${res.status}` };
+    return await api.post(`/api/polls/${verb}`, token, body); // meetd's base URL, also when embedded
   } catch {
     return { status: false, msg: 'Could not reach the meeting server.' };
   }

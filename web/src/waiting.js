@@ -3,24 +3,20 @@
 // waitForAdmission (after /api/join), startWaitingAdmin (once in the meeting) and
 // onWaitingData (for the meetd.waiting data topic).
 
+import * as api from './api.js';
 import { $, h, toast, beep } from './view.js';
 import { waitingView, arrivals, WAITING_TOPIC, POLL_MS, ADMIN_POLL_MS } from './waitinglogic.js';
 
 export { WAITING_TOPIC };
 
+// post is api.post (meetd's base URL, also when embedded), or null when the server cannot be
+// reached or answers no envelope: the caller retries or says so.
 async function post(path, token, body) {
   try {
-    const res = await fetch(path, {
-      method: 'POST',
-      headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(body || {}),
-      credentials: 'same-origin',
-      cache: 'no-store',
-    });
-    const data = await res.json();
-    if (data && typeof data.status === 'boolean') return data;
+    const data = await api.post(path, token, body || {});
+    if (data && typeof data.status === 'boolean' && !(data.status === false && /^The server answered/.test(data.msg))) return data;
   } catch {
-    // network error or not JSON: the caller retries or says so
+    // network error: the caller retries or says so
   }
   return null;
 }
