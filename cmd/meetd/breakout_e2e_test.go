@@ -48,7 +48,7 @@ func TestBrowserBreakout(t *testing.T) {
 	host.click("#breakout-button")
 	host.waitTrue(5*time.Second, "the dialog is open", `document.getElementById('breakout-dialog').open`)
 	host.click(`input[name="breakout-mode"][value="hand"]`)
-	host.waitTrue(10*time.Second, "every participant can be given a room", `document.querySelectorAll('#breakout-assign select[data-user]').length === 4`)
+	host.waitTrue(30*time.Second, "every participant can be given a room", `document.querySelectorAll('#breakout-assign select[data-user]').length === 4`)
 	for _, u := range users {
 		evalJS[bool](host, `(() => { const s = document.querySelector('#breakout-assign select[data-user="`+u.id+`"]');
 			s.value = '`+string(rune('0'+u.room))+`'; s.dispatchEvent(new Event('change')); return true })()`)

@@ -281,6 +281,12 @@ function render() {
   tick();
 }
 
+// participantsChanged redraws the by-hand list while the dialog is open: someone who joins after
+// the moderator opened it can be given a room too (choices made are kept).
+export function participantsChanged() {
+  if (ctx && $('breakout-dialog').open) renderAssign();
+}
+
 // renderAssign lists the participants with a room to choose for each (by hand).
 function renderAssign() {
   const byHand = mode() === 'hand';

@@ -399,12 +399,14 @@ function wireRoom(r) {
   r.on(RoomEvent.ParticipantConnected, (p) => {
     readAdmin(p);
     renderAll();
+    breakout.participantsChanged(); // breakout rooms
   })
     .on(RoomEvent.ParticipantDisconnected, (p) => {
       admins.delete(p.identity);
       removeTile(p.identity);
       removeScreen(p.identity);
       renderAll();
+      breakout.participantsChanged(); // breakout rooms
     })
     .on(RoomEvent.ParticipantMetadataChanged, (_m, p) => {
       if (p === r.localParticipant) applyLocalMetadata(p.metadata);
