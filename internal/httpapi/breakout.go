@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"slices"
-	"time"
 
 	"meetd/internal/meet"
 	"meetd/internal/rooms"
@@ -122,10 +121,7 @@ func (s *Server) breakoutEnd(r *http.Request) (any, error) {
 	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
-	if err := s.Rooms.EndBreakouts(r.Context(), req.RoomID, req.BreakoutRoomID); err != nil {
-		return nil, err
-	}
-	return OK(), nil
+	return s.endBreakouts(r, req.RoomID, req)
 }
 
 func (s *Server) breakoutExtend(r *http.Request) (any, error) {
@@ -133,10 +129,22 @@ func (s *Server) breakoutExtend(r *http.Request) (any, error) {
 	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
-	if _, err := s.Rooms.ExtendBreakouts(r.Context(), req.RoomID, req.BreakoutRoomID, req.Duration); err != nil {
+	return s.extendBreakouts(r, req.RoomID, req)
+}
+
+// endBreakouts and extendBreakouts act on roomID's breakout rooms for the API and the page.
+func (s *Server) endBreakouts(r *http.Request, roomID string, req breakoutTargetRequest) (any, error) {
+	if err := s.Rooms.EndBreakouts(r.Context(), roomID, req.BreakoutRoomID); err != nil {
 		return nil, err
 	}
-	return s.listed(r, req.RoomID)
+	return OK(), nil
+}
+
+func (s *Server) extendBreakouts(r *http.Request, roomID string, req breakoutTargetRequest) (any, error) {
+	if _, err := s.Rooms.ExtendBreakouts(r.Context(), roomID, req.BreakoutRoomID, req.Duration); err != nil {
+		return nil, err
+	}
+	return s.listed(r, roomID)
 }
 
 // The meeting page's calls, each with the main room's page token (the page keeps it while in a
@@ -161,52 +169,47 @@ func (s *Server) pageBreakoutState(r *http.Request) (any, error) {
 		Mine               string               `json:"mine"`
 		ServerTime         int64                `json:"server_time"` // Unix ms
 		Rooms              []breakoutRoomAnswer `json:"rooms"`
-	}{OK(), st.Parent.RoomID, st.Allowed, st.Max, st.User.IsAdmin, st.Mine, time.Now().UnixMilli(), breakoutAnswers(st.Rooms)}, nil
+	}{OK(), st.Parent.RoomID, st.Allowed, st.Max, st.User.IsAdmin, st.Mine, s.now().UnixMilli(), breakoutAnswers(st.Rooms)}, nil
+}
+
+// moderated checks that the page token is a moderator's of the main room, decodes the body into
+// req, and returns the main room's id.
+func (s *Server) moderated(r *http.Request, req any) (string, error) {
+	parent, err := s.Rooms.BreakoutModerator(r.Context(), pageToken(r))
+	if err != nil {
+		return "", err
+	}
+	return parent.RoomID, decodeSmall(r, req)
 }
 
 func (s *Server) pageBreakoutCreate(r *http.Request) (any, error) {
-	parent, err := s.Rooms.BreakoutModerator(r.Context(), pageToken(r))
+	var req breakoutPlanRequest
+	roomID, err := s.moderated(r, &req)
 	if err != nil {
 		return nil, err
 	}
-	var req breakoutPlanRequest
-	if err := decodeSmall(r, &req); err != nil {
+	if _, err := s.Rooms.CreateBreakouts(r.Context(), roomID, req.plan()); err != nil {
 		return nil, err
 	}
-	if _, err := s.Rooms.CreateBreakouts(r.Context(), parent.RoomID, req.plan()); err != nil {
-		return nil, err
-	}
-	return s.listed(r, parent.RoomID)
+	return s.listed(r, roomID)
 }
 
 func (s *Server) pageBreakoutEnd(r *http.Request) (any, error) {
-	parent, err := s.Rooms.BreakoutModerator(r.Context(), pageToken(r))
+	var req breakoutTargetRequest
+	roomID, err := s.moderated(r, &req)
 	if err != nil {
 		return nil, err
 	}
-	var req breakoutTargetRequest
-	if err := decodeSmall(r, &req); err != nil {
-		return nil, err
-	}
-	if err := s.Rooms.EndBreakouts(r.Context(), parent.RoomID, req.BreakoutRoomID); err != nil {
-		return nil, err
-	}
-	return OK(), nil
+	return s.endBreakouts(r, roomID, req)
 }
 
 func (s *Server) pageBreakoutExtend(r *http.Request) (any, error) {
-	parent, err := s.Rooms.BreakoutModerator(r.Context(), pageToken(r))
+	var req breakoutTargetRequest
+	roomID, err := s.moderated(r, &req)
 	if err != nil {
 		return nil, err
 	}
-	var req breakoutTargetRequest
-	if err := decodeSmall(r, &req); err != nil {
-		return nil, err
-	}
-	if _, err := s.Rooms.ExtendBreakouts(r.Context(), parent.RoomID, req.BreakoutRoomID, req.Duration); err != nil {
-		return nil, err
-	}
-	return s.listed(r, parent.RoomID)
+	return s.extendBreakouts(r, roomID, req)
 }
 
 // pageBreakoutJoin moves the page into a breakout room: the answer is /api/join's for it, with

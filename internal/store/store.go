@@ -213,9 +213,10 @@ func (s *Store) SessionBySID(ctx context.Context, sid string) (*meet.Session, er
 	return first(querySessions(ctx, s.r, `WHERE s.sid = ?`, sid))
 }
 
-// RunningSessions returns every running session, oldest first.
+// RunningSessions returns every running session, oldest first (rooms made in the same millisecond
+// by room_id, so that answers listing them are stable).
 func (s *Store) RunningSessions(ctx context.Context) ([]*meet.Session, error) {
-	return querySessions(ctx, s.r, `WHERE s.ended_at IS NULL ORDER BY s.created_at, s.sid`)
+	return querySessions(ctx, s.r, `WHERE s.ended_at IS NULL ORDER BY s.created_at, s.room_id`)
 }
 
 // Sessions lists sessions, running or ended, for fetchPastRooms.

@@ -31,7 +31,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		"MetadataRoundTrip":   metadataRoundTrip,
 		"TrackEventsRecorded": trackEventsRecorded,
 		"ActivityIntervals":   activityIntervals,
-		"WaitingRoom":         waitingRoom, // waiting.go
+		"WaitingRoom":         waitingRoom,    // waiting.go
 		"BreakoutRounds":      breakoutRounds, // breakout.go
 		"PollsKept":           pollsKept,
 	}
