@@ -462,9 +462,10 @@ func (b *browser) open(t *testing.T, name, url string) *page {
 			return
 		}
 		state, _ := pageRun(p, chromedp.Evaluate[string](`document.body.dataset.state + ': ' + document.getElementById('state-message').textContent`))
+		videos := p.videoReport()
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		t.Logf("page %s (state %s), console:\n%s", p.name, state, strings.Join(p.logs, "\n"))
+		t.Logf("page %s (state %s), videos %s, console:\n%s", p.name, state, videos, strings.Join(p.logs, "\n"))
 	})
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatalf("page %s: open: %v", name, err)
@@ -584,14 +585,32 @@ func (p *page) waitVideoPlaying(sel string) {
 		return v
 	}
 	var first *videoState
-	eventually(p.t, 30*time.Second, p.name+": "+sel+" has a picture", func() bool {
-		first = read()
-		return first != nil && first.Width > 0 && first.Height > 0 && !first.Paused
-	})
+	deadline := time.Now().Add(30 * time.Second)
+	for first = read(); first == nil || first.Width == 0 || first.Height == 0 || first.Paused; first = read() {
+		if time.Now().After(deadline) {
+			p.t.Logf("%s's video elements: %s", p.name, p.videoReport())
+			p.t.Fatalf("not after 30s: %s: %s has a picture (it is %+v)", p.name, sel, first)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	eventually(p.t, 10*time.Second, p.name+": "+sel+" plays", func() bool {
 		v := read()
 		return v != nil && v.Width > 0 && v.Time > first.Time
 	})
+}
+
+// videoReport describes the page's video elements and their tracks, for a test that failed
+// waiting for a picture.
+func (p *page) videoReport() string {
+	report, err := pageRun(p, chromedp.Evaluate[string](`JSON.stringify(Array.from(document.querySelectorAll('video')).map((v) => ({
+		id: v.dataset.identity || v.id || v.className, cam: v.closest('.tile')?.dataset.cam, w: v.videoWidth, h: v.videoHeight, t: v.currentTime,
+		paused: v.paused, ready: v.readyState,
+		tracks: v.srcObject ? v.srcObject.getTracks().map((t) => t.kind + ':' + t.readyState + (t.muted ? ':muted' : '') + (t.enabled ? '' : ':disabled')) : null,
+	})))`))
+	if err != nil {
+		return err.Error()
+	}
+	return report
 }
 
 // waitChat waits for a chat message with this sender and text.

@@ -26,6 +26,22 @@ func (s *Service) sessionFor(ctx context.Context, roomID string, p *meet.Partici
 	return sess, nil
 }
 
+// closeStray closes a media room someone joined while its room has no running session. The media
+// server creates a room on the first join, and a page whose connection broke while the meeting
+// ended reconnects with its still valid media token: it would sit in a new media room that meetd
+// knows nothing of. Closed, it hears that the meeting ended (doc/architecture.md, "Flows").
+func (s *Service) closeStray(ctx context.Context, roomID string, p *meet.ParticipantInfo) {
+	if strings.HasPrefix(p.Identity, meet.InternalPrefix) {
+		return // the recorder may open a room before anyone joins
+	}
+	s.log.Info("a participant joined a media room whose meeting is not running: closing it", "room_id", roomID, "user_id", p.Identity)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := s.media.CloseRoom(ctx, roomID); err != nil {
+		s.log.Warn("close a media room without a running meeting", "room_id", roomID, "err", err)
+	}
+}
+
 func joinedAt(p *meet.ParticipantInfo, now time.Time) time.Time {
 	if p.JoinedAtMs > 0 {
 		return time.UnixMilli(p.JoinedAtMs)
@@ -41,8 +57,12 @@ func joinedAt(p *meet.ParticipantInfo, now time.Time) time.Time {
 // limit (ratelimit.go).
 func (s *Service) ParticipantJoined(ctx context.Context, roomID string, p meet.ParticipantInfo) error {
 	sess, err := s.sessionFor(ctx, roomID, &p)
-	if err != nil || sess == nil {
+	if err != nil {
 		return err
+	}
+	if sess == nil {
+		s.closeStray(ctx, roomID, &p)
+		return nil
 	}
 	now := s.now()
 	pr := Presence{ParticipantSID: p.SID, UserID: p.Identity, Name: p.Name, At: joinedAt(&p, now), Node: s.cfg.Node}

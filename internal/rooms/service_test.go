@@ -485,3 +485,48 @@ func TestJoinEventFlood(t *testing.T) {
 		t.Errorf("%d connections recorded, want 631", len(in.Presence))
 	}
 }
+
+// A page whose connection broke while the meeting ended reconnects with its media token, and the
+// media server makes a new room for it: meetd closes that room (and records nothing), so the page
+// hears the meeting ended. The server's own participants may open a room before anyone joins.
+func TestJoinWithoutRunningSessionClosesMediaRoom(t *testing.T) {
+	f := newFixture(t, "", nil)
+	ctx := context.Background()
+	f.create(t, "r", 60, 0)
+	f.join(t, "r", "PA_1", "u1")
+	if got := f.media.closedRooms(); len(got) != 0 {
+		t.Fatalf("a join to a running meeting closed %v", got)
+	}
+	if err := f.svc.End(ctx, "r", meet.EndByAPI); err != nil {
+		t.Fatal(err)
+	}
+	before := len(f.media.closedRooms())
+	f.join(t, "r", "PA_2", "u1")
+	f.join(t, "never-created", "PA_3", "u2")
+	if err := f.svc.ParticipantJoined(ctx, "quiet", meet.ParticipantInfo{SID: "PA_4", Identity: meet.InternalPrefix + "recorder"}); err != nil {
+		t.Fatal(err)
+	}
+	got := f.media.closedRooms()[before:]
+	if len(got) != 2 || got[0] != "r" || got[1] != "never-created" {
+		t.Errorf("closed %v after the stray joins, want [r never-created]", got)
+	}
+	events, err := f.store.Events(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := 0
+	for _, e := range events {
+		if e.Event.Event == meet.EventParticipantJoined {
+			joined++
+		}
+	}
+	if joined != 1 {
+		t.Errorf("%d participant_joined events, want 1 (the stray joins record nothing)", joined)
+	}
+}
+
+func (m *media) closedRooms() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.closed...)
+}

@@ -282,10 +282,14 @@ async function newRoom() {
 
 async function publishPreview() {
   const lp = room.localParticipant;
+  // what the person chose on the pre-join step, kept for moves between rooms whatever the
+  // connection's state while the tracks publish
+  wantMic = wantCam = false;
   if (previewAudio && caps.microphone) {
     try {
       if (!micOn) await previewAudio.mute();
       await lp.publishTrack(previewAudio, { source: Track.Source.Microphone });
+      wantMic = micOn;
     } catch (err) {
       toast(`Could not share your microphone: ${errText(err)}`, 'error');
     }
@@ -296,6 +300,7 @@ async function publishPreview() {
   if (previewVideo && cameraOn && caps.camera) {
     try {
       await lp.publishTrack(previewVideo, { source: Track.Source.Camera, simulcast: true });
+      wantCam = true;
     } catch (err) {
       previewVideo.stop();
       toast(`Could not share your camera: ${errText(err)}`, 'error');
@@ -304,7 +309,6 @@ async function publishPreview() {
     previewVideo.stop();
   }
   previewVideo = null;
-  noteLocalMedia();
 }
 
 // ---------------------------------------------------------------- breakout rooms (breakout.js)
@@ -382,6 +386,7 @@ async function switchRoom(resp) {
     if (mic && caps.microphone) await room.localParticipant.setMicrophoneEnabled(true, { deviceId: micId || undefined });
     if (cam && caps.camera) await room.localParticipant.setCameraEnabled(true, { deviceId: cameraId || undefined, resolution: CAMERA_RESOLUTION });
   } catch (err) {
+    console.warn('could not publish after a move', err);
     toast(`Could not share your camera or microphone: ${errText(err)}`, 'error');
   }
   $('audio-button').hidden = room.canPlaybackAudio;
@@ -432,6 +437,7 @@ function wireRoom(r) {
       renderAll();
     })
     .on(RoomEvent.TrackUnpublished, () => renderAll())
+    .on(RoomEvent.TrackSubscriptionFailed, (sid, p, err) => console.warn('could not receive a track', sid, p?.identity, String(err)))
     .on(RoomEvent.TrackMuted, () => {
       noteLocalMedia();
       renderAll();
@@ -659,6 +665,8 @@ function renderTile(p) {
   t.root.classList.toggle('speaking', p.isSpeaking);
   t.root.classList.toggle('e2ee-failed', !local && e2ee.cannotDecrypt(p.identity)); // e2ee
   t.root.dataset.mic = micLive ? 'on' : 'off';
+  // why a tile shows no picture, for people debugging a meeting (and for tests)
+  t.root.dataset.cam = track ? 'on' : !cam ? 'none' : cam.isMuted ? 'muted' : !cam.track ? 'unsubscribed' : 'hidden';
 }
 
 function removeTile(identity) {

@@ -54,6 +54,7 @@ export function setState(state, message = '', detail = '') {
 }
 
 export function toast(text, level = 'info', ms = 5000) {
+  if (level === 'error') console.warn(text); // also in the console, which outlives the toast
   const t = h('div', { class: `toast toast-${level}`, role: level === 'error' ? 'alert' : 'status' }, text);
   const close = () => t.remove();
   t.addEventListener('click', close);
