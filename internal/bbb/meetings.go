@@ -499,7 +499,7 @@ func (s *Server) join(ctx context.Context, r *Request) *Response {
 		if sess, err := s.store.Session(ctx, RoomID(meetingID)); err == nil && sess != nil && !sess.Running() &&
 			(sess.EndReason == meet.EndByAPI || sess.EndReason == meet.EndByModerator) {
 			if b, err := s.store.BBBMeeting(ctx, sess.SID); err == nil && b != nil && b.MeetingID == meetingID {
-				return s.joinErr(r, nil, "meetingForciblyEnded", "You can not re-join a meeting that has been forcibly ended.")
+				return s.joinErr(r, &meeting{sess: sess, bbb: b}, "meetingForciblyEnded", "You can not re-join a meeting that has been forcibly ended.")
 			}
 		}
 		return s.joinErr(r, nil, "invalidMeetingIdentifier", msgInvalidMeeting)
