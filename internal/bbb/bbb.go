@@ -61,6 +61,9 @@ type Deps struct {
 	// PageURL is the meeting page's absolute URL ("https://host/") for a request; nil: from the
 	// request's Host (and TLS).
 	PageURL func(r *http.Request) string
+	// Draining, if set, reports a graceful shutdown: create (of a new meeting) and join are
+	// refused, as the plugNmeet API refuses new rooms and joins.
+	Draining func() bool
 }
 
 // Server serves the BBB API.

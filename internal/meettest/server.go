@@ -133,7 +133,7 @@ func Start(t testing.TB, opt Options) *Server {
 		opt.BBB.APIKey = s.Keys.APIKey
 	}
 	mounts := map[string]http.Handler{"GET /": web.Handler()}
-	for pattern, h := range bbb.New(opt.BBB, bbb.Deps{Store: st, Rooms: svc, Keys: s.Keys, Log: log}).Mounts() {
+	for pattern, h := range bbb.New(opt.BBB, bbb.Deps{Store: st, Rooms: svc, Keys: s.Keys, Log: log, Draining: s.draining.Load}).Mounts() {
 		mounts[pattern] = h
 	}
 

@@ -341,7 +341,7 @@ func (s *server) httpAPI(keys auth.Keys) (http.Handler, error) {
 	}
 	if cfg.BBB.Enabled { // the BigBlueButton API (doc/bbb.md)
 		b := bbb.New(bbb.Config{Secrets: cfg.BBB.Secrets, Algorithms: cfg.BBB.ChecksumAlgorithms, APIKey: cfg.APIKey},
-			bbb.Deps{Store: s.store, Rooms: s.rooms, Keys: keys, Log: s.log,
+			bbb.Deps{Store: s.store, Rooms: s.rooms, Keys: keys, Log: s.log, Draining: s.draining.Load,
 				PageURL: func(r *http.Request) string { return s.edge.OwnOrigin(r) + "/" }})
 		for pattern, h := range b.Mounts() {
 			mounts[pattern] = h
