@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -186,7 +187,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 // which do not conflict with the page's "GET /".
 func (s *Server) Mounts() map[string]http.Handler {
 	paths := []string{prefix, prefix + "/"}
-	if k := s.cfg.APIKey; k != "" && !strings.ContainsAny(k, "/{} ") {
+	if k := s.cfg.APIKey; plainKey.MatchString(k) {
 		paths = append(paths, "/"+k+prefix, "/"+k+prefix+"/")
 	}
 	m := map[string]http.Handler{}
@@ -196,6 +197,9 @@ func (s *Server) Mounts() map[string]http.Handler {
 	}
 	return m
 }
+
+// plainKey is an API key that can be a path segment of a route pattern as it is.
+var plainKey = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
 
 // ServeHTTP answers one BBB call.
 func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
