@@ -342,7 +342,8 @@ func (s *server) httpAPI(keys auth.Keys) (http.Handler, error) {
 	if cfg.BBB.Enabled { // the BigBlueButton API (doc/bbb.md)
 		b := bbb.New(bbb.Config{Secrets: cfg.BBB.Secrets, Algorithms: cfg.BBB.ChecksumAlgorithms, APIKey: cfg.APIKey},
 			bbb.Deps{Store: s.store, Rooms: s.rooms, Keys: keys, Log: s.log, Draining: s.draining.Load,
-				PageURL: func(r *http.Request) string { return s.edge.OwnOrigin(r) + "/" }})
+				// the page's origin: the client's own (ws:// → http://, wss:// → https://)
+				PageURL: func(r *http.Request) string { return "http" + strings.TrimPrefix(s.edge.OwnOrigin(r), "ws") + "/" }})
 		for pattern, h := range b.Mounts() {
 			mounts[pattern] = h
 		}
