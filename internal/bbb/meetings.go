@@ -222,7 +222,7 @@ func (s *Server) create(ctx context.Context, r *Request) *Response {
 		Name: name, Meta: metaOf(r.Params), Params: map[string]string{}, Duration: duration,
 		Record: boolParam(r, "record", false), MaxParticipants: maxP, GuestPolicy: policy,
 		VoiceBridge: voiceBridge, DialNumber: r.Get("dialNumber"), DisabledFeatures: disabledFeatures(r),
-		Modules: string(r.Body),
+		Modules: keptBody(r.Body),
 	}
 	for _, k := range keptParams {
 		if r.Has(k) {
@@ -821,6 +821,18 @@ func (s *Server) sendChatMessage(ctx context.Context, r *Request) *Response {
 	return ok(E("messageKey", ""), E("message", ""))
 }
 
+// maxKeptBody is the largest XML body kept as it came (documents embedded in base64 can reach
+// the 2 MB limit; meetd shows none of them).
+const maxKeptBody = 256 << 10
+
+// keptBody is an XML body as the store keeps it: as it came, or a note of its size.
+func keptBody(b []byte) string {
+	if len(b) > maxKeptBody {
+		return fmt.Sprintf("<!-- not kept: %d bytes -->", len(b))
+	}
+	return string(b)
+}
+
 // maxDocuments is how many insertDocument bodies a meeting keeps.
 const maxDocuments = 20
 
@@ -853,7 +865,7 @@ func (s *Server) insertDocument(ctx context.Context, r *Request) *Response {
 	if len(d.Documents) >= maxDocuments {
 		return fail("tooManyDocuments", fmt.Sprintf("a meeting keeps at most %d documents", maxDocuments))
 	}
-	d.Documents = append(d.Documents, string(r.Body))
+	d.Documents = append(d.Documents, keptBody(r.Body))
 	if err := s.store.UpdateBBBMeetingData(ctx, m.sess.SID, d); err != nil {
 		return s.internalError("insertDocument", err)
 	}
