@@ -51,8 +51,13 @@ func (s *Store) AddChat(ctx context.Context, m *meet.ChatMessage, f *meet.ChatFi
 				return nil, err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO chat_messages (msg_id, sid, room_id, from_user_id, from_name, to_user_id, message, sealed, file_id, sent_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.MsgID, m.SID, m.RoomID, m.FromUserID, m.FromName, m.ToUserID, m.Message, m.Sealed, m.FileID, ms(m.SentAt)); err != nil {
+		// the session is locked: one message at a time takes the next number
+		var seq int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM chat_messages WHERE sid = ?`, m.SID).Scan(&seq); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO chat_messages (msg_id, sid, seq, room_id, from_user_id, from_name, to_user_id, message, sealed, file_id, sent_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.MsgID, m.SID, seq, m.RoomID, m.FromUserID, m.FromName, m.ToUserID, m.Message, m.Sealed, m.FileID, ms(m.SentAt)); err != nil {
 			return nil, err
 		}
 		added = true
@@ -70,7 +75,7 @@ func (s *Store) AddChat(ctx context.Context, m *meet.ChatMessage, f *meet.ChatFi
 // ChatMessages returns a session's chat, oldest first.
 func (s *Store) ChatMessages(ctx context.Context, sid string) ([]*meet.ChatMessage, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+chatColumns+` FROM chat_messages m LEFT JOIN chat_files f ON f.file_id = m.file_id AND m.file_id <> ''
-		WHERE m.sid = ? ORDER BY m.sent_at, m.msg_id`, sid)
+		WHERE m.sid = ? ORDER BY m.seq`, sid)
 	return scanRows(rows, err, scanChat)
 }
 

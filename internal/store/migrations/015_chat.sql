@@ -5,6 +5,7 @@
 CREATE TABLE IF NOT EXISTS chat_messages (
 	msg_id       TEXT PRIMARY KEY,
 	sid          TEXT NOT NULL,
+	seq          INTEGER NOT NULL, -- 1, 2, … in the order the session's messages came
 	room_id      TEXT NOT NULL,
 	from_user_id TEXT NOT NULL,
 	from_name    TEXT NOT NULL,
@@ -14,7 +15,7 @@ CREATE TABLE IF NOT EXISTS chat_messages (
 	file_id      TEXT NOT NULL DEFAULT '',
 	sent_at      {{BIGINT}} NOT NULL -- Unix ms
 );
-CREATE INDEX IF NOT EXISTS chat_messages_sid ON chat_messages(sid, sent_at);
+CREATE INDEX IF NOT EXISTS chat_messages_sid ON chat_messages(sid, seq);
 CREATE TABLE IF NOT EXISTS chat_files (
 	file_id    TEXT PRIMARY KEY,
 	sid        TEXT NOT NULL,
