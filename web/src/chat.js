@@ -275,5 +275,6 @@ function floatReaction(r) {
   const el = h('span', { class: reduced ? 'reaction-float still' : 'reaction-float', 'data-emoji': r.emoji, 'data-from': r.from, role: 'img', 'aria-label': `${r.name || r.from} reacted ${r.emoji}` }, r.emoji);
   el.style.left = `${20 + Math.random() * 50}%`;
   tile.append(el);
+  if (tile.classList.contains('tile')) tile.dataset.lastReaction = r.emoji; // stays after the float is gone
   setTimeout(() => el.remove(), REACTION_MS);
 }
