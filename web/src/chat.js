@@ -162,7 +162,10 @@ export function onChatData(topic, payload, sender) {
   return true;
 }
 
-async function loadHistory() {
+// loadHistory shows the messages of the history this page has not shown yet
+// (at entry, and after a reconnection).
+export async function loadHistory() {
+  if (!token) return;
   const resp = await call('history', {});
   if (!resp.status || !Array.isArray(resp.messages)) return;
   for (const m of resp.messages) await show(m);

@@ -460,6 +460,7 @@ function wireRoom(r) {
       if (!finished) setState('joined');
       renderAll();
       refreshPolls(); // polls: what changed while the connection was down
+      chat.loadHistory(); // chat: messages sent while the connection was down
     })
     .on(RoomEvent.Disconnected, (reason) => {
       if (r === room) onDisconnected(reason); // a room the page moved away from says nothing
