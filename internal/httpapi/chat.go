@@ -190,3 +190,24 @@ func chatLine(m *meet.ChatMessage, p rooms.ChatPayload) string {
 	}
 	return fmt.Sprintf("[%s] %s: %s\n", m.SentAt.UTC().Format(time.RFC3339), who, strings.ReplaceAll(text, "\n", "\n    "))
 }
+
+// chatDelete (server key): {room_id, sid (optional: else the latest session)}: deletes an ended
+// session's chat and its files.
+func (s *Server) chatDelete(r *http.Request) (any, error) {
+	var req struct {
+		RoomID string `json:"room_id"`
+		SID    string `json:"sid"`
+	}
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	sid, n, err := s.Rooms.DeleteChat(r.Context(), req.RoomID, req.SID)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Envelope
+		SID     string `json:"sid"`
+		Deleted int64  `json:"deleted"`
+	}{OK(), sid, n}, nil
+}

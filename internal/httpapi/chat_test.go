@@ -132,6 +132,16 @@ func TestChatPrivateAndHistory(t *testing.T) {
 	if got := code(s.post("/api/chat/send", bearerHeader(bob), `{"message":"late"}`)); got != "ROOM_NOT_ACTIVE" {
 		t.Errorf("send after the end: %s", got)
 	}
+	// deleted by the server key, with the session's files
+	if got := code(s.signed("chat/delete", `{"room_id":"ghost"}`)); got != "ROOM_NOT_FOUND" {
+		t.Errorf("chat/delete of an unknown room: %s", got)
+	}
+	if d := s.signed("chat/delete", `{"room_id":"r1"}`); code(d) != "SUCCESS" || d["deleted"].(float64) != 5 {
+		t.Errorf("chat/delete: %v", d)
+	}
+	if h := s.signed("chat/history", `{"room_id":"r1"}`); h["total"].(float64) != 0 {
+		t.Errorf("after chat/delete: %v", h)
+	}
 }
 
 // TestChatEncrypted: in a meeting whose chat is end-to-end encrypted the server keeps and relays
@@ -241,6 +251,15 @@ func TestChatFiles(t *testing.T) {
 	}
 	if n != 3 {
 		t.Errorf("%d chat_file_shared events, want 3", n)
+	}
+	// a running session's chat is not deleted; an ended one's goes with its files
+	if got := code(s.signed("chat/delete", `{"room_id":"f1"}`)); got != "CONFLICT" {
+		t.Errorf("chat/delete while running: %s", got)
+	}
+	s.signed("room/endRoom", `{"room_id":"f1"}`)
+	s.signed("chat/delete", `{"room_id":"f1"}`)
+	if res, _ := s.do("GET", url, nil, nil); res.StatusCode != 404 {
+		t.Errorf("a deleted file downloads: %d", res.StatusCode)
 	}
 	// a room without file upload
 	s.signed("room/create", `{"room_id":"f2","metadata":{"room_title":"No files","room_features":{"chat_features":{"allow_file_upload":false}}}}`)

@@ -137,6 +137,7 @@ func (s *Server) Handler() http.Handler {
 	signed("polls/close", s.pollsClose)
 	// /polls
 	reads("chat/history", s.chatHistory) // chat (chat.go)
+	signed("chat/delete", s.chatDelete)
 	reads("webhook/deliveries", s.webhookDeliveries)
 	signed("webhook/redeliver", s.webhookRedeliver)
 	// waiting room (waiting.go)

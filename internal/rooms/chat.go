@@ -34,6 +34,8 @@ type ChatStore interface {
 	ChatCount(ctx context.Context, sid string) (int, error)
 	// ChatFileMessage returns the message that shared a file; nil if unknown.
 	ChatFileMessage(ctx context.Context, fileID string) (*meet.ChatMessage, error)
+	// DeleteChat deletes a session's chat (messages and file rows).
+	DeleteChat(ctx context.Context, sid string) (int64, error)
 }
 
 // The data topics of chat and reactions; payloads in doc/web.md.
@@ -373,4 +375,27 @@ func (s *Service) React(ctx context.Context, token, emoji string) error {
 		return fmt.Errorf("reaction: %w", err)
 	}
 	return nil
+}
+
+// DeleteChat deletes the chat of an ended session of a room (sid, or else its latest one): its
+// messages and its shared files. A running session's chat cannot be deleted (CONFLICT).
+func (s *Service) DeleteChat(ctx context.Context, roomID, sid string) (string, int64, error) {
+	sess, err := s.roomSession(ctx, roomID, sid)
+	if err != nil {
+		return "", 0, err
+	}
+	if sess.Running() {
+		return "", 0, meet.Errorf(meet.CodeConflict, "the session %s is running: its chat is deleted after it ends", sess.SID)
+	}
+	n, err := s.store.DeleteChat(ctx, sess.SID)
+	if err != nil {
+		return "", 0, err
+	}
+	if s.cfg.ChatDir != "" && meet.ValidID(sess.SID) {
+		if err := os.RemoveAll(filepath.Join(s.cfg.ChatDir, sess.SID)); err != nil {
+			return "", 0, fmt.Errorf("chat files of %s: %w", sess.SID, err)
+		}
+	}
+	s.log.Info("chat deleted", "room_id", sess.RoomID, "sid", sess.SID, "messages", n)
+	return sess.SID, n, nil
 }

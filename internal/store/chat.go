@@ -96,3 +96,21 @@ func (s *Store) ChatFileMessage(ctx context.Context, fileID string) (*meet.ChatM
 	}
 	return list[0], nil
 }
+
+// DeleteChat deletes a session's chat messages and file rows; it reports how many messages went.
+func (s *Store) DeleteChat(ctx context.Context, sid string) (int64, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
+		res, err := tx.ExecContext(ctx, `DELETE FROM chat_messages WHERE sid = ?`, sid)
+		if err != nil {
+			return nil, err
+		}
+		n, _ = res.RowsAffected()
+		_, err = tx.ExecContext(ctx, `DELETE FROM chat_files WHERE sid = ?`, sid)
+		return nil, err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete chat of %s: %w", sid, err)
+	}
+	return n, nil
+}
