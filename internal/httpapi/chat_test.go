@@ -101,6 +101,7 @@ func TestChatPrivateAndHistory(t *testing.T) {
 	// locks, live: private chat for bob, then sending for every non-admin
 	s.signed("room/updateLockSettings", `{"room_id":"r1","user_id":"bob","lock_settings":{"lock_private_chat":true}}`)
 	send(bob, `{"message":"again","to_user_id":"cat"}`, "PERMISSION_DENIED")
+	send(bob, `{"message":"a question for the moderator","to_user_id":"ann"}`, "SUCCESS") // allowed, as plugNmeet
 	send(bob, `{"message":"public is fine"}`, "SUCCESS")
 	s.signed("room/updateLockSettings", `{"room_id":"r1","lock_settings":{"lock_chat_send_message":true}}`)
 	send(cat, `{"message":"locked"}`, "PERMISSION_DENIED")
@@ -108,11 +109,11 @@ func TestChatPrivateAndHistory(t *testing.T) {
 
 	// the server key reads the whole chat, private messages included
 	h := s.signed("chat/history", `{"room_id":"r1"}`)
-	if code(h) != "SUCCESS" || h["total"].(float64) != 5 {
+	if code(h) != "SUCCESS" || h["total"].(float64) != 6 {
 		t.Errorf("chat/history %v", h)
 	}
 	txt := s.signed("chat/history", `{"room_id":"r1","format":"text"}`)
-	if text, _ := txt["text"].(string); !strings.Contains(text, "Name of bob (bob) → cat: psst cat") || strings.Count(text, "\n") != 5 {
+	if text, _ := txt["text"].(string); !strings.Contains(text, "Name of bob (bob) → cat: psst cat") || strings.Count(text, "\n") != 6 {
 		t.Errorf("text log %q", text)
 	}
 	for _, c := range []struct{ body, want string }{
@@ -126,7 +127,7 @@ func TestChatPrivateAndHistory(t *testing.T) {
 	}
 	// kept with the session after it ends
 	s.signed("room/endRoom", `{"room_id":"r1"}`)
-	if h := s.signed("chat/history", `{"room_id":"r1"}`); h["total"].(float64) != 5 || h["is_running"] != false {
+	if h := s.signed("chat/history", `{"room_id":"r1"}`); h["total"].(float64) != 6 || h["is_running"] != false {
 		t.Errorf("after the end: %v", h)
 	}
 	if got := code(s.post("/api/chat/send", bearerHeader(bob), `{"message":"late"}`)); got != "ROOM_NOT_ACTIVE" {
@@ -136,7 +137,7 @@ func TestChatPrivateAndHistory(t *testing.T) {
 	if got := code(s.signed("chat/delete", `{"room_id":"ghost"}`)); got != "ROOM_NOT_FOUND" {
 		t.Errorf("chat/delete of an unknown room: %s", got)
 	}
-	if d := s.signed("chat/delete", `{"room_id":"r1"}`); code(d) != "SUCCESS" || d["deleted"].(float64) != 5 {
+	if d := s.signed("chat/delete", `{"room_id":"r1"}`); code(d) != "SUCCESS" || d["deleted"].(float64) != 6 {
 		t.Errorf("chat/delete: %v", d)
 	}
 	if h := s.signed("chat/history", `{"room_id":"r1"}`); h["total"].(float64) != 0 {

@@ -79,15 +79,15 @@ func (s *Service) chatSender(ctx context.Context, sess *meet.Session, u *meet.Us
 	if to == u.UserID {
 		return meet.Errorf(meet.CodeInvalidParameters, "to_user_id must be another participant")
 	}
-	if meet.Bool(locks.LockPrivateChat) {
-		return meet.Errorf(meet.CodePermissionDenied, "private chat is locked (lock_private_chat)")
-	}
 	other, err := s.store.User(ctx, sess.SID, to)
 	if err != nil {
 		return fmt.Errorf("load user %s: %w", to, err)
 	}
 	if other == nil || other.Blocked || strings.HasPrefix(to, meet.InternalPrefix) {
 		return meet.Errorf(meet.CodeUserNotFound, "to_user_id %s is not in this meeting", to)
+	}
+	if meet.Bool(locks.LockPrivateChat) && !other.IsAdmin { // as plugNmeet: a moderator can still be asked privately
+		return meet.Errorf(meet.CodePermissionDenied, "private chat is locked (lock_private_chat): only moderators can be written to privately")
 	}
 	return nil
 }

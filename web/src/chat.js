@@ -25,6 +25,7 @@ export function chatRules(join, locks = {}) {
   const send = chat && !locks.lock_chat && !locks.lock_chat_send_message;
   return {
     private: send && !locks.lock_private_chat,
+    privateToAdmins: send, // lock_private_chat leaves moderators reachable, as plugNmeet
     files: send && c.allow_file_upload !== false && c.is_allow_file_upload !== false && !locks.lock_chat_file_share && !e2eeOf(join).includeChat,
     reactions: f.allow_reactions !== false && !locks.lock_reactions,
     maxFileBytes: (typeof c.max_file_size === 'number' ? c.max_file_size : Number(c.max_file_size) || 50) * 1024 * 1024,
@@ -124,7 +125,7 @@ export function updateChat(locks, others) {
   if (!join) return;
   rules = chatRules(join, locks);
   const sel = $('chat-to');
-  const want = rules.private ? others.filter((p) => !p.identity.startsWith('__meetd_')) : []; // not the server's own participants
+  const want = others.filter((p) => !p.identity.startsWith('__meetd_') && (rules.private || (rules.privateToAdmins && p.admin))); // not the server's own participants
   const current = sel.value;
   const have = Array.from(sel.options).slice(1).map((o) => o.value + '\n' + o.textContent).join('|');
   if (have !== want.map((p) => p.identity + '\n' + p.name).join('|')) {

@@ -858,7 +858,7 @@ function updateControls() {
   $('chat-input').disabled = !caps.chatSend;
   $('chat-send').disabled = !caps.chatSend;
   $('chat-input').placeholder = caps.chatSend ? 'Send a message' : 'Chat is locked';
-  chat.updateChat(locks, [...room.remoteParticipants.values()].map((p) => ({ identity: p.identity, name: displayName(p) }))); // chat
+  chat.updateChat(locks, [...room.remoteParticipants.values()].map((p) => ({ identity: p.identity, name: displayName(p), admin: admins.has(p.identity) }))); // chat
   $('end-button').hidden = !caps.isAdmin;
   $('record-button').hidden = !caps.record;
   $('rtmp-button').hidden = !caps.rtmp;

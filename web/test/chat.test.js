@@ -6,9 +6,10 @@ const joinOf = (features) => ({ room_metadata: { room_features: features } });
 
 test('chat rules follow the room and the locks', () => {
   const all = chatRules(joinOf({ chat_features: { allow_chat: true, allow_file_upload: true, max_file_size: 2, allowed_file_types: ['.PNG', 'pdf'] } }), {});
-  assert.deepEqual(all, { private: true, files: true, reactions: true, maxFileBytes: 2 * 1024 * 1024, fileTypes: ['png', 'pdf'] });
+  assert.deepEqual(all, { private: true, privateToAdmins: true, files: true, reactions: true, maxFileBytes: 2 * 1024 * 1024, fileTypes: ['png', 'pdf'] });
   const locked = chatRules(joinOf({ chat_features: {} }), { lock_private_chat: true, lock_chat_file_share: true, lock_reactions: true });
   assert.equal(locked.private, false);
+  assert.equal(locked.privateToAdmins, true);
   assert.equal(locked.files, false);
   assert.equal(locked.reactions, false);
   const mute = chatRules(joinOf({ chat_features: {} }), { lock_chat_send_message: true });
