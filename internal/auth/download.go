@@ -23,6 +23,7 @@ var (
 	RecordingDownload = Download{"recording_download", "record_id"}
 	ReportDownload    = Download{"analytics_download", "file_id"}
 	ArtifactDownload  = Download{"artifact_download", "artifact_id"}
+	ChatFileDownload  = Download{"chat_file_download", "file_id"}
 )
 
 // downloadClaims are {iss, nbf, exp, purpose, <claim>: id}.

@@ -136,6 +136,8 @@ func (s *Server) Handler() http.Handler {
 	reads("polls/results", s.pollsResults)
 	signed("polls/close", s.pollsClose)
 	// /polls
+	reads("chat/history", s.chatHistory) // chat (chat.go)
+	signed("chat/delete", s.chatDelete)
 	reads("webhook/deliveries", s.webhookDeliveries)
 	signed("webhook/redeliver", s.webhookRedeliver)
 	// waiting room (waiting.go)
@@ -166,6 +168,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /download/analytics/{token}", s.serve(meet.DoorDownload, s.downloadAnalytics))
 	mux.Handle("GET /download/recording/{token}", s.serve(meet.DoorDownload, s.downloadRecording))
 	mux.Handle("GET /download/artifact/{token}", s.serve(meet.DoorDownload, s.downloadArtifact))
+	mux.Handle("GET /download/chat/{token}", s.serve(meet.DoorDownload, s.downloadChat)) // chat (chat.go)
 
 	mux.Handle("POST /api/join", s.serveLimit(meet.DoorPage, smallBody, s.unlessDraining(s.page(s.join))))
 	mux.Handle("POST /api/moderate", s.serveLimit(meet.DoorPage, smallBody, s.page(s.moderate, auth.UsePage)))
@@ -190,6 +193,13 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("POST /api/polls/"+verb, s.serveLimit(meet.DoorPage, smallBody, s.page(h, auth.UsePage)))
 	}
 	// /polls
+	// chat and reactions (chat.go)
+	mux.Handle("POST /api/chat/send", s.serveLimit(meet.DoorPage, chatBody, s.page(s.pageChatSend, auth.UsePage)))
+	mux.Handle("POST /api/chat/upload", s.serveLimit(meet.DoorPage, chatUploadBody, s.page(s.pageChatUpload, auth.UsePage)))
+	for verb, h := range map[string]handler{"history": s.pageChatHistory, "file": s.pageChatFile, "react": s.pageReact} {
+		mux.Handle("POST /api/chat/"+verb, s.serveLimit(meet.DoorPage, smallBody, s.page(h, auth.UsePage)))
+	}
+	// /chat
 	mux.HandleFunc("OPTIONS /api/", preflight) // CORS for every page call (embed.go)
 
 	mux.HandleFunc("GET /healthz", s.healthz)

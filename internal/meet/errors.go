@@ -34,6 +34,8 @@ const (
 	// CodeTooManyAttempts [meetd] answers the dashboard's sign-in while it backs off after
 	// repeated wrong credentials (HTTP 429; doc/security.md).
 	CodeTooManyAttempts Code = "TOO_MANY_ATTEMPTS"
+	// CodeTooManyRequests [meetd] refuses a page's call over its rate (reactions; HTTP 429).
+	CodeTooManyRequests Code = "TOO_MANY_REQUESTS"
 
 	// meetd's names for transport failures; the answer carries another code (see Codes).
 	CodeRouteNotFound  Code = "ROUTE_NOT_FOUND"
@@ -116,6 +118,8 @@ var Codes = []CodeInfo{
 		Doc: "[meetd] too many event streams open: 4 per stream token or dashboard session, 256 in all"},
 	{Code: CodeTooManyAttempts, Status: PerDoor{___, 429, ___, ___, ___, ___},
 		Doc: "[meetd] the dashboard's sign-in backs off after repeated wrong credentials, the right ones included"},
+	{Code: CodeTooManyRequests, Status: PerDoor{___, ___, 429, ___, ___, ___},
+		Doc: "[meetd] a page sends reactions faster than its rate (a burst of 5, then one a second)"},
 	{Code: CodeRouteNotFound, Sent: CodeNotFound, Status: PerDoor{404, ___, ___, ___, ___, ___},
 		Doc: "[meetd] no such API route under /auth/"},
 	{Code: CodeBodyTooLarge, Sent: CodeInvalidParameters, Status: PerDoor{413, 413, 413, ___, ___, ___},

@@ -77,6 +77,8 @@ type Event struct {
 	BreakoutRooms []EventBreakoutRoom `json:"breakout_rooms,omitempty"`
 	// Poll is the poll of poll_created and poll_closed.
 	Poll *EventPoll `json:"poll,omitempty"`
+	// ChatFile is the file of chat_file_shared (chat.go).
+	ChatFile *EventChatFile `json:"chat_file,omitempty"`
 
 	// WebhookURL is the room's own webhook URL when the event was made ("" if none). It is not
 	// part of the body: the store keeps it beside the event, and the webhook fan-out reads it there.

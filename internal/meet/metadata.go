@@ -47,7 +47,7 @@ type RoomFeatures struct {
 	AllowVirtualBg          *bool `json:"allow_virtual_bg"`
 	AllowRaiseHand          *bool `json:"allow_raise_hand"`
 	AutoGenUserID           *bool `json:"auto_gen_user_id"`
-	// AllowReactions is stored (absent stays absent) and listed in not_implemented when true.
+	// AllowReactions: reactions on the meeting page; absent stays absent, and means on (chat.go).
 	AllowReactions *bool `json:"allow_reactions,omitempty"`
 	// AllowPolls is the old name of polls_features.is_allow; Fill folds it into PollsFeatures.
 	AllowPolls *bool `json:"allow_polls,omitempty"`
@@ -112,7 +112,7 @@ type LockSettings struct {
 	LockChatSendMsg   *bool `json:"lock_chat_send_message"`
 	LockChatFileShare *bool `json:"lock_chat_file_share"`
 	LockPrivateChat   *bool `json:"lock_private_chat,omitempty"`
-	// LockReactions is stored (absent stays absent); meetd has no reactions.
+	// LockReactions takes reactions away (absent stays absent: off).
 	LockReactions *bool `json:"lock_reactions,omitempty"`
 }
 
@@ -205,7 +205,6 @@ func notImplemented(f *RoomFeatures) []string {
 	}
 	add(Bool(f.AllowVirtualBg), "allow_virtual_bg")
 	add(Bool(f.RecordingFeatures.IsAllow) && Bool(f.RecordingFeatures.IsAllowLocal), "recording_features.is_allow_local") // cloud recording is served
-	add(Bool(f.ChatFeatures.AllowFileUpload), "chat_features.allow_file_upload")
 	add(GroupOn(f.SharedNotePadFeatures, "allowed_shared_note_pad"), "shared_note_pad_features")
 	add(GroupOn(f.WhiteboardFeatures, "allowed_whiteboard"), "whiteboard_features")
 	add(GroupOn(f.ExternalMediaPlayerFeatures, "allowed_external_media_player"), "external_media_player_features")
@@ -214,7 +213,6 @@ func notImplemented(f *RoomFeatures) []string {
 	add(GroupOn(f.SpeechToTextTranslationFeatures, ""), "speech_to_text_translation_features")
 	add(GroupOn(f.InsightsFeatures, ""), "insights_features")
 	add(GroupOn(f.SipDialInFeatures, ""), "sip_dial_in_features")
-	add(Bool(f.AllowReactions), "allow_reactions")
 	add(Bool(f.RecordingFeatures.OnlyRecordAdminWebcams), "recording_features.only_record_admin_webcams")
 	return out
 }

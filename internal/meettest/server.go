@@ -124,7 +124,8 @@ func Start(t testing.TB, opt Options) *Server {
 	if err != nil {
 		t.Fatalf("meettest: recorder: %v", err)
 	}
-	svc := rooms.New(st, s.Media, rooms.Config{Keys: s.Keys, Node: "meettest", DepartureTimeout: time.Minute},
+	svc := rooms.New(st, s.Media, rooms.Config{Keys: s.Keys, Node: "meettest", DepartureTimeout: time.Minute,
+		ChatDir: filepath.Join(dir, "chat")},
 		rooms.Hooks{Started: recordings.Started, Ending: recordings.Ending, Ended: reports.Generate}, log)
 	s.Media.rooms = svc // what the media server tells the room service: joins and departures
 

@@ -60,6 +60,8 @@ type Config struct {
 	// NodeTimeout is how long a node may go without a heartbeat (one per sweep) before the other
 	// processes count its connections as gone (default 30 s).
 	NodeTimeout time.Duration
+	// ChatDir is where the files shared in chats are kept (data_dir/chat), by sid and file id.
+	ChatDir string
 }
 
 // Service is the room service.
@@ -75,6 +77,7 @@ type Service struct {
 
 	trackEvents    *eventLimiter   // per participant (ratelimit.go)
 	presenceEvents *presenceEvents // participant_joined/left, per user and per session (ratelimit.go)
+	reactions      *eventLimiter   // per participant (chat.go)
 }
 
 // Hooks are the other services' work at fixed points of a session's life, given to New. A nil
@@ -112,7 +115,8 @@ func New(store Store, media Media, cfg Config, hooks Hooks, log *slog.Logger) *S
 		hooks.Ended = func(context.Context, string) error { return nil }
 	}
 	return &Service{store: store, media: media, cfg: cfg, hooks: hooks, log: log,
-		trackEvents: newLimiter(trackEventBurst, trackEventRate), presenceEvents: newPresenceEvents()}
+		trackEvents: newLimiter(trackEventBurst, trackEventRate), presenceEvents: newPresenceEvents(),
+		reactions: newLimiter(reactionBurst, reactionRate)}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }

@@ -76,6 +76,8 @@ type Store interface {
 
 	// PollStore keeps the sessions' polls (polls.go).
 	PollStore
+	// ChatStore keeps the sessions' chat (chat.go).
+	ChatStore
 }
 
 // Presence is one participant connection.

@@ -255,6 +255,7 @@ func (s *server) build(ctx context.Context) error {
 		Keys:             keys,
 		DepartureTimeout: time.Duration(cfg.DepartureTimeout) * time.Second,
 		Node:             s.nodeID,
+		ChatDir:          filepath.Join(cfg.DataDir, "chat"), // chat files (rooms/chat.go)
 		NodeTimeout:      time.Duration(cfg.NodeTimeout),
 	}, rooms.Hooks{
 		Started: s.recordings.Started, // automatic recording

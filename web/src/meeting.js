@@ -21,7 +21,6 @@ import {
   HAND_ATTRIBUTE,
   MAX_CHAT_LENGTH,
   encode,
-  chatMessage,
   handRaised,
   parse,
 } from './messages.js';
@@ -29,6 +28,7 @@ import { $, h, icon, setState, toast, beep, formatTime } from './view.js';
 import { waitForAdmission, startWaitingAdmin, onWaitingData, WAITING_TOPIC } from './waiting.js';
 import * as breakout from './breakout.js'; // breakout rooms
 import { initPolls, onPollsData, refreshPolls } from './polls.js'; // polls
+import * as chat from './chat.js'; // chat: sent through the server (history, private messages, files), reactions
 import * as e2ee from './e2ee.js'; // e2ee: end-to-end encryption, called at the points marked "e2ee"
 
 const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
@@ -466,6 +466,7 @@ function wireRoom(r) {
       if (!finished) setState('joined');
       renderAll();
       refreshPolls(); // polls: what changed while the connection was down
+      chat.loadHistory(); // chat: messages sent while the connection was down
     })
     .on(RoomEvent.Disconnected, (reason) => {
       if (r === room) onDisconnected(reason); // a room the page moved away from says nothing
@@ -561,6 +562,7 @@ function buildMeeting() {
   showPanel('chat-panel', caps.chat && window.innerWidth >= WIDE_SCREEN);
   $('audio-button').hidden = room.canPlaybackAudio;
   initPolls(join, pageToken); // polls
+  chat.initChat(join, pageToken, room, appendChat, e2ee); // chat (e2ee: seals and opens)
 }
 
 function applyLocalMetadata(metadata) {
@@ -864,6 +866,7 @@ function updateControls() {
   $('chat-input').disabled = !caps.chatSend;
   $('chat-send').disabled = !caps.chatSend;
   $('chat-input').placeholder = caps.chatSend ? 'Send a message' : 'Chat is locked';
+  chat.updateChat(locks, [...room.remoteParticipants.values()].map((p) => ({ identity: p.identity, name: displayName(p), admin: admins.has(p.identity) }))); // chat
   $('end-button').hidden = !caps.isAdmin;
   $('record-button').hidden = !caps.record;
   $('rtmp-button').hidden = !caps.rtmp;
@@ -944,21 +947,15 @@ async function sendChat() {
   const text = input.value.trim();
   if (!text || !caps.chatSend) return;
   const lp = room.localParticipant;
-  const msg = chatMessage(lp.identity, displayName(lp), text.slice(0, MAX_CHAT_LENGTH));
-  try {
-    await lp.publishData(encode(await e2ee.outgoingChat(msg)), { reliable: true, topic: TOPIC_CHAT }); // e2ee: sealed
-  } catch (err) {
-    toast(`Message not sent: ${errText(err)}`, 'error');
-    return;
-  }
-  input.value = '';
-  appendChat({ fromUserId: msg.from_user_id, fromName: msg.from_name, message: msg.message, sentAt: msg.sent_at, self: true });
+  // chat: through the server, which keeps and relays it (sealed first when the chat is encrypted: e2ee)
+  if (await chat.send(text.slice(0, MAX_CHAT_LENGTH), lp.identity, displayName(lp))) input.value = '';
 }
 
 async function onData(topic, payload, sender) {
   if (topic === WAITING_TOPIC) return onWaitingData(); // waiting room
   if (topic === breakout.TOPIC_BREAKOUT && !sender) return breakout.onMessage(payload); // breakout rooms
   if (onPollsData(topic, payload, sender)) return; // polls
+  if (chat.onChatData(topic, payload, sender)) return; // chat
   if (topic === TOPIC_CHAT) {
     // e2ee: a sealed chat message is opened first (or shown as unreadable)
     const opened = await e2ee.incomingChat(parseJSON(new TextDecoder().decode(payload)));
@@ -982,13 +979,14 @@ async function onData(topic, payload, sender) {
 function appendChat(m) {
   const list = $('chat-messages');
   const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
-  const cls = ['chat-message', m.system ? 'chat-system' : '', m.self ? 'chat-self' : '', m.undecryptable ? 'chat-undecryptable' : ''].filter(Boolean).join(' ');
+  const cls = ['chat-message', m.system ? 'chat-system' : '', m.self ? 'chat-self' : '', m.undecryptable ? 'chat-undecryptable' : '', m.private ? 'chat-private' : ''].filter(Boolean).join(' ');
   list.append(
     h(
       'li',
       { class: cls, 'data-from': m.fromUserId },
       h('div', { class: 'chat-meta' }, h('span', { class: 'chat-from' }, m.self ? 'You' : m.fromName), h('time', {}, formatTime(m.sentAt))),
-      h('div', { class: 'chat-text' }, m.message),
+      m.message ? h('div', { class: 'chat-text' }, m.message) : null,
+      ...(m.extra || []), // chat: a private message's note, a shared file
     ),
   );
   if (nearBottom || m.self) list.scrollTop = list.scrollHeight;
