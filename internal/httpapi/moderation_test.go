@@ -207,6 +207,11 @@ func TestWebhookDeliveries(t *testing.T) {
 		a := decoded(t, second(s.srv.Signed(t, "webhook/deliveries", `{"status":"failed"}`)))
 		return a["result"].(map[string]any)["total"] == float64(1)
 	})
+	// the receiver has the delivery before the dispatcher records it
+	meettest.Eventually(t, 5*time.Second, "the delivery recorded", func() bool {
+		a := decoded(t, second(s.srv.Signed(t, "webhook/deliveries", `{"room_id":"r1","status":"delivered"}`)))
+		return a["result"].(map[string]any)["total"] == float64(1)
+	})
 	s.signed("webhook/deliveries", `{"room_id":"r1","status":"delivered"}`)
 	s.signed("webhook/deliveries", `{"status":"failed"}`)
 	s.signed("webhook/deliveries", `{"status":"lost"}`)
