@@ -60,6 +60,8 @@ type Config struct {
 	TrustedProxies CIDRList `yaml:"trusted_proxies"` // X-Forwarded-* is believed only from these
 
 	Embed Embed `yaml:"embed"` // meetings inside other sites' pages (embed.go)
+
+	BBB BBB `yaml:"bbb"` // the BigBlueButton API (bbb.go)
 }
 
 // API configures the signed API.
@@ -229,6 +231,7 @@ func Default() Config {
 		// a TLS proxy on the same machine (doc/deploy.md); a load balancer elsewhere is configured
 		TrustedProxies: CIDRList{"127.0.0.0/8", "::1"},
 		Embed:          Embed{AllowedOrigins: URLList{"*"}},
+		BBB:            BBB{Enabled: true},
 	}
 }
 
@@ -289,10 +292,13 @@ var env = []struct {
 	{"MEETD_TRUSTED_PROXIES", "trusted_proxies", func(c *Config, v string) error { c.TrustedProxies = CIDRList(splitList(v)); return nil }},
 	{"MEETD_EMBED_ALLOWED_ORIGINS", "embed.allowed_origins", func(c *Config, v string) error { c.Embed.AllowedOrigins = splitList(v); return nil }},
 	{"MEETD_EMBED_ASSETS_URL", "embed.assets_url", func(c *Config, v string) error { c.Embed.AssetsURL = v; return nil }},
+	{"MEETD_BBB_ENABLED", "bbb.enabled", boolSetter(func(c *Config) *bool { return &c.BBB.Enabled })},
+	{"MEETD_BBB_SECRETS", "bbb.secrets", func(c *Config, v string) error { c.BBB.Secrets = splitList(v); return nil }},
+	{"MEETD_BBB_CHECKSUM_ALGORITHMS", "bbb.checksum_algorithms", func(c *Config, v string) error { c.BBB.ChecksumAlgorithms = splitList(v); return nil }},
 }
 
 // secretKeys are the keys whose flag draws a warning.
-var secretKeys = map[string]bool{"api_secret": true, "dashboard_password": true, "metrics_password": true, "livekit.api_secret": true}
+var secretKeys = map[string]bool{"bbb.secrets": true, "api_secret": true, "dashboard_password": true, "metrics_password": true, "livekit.api_secret": true}
 
 func durationSetter(field func(*Config) *Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {
@@ -421,6 +427,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := c.Embed.validate(); err != nil {
+		return err
+	}
+	if err := c.BBB.validate(); err != nil {
 		return err
 	}
 	if c.DepartureTimeout < 0 {
@@ -609,6 +618,9 @@ func (c Config) Redacted() Config {
 		c.API.Keys[i].Secret = "[redacted]"
 	}
 	c.LiveKit.Redis = redactURL(c.LiveKit.Redis)
+	if len(c.BBB.Secrets) > 0 {
+		c.BBB.Secrets = []string{"[redacted]"}
+	}
 	c.Store = c.Store.Redacted()
 	// webhook URLs often carry a token in their query or user info: show only where they go
 	urls := make(URLList, len(c.Webhooks.URLs))

@@ -28,6 +28,7 @@ import (
 
 	"meetd/internal/analytics"
 	"meetd/internal/auth"
+	"meetd/internal/bbb"
 	"meetd/internal/httpapi"
 	"meetd/internal/outbox"
 	"meetd/internal/recorder"
@@ -60,6 +61,9 @@ type Options struct {
 	// AllowedOrigins and AssetsURL are config embed.allowed_origins (none: any) and embed.assets_url.
 	AllowedOrigins []string
 	AssetsURL      string
+	// BBB configures the BigBlueButton API, served at /bigbluebutton/api/ (zero: secret = the API
+	// secret, all algorithms, and also under /<api_key>/bigbluebutton/).
+	BBB bbb.Config
 }
 
 // Server is a running test server. It stops when the test ends.
@@ -71,6 +75,8 @@ type Server struct {
 	// finished recording: its row, its file under RecordingsDir/<record_id>/).
 	Store         *store.Store
 	RecordingsDir string
+	// Rooms is the room service.
+	Rooms *rooms.Service
 
 	draining atomic.Bool
 	logs     *logBuffer
@@ -122,6 +128,15 @@ func Start(t testing.TB, opt Options) *Server {
 		rooms.Hooks{Started: recordings.Started, Ending: recordings.Ending, Ended: reports.Generate}, log)
 	s.Media.rooms = svc // what the media server tells the room service: joins and departures
 
+	s.Rooms = svc
+	if opt.BBB.APIKey == "" {
+		opt.BBB.APIKey = s.Keys.APIKey
+	}
+	mounts := map[string]http.Handler{"GET /": web.Handler()}
+	for pattern, h := range bbb.New(opt.BBB, bbb.Deps{Store: st, Rooms: svc, Keys: s.Keys, Log: log}).Mounts() {
+		mounts[pattern] = h
+	}
+
 	registry := prometheus.NewRegistry()
 	metrics, err := httpapi.NewMetrics(registry, st.Stats)
 	if err != nil {
@@ -145,7 +160,7 @@ func Start(t testing.TB, opt Options) *Server {
 			_, err := st.Session(ctx, "_")
 			return err
 		},
-		Mounts:         map[string]http.Handler{"GET /": web.Handler()},
+		Mounts:         mounts,
 		EventsPoll:     opt.EventsPoll,
 		AllowedOrigins: opt.AllowedOrigins,
 		AssetsURL:      opt.AssetsURL,

@@ -22,6 +22,7 @@ import (
 
 	"meetd/internal/analytics"
 	"meetd/internal/auth"
+	"meetd/internal/bbb"
 	"meetd/internal/config"
 	"meetd/internal/edge"
 	"meetd/internal/httpapi"
@@ -337,6 +338,14 @@ func (s *server) httpAPI(keys auth.Keys) (http.Handler, error) {
 		mounts["POST /internal/livekit/webhook"] = s.engine.WebhookHandler(s.rooms, s.log)
 		mounts["GET /rtc"] = signalling // the WebSocket and its validation are GETs
 		mounts["GET /rtc/"] = signalling
+	}
+	if cfg.BBB.Enabled { // the BigBlueButton API (doc/bbb.md)
+		b := bbb.New(bbb.Config{Secrets: cfg.BBB.Secrets, Algorithms: cfg.BBB.ChecksumAlgorithms, APIKey: cfg.APIKey},
+			bbb.Deps{Store: s.store, Rooms: s.rooms, Keys: keys, Log: s.log,
+				PageURL: func(r *http.Request) string { return s.edge.OwnOrigin(r) + "/" }})
+		for pattern, h := range b.Mounts() {
+			mounts[pattern] = h
+		}
 	}
 	wire, _ := httpapi.ParseWire(cfg.API.Wire) // checked by config
 	api := &httpapi.Server{

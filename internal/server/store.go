@@ -9,6 +9,7 @@ import (
 
 	"meetd/internal/analytics"
 	"meetd/internal/auth"
+	"meetd/internal/bbb"
 	"meetd/internal/config"
 	"meetd/internal/meet"
 	"meetd/internal/outbox"
@@ -24,6 +25,7 @@ type stateStore interface {
 	analytics.Store
 	recorder.Store
 	httpapi.WireStore
+	bbb.Store                                  // the BigBlueButton API's meetings (doc/bbb.md)
 	auth.NonceStore                            // the v2 signatures' nonces
 	Stats(context.Context) (meet.Stats, error) // for /metrics
 	// Prune deletes events and finished webhook deliveries older than before (retention).
