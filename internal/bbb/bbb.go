@@ -16,6 +16,7 @@ import (
 
 	"meetd/internal/auth"
 	"meetd/internal/meet"
+	"meetd/internal/recorder"
 	"meetd/internal/rooms"
 	"meetd/internal/store"
 )
@@ -61,6 +62,12 @@ type Deps struct {
 	// PageURL is the meeting page's absolute URL ("https://host/") for a request; nil: from the
 	// request's Host (and TLS).
 	PageURL func(r *http.Request) string
+
+	// (bbbrec) Recorder is meetd's recordings, which getRecordings lists, the playback serves and
+	// deleteRecordings deletes (recordings.go); Domain is the server's name in hook calls
+	// (callbacks.go; "" : localhost).
+	Recorder *recorder.Service
+	Domain   string
 }
 
 // Server serves the BBB API.
@@ -191,6 +198,7 @@ func (s *Server) Mounts() map[string]http.Handler {
 		m["GET "+p] = s
 		m["POST "+p] = s
 	}
+	m["GET "+playbackPath+"{id}"] = http.HandlerFunc(s.playback) // (bbbrec) recordings.go
 	return m
 }
 

@@ -67,4 +67,7 @@ type Callback struct {
 type Feed struct {
 	Recordings []Recording
 	Callbacks  []Callback
+	// Hold stops the feed after the event Through: those after it are read again next time.
+	Hold    bool
+	Through int64
 }

@@ -77,6 +77,8 @@ type Server struct {
 	RecordingsDir string
 	// Rooms is the room service.
 	Rooms *rooms.Service
+	// BBB is the BigBlueButton API.
+	BBB *bbb.Server
 
 	draining atomic.Bool
 	logs     *logBuffer
@@ -133,7 +135,9 @@ func Start(t testing.TB, opt Options) *Server {
 		opt.BBB.APIKey = s.Keys.APIKey
 	}
 	mounts := map[string]http.Handler{"GET /": web.Handler()}
-	for pattern, h := range bbb.New(opt.BBB, bbb.Deps{Store: st, Rooms: svc, Keys: s.Keys, Log: log}).Mounts() {
+	s.BBB = bbb.New(opt.BBB, bbb.Deps{Store: st, Rooms: svc, Keys: s.Keys, Log: log, Recorder: recordings})
+	webhooks.Extend(s.BBB.Extension()) // the BBB API's callbacks and hooks, through the outbox
+	for pattern, h := range s.BBB.Mounts() {
 		mounts[pattern] = h
 	}
 

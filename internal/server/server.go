@@ -342,7 +342,9 @@ func (s *server) httpAPI(keys auth.Keys) (http.Handler, error) {
 	if cfg.BBB.Enabled { // the BigBlueButton API (doc/bbb.md)
 		b := bbb.New(bbb.Config{Secrets: cfg.BBB.Secrets, Algorithms: cfg.BBB.ChecksumAlgorithms, APIKey: cfg.APIKey},
 			bbb.Deps{Store: s.store, Rooms: s.rooms, Keys: keys, Log: s.log,
-				PageURL: func(r *http.Request) string { return s.edge.OwnOrigin(r) + "/" }})
+				PageURL:  func(r *http.Request) string { return s.edge.OwnOrigin(r) + "/" },
+				Recorder: s.recordings, Domain: cfg.TLS.Domain})
+		s.webhooks.Extend(b.Extension()) // its callbacks and hooks, through the outbox
 		for pattern, h := range b.Mounts() {
 			mounts[pattern] = h
 		}

@@ -93,7 +93,8 @@ func (s *Store) BBBDeleteHook(ctx context.Context, id int64) (bool, error) {
 // first, into what turn makes of them, and writes that (recordings added unless their session
 // has one, callbacks as events of bbbdata.CallbackEvent) in the transaction that moves the
 // cursor: no event is fed twice or skipped. turn runs inside the transaction and may read the
-// store. It reports how many events it read.
+// store. It reports how many events it consumed (moved the cursor past): fewer than it read if
+// turn held the feed (bbbdata.Feed.Hold).
 func (s *Store) BBBFeed(ctx context.Context, limit int, turn func([]bbbdata.FeedEvent) (bbbdata.Feed, error)) (int, error) {
 	n, wrote := 0, false
 	err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
@@ -144,6 +145,15 @@ func (s *Store) BBBFeed(ctx context.Context, limit int, turn func([]bbbdata.Feed
 				}
 			}
 			wrote = true
+		}
+		if feed.Hold {
+			n = 0
+			for _, e := range events {
+				if e.Seq <= feed.Through {
+					n++
+				}
+			}
+			last = max(cursor, feed.Through)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE webhook_cursor SET seq = ? WHERE name = 'bbb'`, last)
 		return nil, err
