@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -88,6 +89,7 @@ type Broadcast struct {
 	OnlyToAdmins bool
 	ToUserID     string
 	ChatMessage  string // a chat line from "System"
+	FromName     string // the chat line's sender name instead of "System" (the BBB API's sendChatMessage)
 	Notification *Notification
 }
 
@@ -114,7 +116,8 @@ func (s *Service) Broadcast(ctx context.Context, roomID string, b Broadcast) err
 			return meet.Errorf(meet.CodeInvalidParameters, "chat_msg.message is longer than %d bytes", meet.MaxMetadataBytes)
 		}
 		topic = "chat"
-		payload = map[string]any{"type": "chat", "from_user_id": "system", "from_name": "System", "message": b.ChatMessage, "sent_at": s.now().UnixMilli()}
+		from := cmp.Or(b.FromName, "System")
+		payload = map[string]any{"type": "chat", "from_user_id": "system", "from_name": from, "message": b.ChatMessage, "sent_at": s.now().UnixMilli()}
 	case b.Notification != nil && b.Notification.Text != "":
 		n := *b.Notification
 		switch n.Type {
