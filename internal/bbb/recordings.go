@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -73,21 +72,8 @@ func splitList(s string) []string {
 	return out
 }
 
-// metaName is BBB's rule for meta_ names (lower-cased once matched).
-var metaName = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]*$`)
-
-// metaParams are the request's meta_* parameters by lower-cased name (the first value of each).
-func metaParams(r *Request) map[string]string {
-	out := map[string]string{}
-	for k, v := range r.Params {
-		name, ok := strings.CutPrefix(k, "meta_")
-		if !ok || !metaName.MatchString(name) || len(v) == 0 {
-			continue
-		}
-		out[strings.ToLower(name)] = v[0]
-	}
-	return out
-}
+// metaParams are the request's meta_* parameters by lower-cased name (metaOf, meetings.go).
+func metaParams(r *Request) map[string]string { return metaOf(r.Params) }
 
 func (s *Server) files(ctx context.Context, sid string) ([]recorder.File, error) {
 	list, _, err := s.store.Recordings(ctx, recorder.Filter{SID: sid, SessionFilter: meet.SessionFilter{Limit: 1000, Ascending: true}})
