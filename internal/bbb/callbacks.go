@@ -96,6 +96,17 @@ type feedState struct {
 	meetings   map[string]*store.BBBMeeting // by sid; nil: not a BBB meeting
 	recordings map[string]bool              // sids with a BBB recording (stored or made in this batch)
 	hooks      []bbbdata.Hook
+	users      map[string]map[string]*meet.User // by sid
+}
+
+// usersOf are a session's users (what the joins said of them), read once per batch.
+func (s *Server) usersOf(ctx context.Context, st *feedState, sid string) (map[string]*meet.User, error) {
+	if u, ok := st.users[sid]; ok {
+		return u, nil
+	}
+	u, err := s.store.Users(ctx, sid)
+	st.users[sid] = u
+	return u, err
 }
 
 // turn turns a batch of events into BBB callbacks and recordings.
@@ -105,7 +116,7 @@ func (s *Server) turn(ctx context.Context, events []bbbdata.FeedEvent) (bbbdata.
 	if err != nil {
 		return feed, err
 	}
-	st := &feedState{meetings: map[string]*store.BBBMeeting{}, recordings: map[string]bool{}, hooks: hooks}
+	st := &feedState{meetings: map[string]*store.BBBMeeting{}, recordings: map[string]bool{}, hooks: hooks, users: map[string]map[string]*meet.User{}}
 	now := s.now()
 	for _, fe := range events {
 		if fe.SID == "" {
@@ -145,6 +156,7 @@ func (s *Server) turnOne(ctx context.Context, st *feedState, feed *bbbdata.Feed,
 		feed.Callbacks = append(feed.Callbacks, bbbdata.Callback{ID: c.ID, RoomID: fe.RoomID, SID: fe.SID, URL: to, Body: body, CreatedAt: fe.CreatedAt})
 	}
 	meta := m.Data.Meta
+	var err error
 	hasRecording := func() (bool, error) {
 		if st.recordings[fe.SID] {
 			return true, nil
@@ -188,7 +200,13 @@ func (s *Server) turnOne(ctx context.Context, st *feedState, feed *bbbdata.Feed,
 			}
 		}
 	}
-	for _, he := range s.hookEvents(ctx, ev, m) {
+	var users map[string]*meet.User
+	if ev.Participant != nil && len(st.hooks) > 0 {
+		if users, err = s.usersOf(ctx, st, fe.SID); err != nil {
+			return err
+		}
+	}
+	for _, he := range s.hookEvents(ev, m, users) {
 		for _, h := range st.hooks {
 			if fe.Seq <= h.AfterSeq || (h.MeetingID != "" && h.MeetingID != m.MeetingID) || !hookWants(h, he.id) {
 				continue

@@ -125,7 +125,7 @@ type hookEvent struct {
 }
 
 // hookEvents are the BBB events of one of meetd's events (doc/bbb.md, "Hooks", the mapping).
-func (s *Server) hookEvents(_ context.Context, ev *meet.Event, m *store.BBBMeeting) []hookEvent {
+func (s *Server) hookEvents(ev *meet.Event, m *store.BBBMeeting, users map[string]*meet.User) []hookEvent {
 	meeting := map[string]any{"internal-meeting-id": m.InternalMeetingID, "external-meeting-id": m.MeetingID}
 	ts := ev.CreatedAt * 1000
 	mk := func(id string, attrs map[string]any) hookEvent {
@@ -139,12 +139,18 @@ func (s *Server) hookEvents(_ context.Context, ev *meet.Event, m *store.BBBMeeti
 			ExUserID string `json:"ex_user_id"`
 		}
 		_ = json.Unmarshal([]byte(p.Metadata), &md)
-		ext := md.ExUserID
+		ext, admin := md.ExUserID, p.IsAdmin
+		if u := users[p.Identity]; u != nil { // what the join said of the user
+			admin = admin || u.IsAdmin
+			if u.Metadata.ExUserID != "" {
+				ext = u.Metadata.ExUserID
+			}
+		}
 		if ext == "" {
 			ext = p.Identity
 		}
 		role := "VIEWER"
-		if p.IsAdmin {
+		if admin {
 			role = "MODERATOR"
 		}
 		return map[string]any{"internal-user-id": p.Identity, "external-user-id": ext, "name": p.Name, "role": role, "presenter": false}
