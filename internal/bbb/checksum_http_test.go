@@ -121,3 +121,36 @@ func TestChecksumConfigured(t *testing.T) {
 	c.algo = "sha512"
 	wantOK(t, "sha512", c.call("getMeetings", ""), "noMeetings")
 }
+
+// TestFormPost: create, getMeetingInfo and end by POST with a form body: the checksum over the
+// query string (empty when every parameter is in the body, BBB 2.6+), or, as older bbb-web,
+// over the body; a parameter both in the query and the body is refused.
+func TestFormPost(t *testing.T) {
+	srv := meettest.Start(t, meettest.Options{})
+	c := newClient(t, srv, "sha256")
+	form := func(call, query, body string) *node {
+		req, _ := http.NewRequest(http.MethodPost, c.base+call+"?"+query, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, n := c.read(res)
+		return n
+	}
+	body := plusQuery("meetingID", "form-room", "name", "Form room")
+	// BBB 2.6+: checksum of the empty query string, in the query
+	wantOK(t, "create, checksum over the empty query", form("create", "checksum="+bbb.Checksum("sha256", "create", "", c.secret), body), "")
+	// older bbb-web: checksum over the body, in the body
+	info := plusQuery("meetingID", "form-room")
+	n := form("getMeetingInfo", "", info+"&checksum="+bbb.Checksum("sha256", "getMeetingInfo", info, c.secret))
+	wantOK(t, "getMeetingInfo, checksum in the body", n, "")
+	if n.Get("meetingName") != "Form room" {
+		t.Errorf("name %q", n.Get("meetingName"))
+	}
+	// a parameter in both
+	q := "meetingID=form-room"
+	wantFail(t, "meetingID twice", form("end", q+"&checksum="+bbb.Checksum("sha256", "end", q, c.secret), "meetingID=other-room"), "checksumError")
+	wantFail(t, "wrong body checksum", form("end", "", info+"&checksum="+bbb.Checksum("sha256", "end", info, "wrong-secret")), "checksumError")
+	wantOK(t, "end", form("end", "", info+"&checksum="+bbb.Checksum("sha256", "end", info, c.secret)), "sentEndMeetingRequest")
+}
