@@ -96,6 +96,14 @@ func (s *Store) BBBDeleteHook(ctx context.Context, id int64) (bool, error) {
 // store. It reports how many events it consumed (moved the cursor past): fewer than it read if
 // turn held the feed (bbbdata.Feed.Hold).
 func (s *Store) BBBFeed(ctx context.Context, limit int, turn func([]bbbdata.FeedEvent) (bbbdata.Feed, error)) (int, error) {
+	// Nothing new (most wake-ups): no write transaction.
+	var cursor, newest int64
+	if err := s.r.QueryRowContext(ctx, `SELECT (SELECT seq FROM webhook_cursor WHERE name = 'bbb'), (SELECT coalesce(max(seq), 0) FROM events)`).Scan(&cursor, &newest); err != nil {
+		return 0, fmt.Errorf("feed BBB callbacks: %w", err)
+	}
+	if newest <= cursor {
+		return 0, nil
+	}
 	n, wrote := 0, false
 	err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
 		var cursor int64
