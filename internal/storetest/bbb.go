@@ -186,6 +186,13 @@ func bbbFeed(t *testing.T, s BBBStore) {
 	if _, err := s.BBBFeed(ctx, 10, func([]bbbdata.FeedEvent) (bbbdata.Feed, error) { return bbbdata.Feed{}, context.Canceled }); err == nil {
 		t.Fatal("a failed turn did not fail the feed")
 	}
+	// a turn that holds the feed before its first event consumes nothing: it is read again
+	held := func(events []bbbdata.FeedEvent) (bbbdata.Feed, error) {
+		return bbbdata.Feed{Hold: true, Through: events[0].Seq - 1}, nil
+	}
+	if n, err := s.BBBFeed(ctx, 10, held); err != nil || n != 0 {
+		t.Fatalf("held feed: %d %v", n, err)
+	}
 	if n, err := s.BBBFeed(ctx, 1, turn); err != nil || n != 1 {
 		t.Fatalf("feed: %d %v", n, err)
 	}
