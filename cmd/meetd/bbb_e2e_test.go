@@ -60,7 +60,7 @@ func TestBBBJoinRedirectE2E(t *testing.T) {
 	res, _ := call("join", "meetingID", meetingID, "fullName", "Grace Hopper", "password", "mp", "role", "MODERATOR",
 		"userID", "42", "guest", "false", "createTime", c["response/createTime"])
 	loc, err := url.Parse(res.Header.Get("Location"))
-	if res.StatusCode != http.StatusFound || err != nil || loc.Path != "/" || loc.Query().Get("access_token") == "" {
+	if res.StatusCode != http.StatusFound || err != nil || loc.Scheme+"://"+loc.Host != m.base || loc.Path != "/" || loc.Query().Get("access_token") == "" {
 		t.Fatalf("join: HTTP %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	m.botWithToken(loc.Query().Get("access_token")) // as the meeting page does with the token

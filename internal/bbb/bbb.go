@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -62,6 +63,9 @@ type Deps struct {
 	// PageURL is the meeting page's absolute URL ("https://host/") for a request; nil: from the
 	// request's Host (and TLS).
 	PageURL func(r *http.Request) string
+	// Draining, if set, reports a graceful shutdown: create (of a new meeting) and join are
+	// refused, as the plugNmeet API refuses new rooms and joins.
+	Draining func() bool
 
 	// (bbbrec) Recorder is meetd's recordings, which getRecordings lists, the playback serves and
 	// deleteRecordings deletes (recordings.go); Domain is the server's name in hook calls
@@ -190,7 +194,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 // which do not conflict with the page's "GET /".
 func (s *Server) Mounts() map[string]http.Handler {
 	paths := []string{prefix, prefix + "/"}
-	if k := s.cfg.APIKey; k != "" && !strings.ContainsAny(k, "/{} ") {
+	if k := s.cfg.APIKey; plainKey.MatchString(k) {
 		paths = append(paths, "/"+k+prefix, "/"+k+prefix+"/")
 	}
 	m := map[string]http.Handler{}
@@ -201,6 +205,9 @@ func (s *Server) Mounts() map[string]http.Handler {
 	m["GET "+playbackPath+"{id}"] = http.HandlerFunc(s.playback) // (bbbrec) recordings.go
 	return m
 }
+
+// plainKey is an API key that can be a path segment of a route pattern as it is.
+var plainKey = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
 
 // ServeHTTP answers one BBB call.
 func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {

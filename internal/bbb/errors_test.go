@@ -77,6 +77,13 @@ func TestErrorCases(t *testing.T) {
 	_, n = c.getURL(c.signed("join", plusQuery("meetingID", "deny-room", "fullName", "V", "password", "ap", "guest", "false", "redirect", "false")))
 	wantOK(t, "guest=false under ALWAYS_DENY", n, "successfullyJoined")
 
+	// role wins over the password
+	_, n = c.getURL(c.signed("join", plusQuery("meetingID", "deny-room", "fullName", "R", "password", "mp", "role", "viewer", "guest", "false", "redirect", "false")))
+	wantOK(t, "role=viewer with the moderator password", n, "successfullyJoined")
+	if j := pageJoin(t, srv, n.Get("session_token")); j["is_admin"] != false {
+		t.Errorf("role=viewer joined as admin: %v", j)
+	}
+
 	// errors of a redirecting join: 302 with errors=, to errorRedirectUrl when given
 	res, _ = c.getURL(c.signed("join", plusQuery("meetingID", "nobody-here", "fullName", "X", "role", "VIEWER", "errorRedirectUrl", "https://lms.example.org/error")))
 	u, _ := url.Parse(res.Header.Get("Location"))

@@ -37,7 +37,7 @@ func TestGreenlightSequence(t *testing.T) {
 		"moderatorOnlyMessage": "To invite someone: https://gl.example.org/rooms/abc-def-ghi/join", "loginURL": "https://gl.example.org/rooms/abc-def-ghi/join",
 		"logoutURL": "https://gl.example.org/rooms/abc-def-ghi", "meta_endCallbackUrl": "https://gl.example.org/meeting_ended",
 		"meta_bbb-recording-ready-url": "https://gl.example.org/recording_ready", "meta_bbb-origin": "greenlight",
-		"meta_bbb-origin-version": "3", "meta_bbb-origin-server-name": "gl.example.org", "meta_server-tag": "",
+		"meta_bbb-origin-version": "3", "meta_bbb-origin-server-name": "gl.example.org", "meta_server-tag": "", "meta_bad_name": "dropped", "meta_9lives": "dropped",
 	}
 	n := c.call("create", rubyQuery(createParams))
 	wantOK(t, "create", n, "")
@@ -62,7 +62,8 @@ func TestGreenlightSequence(t *testing.T) {
 	wantFail(t, "create with other passwords", c.call("create", rubyQuery(other)), "idNotUnique")
 	// the meta as BBB keeps them: lower-cased
 	if n := c.call("getMeetingInfo", rubyQuery(map[string]string{"meetingID": meetingID})); n.Get("metadata/endcallbackurl") != "https://gl.example.org/meeting_ended" ||
-		n.Get("metadata/bbb-origin") != "greenlight" || n.Find("metadata/endCallbackUrl") != nil {
+		n.Get("metadata/bbb-origin") != "greenlight" || n.Find("metadata/endCallbackUrl") != nil || n.Find("metadata/bad_name") != nil ||
+		n.Find("metadata/9lives") != nil || n.Find("metadata/server-tag") == nil {
 		t.Errorf("metadata: %+v", n.Find("metadata"))
 	}
 

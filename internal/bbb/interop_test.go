@@ -48,6 +48,7 @@ func TestOneRoomTwoAPIs(t *testing.T) {
 	n = c.call("create", plusQuery("meetingID", "Room [A]", "name", "Made by BBB", "record", "false", "duration", "45", "webcamsOnlyForModerator", "true",
 		"disabledFeatures", "chat,screenshare,polls,virtualBackgrounds", "disabledFeaturesExclude", "polls", "lockSettingsDisableMic", "true"))
 	wantOK(t, "create", n, "")
+	internalA := n.Get("internalMeetingID")
 	md := activeRoom(t, srv, bbb.RoomID("Room [A]"))
 	f := md.RoomFeatures
 	if md.RoomTitle != "Made by BBB" || meet.Bool(f.RecordingFeatures.IsAllow) || *f.RoomDuration != 45 || !meet.Bool(f.AdminOnlyWebcams) ||
@@ -85,6 +86,18 @@ func TestOneRoomTwoAPIs(t *testing.T) {
 	if n := c.call("getMeetings", ""); n.Get("messageKey") != "noMeetings" {
 		t.Errorf("getMeetings after both ended: %+v", n)
 	}
+	// create after the end: a new meeting (new createTime and internalMeetingID), no duplicateWarning
+	n = c.call("create", plusQuery("meetingID", "Room [A]", "name", "Again"))
+	wantOK(t, "create after the end", n, "")
+	if n.Get("internalMeetingID") == internalA {
+		t.Errorf("create after the end kept internalMeetingID %s", internalA)
+	}
+	// a draining server starts no meeting and lets nobody join; the running ones answer
+	srv.Drain()
+	wantFail(t, "create while draining", c.call("create", "meetingID=late-room&name=Late"), "serverDraining")
+	_, n = c.getURL(c.signed("join", plusQuery("meetingID", "Room [A]", "fullName", "Late", "role", "VIEWER", "redirect", "false")))
+	wantFail(t, "join while draining", n, "serverDraining")
+	wantOK(t, "getMeetingInfo while draining", c.call("getMeetingInfo", plusQuery("meetingID", "Room [A]")), "")
 }
 
 func countEvents(rc *meettest.Receiver, name string) int {

@@ -32,7 +32,10 @@ const (
 	msgIDNotUnique    = "A meeting already exists with that meeting ID.  Please use a different meeting ID."
 	msgEndSent        = "A request to end the meeting was sent.  Please wait a few seconds, and then use the getMeetingInfo or isMeetingRunning API calls to verify that it was ended."
 	msgNoMeetings     = "no meetings were found on this server"
+	msgDraining       = "the server is shutting down: it starts no new meetings or joins"
 )
+
+func (s *Server) draining() bool { return s.deps.Draining != nil && s.deps.Draining() }
 
 // Guest policies (create's guestPolicy).
 const (
@@ -219,7 +222,7 @@ func (s *Server) create(ctx context.Context, r *Request) *Response {
 		Name: name, Meta: metaOf(r.Params), Params: map[string]string{}, Duration: duration,
 		Record: boolParam(r, "record", false), MaxParticipants: maxP, GuestPolicy: policy,
 		VoiceBridge: voiceBridge, DialNumber: r.Get("dialNumber"), DisabledFeatures: disabledFeatures(r),
-		Modules: string(r.Body),
+		Modules: keptBody(r.Body),
 	}
 	for _, k := range keptParams {
 		if r.Has(k) {
@@ -234,6 +237,9 @@ func (s *Server) create(ctx context.Context, r *Request) *Response {
 		return s.duplicate(ctx, m, r, data)
 	}
 
+	if s.draining() {
+		return fail("serverDraining", msgDraining)
+	}
 	md := roomMetadata(r, data)
 	if err := md.Validate(); err != nil {
 		return validation(err.Error())
@@ -414,7 +420,7 @@ func (s *Server) meetError(call string, err error) *Response {
 		case meet.CodeUserBlocked:
 			return fail("guestDeniedAccess", "You have been removed from this meeting")
 		case meet.CodeServerDraining:
-			return fail("serverDraining", "the server is shutting down: it starts no new meetings or joins")
+			return fail("serverDraining", msgDraining)
 		}
 		if me.Err == nil {
 			return fail("invalidRequest", me.Msg)
@@ -483,6 +489,9 @@ func guestStatus(policy string, moderator bool, r *Request) string {
 // join is BBB's join: a fresh meetd join token for the user, and a redirect to the meeting page
 // with it (or XML with redirect=false).
 func (s *Server) join(ctx context.Context, r *Request) *Response {
+	if s.draining() {
+		return s.joinErr(r, nil, "serverDraining", msgDraining)
+	}
 	fullName := stripControl(r.Get("fullName"))
 	if fullName == "" {
 		return s.joinErr(r, nil, "validationError", "You must enter a name")
@@ -812,6 +821,18 @@ func (s *Server) sendChatMessage(ctx context.Context, r *Request) *Response {
 	return ok(E("messageKey", ""), E("message", ""))
 }
 
+// maxKeptBody is the largest XML body kept as it came (documents embedded in base64 can reach
+// the 2 MB limit; meetd shows none of them).
+const maxKeptBody = 256 << 10
+
+// keptBody is an XML body as the store keeps it: as it came, or a note of its size.
+func keptBody(b []byte) string {
+	if len(b) > maxKeptBody {
+		return fmt.Sprintf("<!-- not kept: %d bytes -->", len(b))
+	}
+	return string(b)
+}
+
 // maxDocuments is how many insertDocument bodies a meeting keeps.
 const maxDocuments = 20
 
@@ -844,7 +865,7 @@ func (s *Server) insertDocument(ctx context.Context, r *Request) *Response {
 	if len(d.Documents) >= maxDocuments {
 		return fail("tooManyDocuments", fmt.Sprintf("a meeting keeps at most %d documents", maxDocuments))
 	}
-	d.Documents = append(d.Documents, string(r.Body))
+	d.Documents = append(d.Documents, keptBody(r.Body))
 	if err := s.store.UpdateBBBMeetingData(ctx, m.sess.SID, d); err != nil {
 		return s.internalError("insertDocument", err)
 	}

@@ -144,7 +144,7 @@ func Start(t testing.TB, opt Options) *Server {
 		opt.BBB.APIKey = s.Keys.APIKey
 	}
 	mounts := map[string]http.Handler{"GET /": web.Handler()}
-	s.BBB = bbb.New(opt.BBB, bbb.Deps{Store: st, Rooms: svc, Keys: s.Keys, Log: log, Recorder: recordings})
+	s.BBB = bbb.New(opt.BBB, bbb.Deps{Store: st, Rooms: svc, Keys: s.Keys, Log: log, Draining: s.draining.Load, Recorder: recordings})
 	webhooks.Extend(s.BBB.Extension()) // the BBB API's callbacks and hooks, through the outbox
 	for pattern, h := range s.BBB.Mounts() {
 		mounts[pattern] = h
