@@ -72,6 +72,15 @@ func (e extension) Request(ctx context.Context, del outbox.Delivery, now time.Ti
 	return e.s.request(ctx, del, now)
 }
 
+// Delivered: a hook call answered 401 is delivered, as bbb-webhooks counts it.
+func (e extension) Delivered(del outbox.Delivery, code int) bool {
+	if del.Event != bbbdata.CallbackEvent || code != http.StatusUnauthorized {
+		return false
+	}
+	var c callback
+	return json.Unmarshal(del.Body, &c) == nil && c.Kind == kindHook
+}
+
 // feedBatch is how many events one feed transaction reads.
 const feedBatch = 200
 

@@ -60,6 +60,9 @@ type Extension interface {
 	// Request makes the HTTP request of one attempt of a delivery of its own; nil (and no
 	// error) for any other delivery, which is signed and POSTed as usual.
 	Request(ctx context.Context, del Delivery, now time.Time) (*http.Request, error)
+	// Delivered reports whether an answer that is not 2xx still counts as delivered for a
+	// delivery of its own (bbb-webhooks counts a 401 as delivered).
+	Delivered(del Delivery, code int) bool
 }
 
 // Wake tells a dispatcher that new events were written.
@@ -383,7 +386,8 @@ func (d *Dispatcher) post(ctx context.Context, del Delivery, now time.Time) (cod
 func (d *Dispatcher) decide(del Delivery, now time.Time, code int, retryAfter time.Duration, err error) Outcome {
 	o := Outcome{At: now, StatusCode: code}
 	switch {
-	case err == nil && code >= 200 && code < 300:
+	case err == nil && code >= 200 && code < 300,
+		err == nil && d.ext != nil && d.ext.Delivered(del, code):
 		o.Status = Delivered
 		return o
 	case errors.Is(err, ErrRefusedTarget):
