@@ -17,6 +17,7 @@ import (
 
 	"meetd/internal/auth"
 	"meetd/internal/meet"
+	"meetd/internal/recorder"
 	"meetd/internal/rooms"
 	"meetd/internal/store"
 )
@@ -65,6 +66,12 @@ type Deps struct {
 	// Draining, if set, reports a graceful shutdown: create (of a new meeting) and join are
 	// refused, as the plugNmeet API refuses new rooms and joins.
 	Draining func() bool
+
+	// (bbbrec) Recorder is meetd's recordings, which getRecordings lists, the playback serves and
+	// deleteRecordings deletes (recordings.go); Domain is the server's name in hook calls
+	// (callbacks.go; "" : localhost).
+	Recorder *recorder.Service
+	Domain   string
 }
 
 // Server serves the BBB API.
@@ -195,6 +202,7 @@ func (s *Server) Mounts() map[string]http.Handler {
 		m["GET "+p] = s
 		m["POST "+p] = s
 	}
+	m["GET "+playbackPath+"{id}"] = http.HandlerFunc(s.playback) // (bbbrec) recordings.go
 	return m
 }
 

@@ -64,6 +64,9 @@ type Options struct {
 	// BBB configures the BigBlueButton API, served at /bigbluebutton/api/ (zero: secret = the API
 	// secret, all algorithms, and also under /<api_key>/bigbluebutton/).
 	BBB bbb.Config
+	// Dir is the data directory (the store, recordings, reports); none: a new temporary one.
+	// Start again with the same Dir after Stop to restart.
+	Dir string
 }
 
 // Server is a running test server. It stops when the test ends.
@@ -77,8 +80,12 @@ type Server struct {
 	RecordingsDir string
 	// Rooms is the room service.
 	Rooms *rooms.Service
+	// BBB is the BigBlueButton API.
+	BBB *bbb.Server
 
 	draining atomic.Bool
+	stop     func()
+	stopOnce sync.Once
 	logs     *logBuffer
 }
 
@@ -87,7 +94,10 @@ type Server struct {
 func Start(t testing.TB, opt Options) *Server {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
+	dir := opt.Dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	s := &Server{Keys: Keys, logs: &logBuffer{}}
 	log := slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	t.Cleanup(func() {
@@ -108,7 +118,8 @@ func Start(t testing.TB, opt Options) *Server {
 	if err != nil {
 		t.Fatalf("meettest: open store: %v", err)
 	}
-	t.Cleanup(func() { st.Close() })
+	s.stop = func() { st.Close() } // until all is started
+	t.Cleanup(func() { s.Stop() })
 	webhooks := outbox.New(st, outbox.Config{
 		URLs: opt.Webhooks, Keys: s.Keys, UserAgent: "meetd/test", AllowPrivate: !opt.RefusePrivateWebhooks,
 		BackoffBase: 50 * time.Millisecond, BackoffMax: time.Second, Wake: wake,
@@ -134,7 +145,9 @@ func Start(t testing.TB, opt Options) *Server {
 		opt.BBB.APIKey = s.Keys.APIKey
 	}
 	mounts := map[string]http.Handler{"GET /": web.Handler()}
-	for pattern, h := range bbb.New(opt.BBB, bbb.Deps{Store: st, Rooms: svc, Keys: s.Keys, Log: log, Draining: s.draining.Load}).Mounts() {
+	s.BBB = bbb.New(opt.BBB, bbb.Deps{Store: st, Rooms: svc, Keys: s.Keys, Log: log, Draining: s.draining.Load, Recorder: recordings})
+	webhooks.Extend(s.BBB.Extension()) // the BBB API's callbacks and hooks, through the outbox
+	for pattern, h := range s.BBB.Mounts() {
 		mounts[pattern] = h
 	}
 
@@ -178,16 +191,22 @@ func Start(t testing.TB, opt Options) *Server {
 	dispatch, stopDispatch := context.WithCancel(context.Background())
 	dispatched := make(chan struct{})
 	go func() { defer close(dispatched); _ = webhooks.Run(dispatch, time.Second) }()
-	t.Cleanup(func() { // before the store closes (cleanups run last added, first)
+	s.stop = func() {
 		_ = srv.Close() // event streams never end by themselves
 		closing, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		recordings.Close(closing)
 		cancel()
 		stopDispatch()
 		<-dispatched
-	})
+		st.Close()
+	}
 	return s
 }
+
+// Stop stops the server as a shutdown does (HTTP, recordings, webhook dispatcher, then the
+// store); the test's cleanup does it too. A server started with the same Options.Dir afterwards
+// is a restart.
+func (s *Server) Stop() { s.stopOnce.Do(func() { s.stop() }) }
 
 // Log is what the server logged so far.
 func (s *Server) Log() string { return s.logs.String() }

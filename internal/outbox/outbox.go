@@ -50,6 +50,21 @@ type Config struct {
 	Wake Wake
 }
 
+// Extension adds deliveries of another part of meetd to the dispatcher's (internal/bbb: the
+// BigBlueButton API's callbacks and hooks). Its events are written to the store like the others,
+// each with the URL it goes to, and are delivered in order with the rest, durable and retried.
+type Extension interface {
+	// Feed runs before each fan-out: it may write events of its own from the events written
+	// since it last ran.
+	Feed(ctx context.Context) error
+	// Request makes the HTTP request of one attempt of a delivery of its own; nil (and no
+	// error) for any other delivery, which is signed and POSTed as usual.
+	Request(ctx context.Context, del Delivery, now time.Time) (*http.Request, error)
+	// Delivered reports whether an answer that is not 2xx still counts as delivered for a
+	// delivery of its own (bbb-webhooks counts a 401 as delivered).
+	Delivered(del Delivery, code int) bool
+}
+
 // Wake tells a dispatcher that new events were written.
 type Wake chan struct{}
 
@@ -72,7 +87,11 @@ type Dispatcher struct {
 	wake   Wake
 	lease  time.Duration
 	global []string
+	ext    Extension
 }
+
+// Extend adds an extension (before Run).
+func (d *Dispatcher) Extend(e Extension) { d.ext = e }
 
 // New makes a dispatcher.
 func New(store Store, cfg Config, log *slog.Logger) *Dispatcher {
@@ -267,6 +286,11 @@ func (d *Dispatcher) Run(ctx context.Context, grace time.Duration) error {
 }
 
 func (d *Dispatcher) fanOut(ctx context.Context) {
+	if d.ext != nil {
+		if err := d.ext.Feed(ctx); err != nil && ctx.Err() == nil {
+			d.log.Error("webhooks: feed extension", "err", err)
+		}
+	}
 	for {
 		n, err := d.store.FanOut(ctx, d.cfg.Now(), fanOutBatch, d.global)
 		if err != nil {
@@ -318,20 +342,28 @@ func (d *Dispatcher) attempt(ctx context.Context, del Delivery) *Outcome {
 }
 
 func (d *Dispatcher) post(ctx context.Context, del Delivery, now time.Time) (code int, retryAfter time.Duration, err error) {
-	token, err := d.cfg.Keys.WebhookToken(del.Body, now) // a fresh expiry for every attempt
-	if err != nil {
-		return 0, 0, fmt.Errorf("sign: %w", err)
-	}
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, del.URL, bytes.NewReader(del.Body))
-	if err != nil {
-		return 0, 0, errors.New("invalid URL") // its parse error would quote it, credentials and all
+	var req *http.Request
+	if d.ext != nil {
+		if req, err = d.ext.Request(ctx, del, now); err != nil {
+			return 0, 0, err
+		}
 	}
-	req.Header.Set("Authorization", token)
-	req.Header.Set("Hash-Token", token)
-	req.Header.Set("Content-Type", "application/webhook+json")
-	req.Header.Set("User-Agent", d.cfg.UserAgent)
+	if req == nil {
+		token, err := d.cfg.Keys.WebhookToken(del.Body, now) // a fresh expiry for every attempt
+		if err != nil {
+			return 0, 0, fmt.Errorf("sign: %w", err)
+		}
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, del.URL, bytes.NewReader(del.Body))
+		if err != nil {
+			return 0, 0, errors.New("invalid URL") // its parse error would quote it, credentials and all
+		}
+		req.Header.Set("Authorization", token)
+		req.Header.Set("Hash-Token", token)
+		req.Header.Set("Content-Type", "application/webhook+json")
+		req.Header.Set("User-Agent", d.cfg.UserAgent)
+	}
 	res, err := d.cfg.Client.Do(req)
 	if err != nil {
 		if errors.Is(err, ErrRefusedTarget) {
@@ -354,7 +386,8 @@ func (d *Dispatcher) post(ctx context.Context, del Delivery, now time.Time) (cod
 func (d *Dispatcher) decide(del Delivery, now time.Time, code int, retryAfter time.Duration, err error) Outcome {
 	o := Outcome{At: now, StatusCode: code}
 	switch {
-	case err == nil && code >= 200 && code < 300:
+	case err == nil && code >= 200 && code < 300,
+		err == nil && d.ext != nil && d.ext.Delivered(del, code):
 		o.Status = Delivered
 		return o
 	case errors.Is(err, ErrRefusedTarget):

@@ -344,7 +344,9 @@ func (s *server) httpAPI(keys auth.Keys) (http.Handler, error) {
 		b := bbb.New(bbb.Config{Secrets: cfg.BBB.Secrets, Algorithms: cfg.BBB.ChecksumAlgorithms, APIKey: cfg.APIKey},
 			bbb.Deps{Store: s.store, Rooms: s.rooms, Keys: keys, Log: s.log, Draining: s.draining.Load,
 				// the page's origin: the client's own (ws:// → http://, wss:// → https://)
-				PageURL: func(r *http.Request) string { return "http" + strings.TrimPrefix(s.edge.OwnOrigin(r), "ws") + "/" }})
+				PageURL:  func(r *http.Request) string { return "http" + strings.TrimPrefix(s.edge.OwnOrigin(r), "ws") + "/" },
+				Recorder: s.recordings, Domain: cfg.TLS.Domain})
+		s.webhooks.Extend(b.Extension()) // its callbacks and hooks, through the outbox
 		for pattern, h := range b.Mounts() {
 			mounts[pattern] = h
 		}

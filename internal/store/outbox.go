@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"meetd/internal/bbbdata"
 	"meetd/internal/meet"
 	"meetd/internal/outbox"
 )
@@ -155,8 +156,11 @@ func (s *Store) FanOut(ctx context.Context, now time.Time, limit int, urls []str
 		var queues []queue
 		for _, e := range events {
 			to := urls
-			if e.webhook != "" && !slices.Contains(urls, e.webhook) {
-				to = append(slices.Clip(urls), e.webhook)
+			if e.name == bbbdata.CallbackEvent { // a BBB callback goes to its own URL alone
+				to = nil
+			}
+			if e.webhook != "" && !slices.Contains(to, e.webhook) {
+				to = append(slices.Clip(to), e.webhook)
 			}
 			for _, url := range to {
 				list = append(list, delivery{e, url})

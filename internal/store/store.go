@@ -27,6 +27,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"meetd/internal/bbbdata"
 	"meetd/internal/meet"
 	"meetd/internal/rooms"
 )
@@ -621,7 +622,7 @@ func (s *Store) StaleNodes(ctx context.Context, before time.Time) ([]string, err
 
 // Events returns the stored events after seq, in order, at most limit.
 func (s *Store) Events(ctx context.Context, afterSeq int64, limit int) ([]rooms.StoredEvent, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, body FROM events WHERE seq > ? AND name <> ? ORDER BY seq LIMIT ?`, afterSeq, bbbdata.CallbackEvent, limit)
 	return scanRows(rows, err, func(rows *sql.Rows) (rooms.StoredEvent, error) {
 		var e rooms.StoredEvent
 		var body string
