@@ -1,2 +1,0 @@
--- placeholder (lead deletes)
-SELECT 1;
