@@ -136,6 +136,9 @@ func (s *Server) Handler() http.Handler {
 	reads("polls/results", s.pollsResults)
 	signed("polls/close", s.pollsClose)
 	// /polls
+	// shared notes (notes.go)
+	reads("notes/download", s.notesDownload)
+	// /shared notes
 	reads("webhook/deliveries", s.webhookDeliveries)
 	signed("webhook/redeliver", s.webhookRedeliver)
 	// waiting room (waiting.go)
@@ -190,6 +193,15 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("POST /api/polls/"+verb, s.serveLimit(meet.DoorPage, smallBody, s.page(h, auth.UsePage)))
 	}
 	// /polls
+	// shared notes (notes.go)
+	for verb, nh := range map[string]struct {
+		h     handler
+		limit int64
+	}{"state": {s.pageNotesState, smallBody}, "update": {s.pageNotesUpdate, notesUpdateBody},
+		"render": {s.pageNotesRender, notesRenderBody}, "compact": {s.pageNotesCompact, notesCompactBody}} {
+		mux.Handle("POST /api/notes/"+verb, s.serveLimit(meet.DoorPage, nh.limit, s.page(nh.h, auth.UsePage)))
+	}
+	// /shared notes
 	mux.HandleFunc("OPTIONS /api/", preflight) // CORS for every page call (embed.go)
 
 	mux.HandleFunc("GET /healthz", s.healthz)

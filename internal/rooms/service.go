@@ -75,6 +75,7 @@ type Service struct {
 
 	trackEvents    *eventLimiter   // per participant (ratelimit.go)
 	presenceEvents *presenceEvents // participant_joined/left, per user and per session (ratelimit.go)
+	docUpdates     *eventLimiter   // shared documents' updates, per user and document (documents.go)
 }
 
 // Hooks are the other services' work at fixed points of a session's life, given to New. A nil
@@ -112,7 +113,8 @@ func New(store Store, media Media, cfg Config, hooks Hooks, log *slog.Logger) *S
 		hooks.Ended = func(context.Context, string) error { return nil }
 	}
 	return &Service{store: store, media: media, cfg: cfg, hooks: hooks, log: log,
-		trackEvents: newLimiter(trackEventBurst, trackEventRate), presenceEvents: newPresenceEvents()}
+		trackEvents: newLimiter(trackEventBurst, trackEventRate), presenceEvents: newPresenceEvents(),
+		docUpdates: newLimiter(docUpdateBurst, docUpdateRate)}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }

@@ -76,6 +76,8 @@ type Store interface {
 
 	// PollStore keeps the sessions' polls (polls.go).
 	PollStore
+	// DocumentStore keeps the sessions' shared documents (documents.go).
+	DocumentStore
 }
 
 // Presence is one participant connection.

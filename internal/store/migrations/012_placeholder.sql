@@ -1,0 +1,2 @@
+-- placeholder (lead deletes)
+SELECT 1;
