@@ -32,7 +32,8 @@ const (
 	CodeTooManyStreams Code = "TOO_MANY_STREAMS"
 
 	// CodeTooManyAttempts [meetd] answers the dashboard's sign-in while it backs off after
-	// repeated wrong credentials (HTTP 429; doc/security.md).
+	// repeated wrong credentials (HTTP 429; doc/security.md), and a page's shared notes updates
+	// past their rate (doc/api.md, "Shared notes").
 	CodeTooManyAttempts Code = "TOO_MANY_ATTEMPTS"
 
 	// meetd's names for transport failures; the answer carries another code (see Codes).
@@ -114,12 +115,12 @@ var Codes = []CodeInfo{
 		Doc: "[meetd] new rooms and joins are refused during a graceful shutdown (with Retry-After: 30)"},
 	{Code: CodeTooManyStreams, Status: PerDoor{___, ___, ___, ___, 429, ___},
 		Doc: "[meetd] too many event streams open: 4 per stream token or dashboard session, 256 in all"},
-	{Code: CodeTooManyAttempts, Status: PerDoor{___, 429, ___, ___, ___, ___},
-		Doc: "[meetd] the dashboard's sign-in backs off after repeated wrong credentials, the right ones included"},
+	{Code: CodeTooManyAttempts, Status: PerDoor{___, 429, 429, ___, ___, ___},
+		Doc: "[meetd] the dashboard's sign-in backs off after repeated wrong credentials, the right ones included; a page sends shared notes' updates faster than the limit"},
 	{Code: CodeRouteNotFound, Sent: CodeNotFound, Status: PerDoor{404, ___, ___, ___, ___, ___},
 		Doc: "[meetd] no such API route under /auth/"},
 	{Code: CodeBodyTooLarge, Sent: CodeInvalidParameters, Status: PerDoor{413, 413, 413, ___, ___, ___},
-		Doc: "[meetd] the request body is larger than 1 MiB (4 KiB at the page's calls and the dashboard's sign-in)"},
+		Doc: "[meetd] the request body is larger than 1 MiB (4 KiB at the page's calls and the dashboard's sign-in; the shared notes' calls: doc/api.md)"},
 	{Code: CodeBodyUnreadable, Sent: CodeInvalidParameters, Status: PerDoor{400, 400, 400, ___, ___, ___},
 		Doc: "[meetd] the request body could not be read (the connection broke)"},
 	{Code: CodeNotReady, Status: PerDoor{___, ___, ___, ___, ___, 503},

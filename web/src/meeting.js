@@ -29,6 +29,7 @@ import { $, h, icon, setState, toast, beep, formatTime } from './view.js';
 import { waitForAdmission, startWaitingAdmin, onWaitingData, WAITING_TOPIC } from './waiting.js';
 import * as breakout from './breakout.js'; // breakout rooms
 import { initPolls, onPollsData, refreshPolls } from './polls.js'; // polls
+import * as notes from './notes.js'; // shared notes
 import * as e2ee from './e2ee.js'; // e2ee: end-to-end encryption, called at the points marked "e2ee"
 
 const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
@@ -374,6 +375,7 @@ async function switchRoom(resp) {
   document.title = `${info.title} · meetd`;
   $('end-button').textContent = resp.breakout ? 'End this breakout room' : 'End meeting for all';
   for (const p of room.remoteParticipants.values()) readAdmin(p);
+  notes.resetNotes(join, pageToken, locks); // shared notes: the new room's
   applyLocalMetadata(room.localParticipant.metadata);
   setState('joined');
   const welcome = welcomeText(info.welcome);
@@ -460,6 +462,7 @@ function wireRoom(r) {
       if (!finished) setState('joined');
       renderAll();
       refreshPolls(); // polls: what changed while the connection was down
+      notes.refreshNotes(); // shared notes: the updates missed meanwhile
     })
     .on(RoomEvent.Disconnected, (reason) => {
       if (r === room) onDisconnected(reason); // a room the page moved away from says nothing
@@ -555,6 +558,7 @@ function buildMeeting() {
   showPanel('chat-panel', caps.chat && window.innerWidth >= WIDE_SCREEN);
   $('audio-button').hidden = room.canPlaybackAudio;
   initPolls(join, pageToken); // polls
+  notes.initNotes(join, pageToken, locks); // shared notes
 }
 
 function applyLocalMetadata(metadata) {
@@ -562,6 +566,7 @@ function applyLocalMetadata(metadata) {
   if (m && m.lock_settings && typeof m.lock_settings === 'object') {
     locks = { ...locks, ...m.lock_settings };
   }
+  notes.notesLocksChanged(locks); // shared notes
   recomputeCaps();
 }
 
@@ -951,6 +956,7 @@ async function onData(topic, payload, sender) {
   if (topic === WAITING_TOPIC) return onWaitingData(); // waiting room
   if (topic === breakout.TOPIC_BREAKOUT && !sender) return breakout.onMessage(payload); // breakout rooms
   if (onPollsData(topic, payload, sender)) return; // polls
+  if (notes.onNotesData(topic, payload, sender)) return; // shared notes
   if (topic === TOPIC_CHAT) {
     // e2ee: a sealed chat message is opened first (or shown as unreadable)
     const opened = await e2ee.incomingChat(parseJSON(new TextDecoder().decode(payload)));
