@@ -59,7 +59,9 @@ type docKind struct {
 
 var docKinds = map[string]docKind{
 	"notes": {
-		allowed: func(f *meet.RoomFeatures) bool { return meet.GroupOn(f.SharedNotePadFeatures, "allowed_shared_note_pad") },
+		allowed: func(f *meet.RoomFeatures) bool {
+			return meet.GroupOn(f.SharedNotePadFeatures, "allowed_shared_note_pad")
+		},
 		locked:  func(l meet.LockSettings) bool { return meet.Bool(l.LockSharedNotepad) },
 		feature: "room_features.shared_note_pad_features.is_allow",
 	},

@@ -80,8 +80,8 @@ func (s *Store) AppendDocUpdate(ctx context.Context, sid, roomID, name, userID s
 			return nil, errDocFull
 		}
 		seq = last + 1
-		if _, err := tx.ExecContext(ctx, `INSERT INTO document_updates (sid, name, seq, data, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			sid, name, seq, base64.StdEncoding.EncodeToString(data), userID, ms(at)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO document_updates (sid, name, seq, data, size, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			sid, name, seq, base64.StdEncoding.EncodeToString(data), len(data), userID, ms(at)); err != nil {
 			return nil, err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE documents SET seq = ?, size = size + ?, updated_at = ?, updated_by = ? WHERE sid = ? AND name = ?`,
@@ -131,16 +131,15 @@ func (s *Store) CompactDoc(ctx context.Context, sid, name string, upTo int64, sn
 		if _, err := tx.ExecContext(ctx, `DELETE FROM document_updates WHERE sid = ? AND name = ? AND seq <= ?`, sid, name, upTo); err != nil {
 			return nil, err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO document_updates (sid, name, seq, data, user_id, created_at) VALUES (?, ?, ?, ?, '', ?)`,
-			sid, name, upTo, base64.StdEncoding.EncodeToString(snapshot), ms(time.Now())); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO document_updates (sid, name, seq, data, size, user_id, created_at) VALUES (?, ?, ?, ?, ?, '', ?)`,
+			sid, name, upTo, base64.StdEncoding.EncodeToString(snapshot), len(snapshot), ms(time.Now())); err != nil {
 			return nil, err
 		}
 		var size int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(LENGTH(data)), 0) FROM document_updates WHERE sid = ? AND name = ?`, sid, name).Scan(&size); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(size), 0) FROM document_updates WHERE sid = ? AND name = ?`, sid, name).Scan(&size); err != nil {
 			return nil, err
 		}
-		// the bytes kept, counted as the decoded updates are (base64 is 4/3 of them)
-		_, err := tx.ExecContext(ctx, `UPDATE documents SET size = ? WHERE sid = ? AND name = ?`, size*3/4, sid, name)
+		_, err := tx.ExecContext(ctx, `UPDATE documents SET size = ? WHERE sid = ? AND name = ?`, size, sid, name)
 		done = err == nil
 		return nil, err
 	})

@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS document_updates (
 	name       TEXT NOT NULL,
 	seq        {{BIGINT}} NOT NULL,
 	data       TEXT NOT NULL, -- base64 (standard, padded)
+	size       {{BIGINT}} NOT NULL, -- bytes of the update
 	user_id    TEXT NOT NULL DEFAULT '',
 	created_at {{BIGINT}} NOT NULL, -- Unix ms
 	PRIMARY KEY (sid, name, seq)
