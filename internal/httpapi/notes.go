@@ -57,7 +57,8 @@ func (s *Server) pageNotesState(r *http.Request) (any, error) {
 	}{OK(), st.Name, seq, updates, st.Writable, st.Locked, st.Compact}, nil
 }
 
-// pageNotesUpdate: {doc, update (base64)}; answers the update's seq.
+// pageNotesUpdate: {doc, update (base64)}; answers the update's seq, and compact every
+// meet.DocCompactAfter updates.
 func (s *Server) pageNotesUpdate(r *http.Request) (any, error) {
 	var req struct {
 		Doc    string `json:"doc"`
@@ -73,7 +74,9 @@ func (s *Server) pageNotesUpdate(r *http.Request) (any, error) {
 	return struct {
 		Envelope
 		Seq int64 `json:"seq"`
-	}{OK(), seq}, nil
+		// Compact asks the page to compact, every meet.DocCompactAfter updates
+		Compact bool `json:"compact"`
+	}{OK(), seq, seq%meet.DocCompactAfter == 0}, nil
 }
 
 // pageNotesRender: {doc, seq, rendering (a Quill delta: {"ops":[…]})}: the text as the page

@@ -1,11 +1,14 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
+	"meetd/internal/meet"
 	"meetd/internal/meettest"
 	"meetd/internal/rooms"
 )
@@ -188,6 +191,25 @@ func TestNotes(t *testing.T) {
 	}
 	if a := download("markdown"); a["content"] != wantMD || a["is_running"] != false || a["seq"].(float64) != 3 {
 		t.Errorf("after the end: %v", a)
+	}
+	// document_saved, right before room_finished
+	evs, err := s.srv.Store.Events(context.Background(), 0, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	var saved *meet.Event
+	for i, e := range evs {
+		names = append(names, e.Event.Event)
+		if e.Event.Event == meet.EventDocumentSaved {
+			saved = &evs[i].Event
+		}
+	}
+	if saved == nil || saved.Room.RoomID != "r1" || saved.Document.Name != "notes" || saved.Document.Seq != 3 || saved.Document.RenderedSeq != 2 || saved.Document.UpdatedBy != "ann" {
+		b, _ := json.Marshal(saved)
+		t.Errorf("document_saved %s", b)
+	} else if i := slices.Index(names, meet.EventDocumentSaved); names[i+1] != meet.EventRoomFinished || slices.Index(names[i+1:], meet.EventDocumentSaved) >= 0 {
+		t.Errorf("events %v", names)
 	}
 }
 

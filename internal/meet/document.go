@@ -42,3 +42,15 @@ const (
 	// DocCompactAfter is the number of kept updates past which the pages are asked to compact.
 	DocCompactAfter = 500
 )
+
+// EventDocument is a session's shared document as document_saved carries it: its name, the seq
+// of its latest update and of the update its rendering shows (the text the download gives), the
+// bytes of updates kept, and who wrote last, when (Unix s).
+type EventDocument struct {
+	Name        string `json:"name"`
+	Seq         int64  `json:"seq"`
+	RenderedSeq int64  `json:"rendered_seq"`
+	Size        int64  `json:"size"`
+	UpdatedAt   int64  `json:"updated_at"`
+	UpdatedBy   string `json:"updated_by"`
+}

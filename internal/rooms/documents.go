@@ -255,3 +255,21 @@ func (s *Service) Document(ctx context.Context, roomID, sid, name string) (*DocS
 	}
 	return s.docState(ctx, sess, docName(name), 0, false)
 }
+
+// savedDocuments are the documents written in a session, as document_saved carries them (at
+// its end). A failure to read them is logged: the session ends anyway.
+func (s *Service) savedDocuments(ctx context.Context, sess *meet.Session) []*meet.EventDocument {
+	var out []*meet.EventDocument
+	for _, name := range []string{"notes"} {
+		d, err := s.store.Document(ctx, sess.SID, name)
+		if err != nil {
+			s.log.Warn("document at the end", "room_id", sess.RoomID, "doc", name, "err", err)
+			continue
+		}
+		if d != nil {
+			out = append(out, &meet.EventDocument{Name: d.Name, Seq: d.Seq, RenderedSeq: d.RenderSeq, Size: d.Size,
+				UpdatedAt: d.UpdatedAt.Unix(), UpdatedBy: d.UpdatedBy})
+		}
+	}
+	return out
+}

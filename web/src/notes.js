@@ -248,11 +248,7 @@ async function fetchMissing(first) {
       locks = { ...locks, lock_shared_notepad: resp.locked };
     }
     showLock();
-    if (resp.compact && writable() && !compactAsked && seqs.seen > 0) {
-      compactAsked = true;
-      const c = await call('compact', { up_to: seqs.seen, snapshot: toBase64(editor.snapshot()) });
-      if (!c.status) compactAsked = false;
-    }
+    if (resp.compact) await compact();
     renderSoon();
   })();
   try {
@@ -260,6 +256,16 @@ async function fetchMissing(first) {
   } finally {
     fetching = null;
   }
+}
+
+// compact replaces the stored updates up to seen by one snapshot of the document, which holds them
+// (the server asks for it past a number of updates).
+async function compact() {
+  if (!writable() || compactAsked || seqs.seen < 1 || !editor) return;
+  compactAsked = true;
+  const c = await call('compact', { up_to: seqs.seen, snapshot: toBase64(editor.snapshot()) });
+  compactAsked = false;
+  if (!c.status) console.warn('notes: compaction refused:', c.msg);
 }
 
 // onNotesData handles a data message; true if it was one of the notes'.
@@ -304,6 +310,7 @@ async function sendNext() {
     if (gen !== generation) return;
     if (resp.status) {
       seqs.add(resp.seq);
+      if (resp.compact) setTimeout(() => !seqs.gap && compact(), RENDER_AFTER);
     } else if (resp.status_code === 'TOO_MANY_ATTEMPTS' || resp.status_code === 'INTERNAL_SERVER_ERROR') {
       outbox = [update, ...outbox]; // again, a little later
       await new Promise((r) => setTimeout(r, 1000));
