@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"meetd/internal/meet"
+	"meetd/internal/rooms"
 )
 
 // Shared notes (doc/api.md, "Shared notes"): the meeting page's /api/notes/{state,update,render,
@@ -135,17 +136,50 @@ func (s *Server) notesDownload(r *http.Request) (any, error) {
 	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
-	format := strings.ToLower(req.Format)
-	if format == "" || format == "md" {
-		format = "markdown"
-	}
-	if format != "markdown" && format != "html" && format != "text" {
-		return nil, meet.Errorf(meet.CodeInvalidParameters, "format must be markdown, html or text")
+	format, err := notesFormat(req.Format)
+	if err != nil {
+		return nil, err
 	}
 	st, err := s.Rooms.Document(r.Context(), req.RoomID, req.SID, req.Doc)
 	if err != nil {
 		return nil, err
 	}
+	return notesFile(st, format)
+}
+
+// pageNotesDownload: {doc, format}: the page's session's notes as notes/download gives them.
+func (s *Server) pageNotesDownload(r *http.Request) (any, error) {
+	var req struct {
+		Doc    string `json:"doc"`
+		Format string `json:"format"`
+	}
+	if err := decodeSmall(r, &req); err != nil {
+		return nil, err
+	}
+	format, err := notesFormat(req.Format)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.Rooms.PageDocument(r.Context(), pageToken(r), req.Doc)
+	if err != nil {
+		return nil, err
+	}
+	return notesFile(st, format)
+}
+
+func notesFormat(f string) (string, error) {
+	format := strings.ToLower(f)
+	if format == "" || format == "md" {
+		format = "markdown"
+	}
+	if format != "markdown" && format != "html" && format != "text" {
+		return "", meet.Errorf(meet.CodeInvalidParameters, "format must be markdown, html or text")
+	}
+	return format, nil
+}
+
+// notesFile is the answer of a download: the text of st's latest rendering in format.
+func notesFile(st *rooms.DocState, format string) (any, error) {
 	rendering := `{"ops":[]}`
 	var seq, renderSeq, updated int64
 	updatedBy := ""

@@ -160,6 +160,16 @@ func TestNotes(t *testing.T) {
 	if st := s.post("/api/notes/state", bearerHeader(bob), `{}`); st["locked"] != true || st["writable"] != false || len(st["updates"].([]any)) != 2 {
 		t.Errorf("bob's state when locked: %v", st)
 	}
+	// a locked participant still reads, and downloads
+	if a := s.post("/api/notes/download", bearerHeader(bob), `{"format":"md"}`); a["content"] != wantMD || a["file_name"] == "" {
+		t.Errorf("bob's download: %v", a)
+	}
+	if got := code(s.post("/api/notes/download", bearerHeader(off), `{}`)); got != "PERMISSION_DENIED" {
+		t.Errorf("a download where the notes are off: %s", got)
+	}
+	if got := code(s.post("/api/notes/download", bearerHeader(bob), `{"format":"pdf"}`)); got != "INVALID_PARAMETERS" {
+		t.Errorf("a page's download as pdf: %s", got)
+	}
 	if n := update(ann, "three"); n != 3 {
 		t.Errorf("the moderator's update: %v", n)
 	}

@@ -198,7 +198,8 @@ func (s *Server) Handler() http.Handler {
 		h     handler
 		limit int64
 	}{"state": {s.pageNotesState, smallBody}, "update": {s.pageNotesUpdate, notesUpdateBody},
-		"render": {s.pageNotesRender, notesRenderBody}, "compact": {s.pageNotesCompact, notesCompactBody}} {
+		"render": {s.pageNotesRender, notesRenderBody}, "compact": {s.pageNotesCompact, notesCompactBody},
+		"download": {s.pageNotesDownload, smallBody}} {
 		mux.Handle("POST /api/notes/"+verb, s.serveLimit(meet.DoorPage, nh.limit, s.page(nh.h, auth.UsePage)))
 	}
 	// /shared notes

@@ -243,6 +243,16 @@ func (s *Service) PageDocCompact(ctx context.Context, token, name string, upTo i
 	return s.store.CompactDoc(ctx, sess.SID, docName(name), upTo, snapshot)
 }
 
+// PageDocument is the page's session's document without its updates (for its download); any
+// member may read it, locked or not.
+func (s *Service) PageDocument(ctx context.Context, token, name string) (*DocState, error) {
+	sess, _, _, err := s.pageDoc(ctx, token, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.docState(ctx, sess, docName(name), 0, false)
+}
+
 // Document is a document of a room's session (sid, or else its running or latest one), running
 // or ended, as the API sees it.
 func (s *Service) Document(ctx context.Context, roomID, sid, name string) (*DocState, error) {

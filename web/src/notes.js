@@ -136,6 +136,22 @@ export function initNotes(join, pageToken, userLocks) {
   $('notes-button').dataset.wired = 'true';
   $('notes-button').addEventListener('click', () => showNotes($('notes-panel').hidden));
   $('notes-close').addEventListener('click', () => showNotes(false));
+  $('notes-download').addEventListener('click', download);
+}
+
+// download saves the notes as Markdown, as meetd writes them from the latest rendering.
+async function download() {
+  const resp = await call('download', { format: 'markdown' });
+  if (!resp.status) {
+    toast(`Could not download the notes: ${resp.msg}`, 'error');
+    return;
+  }
+  const url = URL.createObjectURL(new Blob([resp.content], { type: resp.content_type || 'text/markdown' }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: resp.file_name || 'notes.md' });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
 // resetNotes follows the page to another room (breakout rooms): another session, other notes.
