@@ -30,6 +30,17 @@ npm ci --no-audit --no-fund
   --legal-comments=eof \
   --log-level=warning \
   --outfile=../internal/web/static/dashboard.js
+# the shared notes' editor (src/notes-editor.js: Quill, Yjs, y-quill) and its stylesheet
+# (notes-editor.css, Quill's), which the meeting page loads from /static/ only when the notes are
+# opened (doc/web.md, "Shared notes")
+./node_modules/.bin/esbuild src/notes-editor.js \
+  --bundle \
+  --minify \
+  --format=esm \
+  --target=es2020 \
+  --legal-comments=eof \
+  --log-level=warning \
+  --outfile=../internal/web/static/notes-editor.js
 # livekit-client's end-to-end encryption worker (src/e2ee-worker.js), a classic worker script
 # that the meeting page starts from /static/e2ee-worker.js (doc/web.md, "End-to-end encryption")
 ./node_modules/.bin/esbuild src/e2ee-worker.js \

@@ -138,6 +138,9 @@ func (s *Server) Handler() http.Handler {
 	// /polls
 	reads("chat/history", s.chatHistory) // chat (chat.go)
 	signed("chat/delete", s.chatDelete)
+	// shared notes (notes.go)
+	reads("notes/download", s.notesDownload)
+	// /shared notes
 	reads("webhook/deliveries", s.webhookDeliveries)
 	signed("webhook/redeliver", s.webhookRedeliver)
 	// waiting room (waiting.go)
@@ -200,6 +203,16 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("POST /api/chat/"+verb, s.serveLimit(meet.DoorPage, smallBody, s.page(h, auth.UsePage)))
 	}
 	// /chat
+	// shared notes (notes.go)
+	for verb, nh := range map[string]struct {
+		h     handler
+		limit int64
+	}{"state": {s.pageNotesState, smallBody}, "update": {s.pageNotesUpdate, notesUpdateBody},
+		"render": {s.pageNotesRender, notesRenderBody}, "compact": {s.pageNotesCompact, notesCompactBody},
+		"download": {s.pageNotesDownload, smallBody}} {
+		mux.Handle("POST /api/notes/"+verb, s.serveLimit(meet.DoorPage, nh.limit, s.page(nh.h, auth.UsePage)))
+	}
+	// /shared notes
 	mux.HandleFunc("OPTIONS /api/", preflight) // CORS for every page call (embed.go)
 
 	mux.HandleFunc("GET /healthz", s.healthz)

@@ -34,7 +34,7 @@ const (
 	// CodeTooManyAttempts [meetd] answers the dashboard's sign-in while it backs off after
 	// repeated wrong credentials (HTTP 429; doc/security.md).
 	CodeTooManyAttempts Code = "TOO_MANY_ATTEMPTS"
-	// CodeTooManyRequests [meetd] refuses a page's call over its rate (reactions; HTTP 429).
+	// CodeTooManyRequests [meetd] refuses a page's call over its rate (reactions, shared notes' updates; HTTP 429).
 	CodeTooManyRequests Code = "TOO_MANY_REQUESTS"
 
 	// meetd's names for transport failures; the answer carries another code (see Codes).
@@ -119,11 +119,11 @@ var Codes = []CodeInfo{
 	{Code: CodeTooManyAttempts, Status: PerDoor{___, 429, ___, ___, ___, ___},
 		Doc: "[meetd] the dashboard's sign-in backs off after repeated wrong credentials, the right ones included"},
 	{Code: CodeTooManyRequests, Status: PerDoor{___, ___, 429, ___, ___, ___},
-		Doc: "[meetd] a page sends reactions faster than its rate (a burst of 5, then one a second)"},
+		Doc: "[meetd] a page sends reactions (a burst of 5, then one a second) or shared notes' updates (a burst of 60, then 20 a second) faster than their rate"},
 	{Code: CodeRouteNotFound, Sent: CodeNotFound, Status: PerDoor{404, ___, ___, ___, ___, ___},
 		Doc: "[meetd] no such API route under /auth/"},
 	{Code: CodeBodyTooLarge, Sent: CodeInvalidParameters, Status: PerDoor{413, 413, 413, ___, ___, ___},
-		Doc: "[meetd] the request body is larger than 1 MiB (4 KiB at the page's calls and the dashboard's sign-in)"},
+		Doc: "[meetd] the request body is larger than 1 MiB (4 KiB at the page's calls and the dashboard's sign-in; the shared notes' calls: doc/api.md)"},
 	{Code: CodeBodyUnreadable, Sent: CodeInvalidParameters, Status: PerDoor{400, 400, 400, ___, ___, ___},
 		Doc: "[meetd] the request body could not be read (the connection broke)"},
 	{Code: CodeNotReady, Status: PerDoor{___, ___, ___, ___, ___, 503},

@@ -32,6 +32,9 @@ const (
 	// polls (doc/api.md, "Polls"): a moderator created one; a poll was closed, with its results
 	EventPollCreated = "poll_created"
 	EventPollClosed  = "poll_closed"
+	// shared documents (doc/api.md, "Shared notes"): at a session's end, one for each document
+	// written in it (document names it), right before room_finished
+	EventDocumentSaved = "document_saved"
 )
 
 // Breakout rooms (doc/api.md, "Breakout rooms"): events of the parent room, whose breakout_rooms
@@ -79,6 +82,8 @@ type Event struct {
 	Poll *EventPoll `json:"poll,omitempty"`
 	// ChatFile is the file of chat_file_shared (chat.go).
 	ChatFile *EventChatFile `json:"chat_file,omitempty"`
+	// Document is the shared document of document_saved.
+	Document *EventDocument `json:"document,omitempty"`
 
 	// WebhookURL is the room's own webhook URL when the event was made ("" if none). It is not
 	// part of the body: the store keeps it beside the event, and the webhook fan-out reads it there.

@@ -193,11 +193,17 @@ func (s *Service) end(ctx context.Context, sess *meet.Session, reason string) er
 		s.log.Warn("media room could not be closed; nobody is connected to it: the session ends", "room_id", sess.RoomID, "err", err)
 	}
 	now := s.now()
+	docs := s.savedDocuments(ctx, sess) // shared notes (documents.go): the media room is closed, nobody writes any more
 	ended, err := s.store.EndSession(ctx, sess.SID, now, reason, func(sess *meet.Session, open []Presence) []meet.Event {
 		var events []meet.Event
 		for _, p := range open {
 			e := meet.NewEvent(meet.EventParticipantLeft, sess, now)
 			e.Participant = &meet.ParticipantInfo{SID: p.ParticipantSID, Identity: p.UserID, Name: p.Name, State: "DISCONNECTED", JoinedAt: p.At.Unix()}
+			events = append(events, e)
+		}
+		for _, d := range docs { // shared notes
+			e := meet.NewEvent(meet.EventDocumentSaved, sess, now)
+			e.Document = d
 			events = append(events, e)
 		}
 		// session_ended is plugNmeet's name for the same end (doc/api.md, "Webhooks")

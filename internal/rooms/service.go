@@ -78,6 +78,7 @@ type Service struct {
 	trackEvents    *eventLimiter   // per participant (ratelimit.go)
 	presenceEvents *presenceEvents // participant_joined/left, per user and per session (ratelimit.go)
 	reactions      *eventLimiter   // per participant (chat.go)
+	docUpdates     *eventLimiter   // shared documents' updates, per user and document (documents.go)
 }
 
 // Hooks are the other services' work at fixed points of a session's life, given to New. A nil
@@ -116,7 +117,7 @@ func New(store Store, media Media, cfg Config, hooks Hooks, log *slog.Logger) *S
 	}
 	return &Service{store: store, media: media, cfg: cfg, hooks: hooks, log: log,
 		trackEvents: newLimiter(trackEventBurst, trackEventRate), presenceEvents: newPresenceEvents(),
-		reactions: newLimiter(reactionBurst, reactionRate)}
+		reactions: newLimiter(reactionBurst, reactionRate), docUpdates: newLimiter(docUpdateBurst, docUpdateRate)}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }

@@ -78,6 +78,8 @@ type Store interface {
 	PollStore
 	// ChatStore keeps the sessions' chat (chat.go).
 	ChatStore
+	// DocumentStore keeps the sessions' shared documents (documents.go).
+	DocumentStore
 }
 
 // Presence is one participant connection.

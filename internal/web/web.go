@@ -80,7 +80,10 @@ func Handler() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		if r.PathValue("file") == "e2ee-worker.js" { // an embedded page fetches it across origins (web/src/e2ee.js)
+		switch r.PathValue("file") {
+		// an embedded page fetches these across origins: the E2EE worker (web/src/e2ee.js), the
+		// shared notes' editor and its stylesheet (web/src/notes.js)
+		case "e2ee-worker.js", "notes-editor.js", "notes-editor.css":
 			w.Header().Set("Access-Control-Allow-Origin", "*")
 		}
 		serve(w, r, a)

@@ -119,6 +119,17 @@ export function initChat(joinAnswer, pageToken, lkRoom, appendChat, e2eeModule) 
   loadHistory();
 }
 
+// resetChat follows the page into another room (a breakout room, or back to
+// the main room): its messages go to that room, whose history shows below
+// what the page showed before.
+export function resetChat(joinAnswer, pageToken, lkRoom) {
+  join = joinAnswer;
+  token = pageToken;
+  room = lkRoom;
+  me = lkRoom.localParticipant.identity;
+  loadHistory();
+}
+
 // updateChat follows the locks and the participants (called with the page's
 // other controls).
 export function updateChat(locks, others) {

@@ -29,6 +29,7 @@ import { waitForAdmission, startWaitingAdmin, onWaitingData, WAITING_TOPIC } fro
 import * as breakout from './breakout.js'; // breakout rooms
 import { initPolls, onPollsData, refreshPolls } from './polls.js'; // polls
 import * as chat from './chat.js'; // chat: sent through the server (history, private messages, files), reactions
+import * as notes from './notes.js'; // shared notes
 import * as e2ee from './e2ee.js'; // e2ee: end-to-end encryption, called at the points marked "e2ee"
 
 const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
@@ -378,6 +379,8 @@ async function switchRoom(resp) {
   document.title = `${info.title} · meetd`;
   $('end-button').textContent = resp.breakout ? 'End this breakout room' : 'End meeting for all';
   for (const p of room.remoteParticipants.values()) readAdmin(p);
+  notes.resetNotes(join, pageToken, locks); // shared notes: the new room's
+  chat.resetChat(join, pageToken, room); // chat: the new room's
   applyLocalMetadata(room.localParticipant.metadata);
   setState('joined');
   const welcome = welcomeText(info.welcome);
@@ -467,6 +470,7 @@ function wireRoom(r) {
       renderAll();
       refreshPolls(); // polls: what changed while the connection was down
       chat.loadHistory(); // chat: messages sent while the connection was down
+      notes.refreshNotes(); // shared notes: the updates missed meanwhile
     })
     .on(RoomEvent.Disconnected, (reason) => {
       if (r === room) onDisconnected(reason); // a room the page moved away from says nothing
@@ -563,6 +567,7 @@ function buildMeeting() {
   $('audio-button').hidden = room.canPlaybackAudio;
   initPolls(join, pageToken); // polls
   chat.initChat(join, pageToken, room, appendChat, e2ee); // chat (e2ee: seals and opens)
+  notes.initNotes(join, pageToken, locks); // shared notes
 }
 
 function applyLocalMetadata(metadata) {
@@ -570,6 +575,7 @@ function applyLocalMetadata(metadata) {
   if (m && m.lock_settings && typeof m.lock_settings === 'object') {
     locks = { ...locks, ...m.lock_settings };
   }
+  notes.notesLocksChanged(locks); // shared notes
   recomputeCaps();
 }
 
@@ -956,6 +962,7 @@ async function onData(topic, payload, sender) {
   if (topic === breakout.TOPIC_BREAKOUT && !sender) return breakout.onMessage(payload); // breakout rooms
   if (onPollsData(topic, payload, sender)) return; // polls
   if (chat.onChatData(topic, payload, sender)) return; // chat
+  if (notes.onNotesData(topic, payload, sender)) return; // shared notes
   if (topic === TOPIC_CHAT) {
     // e2ee: a sealed chat message is opened first (or shown as unreadable)
     const opened = await e2ee.incomingChat(parseJSON(new TextDecoder().decode(payload)));
