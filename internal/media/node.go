@@ -95,6 +95,10 @@ func startNode(ctx context.Context, c NodeConfig, log *slog.Logger) (*Node, erro
 	} else {
 		conf.RTC.NodeIP = rtcconfig.NodeIP{V4: c.NodeIP} // LiveKit detects it when empty
 	}
+	// LiveKit's HTTP port (signalling and its room service API) serves this machine only: clients
+	// reach its signalling through meetd's /rtc proxy, meetd calls the API on loopback, and the
+	// nodes of a cluster talk through Redis (doc/security.md).
+	conf.BindAddresses = []string{"127.0.0.1"}
 	if c.Loopback() {
 		conf.BindAddresses = []string{c.NodeIP}
 		conf.RTC.EnableLoopbackCandidate = true
@@ -105,7 +109,6 @@ func startNode(ctx context.Context, c NodeConfig, log *slog.Logger) (*Node, erro
 	conf.Room.AutoCreate = true
 	conf.Room.EmptyTimeout = 24 * 3600
 	conf.Room.DepartureTimeout = 24 * 3600
-	c.TURN.configure(conf, c)
 	if c.Clustered() {
 		conf.Redis = redislk.RedisConfig{Address: c.Redis.Address, Username: c.Redis.Username,
 			Password: c.Redis.Password, DB: c.Redis.DB}
@@ -118,16 +121,24 @@ func startNode(ctx context.Context, c NodeConfig, log *slog.Logger) (*Node, erro
 		conf.WebHook.APIKey = c.APIKey
 		conf.WebHook.URLNotifier.QueueSize = 10000
 	}
-	if err := conf.RTC.Validate(false); err != nil {
+	if err := conf.RTC.Validate(false); err != nil { // detects the node's address when not set
 		return nil, fmt.Errorf("livekit rtc config: %w", err)
 	}
+	c.TURN.configure(conf, c)
+	conf.RTC.STUNServers = stunServers(conf, c)
 
 	setGlobalsOnce.Do(func() {
 		// LiveKit (server and SDK) logs through its own zap logger, to stderr at the configured
 		// level. Through slog it would go through pion's generic adapter, which formats every
 		// debug message even with debug off: CPU on the media path, and data races inside pion
 		// (doc/decisions/0005-livekit-logger.md).
-		zl, err := logger.NewZapLogger(&logger.Config{Level: strings.ToLower(c.LogLevel.String())})
+		lc := &logger.Config{Level: strings.ToLower(c.LogLevel.String())}
+		if c.LogLevel > slog.LevelDebug {
+			// Clients send STUN binding requests to the media port when no TURN server is theirs
+			// (stunServers); its mux warns about each one, which tells nothing.
+			lc.ComponentLevels = map[string]string{"pion.udp_mux": "error"}
+		}
+		zl, err := logger.NewZapLogger(lc)
 		if err != nil {
 			log.Warn("livekit logger", "err", err)
 			return
@@ -183,3 +194,21 @@ func (n *Node) Hosts(roomID string) bool {
 // Drain marks the node as shutting down: in a cluster, LiveKit places no new room on it (the
 // state reaches the others with the node's next stats update); rooms it hosts go on.
 func (n *Node) Drain() { n.self.SetState(livekit.NodeState_SHUTTING_DOWN) }
+
+// stunServers are the STUN servers the node names to clients in their join response (and uses
+// itself when it detected its address): only its own. Without any, LiveKit v1.13.5 hands out
+// Google's public STUN servers, which would learn every participant's address. The TURN server
+// answers STUN on its UDP port; without it, the media port is named: it answers no plain STUN
+// request, and needs none, as clients behind NAT reach the node directly and the node learns
+// their address from their connectivity checks (doc/security.md).
+func stunServers(conf *config.Config, c NodeConfig) []string {
+	port := c.RTCUDPPort
+	if c.TURN.Enabled && c.TURN.UDPPort != 0 {
+		port = c.TURN.UDPPort
+	}
+	var out []string
+	for _, ip := range conf.RTC.NodeIP.ToStringSlice() {
+		out = append(out, net.JoinHostPort(ip, strconv.Itoa(port)))
+	}
+	return out
+}

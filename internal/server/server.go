@@ -418,8 +418,10 @@ func (s *server) wait(ctx context.Context) error {
 // mediaConfig is the media engine's configuration; webhooks is where meetd takes the embedded
 // node's webhooks (http://host:port, on this machine).
 func mediaConfig(cfg config.Config, webhooks string) media.Config {
+	// the node's own key pair, not the API secret (auth.Keys.MediaKeys)
+	keys := auth.Keys{APIKey: cfg.APIKey, APISecret: cfg.APISecret}.MediaKeys()
 	node := media.NodeConfig{
-		APIKey: cfg.APIKey, APISecret: cfg.APISecret,
+		APIKey: keys.APIKey, APISecret: keys.APISecret,
 		Port: cfg.LiveKit.Port, RTCTCPPort: cfg.LiveKit.RTCTCPPort, RTCUDPPort: cfg.LiveKit.RTCUDPPort,
 		NodeIP:     cfg.LiveKit.NodeIP,
 		WebhookURL: webhooks + "/internal/livekit/webhook",
