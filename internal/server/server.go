@@ -364,6 +364,7 @@ func (s *server) httpAPI(keys auth.Keys) (http.Handler, error) {
 		APIKeys:   apiKeys(cfg.API.Keys),
 		RequireV2: map[string]auth.RequireV2{"writes": auth.V1RefusedOnWrites, "all": auth.V1Refused}[cfg.API.RequireV2],
 		Nonces:    s.store, // v2 nonces are spent once in the whole cluster
+		SignOuts:  s.store, // and dashboard sign-outs hold in all of it, across restarts
 		Draining:  s.draining.Load,
 		Ready: func(ctx context.Context) error { // the media is up: HTTP starts after it
 			_, err := s.store.Session(ctx, "_")

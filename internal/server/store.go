@@ -25,6 +25,7 @@ type stateStore interface {
 	recorder.Store
 	httpapi.WireStore
 	auth.NonceStore                            // the v2 signatures' nonces
+	httpapi.SignOutStore                       // signed-out dashboard sessions
 	Stats(context.Context) (meet.Stats, error) // for /metrics
 	// Prune deletes events and finished webhook deliveries older than before (retention).
 	Prune(ctx context.Context, before time.Time) (events, deliveries int64, err error)
