@@ -223,7 +223,8 @@ func (b *bench) activeRoomRaw(ctx context.Context, roomID string) error {
 // answer read whole without decoding it.
 func (b *bench) listParticipantsRaw(ctx context.Context, roomID string) error {
 	body, _ := proto.Marshal(&livekit.ListParticipantsRequest{Room: roomID})
-	token, err := lkauth.NewAccessToken(b.keys.APIKey, b.keys.APISecret).
+	lk := b.keys.MediaKeys() // the embedded node's own pair
+	token, err := lkauth.NewAccessToken(lk.APIKey, lk.APISecret).
 		SetVideoGrant(&lkauth.VideoGrant{RoomAdmin: true, Room: roomID}).SetValidFor(time.Minute).ToJWT()
 	if err != nil {
 		return err
@@ -441,7 +442,8 @@ func (b *bench) roomSizes(ctx context.Context, sizes []int) error {
 	if b.livekitURL == "" {
 		b.say("no -livekit-url: getActiveRoomInfo measured without LiveKit's ListParticipants beside it")
 	}
-	lk := lksdk.NewRoomServiceClient(b.livekitURL, b.keys.APIKey, b.keys.APISecret)
+	nodeKeys := b.keys.MediaKeys() // the embedded node's own pair
+	lk := lksdk.NewRoomServiceClient(b.livekitURL, nodeKeys.APIKey, nodeKeys.APISecret)
 	if err := b.call(ctx, "room/create", map[string]any{"room_id": "sized", "metadata": map[string]any{"room_title": "Sized"}}, nil); err != nil {
 		return err
 	}

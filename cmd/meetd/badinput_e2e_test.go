@@ -3,14 +3,18 @@ package main
 import (
 	"database/sql"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	_ "modernc.org/sqlite"
 
 	"meetd/internal/auth"
+	"meetd/internal/testbot"
 )
 
 // counts reads how many rows each table of meetd's database has.
@@ -155,5 +159,31 @@ func TestJoinLimits(t *testing.T) {
 	// the one inside may come back (a reconnect is not a new participant)
 	if j, _ := m.exchange(m.joinToken("small", "first", "First", false)); !j.Status {
 		t.Errorf("rejoin of the participant inside: %+v", j.envelope)
+	}
+
+	// Three users get their media tokens before anyone connected, then connect at once: the
+	// media server enforces the limit too, so one stays.
+	m.create("race", map[string]any{"max_participants": 1})
+	var joins []joinAnswer
+	for _, u := range []string{"d1", "d2", "d3"} {
+		j, _ := m.exchange(m.joinToken("race", u, "Name "+u, false))
+		if !j.Status {
+			t.Fatalf("exchange for %s: %+v", u, j.envelope)
+		}
+		joins = append(joins, j)
+	}
+	var wg sync.WaitGroup
+	for _, j := range joins {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if b, err := testbot.Join(j.LiveKitURL, j.LiveKitToken); err == nil {
+				t.Cleanup(b.Leave)
+			}
+		}()
+	}
+	wg.Wait() // each bot is in, or was refused
+	if in := participantsByID(m.activeRoom("race")); len(in) != 1 {
+		t.Errorf("participants connected to a room of max_participants 1: %v", slices.Collect(maps.Keys(in)))
 	}
 }

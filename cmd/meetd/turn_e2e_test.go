@@ -5,9 +5,11 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/livekit/protocol/livekit"
 	"github.com/pion/turn/v5"
 
 	"meetd/internal/testbot"
@@ -35,11 +37,12 @@ func TestTURN(t *testing.T) {
 		join := signalJoin(t, j.LiveKitURL, j.LiveKitToken, m.httpClient())
 		var urls []string
 		for _, s := range join.GetIceServers() {
-			if s.GetUsername() == "" || s.GetCredential() == "" {
+			if strings.HasPrefix(s.GetUrls()[0], "turn") && (s.GetUsername() == "" || s.GetCredential() == "") {
 				t.Errorf("ICE server %v without credentials", s.GetUrls())
 			}
 			urls = append(urls, s.GetUrls()...)
 		}
+		ownServersOnly(t, join.GetIceServers(), "127.0.0.1", turnName)
 		for _, want := range []string{
 			"turn:127.0.0.1:" + env["MEETD_TURN_UDP_PORT"] + "?transport=udp",
 			"turns:" + turnName + ":443?transport=tcp",
@@ -47,6 +50,64 @@ func TestTURN(t *testing.T) {
 			if !slices.Contains(urls, want) {
 				t.Errorf("ICE servers %v lack %s", urls, want)
 			}
+		}
+	})
+
+	// The relay reaches the node's own address only: CGNAT, a cloud metadata service, a public
+	// address and another loopback address are refused, over UDP and TCP allocations (RFC 6062)
+	// alike. (Permissions are per address: other ports of the node's address stay reachable,
+	// doc/security.md.)
+	t.Run("relay only to the node", func(t *testing.T) {
+		m := m.forTest(t)
+		j, _ := m.exchange(m.joinToken("relay", "prober", "Prober", false))
+		join := signalJoin(t, j.LiveKitURL, j.LiveKitToken, m.httpClient())
+		var user, pass string
+		for _, s := range join.GetIceServers() {
+			if s.GetUsername() != "" {
+				user, pass = s.GetUsername(), s.GetCredential()
+			}
+		}
+		server := "127.0.0.1:" + env["MEETD_TURN_UDP_PORT"]
+		dial := func() *turn.Client {
+			conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { conn.Close() })
+			c, err := turn.NewClient(&turn.ClientConfig{STUNServerAddr: server, TURNServerAddr: server,
+				Username: user, Password: pass, Conn: conn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(c.Close)
+			if err := c.Listen(); err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		udp := dial()
+		relay, err := udp.Allocate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer relay.Close()
+		peer := func(ip string) net.Addr { return &net.UDPAddr{IP: net.ParseIP(ip), Port: 9} }
+		if err := udp.CreatePermission(peer("127.0.0.1")); err != nil {
+			t.Errorf("permission to the node's own address refused: %v", err)
+		}
+		for _, ip := range []string{"100.64.0.1", "100.100.100.200", "8.8.8.8", "127.0.0.2", "10.0.0.1"} {
+			if err := udp.CreatePermission(peer(ip)); err == nil {
+				t.Errorf("permission to %s granted", ip)
+			}
+		}
+		tcp, err := dial().AllocateTCP()
+		if err != nil {
+			t.Logf("TCP allocation refused: %v", err)
+			return
+		}
+		defer tcp.Close()
+		if _, err := tcp.Connect(&net.TCPAddr{IP: net.ParseIP("100.100.100.200"), Port: 80}); err == nil {
+			t.Error("TCP allocation connected to 100.100.100.200:80")
 		}
 	})
 
@@ -159,6 +220,8 @@ func TestTURN(t *testing.T) {
 		env := testEnv(t, nil)
 		m := startIsolated(t, env)
 		m.create("no-relay", nil)
+		j0, _ := m.exchange(m.joinToken("no-relay", "probe", "Probe", false))
+		ownServersOnly(t, signalJoin(t, j0.LiveKitURL, j0.LiveKitToken, m.httpClient()).GetIceServers(), "127.0.0.1")
 		node := "ws://127.0.0.1:" + env["MEETD_LIVEKIT_PORT"]
 		direct := m.bot("no-relay", "direct")
 		if _, err := direct.PublishVideo(); err != nil {
@@ -176,4 +239,53 @@ func TestTURN(t *testing.T) {
 			t.Errorf("a relay-only bot received %d packets without a TURN server", r)
 		}
 	})
+}
+
+// ownServersOnly checks that the ICE servers of a join response are all at hosts (meetd's own
+// addresses and names): no public STUN server of somebody else's (doc/security.md).
+func ownServersOnly(t *testing.T, servers []*livekit.ICEServer, hosts ...string) {
+	t.Helper()
+	if len(servers) == 0 {
+		t.Error("no ICE servers in the join response")
+	}
+	for _, s := range servers {
+		for _, u := range s.GetUrls() {
+			rest := u[strings.Index(u, ":")+1:] // after the scheme
+			host, _, err := net.SplitHostPort(strings.SplitN(rest, "?", 2)[0])
+			if err != nil || !slices.Contains(hosts, host) {
+				t.Errorf("ICE server %s is not one of meetd's own (%v)", u, hosts)
+			}
+		}
+	}
+}
+
+// LiveKit's own HTTP port (its signalling and room service API) listens on loopback only, even
+// when the node's address is another: clients reach the signalling through meetd's /rtc.
+func TestLiveKitPortLoopback(t *testing.T) {
+	var nodeIP string
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+			nodeIP = n.IP.String()
+			break
+		}
+	}
+	if nodeIP == "" {
+		t.Skip("no non-loopback IPv4 address on this machine")
+	}
+	env := testEnv(t, map[string]string{"MEETD_NODE_IP": nodeIP})
+	m := startIsolated(t, env)
+	port := env["MEETD_LIVEKIT_PORT"]
+	if c, err := net.DialTimeout("tcp", net.JoinHostPort(nodeIP, port), 2*time.Second); err == nil {
+		c.Close()
+		t.Errorf("LiveKit's port answers on %s:%s", nodeIP, port)
+	}
+	if c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, 2*time.Second); err != nil {
+		t.Errorf("LiveKit's port on loopback: %v", err)
+	} else {
+		c.Close()
+	}
+	m.create("reach", nil)
+	j, _ := m.exchange(m.joinToken("reach", "probe", "Probe", false))
+	ownServersOnly(t, signalJoin(t, j.LiveKitURL, j.LiveKitToken, m.httpClient()).GetIceServers(), nodeIP)
 }

@@ -189,3 +189,12 @@ func (k Keys) CheckPurpose(token, purpose string, now time.Time) error {
 func Equal(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
+
+// MediaKeys are the embedded media node's own key pair, derived from the API secret: LiveKit's
+// tokens, its room service calls and its webhooks to meetd use it, never the API secret itself.
+// A webhook meetd signed for its receivers (with the API secret) therefore fails at meetd's
+// LiveKit webhook input (doc/security.md). Every meetd sharing the API secret derives the same
+// pair, so a cluster's nodes accept each other's tokens, and tokens survive a restart.
+func (k Keys) MediaKeys() Keys {
+	return Keys{APIKey: k.APIKey + "_media", APISecret: mac(k.APISecret, "meetd media node key")}
+}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -96,6 +97,11 @@ func (s *Server) dashboardLogin(r *http.Request) (any, error) {
 func (s *Server) dashboardLogout(r *http.Request) (any, error) {
 	if c, err := s.session(r); err == nil {
 		s.revoked.revoke(c.ID, time.Unix(c.ExpiresAt, 0), s.now())
+		if s.SignOuts != nil {
+			if err := s.SignOuts.RevokeDashboardSession(r.Context(), c.ID, time.Unix(c.ExpiresAt, 0)); err != nil {
+				return nil, err // the browser keeps the cookie: signing out again tries again
+			}
+		}
 	}
 	return withCookie{&http.Cookie{
 		Name: dashboardCookie, Value: "", Path: "/dashboard", MaxAge: -1,
@@ -141,6 +147,11 @@ func (s *Server) session(r *http.Request) (*sessionClaims, error) {
 		err = errPasswordChanged
 	case s.revoked.has(claims.ID):
 		err = errSignedOut
+	case s.SignOuts != nil:
+		var out bool
+		if out, err = s.SignOuts.DashboardSessionRevoked(r.Context(), claims.ID); err == nil && out {
+			err = errSignedOut
+		}
 	}
 	if err != nil {
 		return nil, &meet.Error{Code: meet.CodeInvalidTokenOrSignature, Msg: "dashboard session expired or invalid", Err: err}
@@ -153,7 +164,13 @@ var (
 	errSignedOut       = errors.New("signed out")
 )
 
-// revokedSessions are the dashboard sessions signed out, each until its token expires.
+// SignOutStore keeps signed-out dashboard sessions (the store, shared by a cluster's processes).
+type SignOutStore interface {
+	RevokeDashboardSession(ctx context.Context, id string, until time.Time) error
+	DashboardSessionRevoked(ctx context.Context, id string) (bool, error)
+}
+
+// revokedSessions are the dashboard sessions signed out here, each until its token expires.
 type revokedSessions struct {
 	mu    sync.Mutex
 	until map[string]time.Time

@@ -57,7 +57,9 @@ type Server struct {
 	// but in tests
 	signins signinThrottle
 	revoked revokedSessions
-	clock   func() time.Time
+	// SignOuts, if set, keeps signed-out dashboard sessions across restarts and processes.
+	SignOuts SignOutStore
+	clock    func() time.Time
 	// Draining, if set, reports a graceful shutdown: /healthz answers 503, and new rooms and
 	// joins are refused with SERVER_DRAINING (HTTP 503) while running meetings go on.
 	Draining func() bool

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"io"
 	"log/slog"
@@ -233,5 +234,42 @@ func TestDashboardSessionRevoked(t *testing.T) {
 	ts.Keys.APISecret = "another-secret-of-forty-two-characters-01"
 	if session(c) != 401 {
 		t.Error("the session still works after the API secret changed")
+	}
+}
+
+// signOuts is a SignOutStore in memory, standing for the store that a cluster's processes share.
+type signOuts struct{ ids map[string]time.Time }
+
+func (s *signOuts) RevokeDashboardSession(_ context.Context, id string, until time.Time) error {
+	s.ids[id] = until
+	return nil
+}
+
+func (s *signOuts) DashboardSessionRevoked(_ context.Context, id string) (bool, error) {
+	_, ok := s.ids[id]
+	return ok, nil
+}
+
+// S13: a sign-out holds for the meetd that restarted, or another of the cluster, through the store.
+func TestDashboardSignOutPersists(t *testing.T) {
+	shared := &signOuts{ids: map[string]time.Time{}}
+	a, b := newTestServer(t), newTestServer(t) // b: a after a restart, or another process
+	a.SignOuts, b.SignOuts = shared, shared
+	session := func(ts *testServer, c *http.Cookie) int {
+		return ts.do("GET", "/dashboard/api/session", http.Header{"Cookie": {c.Name + "=" + c.Value}}, nil).Code
+	}
+	_, c := a.login(t, `{"password":"correct-horse-battery"}`)
+	_, other := a.login(t, `{"password":"correct-horse-battery"}`)
+	if c == nil || other == nil || session(b, c) != 200 {
+		t.Fatalf("sign-in: %v %v", c, other)
+	}
+	if w := a.do("POST", "/dashboard/logout", http.Header{"Cookie": {c.Name + "=" + c.Value}}, nil); w.Code != 200 {
+		t.Fatalf("logout: %d %s", w.Code, w.Body)
+	}
+	if session(b, c) != 401 {
+		t.Error("the signed-out session still works on another process")
+	}
+	if session(b, other) != 200 {
+		t.Error("sign-out ended another session")
 	}
 }

@@ -221,23 +221,29 @@ func (a *Adapter) Grant(g rooms.Grant) (string, error) {
 		sources = append(sources, strings.ToLower(s))
 	}
 	yes, publish := true, len(sources) > 0
+	// No RoomAdmin, even for a meeting's admins: they moderate through meetd (/api/moderate),
+	// and with it their token would call LiveKit's room service API itself (doc/security.md).
 	grant := &lkauth.VideoGrant{
 		RoomJoin:          true,
 		Room:              g.RoomID,
-		RoomAdmin:         g.IsAdmin,
 		CanPublish:        &publish,
 		CanPublishSources: sources,
 		CanSubscribe:      &yes,
 		CanPublishData:    &g.PublishData,
 		Hidden:            g.Hidden,
 	}
-	return lkauth.NewAccessToken(a.apiKey, a.apiSecret).
+	token := lkauth.NewAccessToken(a.apiKey, a.apiSecret).
 		SetVideoGrant(grant).
 		SetIdentity(g.Identity).
 		SetName(g.Name).
 		SetMetadata(g.Metadata).
-		SetValidFor(g.TTL).
-		ToJWT()
+		SetValidFor(g.TTL)
+	if g.MaxParticipants > 0 {
+		// The media room this join creates refuses connections beyond the limit (LiveKit counts
+		// no recorder), so tokens handed out at once cannot all get in.
+		token.SetRoomConfig(&livekit.RoomConfiguration{MaxParticipants: uint32(g.MaxParticipants)})
+	}
+	return token.ToJWT()
 }
 
 func participantInfo(p *livekit.ParticipantInfo) meet.ParticipantInfo {

@@ -170,6 +170,7 @@ func Start(t testing.TB, opt Options) *Server {
 		APIKeys:           opt.APIKeys,
 		RequireV2:         opt.RequireV2,
 		Nonces:            st,
+		SignOuts:          st,
 		Ready: func(ctx context.Context) error {
 			_, err := st.Session(ctx, "_")
 			return err

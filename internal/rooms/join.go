@@ -214,15 +214,16 @@ func (s *Service) pageToken(sess *meet.Session, u *meet.User) (string, error) {
 func (s *Service) grant(sess *meet.Session, u *meet.User) Grant {
 	md := u.ParticipantMetadata(&sess.Metadata)
 	return Grant{
-		RoomID:         sess.RoomID,
-		Identity:       u.UserID,
-		Name:           u.Name,
-		Metadata:       meet.JSON(md),
-		IsAdmin:        u.IsAdmin,
-		Hidden:         u.IsHidden,
-		PublishSources: publishSources(&sess.Metadata.RoomFeatures, u.IsAdmin, md.LockSettings),
-		PublishData:    mayChat(&sess.Metadata.RoomFeatures, md.LockSettings), // data carries the chat (hands go through the server)
-		TTL:            s.cfg.JoinTokenTTL,
+		RoomID:          sess.RoomID,
+		Identity:        u.UserID,
+		Name:            u.Name,
+		Metadata:        meet.JSON(md),
+		IsAdmin:         u.IsAdmin,
+		Hidden:          u.IsHidden,
+		PublishSources:  publishSources(&sess.Metadata.RoomFeatures, u.IsAdmin, md.LockSettings),
+		PublishData:     mayChat(&sess.Metadata.RoomFeatures, md.LockSettings), // data carries the chat (hands go through the server)
+		TTL:             s.cfg.JoinTokenTTL,
+		MaxParticipants: sess.MaxParticipants,
 	}
 }
 

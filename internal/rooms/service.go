@@ -44,6 +44,8 @@ type Grant struct {
 	PublishSources []string // CAMERA, MICROPHONE, SCREEN_SHARE, SCREEN_SHARE_AUDIO
 	PublishData    bool
 	TTL            time.Duration
+	// MaxParticipants is the room's limit, which the media server enforces too; 0: none.
+	MaxParticipants int
 }
 
 // Config holds the service's settings.

@@ -377,6 +377,7 @@ func (s *server) httpAPI(keys auth.Keys) (http.Handler, error) {
 		APIKeys:   apiKeys(cfg.API.Keys),
 		RequireV2: map[string]auth.RequireV2{"writes": auth.V1RefusedOnWrites, "all": auth.V1Refused}[cfg.API.RequireV2],
 		Nonces:    s.store, // v2 nonces are spent once in the whole cluster
+		SignOuts:  s.store, // and dashboard sign-outs hold in all of it, across restarts
 		Draining:  s.draining.Load,
 		Ready: func(ctx context.Context) error { // the media is up: HTTP starts after it
 			_, err := s.store.Session(ctx, "_")
@@ -431,8 +432,10 @@ func (s *server) wait(ctx context.Context) error {
 // mediaConfig is the media engine's configuration; webhooks is where meetd takes the embedded
 // node's webhooks (http://host:port, on this machine).
 func mediaConfig(cfg config.Config, webhooks string) media.Config {
+	// the node's own key pair, not the API secret (auth.Keys.MediaKeys)
+	keys := auth.Keys{APIKey: cfg.APIKey, APISecret: cfg.APISecret}.MediaKeys()
 	node := media.NodeConfig{
-		APIKey: cfg.APIKey, APISecret: cfg.APISecret,
+		APIKey: keys.APIKey, APISecret: keys.APISecret,
 		Port: cfg.LiveKit.Port, RTCTCPPort: cfg.LiveKit.RTCTCPPort, RTCUDPPort: cfg.LiveKit.RTCUDPPort,
 		NodeIP:     cfg.LiveKit.NodeIP,
 		WebhookURL: webhooks + "/internal/livekit/webhook",

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +19,7 @@ import (
 
 	"meetd/internal/auth"
 	"meetd/internal/config"
+	"meetd/internal/media"
 	"meetd/internal/meet"
 	"meetd/internal/rooms"
 )
@@ -228,5 +230,33 @@ func TestDataDirPrivateAndSecretNotLogged(t *testing.T) {
 		if fi.Mode().Perm() != want {
 			t.Errorf("%s: mode %o, want %o", name, fi.Mode().Perm(), want)
 		}
+	}
+}
+
+// The embedded node's LiveKit webhook input verifies the node's own key pair: a webhook that
+// meetd signed for its receivers (with the API secret), replayed to it, is refused; one the node
+// signed is taken (doc/security.md, "Media, TURN and ports").
+func TestLiveKitWebhookRefusesMeetdSignature(t *testing.T) {
+	cfg := testConfig(t)
+	mc := mediaConfig(cfg, "http://127.0.0.1:1")
+	handler := media.New(mc, slog.New(slog.NewTextHandler(io.Discard, nil))).WebhookHandler(nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	body := []byte(`{"event":"room_started","room":{"name":"r1"}}`)
+	post := func(k auth.Keys) int {
+		token, err := k.WebhookToken(body, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodPost, "/internal/livekit/webhook", bytes.NewReader(body))
+		req.Header.Set("Authorization", token)
+		req.Header.Set("Content-Type", "application/webhook+json")
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, req)
+		return w.Code
+	}
+	if code := post(auth.Keys{APIKey: cfg.APIKey, APISecret: cfg.APISecret}); code != http.StatusUnauthorized {
+		t.Errorf("a webhook signed as meetd's outbound ones: HTTP %d, want 401", code)
+	}
+	if code := post(auth.Keys{APIKey: mc.Node.APIKey, APISecret: mc.Node.APISecret}); code != http.StatusOK {
+		t.Errorf("a webhook signed with the node's keys: HTTP %d, want 200", code)
 	}
 }

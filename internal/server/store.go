@@ -27,6 +27,7 @@ type stateStore interface {
 	httpapi.WireStore
 	bbb.Store                                  // the BigBlueButton API's meetings (doc/bbb.md)
 	auth.NonceStore                            // the v2 signatures' nonces
+	httpapi.SignOutStore                       // signed-out dashboard sessions
 	Stats(context.Context) (meet.Stats, error) // for /metrics
 	// Prune deletes events and finished webhook deliveries older than before (retention).
 	Prune(ctx context.Context, before time.Time) (events, deliveries int64, err error)

@@ -35,3 +35,21 @@ func (s *Store) UseNonce(ctx context.Context, apiKey, nonce string, expires time
 	}
 	return fresh, err
 }
+
+// dashboardSignOuts is the api_nonces key under which signed-out dashboard sessions are kept: no
+// API key is empty (the configuration refuses it), so no v2 nonce is mistaken for one.
+const dashboardSignOuts = ""
+
+// RevokeDashboardSession records that the dashboard session id signed out, until its token
+// expires: every meetd of a cluster refuses it from then on, after a restart too (doc/security.md).
+func (s *Store) RevokeDashboardSession(ctx context.Context, id string, until time.Time) error {
+	_, err := s.UseNonce(ctx, dashboardSignOuts, id, until)
+	return err
+}
+
+// DashboardSessionRevoked reports whether the dashboard session id signed out.
+func (s *Store) DashboardSessionRevoked(ctx context.Context, id string) (bool, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM api_nonces WHERE api_key = ? AND nonce = ?`, dashboardSignOuts, id).Scan(&n)
+	return n > 0, err
+}

@@ -32,3 +32,32 @@ func nonces(t *testing.T, open reopener) {
 	use(b, "key", "nonce-0123456789ab", false)
 	use(b, "key", "nonce-fedcba987654", true)
 }
+
+// S13: a signed-out dashboard session is refused by every process, after a restart too, and is not
+// taken for an API key's nonce.
+func TestDashboardSignOuts(t *testing.T) { bothDatabases(t, dashboardSignOuts) }
+
+func dashboardSignOuts(t *testing.T, open reopener) {
+	ctx := context.Background()
+	a := open()
+	defer a.Close()
+	revoked := func(st *store.Store, id string, want bool) {
+		t.Helper()
+		if out, err := st.DashboardSessionRevoked(ctx, id); err != nil || out != want {
+			t.Errorf("DashboardSessionRevoked(%s) = %v, %v; want %v", id, out, err, want)
+		}
+	}
+	revoked(a, "session-1", false)
+	if err := a.RevokeDashboardSession(ctx, "session-1", time.Now().Add(12*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	revoked(a, "session-1", true)
+	revoked(a, "session-2", false)
+	if fresh, err := a.UseNonce(ctx, "key", "session-1", time.Now().Add(time.Minute)); err != nil || !fresh {
+		t.Errorf("an API key's nonce equal to a signed-out session's id: %v, %v", fresh, err)
+	}
+	b := open() // a second process, or after a restart
+	defer b.Close()
+	revoked(b, "session-1", true)
+	revoked(b, "session-2", false)
+}
