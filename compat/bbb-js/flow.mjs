@@ -14,7 +14,7 @@ const api = bbb.api(base, secret)
 const call = bbb.http
 
 function step(name) {
-  console.log('--', name)
+  console.log('--', new Date().toISOString().slice(11, 23), name)
 }
 
 // A hook receiver on loopback (the test's meetd allows private webhook targets).
@@ -30,16 +30,19 @@ const receiver = http.createServer((req, res) => {
 await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve))
 const hookURL = `http://127.0.0.1:${receiver.address().port}/bbb-hook`
 
-async function waitEvent(id) {
+const eventsOf = (path) =>
+  received.filter((r) => r.url.startsWith(path + '?')).flatMap((r) => JSON.parse(new URLSearchParams(r.body).get('event')).map((e) => e.data.id))
+
+async function waitEvent(id, path = '/bbb-hook') {
   for (let i = 0; i < 600; i++) { // up to 60 s: a condition, not a timing assert
-    for (const r of received) {
+    for (const r of received.filter((r) => r.url.startsWith(path + '?'))) {
       const form = new URLSearchParams(r.body)
       const events = JSON.parse(form.get('event'))
       if (events.some((e) => e.data.id === id)) return r
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  throw new Error(`no ${id} delivered to the hook; got ${received.length} calls`)
+  throw new Error(`no ${id} delivered to ${path}; got ${received.map((r) => r.url)}`)
 }
 
 try {
@@ -91,6 +94,21 @@ try {
   assert.match(r.internalMeetingID, /^[0-9a-f]{40}-\d+$/)
   const internalID = r.internalMeetingID
   const createTime = r.createTime
+
+  step('hooks.create for the meeting, meeting-ended only')
+  const endedURL = hookURL.replace('/bbb-hook', '/bbb-ended')
+  r = await call(api.hooks.create(endedURL, { meetingID, eventID: 'meeting-ended' }))
+  assert.equal(r.returncode, 'SUCCESS')
+  const endedHookID = r.hookID
+  assert.notEqual(endedHookID, hookID)
+  r = await call(api.hooks.list({ meetingID }))
+  let listed = [].concat(r.hooks.hook)
+  assert.deepEqual(listed.map((h) => h.hookID).sort(), [hookID, endedHookID].sort())
+  const scoped = listed.find((h) => h.hookID === endedHookID)
+  assert.equal(scoped.meetingID, meetingID)
+  assert.equal(scoped.eventID, 'meeting-ended')
+  r = await call(api.hooks.list({ meetingID: 'another-meeting' }))
+  assert.deepEqual([].concat(r.hooks.hook).map((h) => h.hookID), [hookID])
 
   step('create again (duplicateWarning)')
   r = await call(api.administration.create('bigbluebutton-js meeting', meetingID, { attendeePW: 'ap-secret', moderatorPW: 'mp-secret' }))
@@ -168,6 +186,9 @@ try {
   assert.equal(ended.data.attributes.meeting['external-meeting-id'], meetingID)
   assert.equal(ended.data.attributes.meeting['internal-meeting-id'], internalID)
 
+  await waitEvent('meeting-ended', '/bbb-ended')
+  assert.deepEqual(eventsOf('/bbb-ended'), ['meeting-ended'])
+
   step('getMeetingInfo after end')
   r = await call(api.monitoring.getMeetingInfo(meetingID))
   assert.equal(r.returncode, 'FAILED')
@@ -193,6 +214,8 @@ try {
   r = await call(api.hooks.destroy(hookID))
   assert.equal(r.returncode, 'SUCCESS')
   assert.equal(r.removed, true)
+  r = await call(api.hooks.destroy(endedHookID))
+  assert.equal(r.removed, true)
   r = await call(api.hooks.destroy(hookID))
   assert.equal(r.returncode, 'FAILED')
   assert.equal(r.messageKey, 'destroyMissingHook')
@@ -208,4 +231,7 @@ try {
   console.log('bigbluebutton-js flow: OK')
 } finally {
   receiver.close()
+  // meetd's HTTP client may hold a connection it opened and never used: without this, Node
+  // waits for its header timeout before exiting
+  receiver.closeAllConnections()
 }
