@@ -76,17 +76,7 @@ func (s *Store) BBBHooks(ctx context.Context) ([]bbbdata.Hook, error) {
 
 // BBBDeleteHook removes a hook; false if there is none.
 func (s *Store) BBBDeleteHook(ctx context.Context, id int64) (bool, error) {
-	deleted := false
-	err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
-		res, err := tx.ExecContext(ctx, `DELETE FROM bbb_hooks WHERE id = ?`, id)
-		if err != nil {
-			return nil, err
-		}
-		n, _ := res.RowsAffected()
-		deleted = n > 0
-		return nil, nil
-	})
-	return deleted, err
+	return s.changes(ctx, `DELETE FROM bbb_hooks WHERE id = ?`, id)
 }
 
 // BBBFeed turns up to limit events after the cursor 'bbb' (its own callbacks left out), oldest

@@ -156,15 +156,5 @@ func (s *Store) BBBUpdateRecordings(ctx context.Context, recordIDs []string, cha
 
 // BBBDeleteRecording removes a recording's row; false if there was none.
 func (s *Store) BBBDeleteRecording(ctx context.Context, recordID string) (bool, error) {
-	deleted := false
-	err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
-		res, err := tx.ExecContext(ctx, `DELETE FROM bbb_recordings WHERE record_id = ?`, recordID)
-		if err != nil {
-			return nil, err
-		}
-		n, _ := res.RowsAffected()
-		deleted = n > 0
-		return nil, nil
-	})
-	return deleted, err
+	return s.changes(ctx, `DELETE FROM bbb_recordings WHERE record_id = ?`, recordID)
 }

@@ -119,30 +119,10 @@ func (s *Store) Recordings(ctx context.Context, f recorder.Filter) ([]recorder.F
 
 // DeleteRecording removes a recording's row; false if there was none.
 func (s *Store) DeleteRecording(ctx context.Context, recordID string) (bool, error) {
-	deleted := false
-	err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
-		res, err := tx.ExecContext(ctx, `DELETE FROM recordings WHERE record_id = ?`, recordID)
-		if err != nil {
-			return nil, err
-		}
-		n, _ := res.RowsAffected()
-		deleted = n > 0
-		return nil, nil
-	})
-	return deleted, err
+	return s.changes(ctx, `DELETE FROM recordings WHERE record_id = ?`, recordID)
 }
 
 // SetRecordingMetadata replaces a recording's metadata; false if there is no such recording.
 func (s *Store) SetRecordingMetadata(ctx context.Context, recordID, metadata string) (bool, error) {
-	found := false
-	err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
-		res, err := tx.ExecContext(ctx, `UPDATE recordings SET metadata = ? WHERE record_id = ?`, metadata, recordID)
-		if err != nil {
-			return nil, err
-		}
-		n, _ := res.RowsAffected()
-		found = n > 0
-		return nil, nil
-	})
-	return found, err
+	return s.changes(ctx, `UPDATE recordings SET metadata = ? WHERE record_id = ?`, metadata, recordID)
 }

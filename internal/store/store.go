@@ -262,6 +262,21 @@ func orderPage(f meet.SessionFilter, created, id string) string {
 // inserts events, and holds it until its commit: seqs are handed out and committed one
 // transaction at a time, and whoever sees a seq sees every lower one. The lock is taken last,
 // after the transaction's row locks, and its holder waits for nothing else, so it cannot deadlock.
+// changes runs one statement that writes no event and says whether it changed a row.
+func (s *Store) changes(ctx context.Context, query string, args ...any) (bool, error) {
+	changed := false
+	err := s.tx(ctx, func(tx *txn) ([]meet.Event, error) {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return nil, err
+		}
+		n, _ := res.RowsAffected()
+		changed = n > 0
+		return nil, nil
+	})
+	return changed, err
+}
+
 func (s *Store) tx(ctx context.Context, fn func(*txn) ([]meet.Event, error)) error {
 	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
