@@ -75,15 +75,15 @@ var op=Object.defineProperty;var cp=(n,e)=>{for(var t in e)op(n,t,{get:e[t],enum
 
 <div id="meeting" hidden>
   <header class="topbar">
-    <span id="room-title"></span>
+    <h1 id="room-title"></h1>
     <!-- e2ee --><span id="e2ee-badge" class="e2ee-badge" hidden><svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><rect x="3" y="11" width="18" height="11" rx="2" ry="2"/><path d="M7 11V7a5 5 0 0 1 10 0v4"/></svg>End-to-end encrypted</span><!-- /e2ee -->
     <span id="participant-count" class="muted"></span>
   </header>
   <div class="meeting-body">
-    <section id="stage">
+    <main id="stage">
       <div id="screen-area" hidden></div>
       <div id="grid"></div>
-    </section>
+    </main>
     <aside id="sidebar" hidden>
       <section id="participants-panel" class="panel" hidden aria-label="Participants">
         <header><h2>Participants</h2><button class="panel-close" data-panel="participants-panel" type="button" aria-label="Close">\xD7</button></header>
