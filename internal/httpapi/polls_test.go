@@ -234,6 +234,23 @@ func TestPollsVote(t *testing.T) {
 	if got := counts(after["polls"].([]any)[1]); got != "2 0 /2" || after["polls"].([]any)[1].(map[string]any)["is_running"] != false {
 		t.Errorf("after the end: %v", after)
 	}
+	// the poll still open at the end was closed by it, its results in poll_closed before room_finished
+	evs, _ = s.srv.Store.Events(context.Background(), 0, 10000)
+	var order []string
+	for _, e := range evs {
+		if e.Event.Event == meet.EventPollClosed && e.Event.Poll.PollID == anon {
+			order = append(order, "anon closed")
+			if *e.Event.Poll.TotalResponses != 2 || len(e.Event.Poll.Voters) != 0 {
+				b, _ := json.Marshal(e.Event.Poll)
+				t.Errorf("the anonymous poll closed at the end: %s", b)
+			}
+		} else if e.Event.Event == meet.EventRoomFinished {
+			order = append(order, "room finished")
+		}
+	}
+	if !slices.Equal(order, []string{"anon closed", "room finished"}) {
+		t.Errorf("events at the end: %v", order)
+	}
 	s.check()
 }
 

@@ -193,6 +193,7 @@ func (s *Service) end(ctx context.Context, sess *meet.Session, reason string) er
 		s.log.Warn("media room could not be closed; nobody is connected to it: the session ends", "room_id", sess.RoomID, "err", err)
 	}
 	now := s.now()
+	s.closeOpenPolls(ctx, sess, now)    // polls: their results are final when the session ends
 	docs := s.savedDocuments(ctx, sess) // shared notes (documents.go): the media room is closed, nobody writes any more
 	ended, err := s.store.EndSession(ctx, sess.SID, now, reason, func(sess *meet.Session, open []Presence) []meet.Event {
 		var events []meet.Event

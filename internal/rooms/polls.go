@@ -220,11 +220,7 @@ func (s *Service) closePoll(ctx context.Context, sess *meet.Session, pollID, by 
 	if p.SID != sess.SID {
 		return meet.Errorf(meet.CodeConflict, "poll %s is of an earlier session of this room", pollID)
 	}
-	closed, err := s.store.ClosePoll(ctx, pollID, by, s.now(), func(cur *meet.Session, p *meet.Poll, votes []meet.PollVote) []meet.Event {
-		e := meet.NewEvent(meet.EventPollClosed, cur, p.ClosedAt)
-		e.Poll = meet.NewEventPoll(p, nonNilVotes(votes))
-		return []meet.Event{e}
-	})
+	closed, err := s.store.ClosePoll(ctx, pollID, by, s.now(), pollClosedEvents)
 	if err != nil {
 		return err
 	}
@@ -234,6 +230,32 @@ func (s *Service) closePoll(ctx context.Context, sess *meet.Session, pollID, by 
 	s.log.Info("poll closed", "room_id", sess.RoomID, "poll_id", pollID)
 	s.tellPolls(ctx, sess, "poll_closed", pollID, false)
 	return nil
+}
+
+// closeOpenPolls closes the session's open polls at its end, each with its poll_closed event
+// (closed_by empty: by the end, not by a moderator). The pages are gone: nobody is told.
+func (s *Service) closeOpenPolls(ctx context.Context, sess *meet.Session, now time.Time) {
+	polls, err := s.store.Polls(ctx, sess.SID)
+	if err != nil {
+		s.log.Error("close the polls at the end", "room_id", sess.RoomID, "err", err)
+		return
+	}
+	for _, p := range polls {
+		if !p.Open() {
+			continue
+		}
+		_, err := s.store.ClosePoll(ctx, p.PollID, "", now, pollClosedEvents)
+		if err != nil {
+			s.log.Error("close a poll at the end", "room_id", sess.RoomID, "poll_id", p.PollID, "err", err)
+		}
+	}
+}
+
+// pollClosedEvents is the poll_closed event of a poll just closed.
+func pollClosedEvents(cur *meet.Session, p *meet.Poll, votes []meet.PollVote) []meet.Event {
+	e := meet.NewEvent(meet.EventPollClosed, cur, p.ClosedAt)
+	e.Poll = meet.NewEventPoll(p, nonNilVotes(votes))
+	return []meet.Event{e}
 }
 
 func nonNilVotes(v []meet.PollVote) []meet.PollVote {
