@@ -290,6 +290,18 @@ func recordIDsOf(r *Request) ([]string, *Response) {
 	return ids, nil
 }
 
+// strictBoolParam reads a true/false parameter (any case), refusing anything else; nil when absent.
+func strictBoolParam(r *Request, name string) (*bool, *Response) {
+	switch v := strings.ToLower(r.Get(name)); v {
+	case "":
+		return nil, nil
+	case "true", "false":
+		b := v == "true"
+		return &b, nil
+	}
+	return nil, fail("validationError", name+" must be true or false")
+}
+
 var notFoundRecordings = fail("notFound", "We could not find recordings")
 
 func (s *Server) publishRecordings(ctx context.Context, r *Request) *Response {
@@ -297,17 +309,14 @@ func (s *Server) publishRecordings(ctx context.Context, r *Request) *Response {
 	if res != nil {
 		return res
 	}
-	var publish bool
-	switch strings.ToLower(r.Get("publish")) {
-	case "":
+	publish, res := strictBoolParam(r, "publish")
+	switch {
+	case res != nil:
+		return res
+	case publish == nil:
 		return fail("missingParamPublish", "You must specify a publish value true or false.")
-	case "true":
-		publish = true
-	case "false":
-	default:
-		return fail("validationError", "publish must be true or false")
 	}
-	found, err := s.store.BBBUpdateRecordings(ctx, ids, func(rec *bbbdata.Recording) { rec.Published = publish })
+	found, err := s.store.BBBUpdateRecordings(ctx, ids, func(rec *bbbdata.Recording) { rec.Published = *publish })
 	switch {
 	case err != nil:
 		s.log.Error("bbb: publish recordings", "err", err)
@@ -315,7 +324,7 @@ func (s *Server) publishRecordings(ctx context.Context, r *Request) *Response {
 	case !found:
 		return notFoundRecordings
 	}
-	return ok(EB("published", publish))
+	return ok(EB("published", *publish))
 }
 
 func (s *Server) updateRecordings(ctx context.Context, r *Request) *Response {
@@ -323,14 +332,9 @@ func (s *Server) updateRecordings(ctx context.Context, r *Request) *Response {
 	if res != nil {
 		return res
 	}
-	var protect *bool
-	switch strings.ToLower(r.Get("protect")) {
-	case "":
-	case "true", "false":
-		v := strings.ToLower(r.Get("protect")) == "true"
-		protect = &v
-	default:
-		return fail("validationError", "protect must be true or false")
+	protect, res := strictBoolParam(r, "protect")
+	if res != nil {
+		return res
 	}
 	meta := metaParams(r)
 	found, err := s.store.BBBUpdateRecordings(ctx, ids, func(rec *bbbdata.Recording) {
