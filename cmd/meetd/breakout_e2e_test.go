@@ -66,12 +66,14 @@ func TestBrowserBreakout(t *testing.T) {
 			evalJS[bool](host, `(document.getElementById('breakout-dialog').close(), true)`)
 		}
 		p.click("#breakout-join")
+		// one move at a time: with four pages moving at once on a loaded machine, the last page
+		// sometimes arrived without its camera (doc/web.md, "Breakout rooms": open question)
+		p.waitTrue(30*time.Second, "in the breakout room", `document.body.dataset.state === 'joined' && document.body.dataset.breakout === 'inside'`)
+		p.waitTrue(30*time.Second, "the camera stays on after the move", `document.querySelector('.tile.local')?.dataset.cam === 'on'`)
 	}
 	partner := map[string]string{"host": "gina", "gina": "host", "paul": "rosa", "rosa": "paul"}
 	for _, u := range users {
-		p := pages[u.id]
-		p.waitTrue(30*time.Second, "in the breakout room", `document.body.dataset.state === 'joined' && document.body.dataset.breakout === 'inside'`)
-		p.waitVideoPlaying(`video.remote-video[data-identity="` + partner[u.id] + `"]`)
+		pages[u.id].waitVideoPlaying(`video.remote-video[data-identity="` + partner[u.id] + `"]`)
 	}
 	eventually(t, 20*time.Second, "each breakout room holds its pair, the main room nobody", func() bool {
 		br1, br2 := participantsByID(m.activeRoom("b-break-br1")), participantsByID(m.activeRoom("b-break-br2"))
