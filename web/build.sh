@@ -12,42 +12,19 @@
 set -eu
 cd "$(dirname "$0")"
 npm ci --no-audit --no-fund
-./node_modules/.bin/esbuild src/meeting.js \
-  --bundle \
-  --minify \
-  --format=esm \
-  --target=es2020 \
-  --loader:.html=text \
-  --legal-comments=eof \
-  --define:process.env.NODE_ENV='"production"' \
-  --log-level=warning \
-  --outfile=../internal/web/static/meeting.js
-./node_modules/.bin/esbuild src/dashboard.js \
-  --bundle \
-  --minify \
-  --format=esm \
-  --target=es2020 \
-  --legal-comments=eof \
-  --log-level=warning \
-  --outfile=../internal/web/static/dashboard.js
+# bundle SRC FORMAT OUT [more esbuild flags]: the flags every bundle shares
+bundle() {
+  src=$1 format=$2 out=$3
+  shift 3
+  ./node_modules/.bin/esbuild "$src" --bundle --minify --format="$format" --target=es2020 \
+    --legal-comments=eof --log-level=warning --outfile="../internal/web/static/$out" "$@"
+}
+bundle src/meeting.js esm meeting.js --loader:.html=text --define:process.env.NODE_ENV='"production"'
+bundle src/dashboard.js esm dashboard.js
 # the shared notes' editor (src/notes-editor.js: Quill, Yjs, y-quill) and its stylesheet
 # (notes-editor.css, Quill's), which the meeting page loads from /static/ only when the notes are
 # opened (doc/web.md, "Shared notes")
-./node_modules/.bin/esbuild src/notes-editor.js \
-  --bundle \
-  --minify \
-  --format=esm \
-  --target=es2020 \
-  --legal-comments=eof \
-  --log-level=warning \
-  --outfile=../internal/web/static/notes-editor.js
+bundle src/notes-editor.js esm notes-editor.js
 # livekit-client's end-to-end encryption worker (src/e2ee-worker.js), a classic worker script
 # that the meeting page starts from /static/e2ee-worker.js (doc/web.md, "End-to-end encryption")
-./node_modules/.bin/esbuild src/e2ee-worker.js \
-  --bundle \
-  --minify \
-  --format=iife \
-  --target=es2020 \
-  --legal-comments=eof \
-  --log-level=warning \
-  --outfile=../internal/web/static/e2ee-worker.js
+bundle src/e2ee-worker.js iife e2ee-worker.js
