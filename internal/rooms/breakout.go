@@ -77,25 +77,26 @@ func breakoutRoomID(parent string, n int) string {
 	return parent + suffix
 }
 
-// breakoutParent returns the running parent session of roomID, which must allow breakout rooms.
-func (s *Service) breakoutParent(ctx context.Context, roomID string) (*meet.Session, error) {
+// breakoutParent returns the breakout store and the running parent session of roomID, which
+// must not be a breakout room itself.
+func (s *Service) breakoutParent(ctx context.Context, roomID string) (BreakoutStore, *meet.Session, error) {
+	bs, err := s.breakoutStore()
+	if err != nil {
+		return nil, nil, err
+	}
 	sess, err := s.running(ctx, roomID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if sess.Metadata.IsBreakoutRoom {
-		return nil, meet.Errorf(meet.CodePermissionDenied, "room %s is a breakout room: it has no breakout rooms of its own", roomID)
+		return nil, nil, meet.Errorf(meet.CodePermissionDenied, "room %s is a breakout room: it has no breakout rooms of its own", roomID)
 	}
-	return sess, nil
+	return bs, sess, nil
 }
 
 // CreateBreakouts starts a round of breakout rooms of the room.
 func (s *Service) CreateBreakouts(ctx context.Context, roomID string, plan BreakoutPlan) ([]meet.Breakout, error) {
-	bs, err := s.breakoutStore()
-	if err != nil {
-		return nil, err
-	}
-	parent, err := s.breakoutParent(ctx, roomID)
+	bs, parent, err := s.breakoutParent(ctx, roomID)
 	if err != nil {
 		return nil, err
 	}
@@ -268,11 +269,7 @@ func (s *Service) tellBreakout(ctx context.Context, roomID, what, reason string)
 
 // Breakouts lists the room's open round of breakout rooms, with who is connected to each now.
 func (s *Service) Breakouts(ctx context.Context, roomID string) ([]BreakoutRoom, error) {
-	bs, err := s.breakoutStore()
-	if err != nil {
-		return nil, err
-	}
-	parent, err := s.breakoutParent(ctx, roomID)
+	bs, parent, err := s.breakoutParent(ctx, roomID)
 	if err != nil {
 		return nil, err
 	}
@@ -331,11 +328,7 @@ func findBreakout(list []meet.Breakout, id string) (*meet.Breakout, error) {
 // EndBreakouts ends one breakout room (breakoutRoomID) or, with "", every breakout room of the
 // room's open round; their participants go back to the room.
 func (s *Service) EndBreakouts(ctx context.Context, roomID, breakoutRoomID string) error {
-	bs, err := s.breakoutStore()
-	if err != nil {
-		return err
-	}
-	parent, err := s.breakoutParent(ctx, roomID)
+	bs, parent, err := s.breakoutParent(ctx, roomID)
 	if err != nil {
 		return err
 	}
@@ -424,11 +417,7 @@ func (s *Service) endBreakoutsOf(ctx context.Context, parent *meet.Session) erro
 
 // ExtendBreakouts gives one breakout room (or, with "", every one of the open round) minutes more.
 func (s *Service) ExtendBreakouts(ctx context.Context, roomID, breakoutRoomID string, minutes int) ([]meet.Breakout, error) {
-	bs, err := s.breakoutStore()
-	if err != nil {
-		return nil, err
-	}
-	parent, err := s.breakoutParent(ctx, roomID)
+	bs, parent, err := s.breakoutParent(ctx, roomID)
 	if err != nil {
 		return nil, err
 	}
