@@ -95,6 +95,15 @@ func embedFlavour(t *testing.T, m *meetd, b *browser, cms *cmsSite, flavour stri
 	if !evalJS[bool](p, `!!document.querySelector('#plugNmeet-app #join-button') && document.querySelectorAll('#join-button').length === 1`) {
 		t.Fatal("the meeting is not mounted inside #plugNmeet-app")
 	}
+	// designCustomization: the primary colour on the primary buttons, the hostile header colour left out
+	if flavour != "wp1" && flavour != "joomla2-broken" {
+		type design struct{ Join, Header string }
+		got := evalJS[design](p, `({Join: getComputedStyle(document.getElementById('join-button')).backgroundColor,
+			Header: document.getElementById('meetd-design').textContent.includes('display:none') ? 'injected' : 'clean'})`)
+		if want := (design{"rgb(0, 77, 144)", "clean"}); got != want {
+			t.Errorf("designCustomization: %+v, want %+v", got, want)
+		}
+	}
 	p.join()
 	eventually(t, 20*time.Second, "getActiveRoomInfo lists cms-user with a camera", func() bool {
 		return hasTrack(participantsByID(m.activeRoom(room))["cms-user"], "VIDEO", "CAMERA", false)
@@ -268,7 +277,8 @@ func newCMS(t *testing.T, m *meetd) *cmsSite {
 		cfg, _ := json.MarshalIndent(map[string]any{"serverUrl": server, "staticAssetsPath": assets,
 			"enableDynacast": true, "enableSimulcast": true, "videoCodec": "vp8", "defaultWebcamResolution": "h720",
 			"defaultScreenShareResolution": "h1080fps15", "defaultAudioPreset": "music", "stopMicTrackOnMute": false,
-			"designCustomization": map[string]any{"primary_color": "#004D90"}}, "", "    ")
+			"designCustomization": map[string]any{"primary_color": "#004D90",
+				"header_bg_color": "red;} #plugNmeet-app{display:none"}}, "", "    ")
 		config := "<script>window.plugNmeetConfig = JSON.parse(`" + addslashes(string(cfg)) + "`);</script>\n"
 		head := "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"UTF-8\"/>\n<title>plugNmeet</title>\n"
 		var page string

@@ -31,6 +31,7 @@ import { initPolls, onPollsData, refreshPolls } from './polls.js'; // polls
 import * as chat from './chat.js'; // chat: sent through the server (history, private messages, files), reactions
 import * as notes from './notes.js'; // shared notes
 import * as e2ee from './e2ee.js'; // e2ee: end-to-end encryption, called at the points marked "e2ee"
+import { applyDesign } from './design.js'; // the CMS's design customisation
 
 const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
 const LOGOUT_DELAY_MS = 3000;
@@ -67,6 +68,7 @@ let finished = false;
 let unread = 0;
 
 $('rejoin-button').addEventListener('click', () => location.reload());
+applyDesign();
 main();
 
 async function main() {
