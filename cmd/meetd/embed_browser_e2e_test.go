@@ -1,8 +1,11 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -48,7 +51,7 @@ func TestEmbed(t *testing.T) {
 		}
 	}
 
-	for _, flavour := range []string{"wp2", "joomla3", "moodle3", "wp1", "joomla2-broken", "sdk-cookie", "slash"} {
+	for _, flavour := range []string{"wp2", "joomla3", "moodle3", "wp1", "joomla2-broken", "sdk-cookie", "slash", "wp-local"} {
 		t.Run(flavour, func(t *testing.T) { embedFlavour(t, m.forTest(t), b, cms, flavour) })
 	}
 
@@ -243,6 +246,23 @@ func newCMS(t *testing.T, m *meetd) *cmsSite {
 		c.mu.Unlock()
 		fmt.Fprint(w, "<!doctype html><title>back</title><p>Back in the CMS")
 	})
+	// "local" client load (WordPress, Moodle 1.x): the plugin's own copy of meetd's /client.zip,
+	// extracted into its public folder, served by the CMS; its page lists the folder's files
+	local := localClient(t, m)
+	const localPath = "/wp-content/plugins/plugnmeet/public/"
+	mux.HandleFunc("GET "+localPath+"{file...}", func(w http.ResponseWriter, r *http.Request) {
+		body, ok := local[r.PathValue("file")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		ctype := "text/css"
+		if strings.HasSuffix(r.PathValue("file"), ".js") {
+			ctype = "text/javascript"
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.Write(body)
+	})
 	mux.HandleFunc("GET /{flavour}", func(w http.ResponseWriter, r *http.Request) {
 		flavour := r.PathValue("flavour")
 		sdk1 := flavour == "wp1" || flavour == "joomla2-broken"
@@ -267,6 +287,17 @@ func newCMS(t *testing.T, m *meetd) *cmsSite {
 			server += "/"
 		}
 		assets := server + "/assets" // nobody trims the server URL
+		if flavour == "wp-local" {   // scandir of client/dist/assets/{js,css}
+			assets = c.origin + localPath + "client/dist/assets"
+			css, js = nil, nil
+			for name := range local {
+				if f, ok := strings.CutPrefix(name, "client/dist/assets/js/"); ok {
+					js = append(js, f)
+				} else if f, ok := strings.CutPrefix(name, "client/dist/assets/css/"); ok {
+					css = append(css, f)
+				}
+			}
+		}
 		var links, scripts strings.Builder
 		for _, f := range css {
 			fmt.Fprintf(&links, "<link rel='stylesheet' id='%s-css' href='%s/css/%s' media='all' />\n", f, assets, f)
@@ -283,6 +314,8 @@ func newCMS(t *testing.T, m *meetd) *cmsSite {
 		head := "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"UTF-8\"/>\n<title>plugNmeet</title>\n"
 		var page string
 		switch flavour {
+		case "wp-local": // WordPress with client_load=local
+			page = head + links.String() + scripts.String() + config + "</head><body><div id=\"plugNmeet-app\"></div></body></html>"
 		case "wp2", "slash": // scripts in <head>, config after them, a late custom stylesheet
 			page = head + links.String() + scripts.String() +
 				"<style id=\"wp-custom-css\">body{background:#fff;color:#000;font-size:30px}</style>\n" + config +
@@ -314,6 +347,36 @@ func newCMS(t *testing.T, m *meetd) *cmsSite {
 	t.Cleanup(srv.Close)
 	c.origin = strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) // another origin, and another site
 	return c
+}
+
+// localClient downloads meetd's /client.zip and extracts it, as the plugins' "update client" does.
+func localClient(t *testing.T, m *meetd) map[string][]byte {
+	res, err := http.Get(m.base + "/client.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("client.zip: %d %v", res.StatusCode, err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatalf("client.zip: %v", err)
+	}
+	files := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[f.Name], err = io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return files
 }
 
 // addslashes is PHP's: the plugins pass the config's JSON through it into a template literal.

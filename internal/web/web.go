@@ -7,6 +7,7 @@
 package web
 
 import (
+	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
@@ -57,6 +58,8 @@ type asset struct {
 //	GET /assets/js/<name>, /assets/css/<name>  the meeting bundle and its stylesheet under
 //	                            content-hashed names, for meetd's page and for CMS pages that embed
 //	                            the meeting (ClientFiles; doc/web.md, "Embedding")
+//	GET /client.zip             the same two files as plugNmeet's client.zip holds its client, for
+//	                            the CMS plugins' "local" client load (doc/web.md, "Embedding")
 //
 // Everything else is 404. Files are looked up by name in a table built from
 // the embedded files, so no request ever reaches a file system path.
@@ -90,7 +93,40 @@ func Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /assets/js/{name}", hashed(assets["meeting.js"], jsName, "main-module.", ".js"))
 	mux.HandleFunc("GET /assets/css/{name}", hashed(assets["meeting.css"], cssName, "main.", ".css"))
+	zipped := clientZip(assets)
+	mux.HandleFunc("GET /client.zip", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Disposition", `attachment; filename="client.zip"`)
+		serveCached(w, r, zipped, "no-cache")
+	})
 	return mux
+}
+
+// clientZip is the meeting's bundle and stylesheet laid out as plugNmeet's client.zip: the
+// WordPress and Moodle plugins' "local" client load extracts it into their own folder and loads
+// every file of client/dist/assets/js and client/dist/assets/css (the bundle still calls meetd:
+// plugNmeetConfig.serverUrl). The archive is the same for the same binary (fixed file times).
+func clientZip(assets map[string]*asset) *asset {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	stamp := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, f := range []struct{ name, key string }{
+		{"client/dist/assets/js/" + jsName(assets["meeting.js"]), "meeting.js"},
+		{"client/dist/assets/css/" + cssName(assets["meeting.css"]), "meeting.css"},
+	} {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: stamp})
+		if err == nil {
+			_, err = w.Write(assets[f.key].body)
+		}
+		if err != nil { // writing to memory does not fail
+			panic(fmt.Sprintf("web: client.zip: %v", err))
+		}
+	}
+	if err := zw.Close(); err != nil {
+		panic(fmt.Sprintf("web: client.zip: %v", err))
+	}
+	a := newAsset("client.zip", buf.Bytes())
+	a.ctype = "application/zip"
+	return a
 }
 
 // Hashed names: the bundle is main-module.<hex16>.js (plugNmeet's plugins give a script of that

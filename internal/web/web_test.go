@@ -1,6 +1,7 @@
 package web
 
 import (
+	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"io"
@@ -285,5 +286,47 @@ func TestDashboardPage(t *testing.T) {
 		if !strings.Contains(js, class) {
 			t.Errorf("dashboard.js never mentions %q", class)
 		}
+	}
+}
+
+// /client.zip holds the meeting's bundle and stylesheet where plugNmeet's client.zip holds its
+// client (client/dist/assets/{js,css}/), under the names getClientFiles lists, byte for byte.
+func TestClientZip(t *testing.T) {
+	h := Handler()
+	get := func(path string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		return w
+	}
+	w := get("/client.zip")
+	if w.Code != 200 || w.Header().Get("Content-Type") != "application/zip" {
+		t.Fatalf("client.zip: %d %q", w.Code, w.Header().Get("Content-Type"))
+	}
+	zr, err := zip.NewReader(bytes.NewReader(w.Body.Bytes()), int64(w.Body.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	css, js := ClientFiles()
+	want := map[string]string{"client/dist/assets/css/" + css[0]: "/assets/css/" + css[0], "client/dist/assets/js/" + js[0]: "/assets/js/" + js[0]}
+	if len(zr.File) != len(want) {
+		t.Fatalf("client.zip holds %d files, want %d", len(zr.File), len(want))
+	}
+	for _, f := range zr.File {
+		served, ok := want[f.Name]
+		if !ok {
+			t.Fatalf("client.zip holds %s", f.Name)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(rc)
+		rc.Close()
+		if !bytes.Equal(body, get(served).Body.Bytes()) {
+			t.Errorf("%s differs from %s", f.Name, served)
+		}
+	}
+	if again := get("/client.zip"); !bytes.Equal(again.Body.Bytes(), w.Body.Bytes()) {
+		t.Error("client.zip changes between two downloads")
 	}
 }
