@@ -236,7 +236,10 @@ func (c *cmsSite) returned(flavour string) bool {
 	return c.hits[flavour]
 }
 
-func newCMS(t *testing.T, m *meetd) *cmsSite {
+func newCMS(t *testing.T, m *meetd) *cmsSite { return newCMSSite(t, m, false) }
+
+// newCMSSite is newCMS, served over HTTPS (a self-signed certificate) when secure.
+func newCMSSite(t *testing.T, m *meetd, secure bool) *cmsSite {
 	c := &cmsSite{hits: map[string]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
@@ -343,7 +346,12 @@ func newCMS(t *testing.T, m *meetd) *cmsSite {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, page)
 	})
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewUnstartedServer(mux)
+	if secure {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	c.origin = strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) // another origin, and another site
 	return c
@@ -351,7 +359,7 @@ func newCMS(t *testing.T, m *meetd) *cmsSite {
 
 // localClient downloads meetd's /client.zip and extracts it, as the plugins' "update client" does.
 func localClient(t *testing.T, m *meetd) map[string][]byte {
-	res, err := http.Get(m.base + "/client.zip")
+	res, err := m.httpClient().Get(m.base + "/client.zip")
 	if err != nil {
 		t.Fatal(err)
 	}

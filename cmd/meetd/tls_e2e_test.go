@@ -142,6 +142,22 @@ func TestTLS(t *testing.T) {
 		}
 		a.screenshot("https-meeting.png")
 	})
+
+	// The meeting inside a CMS page served over HTTPS from another origin: the page is a secure
+	// context, the bundle comes from meetd over HTTPS, media over wss (doc/web.md, "Embedding").
+	t.Run("embedded", func(t *testing.T) {
+		path := chromiumPath()
+		if path == "" {
+			t.Skip("the browser part needs Chromium: apt-get install chromium (CI's .ci/run installs it)")
+		}
+		m := m.forTest(t)
+		b := startBrowser(t, path, chromedp.Flag("ignore-certificate-errors", true))
+		cms := newCMSSite(t, m, true)
+		if !strings.HasPrefix(cms.origin, "https://localhost:") {
+			t.Fatalf("CMS origin %s", cms.origin)
+		}
+		embedFlavour(t, m, b, cms, "joomla3")
+	})
 }
 
 // testCertificate writes a self-signed certificate for 127.0.0.1, localhost and names, and its
