@@ -214,6 +214,23 @@ func (s *Server) hookEvents(ev *meet.Event, m *store.BBBMeeting, users map[strin
 			return []hookEvent{mk(id, map[string]any{"meeting": meeting, "user": map[string]any{
 				"internal-user-id": u["internal-user-id"], "external-user-id": u["external-user-id"]}})}
 		}
+	case meet.EventPollCreated:
+		if ev.Poll == nil {
+			return nil
+		}
+		answers := make([]map[string]any, len(ev.Poll.Options))
+		for i, o := range ev.Poll.Options {
+			answers[i] = map[string]any{"id": o.ID, "key": o.Text}
+		}
+		attrs := map[string]any{"meeting": meeting, "poll": map[string]any{"id": ev.Poll.PollID, "question": ev.Poll.Question, "answers": answers}}
+		if id := ev.Poll.CreatedBy; id != "" { // a poll made with the server key may name nobody
+			ext := id
+			if u := users[id]; u != nil && u.Metadata.ExUserID != "" {
+				ext = u.Metadata.ExUserID
+			}
+			attrs["user"] = map[string]any{"internal-user-id": id, "external-user-id": ext}
+		}
+		return []hookEvent{mk("poll-started", attrs)}
 	case meet.EventStartRecording:
 		return []hookEvent{mk("meeting-recording-started", map[string]any{"meeting": meeting})}
 	case meet.EventEndRecording:

@@ -176,6 +176,11 @@ func TestHooksDelivery(t *testing.T) {
 	internal := n.Get("internalMeetingID")
 	res, _ := c.getURL(c.signed("join", plusQuery("meetingID", meetingID, "fullName", "Grace Hopper", "role", "MODERATOR", "userID", "u-42")))
 	j := follow(t, srv, res.Header.Get("Location"))
+	// a poll of the moderator, made with the plugNmeet API on the same room
+	if code, body := srv.Signed(t, "/auth/polls/create", map[string]any{"room_id": j["room_id"], "user_id": j["user_id"],
+		"question": "Tea or coffee?", "options": []string{"Tea", "Coffee"}}); code != 200 || !strings.Contains(string(body), `"status":true`) {
+		t.Fatalf("polls/create: %d %s", code, body)
+	}
 	srv.Media.Leave(t, j["room_id"].(string), j["user_id"].(string))
 	wantOK(t, "end", c.call("end", plusQuery("meetingID", meetingID)), "sentEndMeetingRequest")
 	wantOK(t, "end early", c.call("end", plusQuery("meetingID", early)), "sentEndMeetingRequest")
@@ -190,7 +195,7 @@ func TestHooksDelivery(t *testing.T) {
 			t.Errorf("%s: the checksum does not verify", call.id)
 		}
 	}
-	if got := ids(calls, meetingID); !slices.Equal(got, []string{"meeting-created", "user-joined", "user-left", "meeting-ended"}) {
+	if got := ids(calls, meetingID); !slices.Equal(got, []string{"meeting-created", "user-joined", "poll-started", "user-left", "meeting-ended"}) {
 		t.Errorf("events of the meeting: %v", got)
 	}
 	if got := ids(calls, early); !slices.Equal(got, []string{"meeting-ended"}) {
@@ -211,6 +216,13 @@ func TestHooksDelivery(t *testing.T) {
 			u := call.attrs["user"].(map[string]any)
 			if call.user != "u-42" || u["name"] != "Grace Hopper" || u["role"] != "MODERATOR" {
 				t.Errorf("user-joined: %v", u)
+			}
+		case "poll-started": // bbb-webhooks' shape: poll {id, question, answers [{id, key}]}, the user who asked
+			p, _ := call.attrs["poll"].(map[string]any)
+			answers, _ := p["answers"].([]any)
+			if call.user != "u-42" || p["question"] != "Tea or coffee?" || len(answers) != 2 ||
+				answers[1].(map[string]any)["key"] != "Coffee" || p["id"] == "" {
+				t.Errorf("poll-started: %v (user %q)", call.attrs, call.user)
 			}
 		}
 	}

@@ -52,9 +52,20 @@ func TestOneRoomTwoAPIs(t *testing.T) {
 	md := activeRoom(t, srv, bbb.RoomID("Room [A]"))
 	f := md.RoomFeatures
 	if md.RoomTitle != "Made by BBB" || meet.Bool(f.RecordingFeatures.IsAllow) || *f.RoomDuration != 45 || !meet.Bool(f.AdminOnlyWebcams) ||
-		meet.Bool(f.ChatFeatures.AllowChat) || meet.Bool(f.AllowScreenShare) || meet.Bool(f.AllowVirtualBg) || f.PollsFeatures != nil ||
+		meet.Bool(f.ChatFeatures.AllowChat) || meet.Bool(f.AllowScreenShare) || meet.Bool(f.AllowVirtualBg) || !meet.GroupOn(f.PollsFeatures, "") ||
 		!meet.Bool(md.DefaultLockSettings.LockMicrophone) {
 		t.Errorf("metadata of the BBB meeting: %s", meet.JSON(md))
+	}
+	// polls, breakout rooms and shared notes are on in a BBB meeting, off when disabledFeatures says so
+	wantOK(t, "create B", c.call("create", plusQuery("meetingID", "room-b", "name", "B")), "")
+	wantOK(t, "create C", c.call("create", plusQuery("meetingID", "room-c", "name", "C", "disabledFeatures", "polls,breakoutRooms,sharedNotes")), "")
+	for room, on := range map[string]bool{"room-b": true, "room-c": false} {
+		f := activeRoom(t, srv, room).RoomFeatures
+		if meet.GroupOn(f.PollsFeatures, "") != on || meet.GroupOn(f.BreakoutRoomFeatures, "") != on ||
+			meet.GroupOn(f.SharedNotePadFeatures, "allowed_shared_note_pad") != on {
+			t.Errorf("%s: polls %v, breakout rooms %v, notes %v; want all %v", room, f.PollsFeatures, f.BreakoutRoomFeatures, f.SharedNotePadFeatures, on)
+		}
+		wantOK(t, "end "+room, c.call("end", plusQuery("meetingID", room)), "sentEndMeetingRequest")
 	}
 	if !strings.HasPrefix(bbb.RoomID("Room [A]"), "bbb_") || bbb.RoomID("room-a") != "room-a" {
 		t.Errorf("room ids: %s %s", bbb.RoomID("Room [A]"), bbb.RoomID("room-a"))

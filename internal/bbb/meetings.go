@@ -381,6 +381,11 @@ func roomMetadata(r *Request, d store.BBBMeetingData) meet.RoomMetadata {
 			f.AllowViewOtherUsersList = ptr(false)
 		}
 	}
+	// BBB's polls, breakout rooms and shared notes are on unless disabledFeatures
+	// names them (plugNmeet's are off unless asked for)
+	f.PollsFeatures = map[string]any{"is_allow": true}
+	f.BreakoutRoomFeatures = map[string]any{"is_allow": true}
+	f.SharedNotePadFeatures = map[string]any{"allowed_shared_note_pad": true}
 	off := map[string]any{"is_allow": false}
 	for _, feature := range d.DisabledFeatures {
 		switch feature {
