@@ -33,8 +33,10 @@ type Input struct {
 	Users    map[string]*meet.User
 	Presence []Interval
 	Tracks   []Interval
-	Muted    []Interval // while a published track was muted (a microphone or camera switched off)
-	Talking  []Interval // while a participant was speaking, as the media node detects it
+	Muted    []Interval     // while a published track was muted (a microphone or camera switched off)
+	Talking  []Interval     // while a participant was speaking, as the media node detects it
+	Hands    []Interval     // while a participant's hand was raised
+	Chats    map[string]int // chat messages sent, by user id
 	// Polls are the session's polls, oldest first, and Votes their votes by poll id (doc/api.md, "Polls").
 	Polls []*meet.Poll
 	Votes map[string][]meet.PollVote
@@ -69,6 +71,8 @@ type UserReport struct {
 	CameraSeconds  int64     `json:"camera_seconds"`
 	ScreenSeconds  int64     `json:"screen_share_seconds"`
 	TalkSeconds    int64     `json:"talk_seconds"`
+	HandsRaised    int       `json:"hands_raised"`
+	ChatMessages   int       `json:"chat_messages"`
 }
 
 // Segment is one stay in the meeting.
@@ -98,6 +102,10 @@ func Build(in *Input) Report {
 	for _, id := range a.order {
 		stays[id] = a.users[id].stays
 	}
+	hands := map[string]int{}
+	for _, h := range in.Hands {
+		hands[h.UserID]++
+	}
 	r.DistinctUsers = len(a.order)
 	r.PeakConcurrent = peak(stays)
 	for _, id := range a.order {
@@ -115,6 +123,7 @@ func Build(in *Input) Report {
 		u.CameraSeconds = on("CAMERA")
 		u.ScreenSeconds = on("SCREEN_SHARE")
 		u.TalkSeconds = secs(total(ua.talk))
+		u.HandsRaised, u.ChatMessages = hands[id], in.Chats[id]
 		r.Users = append(r.Users, u)
 	}
 	r.Polls = pollReports(in, a.end)

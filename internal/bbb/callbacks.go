@@ -317,7 +317,8 @@ func (s *Server) analyticsBody(ctx context.Context, m *store.BBBMeeting) ([]byte
 			a.Joins = append(a.Joins, sg.Joined.UnixMilli())
 			a.Leaves = append(a.Leaves, sg.Left.UnixMilli())
 		}
-		a.Engagement = engagement{Talks: talks[u.UserID], PollVotes: votes[u.UserID], Pollvotes: votes[u.UserID], TalkTime: u.TalkSeconds}
+		a.Engagement = engagement{Chats: u.ChatMessages, Talks: talks[u.UserID], RaiseHand: u.HandsRaised,
+			PollVotes: votes[u.UserID], Pollvotes: votes[u.UserID], TalkTime: u.TalkSeconds}
 		attendees = append(attendees, a)
 	}
 	body := map[string]any{

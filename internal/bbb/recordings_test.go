@@ -34,8 +34,17 @@ func TestRecordingsMoodle(t *testing.T) {
 	join := plusQuery("meetingID", moodleMeetingID, "fullName", "Ada Lovelace", "password", "mp", "role", "MODERATOR", "userID", "2",
 		"guest", "false", "createTime", n.Get("createTime"))
 	res, _ := c.getURL(c.signed("join", join))
-	follow(t, srv, res.Header.Get("Location"))
+	j := follow(t, srv, res.Header.Get("Location"))
 	roomID := bbb.RoomID(moodleMeetingID)
+	// engagement for the analytics callback: two raised hands, three chat messages
+	for _, call := range [][2]string{{"/api/hand", `{"raised":true}`}, {"/api/hand", `{"raised":false}`}, {"/api/hand", `{"raised":true}`},
+		{"/api/chat/send", `{"message":"one"}`}, {"/api/chat/send", `{"message":"two"}`}, {"/api/chat/send", `{"message":"three"}`}} {
+		req, _ := http.NewRequest("POST", srv.URL+call[0], strings.NewReader(call[1]))
+		req.Header.Set("Authorization", "Bearer "+j["page_token"].(string))
+		if res, body := srv.Do(t, req); res.StatusCode != 200 || !strings.Contains(string(body), `"status":true`) {
+			t.Fatalf("%s %s: %d %s", call[0], call[1], res.StatusCode, body)
+		}
+	}
 
 	// nothing recorded yet: noRecordings with an empty <recordings/>
 	n = c.call("getRecordings", plusQuery("meetingID", moodleMeetingID, "state", "any"))
@@ -81,6 +90,8 @@ func TestRecordingsMoodle(t *testing.T) {
 	}
 	if at := body.Data.Attendees[0]; at["ext_user_id"] != "2" || at["moderator"] != true || at["duration"] == nil || at["engagement"] == nil {
 		t.Errorf("attendee: %v", at)
+	} else if e, _ := at["engagement"].(map[string]any); e["chats"] != 3.0 || e["raisehand"] != 2.0 {
+		t.Errorf("engagement %v, want chats 3 and raisehand 2", e)
 	}
 
 	// getRecordings as Moodle asks: the internal id, any state

@@ -10,6 +10,7 @@ import (
 const (
 	ActivityMuted   = "muted"   // a published track is muted; Item is the track's sid
 	ActivityTalking = "talking" // a participant is speaking; Item is the participant's sid
+	ActivityHand    = "hand"    // a participant's hand is raised; Item is the user's id
 )
 
 // Activity is a change of activity: a track muted or unmuted, a participant who starts or stops

@@ -250,5 +250,9 @@ func (s *Service) Hand(ctx context.Context, token string, raised bool) error {
 	if err := s.media.SetAttributes(ctx, sess.RoomID, u.UserID, map[string]string{HandAttribute: value}); err != nil {
 		return fmt.Errorf("hand of %s: %w", u.UserID, err)
 	}
+	// for the attendance report: each raise opens an interval (raising a raised hand changes nothing)
+	if err := s.store.SetActivity(ctx, sess.SID, Activity{Kind: ActivityHand, Item: u.UserID, UserID: u.UserID, On: raised, At: s.now()}); err != nil {
+		return fmt.Errorf("hand of %s: %w", u.UserID, err)
+	}
 	return nil
 }

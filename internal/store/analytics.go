@@ -91,12 +91,29 @@ func (s *Store) ReportInput(ctx context.Context, sid string) (*analytics.Input, 
 	if in.Tracks, err = scanRows(rows, err, scanInterval); err != nil {
 		return nil, err
 	}
-	for kind, list := range map[string]*[]analytics.Interval{rooms.ActivityMuted: &in.Muted, rooms.ActivityTalking: &in.Talking} {
+	for kind, list := range map[string]*[]analytics.Interval{rooms.ActivityMuted: &in.Muted, rooms.ActivityTalking: &in.Talking, rooms.ActivityHand: &in.Hands} {
 		rows, err = s.r.QueryContext(ctx, `SELECT user_id, item, '', started_at, ended_at FROM activity_intervals
 			WHERE sid = ? AND kind = ? ORDER BY started_at`, sid, kind)
 		if *list, err = scanRows(rows, err, scanInterval); err != nil {
 			return nil, err
 		}
+	}
+	rows, err = s.r.QueryContext(ctx, `SELECT from_user_id, COUNT(*) FROM chat_messages WHERE sid = ? GROUP BY from_user_id`, sid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	in.Chats = map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		in.Chats[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	if in.Polls, err = s.Polls(ctx, sid); err != nil {
 		return nil, err
