@@ -33,14 +33,21 @@ type Input struct {
 	Users    map[string]*meet.User
 	Presence []Interval
 	Tracks   []Interval
-	Muted    []Interval     // while a published track was muted (a microphone or camera switched off)
-	Talking  []Interval     // while a participant was speaking, as the media node detects it
-	Hands    []Interval     // while a participant's hand was raised
-	Chats    map[string]int // chat messages sent, by user id
+	Muted    []Interval           // while a published track was muted (a microphone or camera switched off)
+	Talking  []Interval           // while a participant was speaking, as the media node detects it
+	Hands    []Interval           // while a participant's hand was raised
+	Chats    map[string]ChatCount // chat messages sent, by user id
 	// Polls are the session's polls, oldest first, and Votes their votes by poll id (doc/api.md, "Polls").
 	Polls []*meet.Poll
 	Votes map[string][]meet.PollVote
 }
+
+// ChatCount is what a user sent in the chat: messages to everyone, private messages, and files
+// (a file is also a message, to everyone or private).
+type ChatCount struct{ Public, Private, Files int }
+
+// Total is the messages sent.
+func (c ChatCount) Total() int { return c.Public + c.Private }
 
 // Report is the attendance report of one session.
 type Report struct {
@@ -123,7 +130,7 @@ func Build(in *Input) Report {
 		u.CameraSeconds = on("CAMERA")
 		u.ScreenSeconds = on("SCREEN_SHARE")
 		u.TalkSeconds = secs(total(ua.talk))
-		u.HandsRaised, u.ChatMessages = hands[id], in.Chats[id]
+		u.HandsRaised, u.ChatMessages = hands[id], in.Chats[id].Total()
 		r.Users = append(r.Users, u)
 	}
 	r.Polls = pollReports(in, a.end)

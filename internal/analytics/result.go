@@ -131,6 +131,21 @@ func BuildResult(in *Input) Result {
 			{Name: "talked", Total: uint32(len(ua.talk)), Values: []ResultValue{}},
 			{Name: "talked_duration", Total: uint32(min(talkMs, 1<<32-1)), Values: []ResultValue{}},
 		}
+		chats := in.Chats[id]
+		hands := 0
+		for _, h := range in.Hands {
+			if h.UserID == id {
+				hands++
+			}
+		}
+		for _, c := range []struct {
+			name string
+			n    int
+		}{{"public_chat", chats.Public}, {"private_chat", chats.Private}, {"chat_files", chats.Files}, {"raise_hand", hands}} {
+			if c.n > 0 { // as plugNmeet: an event only for what happened
+				u.Events = append(u.Events, ResultEvent{Name: c.name, Total: uint32(c.n), Values: []ResultValue{}})
+			}
+		}
 		if e := votedPoll(in, id); e != nil {
 			u.Events = append(u.Events, *e)
 		}

@@ -45,6 +45,8 @@ func TestBuildResult(t *testing.T) {
 			{UserID: "a", Item: "PA_a2", From: at(5), To: at(7)}, // heard until 7, but PA_a2 left at 6
 			{UserID: "b", Item: "PA_b", From: at(10)},            // open: until the end
 		},
+		Hands: []Interval{{UserID: "b", Item: "b", From: at(2), To: at(3)}, {UserID: "b", Item: "b", From: at(5)}},
+		Chats: map[string]ChatCount{"a": {Public: 3, Private: 1, Files: 2}},
 	}
 	b := BuildResult(in).JSON()
 	var r struct {
@@ -91,11 +93,12 @@ func TestBuildResult(t *testing.T) {
 			for _, v := range e.Values {
 				vs = append(vs, value{v.Time, v.Value})
 			}
-			if e.Name != "talked" && e.Name != "talked_duration" && int(e.Total) != len(vs) {
+			counted := map[string]bool{"talked": true, "talked_duration": true, "public_chat": true, "private_chat": true, "chat_files": true, "raise_hand": true}
+			if !counted[e.Name] && int(e.Total) != len(vs) {
 				t.Errorf("user %d %s: total %d for %d values", i, e.Name, e.Total, len(vs))
 			}
 			m[e.Name] = vs
-			if e.Name == "talked" || e.Name == "talked_duration" {
+			if counted[e.Name] {
 				m[e.Name] = []value{{strconv.Itoa(int(e.Total)), ""}}
 			}
 		}
@@ -121,6 +124,13 @@ func TestBuildResult(t *testing.T) {
 			{ms(7), ended}, {ms(7), muted}}},
 		{"b screen", bb["screen_share_status"], nil},
 		{"b talked_duration", bb["talked_duration"], []value{{"500", ""}}},
+		// counts in total, as plugNmeet's formatter reads them; none when nothing happened
+		{"a public_chat", a["public_chat"], []value{{"3", ""}}},
+		{"a private_chat", a["private_chat"], []value{{"1", ""}}},
+		{"a chat_files", a["chat_files"], []value{{"2", ""}}},
+		{"a raise_hand", a["raise_hand"], nil},
+		{"b raise_hand", bb["raise_hand"], []value{{"2", ""}}},
+		{"b public_chat", bb["public_chat"], nil},
 	} {
 		if !slices.Equal(c.got, c.want) {
 			t.Errorf("%s: %v, want %v", c.what, c.got, c.want)

@@ -98,19 +98,30 @@ func (s *Store) ReportInput(ctx context.Context, sid string) (*analytics.Input, 
 			return nil, err
 		}
 	}
-	rows, err = s.r.QueryContext(ctx, `SELECT from_user_id, COUNT(*) FROM chat_messages WHERE sid = ? GROUP BY from_user_id`, sid)
+	rows, err = s.r.QueryContext(ctx, `SELECT from_user_id, to_user_id <> '', file_id <> '', COUNT(*) FROM chat_messages
+		WHERE sid = ? GROUP BY from_user_id, to_user_id <> '', file_id <> ''`, sid)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	in.Chats = map[string]int{}
+	in.Chats = map[string]analytics.ChatCount{}
 	for rows.Next() {
 		var id string
+		var private, file bool
 		var n int
-		if err := rows.Scan(&id, &n); err != nil {
+		if err := rows.Scan(&id, &private, &file, &n); err != nil {
 			return nil, err
 		}
-		in.Chats[id] = n
+		c := in.Chats[id]
+		if private {
+			c.Private += n
+		} else {
+			c.Public += n
+		}
+		if file {
+			c.Files += n
+		}
+		in.Chats[id] = c
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

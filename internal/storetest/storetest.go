@@ -572,6 +572,17 @@ func activityIntervals(t *testing.T, st rooms.Store) {
 	set(rooms.ActivityMuted, "TR_mic", false, 4) // already unmuted: nothing
 	set(rooms.ActivityTalking, "PA_a", true, 5)
 	set(rooms.ActivityMuted, "TR_mic", true, 6) // open at the end
+	at := func(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
+	set(rooms.ActivityHand, "a", true, 7)
+	set(rooms.ActivityHand, "a", false, 8)
+	set(rooms.ActivityHand, "a", true, 9)
+	for i, to := range []string{"", "", "b"} { // two messages to everyone, one private
+		m := &meet.ChatMessage{MsgID: fmt.Sprintf("CM_%d", i), SID: s.SID, RoomID: s.RoomID, FromUserID: "a", FromName: "A",
+			ToUserID: to, Message: "hello", SentAt: at(10 + i)}
+		if ok, err := st.AddChat(ctx, m, nil, func(*meet.Session) []meet.Event { return nil }); err != nil || !ok {
+			t.Fatalf("chat message %d: %v %v", i, ok, err)
+		}
+	}
 	reports, ok := st.(interface {
 		ReportInput(ctx context.Context, sid string) (*analytics.Input, error)
 	})
@@ -582,7 +593,6 @@ func activityIntervals(t *testing.T, st rooms.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := func(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
 	if m := in.Muted; len(m) != 2 || m[0].Item != "TR_mic" || !m[0].From.Equal(at(1)) || !m[0].To.Equal(at(3)) ||
 		!m[1].From.Equal(at(6)) || !m[1].To.IsZero() {
 		t.Errorf("muted intervals %+v", m)
@@ -592,5 +602,11 @@ func activityIntervals(t *testing.T, st rooms.Store) {
 	}
 	if p := in.Presence; len(p) != 1 || p[0].Item != "PA_a" {
 		t.Errorf("presence %+v", p)
+	}
+	if h := in.Hands; len(h) != 2 || h[0].UserID != "a" || !h[0].To.Equal(at(8)) || !h[1].To.IsZero() {
+		t.Errorf("raised hands %+v", h)
+	}
+	if c := in.Chats["a"]; c != (analytics.ChatCount{Public: 2, Private: 1}) {
+		t.Errorf("chat of a %+v", c)
 	}
 }
