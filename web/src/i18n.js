@@ -108,11 +108,10 @@ export function pickLanguage(wanted, available) {
 export function serverMessage(resp, fallbackKey) {
   const code = resp && typeof resp.status_code === 'string' ? resp.status_code : '';
   const msg = resp && typeof resp.msg === 'string' ? resp.msg : '';
-  if (lang !== SOURCE || !msg) {
-    if (code && typeof catalogue[`code.${code}`] === 'string') return t(`code.${code}`);
-    if (lang !== SOURCE && fallbackKey) return t(fallbackKey);
-  }
-  return msg || (fallbackKey ? t(fallbackKey) : '');
+  const known = code && typeof en[`code.${code}`] === 'string';
+  if (lang === SOURCE) return msg || (fallbackKey ? t(fallbackKey) : known ? t(`code.${code}`) : '');
+  if (known) return t(`code.${code}`);
+  return fallbackKey ? t(fallbackKey) : msg;
 }
 
 // use makes l the page's language with its catalogue (an object of key → text).
