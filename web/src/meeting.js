@@ -685,6 +685,7 @@ function renderTile(p) {
   tile.root.classList.toggle('hand-raised', handRaised(p.attributes));
   tile.root.classList.toggle('speaking', p.isSpeaking);
   tile.root.classList.toggle('e2ee-failed', !local && e2ee.cannotDecrypt(p.identity)); // e2ee
+  if (!local && e2ee.cannotDecrypt(p.identity)) tile.root.dataset.e2eeMessage = t('e2ee.tile_failed');
   tile.root.dataset.mic = micLive ? 'on' : 'off';
   // why a tile shows no picture, for people debugging a meeting (and for tests)
   tile.root.dataset.cam = track ? 'on' : !cam ? 'none' : cam.isMuted ? 'muted' : !cam.track ? 'unsubscribed' : 'hidden';

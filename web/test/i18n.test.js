@@ -48,7 +48,9 @@ for (const lang of languages) {
       assert.ok(text.trim() !== '', `${lang}.json ${key} is empty`);
       const [b, form] = base(key);
       const source = form ? en[`${b}.other`] : en[key];
-      assert.deepEqual(placeholders(text), placeholders(source), `${lang}.json ${key}: placeholders of "${text}"`);
+      // a plural form may say its number in words (Arabic's one and two: "شخص واحد", "شخصان")
+      const drop = (list) => (form ? list.filter((p) => p !== '{count}') : list);
+      assert.deepEqual(drop(placeholders(text)), drop(placeholders(source)), `${lang}.json ${key}: placeholders of "${text}"`);
     }
   });
 }
