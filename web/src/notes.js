@@ -227,6 +227,7 @@ async function openEditor() {
   const ed = mod.createEditor({
     container: $('notes-editor'),
     readOnly: true, // until the stored text is in
+    placeholder: t('notes.placeholder'),
     onLocalUpdate: (u) => {
       outbox.push(u);
       sendSoon();
