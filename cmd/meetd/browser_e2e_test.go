@@ -426,6 +426,10 @@ func startBrowser(t *testing.T, path string, extra ...chromedp.ExecAllocatorOpti
 		chromedp.Flag("use-fake-device-for-media-stream", true),
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		// English pages whatever the machine's locale (the tests read English texts); a test of
+		// the languages gives its own (doc/web.md, "Languages")
+		chromedp.Flag("lang", "en-US"),
+		chromedp.Flag("accept-lang", "en-US"),
 	)
 	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)

@@ -86,6 +86,10 @@ func TestMoodleSequence(t *testing.T) {
 	if j["is_admin"] != true || j["room_id"] != roomID || j["livekit_token"] == "" {
 		t.Fatalf("the page's join: %v", j)
 	}
+	// the page is shown in the language the join asked for (doc/web.md, "Languages")
+	if j["preferred_lang"] != "en" {
+		t.Errorf("the page's join: preferred_lang %v, want userdata-bbb_override_default_locale's en", j["preferred_lang"])
+	}
 	// a student, with Moodle's viewer parameters
 	student := plusQuery("meetingID", moodleMeetingID, "fullName", "Charles Babbage", "password", "vIeWeR-pw",
 		"role", "VIEWER", "userID", "7", "guest", "false", "createTime", createTime)
@@ -93,6 +97,9 @@ func TestMoodleSequence(t *testing.T) {
 	j = follow(t, srv, res.Header.Get("Location"))
 	if j["is_admin"] != false || j["livekit_token"] == "" {
 		t.Fatalf("the student's join: %v", j)
+	}
+	if _, ok := j["preferred_lang"]; ok {
+		t.Errorf("the student's join asked for no language, but the page's join has preferred_lang %v", j["preferred_lang"])
 	}
 
 	n = c.call("getMeetingInfo", plusQuery("meetingID", moodleMeetingID))

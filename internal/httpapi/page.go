@@ -50,6 +50,8 @@ type joinedPageAnswer struct {
 	E2EE rooms.JoinE2EE `json:"e2ee"`
 	// Breakout is set by the breakout rooms' moves only (breakout.go).
 	Breakout *pageBreakout `json:"breakout,omitempty"`
+	// PreferredLang is the language the user's join asked for (doc/web.md, "Languages").
+	PreferredLang string `json:"preferred_lang,omitempty"`
 }
 
 // pageBreakout is the breakout room a page moved to, or null when it moved back to the main room.
@@ -65,6 +67,7 @@ func (s *Server) joinedPage(r *http.Request, j *rooms.Joined, b *pageBreakout) j
 	return joinedPageAnswer{
 		OK(), s.LiveKitURL(r), j.MediaToken, j.Session.RoomID, j.Session.SID, j.User.UserID, j.User.Name, j.User.IsAdmin,
 		j.User.IsHidden, j.Session.Title(), pageRoomMetadata{RoomMetadata: j.Session.Metadata}, j.LockSettings, j.PageToken, j.E2EE, b,
+		j.User.Metadata.PreferredLang,
 	}
 }
 

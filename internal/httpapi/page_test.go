@@ -168,3 +168,32 @@ func stream(t *testing.T, url string, n int) (*http.Response, []byte) {
 	}
 	return res, got
 }
+
+// TestJoinPreferredLang: the language of user_metadata.preferred_lang reaches the meeting page in
+// /api/join's answer, also while the user waits (doc/web.md, "Languages"); none asked, none sent.
+func TestJoinPreferredLang(t *testing.T) {
+	s := newScript(t, meettest.Options{})
+	create(s, "r1")
+	token := func(userID, lang string) string {
+		md := map[string]any{}
+		if lang != "" {
+			md["preferred_lang"] = lang
+		}
+		a := s.signed("room/getJoinToken", map[string]any{"room_id": "r1",
+			"user_info": map[string]any{"name": userID, "user_id": userID, "user_metadata": md}})
+		return a["token"].(string)
+	}
+	if got := s.post("/api/join", bearerHeader(token("ann", "fr")), nil)["preferred_lang"]; got != "fr" {
+		t.Errorf("/api/join preferred_lang %v, want fr", got)
+	}
+	if a := s.post("/api/join", bearerHeader(token("bob", "")), nil); a["preferred_lang"] != nil || a["status"] != true {
+		t.Errorf("/api/join without a language: %v", a)
+	}
+	s.signed("room/create", map[string]any{"room_id": "w1", "metadata": map[string]any{"room_title": "W",
+		"room_features": map[string]any{"waiting_room_features": map[string]any{"is_active": true}}}})
+	a := s.signed("room/getJoinToken", map[string]any{"room_id": "w1",
+		"user_info": map[string]any{"name": "Cy", "user_id": "cy", "user_metadata": map[string]any{"preferred_lang": "ar"}}})
+	if w := s.post("/api/join", bearerHeader(a["token"].(string)), nil); w["waiting"] != true || w["preferred_lang"] != "ar" {
+		t.Errorf("/api/join while waiting: %v, want waiting with preferred_lang ar", w)
+	}
+}

@@ -23,8 +23,9 @@ func waitingAnswer(j *rooms.Joined) any {
 		Name           string `json:"name"`
 		RoomTitle      string `json:"room_title"`
 		PageToken      string `json:"page_token"`
+		PreferredLang  string `json:"preferred_lang,omitempty"` // doc/web.md, "Languages"
 	}{OK(), true, j.Waiting.State, j.Session.Metadata.RoomFeatures.WaitingRoomFeatures.WaitingRoomMsg, j.Waiting.Reason,
-		j.Session.RoomID, j.User.UserID, j.User.Name, j.Session.Title(), j.PageToken}
+		j.Session.RoomID, j.User.UserID, j.User.Name, j.Session.Title(), j.PageToken, j.User.Metadata.PreferredLang}
 }
 
 // waitingStatus is the waiting page's heartbeat: still waiting, rejected, or admitted (then the

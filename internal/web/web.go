@@ -13,11 +13,13 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"mime"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -83,10 +85,10 @@ func Handler() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		switch r.PathValue("file") {
+		switch f := r.PathValue("file"); {
 		// an embedded page fetches these across origins: the E2EE worker (web/src/e2ee.js), the
-		// shared notes' editor and its stylesheet (web/src/notes.js)
-		case "e2ee-worker.js", "notes-editor.js", "notes-editor.css":
+		// shared notes' editor and its stylesheet (web/src/notes.js), the languages (web/src/i18n.js)
+		case f == "e2ee-worker.js", f == "notes-editor.js", f == "notes-editor.css", strings.HasPrefix(f, "locales/"):
 			w.Header().Set("Access-Control-Allow-Origin", "*")
 		}
 		serve(w, r, a)
@@ -226,6 +228,17 @@ func load() (map[string]*asset, error) {
 		page = strings.Replace(page, tag[0], tag[1], 1)
 	}
 	assets["meeting page"] = newAsset("meeting.html", []byte(page))
+	// the pages' languages are the catalogues present, static/locales/<lang>.json: their list is
+	// locales/index.json (doc/web.md, "Languages"), so adding a language is adding a file
+	langs := []string{}
+	for name := range assets {
+		if lang, ok := strings.CutPrefix(name, "locales/"); ok && strings.HasSuffix(lang, ".json") && lang != "index.json" {
+			langs = append(langs, strings.TrimSuffix(lang, ".json"))
+		}
+	}
+	slices.Sort(langs)
+	index, _ := json.Marshal(langs)
+	assets["locales/index.json"] = newAsset("locales/index.json", index)
 	return assets, nil
 }
 

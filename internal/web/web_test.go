@@ -4,9 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -328,5 +331,40 @@ func TestClientZip(t *testing.T) {
 	}
 	if again := get("/client.zip"); !bytes.Equal(again.Body.Bytes(), w.Body.Bytes()) {
 		t.Error("client.zip changes between two downloads")
+	}
+}
+
+// TestLocales: the languages on offer are the catalogues present (doc/web.md, "Languages"):
+// locales/index.json lists them, and each is served, across origins (an embedded page fetches them).
+func TestLocales(t *testing.T) {
+	h := Handler()
+	res := get(t, h, "/static/locales/index.json", nil)
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/json" || res.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("index.json: %d %v", res.StatusCode, res.Header)
+	}
+	var langs []string
+	if err := json.Unmarshal([]byte(body(t, res)), &langs); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := fs.ReadDir(files, "static/locales")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, e := range entries {
+		want = append(want, strings.TrimSuffix(e.Name(), ".json"))
+	}
+	if !slices.Equal(langs, want) || !slices.Contains(langs, "ar") || !slices.Contains(langs, "en") {
+		t.Errorf("index.json %v, want the files present %v", langs, want)
+	}
+	for _, l := range langs {
+		res := get(t, h, "/static/locales/"+l+".json", nil)
+		var cat map[string]string
+		if err := json.Unmarshal([]byte(body(t, res)), &cat); err != nil || res.StatusCode != 200 || cat["state.connecting"] == "" {
+			t.Errorf("%s.json: %d %v", l, res.StatusCode, err)
+		}
+		if res.Header.Get("Access-Control-Allow-Origin") != "*" {
+			t.Errorf("%s.json: no CORS", l)
+		}
 	}
 }

@@ -6,6 +6,7 @@
 
 import * as api from './api.js';
 import { $, h, toast, beep } from './view.js';
+import { t, serverMessage } from './i18n.js';
 
 export const TOPIC_BREAKOUT = 'meetd.breakout';
 
@@ -63,18 +64,18 @@ let moving = false;
 // fail(state, message, canRejoin), participants() → [{identity, name}], leaving() → bool}.
 export function start(c) {
   ctx = c;
-  const b = h('button', { id: 'breakout-button', class: 'pill', type: 'button', title: 'Breakout rooms', hidden: true }, 'Breakout rooms');
+  const b = h('button', { id: 'breakout-button', class: 'pill', type: 'button', title: t('breakout.title'), hidden: true }, t('breakout.title'));
   b.addEventListener('click', openDialog);
   $('controls').insertBefore(b, $('leave-button'));
   $('breakout-join').addEventListener('click', () => joinRoom(''));
-  $('breakout-back').addEventListener('click', () => goBack('You are back in the main room.'));
+  $('breakout-back').addEventListener('click', () => goBack(t('breakout.back_toast')));
   $('breakout-manage').addEventListener('click', openDialog);
   $('breakout-close').addEventListener('click', () => $('breakout-dialog').close());
   $('breakout-count').addEventListener('change', renderAssign);
   for (const r of document.querySelectorAll('input[name="breakout-mode"]')) r.addEventListener('change', renderAssign);
   $('breakout-start').addEventListener('click', createRooms);
-  $('breakout-extend').addEventListener('click', () => act('extend', { duration: 5 }, 'Five more minutes for every breakout room.'));
-  $('breakout-end-all').addEventListener('click', () => act('end', {}, 'Calling everyone back…'));
+  $('breakout-extend').addEventListener('click', () => act('extend', { duration: 5 }, t('breakout.extended_all')));
+  $('breakout-end-all').addEventListener('click', () => act('end', {}, t('breakout.calling_back')));
   $('breakout-rooms').addEventListener('click', onRoomsClick);
   setInterval(tick, 1000);
   refresh();
@@ -90,7 +91,7 @@ export function onMessage(payload) {
   }
   if (!m || typeof m.type !== 'string') return;
   if (m.type === 'ended' && inRoom) {
-    goBack(m.reason === 'breakout_time_up' ? 'Time is up: you are back in the main room.' : 'The breakout rooms have ended: you are back in the main room.');
+    goBack(t(m.reason === 'breakout_time_up' ? 'breakout.time_up' : 'breakout.ended_back'));
     return;
   }
   refresh(m.type === 'created');
@@ -101,7 +102,7 @@ export function onMessage(payload) {
 export function onDisconnected() {
   if (moving) return true;
   if (inRoom && !ctx.leaving()) {
-    goBack('The breakout room has closed: you are back in the main room.');
+    goBack(t('breakout.closed_back'));
     return true;
   }
   return false;
@@ -116,7 +117,7 @@ async function call(verb, body) {
   try {
     return await api.breakout(ctx.mainToken, verb, body);
   } catch (err) {
-    return { status: false, msg: `Could not reach the server: ${(err && err.message) || err}` };
+    return { status: false, msg: t('meeting.unreachable', { error: (err && err.message) || String(err) }) };
   }
 }
 
@@ -129,7 +130,7 @@ async function refresh(announce = false) {
   render();
   if (announce && !inRoom && state.mine && (!before || before.mine !== state.mine)) {
     const r = state.rooms.find((x) => x.room_id === state.mine);
-    toast(`You are invited to the breakout room ${r ? r.title : ''}.`, 'info', 10000);
+    toast(t('breakout.invited_toast', { room: r ? r.title : '' }), 'info', 10000);
     beep();
   }
 }
@@ -140,7 +141,7 @@ async function joinRoom(roomId) {
   try {
     const resp = await call('join', roomId ? { breakout_room_id: roomId } : {});
     if (!resp.status) {
-      toast(resp.msg || 'Could not join the breakout room.', 'error');
+      toast(serverMessage(resp, 'breakout.join_failed'), 'error');
       return;
     }
     $('breakout-dialog').close();
@@ -160,8 +161,8 @@ async function goBack(message) {
     const resp = await call('back', {});
     if (!resp.status) {
       inRoom = null;
-      if (resp.status_code === 'ROOM_NOT_ACTIVE' || resp.status_code === 'ROOM_NOT_FOUND') ctx.fail('ended', 'The meeting has ended.');
-      else ctx.fail('error', resp.msg || 'Could not go back to the main room.', true);
+      if (resp.status_code === 'ROOM_NOT_ACTIVE' || resp.status_code === 'ROOM_NOT_FOUND') ctx.fail('ended', t('state.ended'));
+      else ctx.fail('error', serverMessage(resp, 'breakout.back_failed'), true);
       return;
     }
     inRoom = null;
@@ -176,7 +177,7 @@ async function goBack(message) {
 async function act(verb, body, pending) {
   toast(pending);
   const resp = await call(verb, body);
-  if (!resp.status) toast(resp.msg || 'The server refused.', 'error');
+  if (!resp.status) toast(serverMessage(resp, 'meeting.refused'), 'error');
   else refresh();
 }
 
@@ -184,7 +185,7 @@ async function createRooms() {
   const n = Number($('breakout-count').value) || 1;
   const minutes = Number($('breakout-minutes').value);
   if (!Number.isInteger(minutes) || minutes <= 0) {
-    toast('The duration must be a whole number of minutes.', 'error');
+    toast(t('breakout.duration_invalid'), 'error');
     return;
   }
   const body = { duration: minutes, welcome_msg: $('breakout-welcome').value.trim() };
@@ -199,10 +200,10 @@ async function createRooms() {
   const resp = await call('create', body);
   $('breakout-start').disabled = false;
   if (!resp.status) {
-    toast(resp.msg || 'Could not create the breakout rooms.', 'error');
+    toast(serverMessage(resp, 'breakout.create_failed'), 'error');
     return;
   }
-  toast(`${n} breakout ${n === 1 ? 'room' : 'rooms'} open for ${minutes} min.`);
+  toast(t('breakout.opened', { count: n, minutes }));
   refresh();
 }
 
@@ -215,8 +216,8 @@ function onRoomsClick(e) {
   const b = e.target.closest('button[data-room]');
   if (!b) return;
   if (b.classList.contains('breakout-room-join')) joinRoom(b.dataset.room);
-  if (b.classList.contains('breakout-room-end')) act('end', { breakout_room_id: b.dataset.room }, 'Ending the breakout room…');
-  if (b.classList.contains('breakout-room-extend')) act('extend', { breakout_room_id: b.dataset.room, duration: 5 }, 'Five more minutes.');
+  if (b.classList.contains('breakout-room-end')) act('end', { breakout_room_id: b.dataset.room }, t('breakout.ending_room'));
+  if (b.classList.contains('breakout-room-extend')) act('extend', { breakout_room_id: b.dataset.room, duration: 5 }, t('breakout.extended'));
 }
 
 function openDialog() {
@@ -239,7 +240,7 @@ function render() {
   document.body.dataset.breakout = inRoom ? 'inside' : b ? b.kind : '';
   if (b) {
     $('breakout-text').textContent =
-      b.kind === 'inside' ? `Breakout room: ${b.title}` : b.kind === 'invited' ? `You are invited to the breakout room ${b.title}` : 'Breakout rooms are running';
+      b.kind === 'inside' ? t('breakout.inside', { room: b.title }) : b.kind === 'invited' ? t('breakout.invited', { room: b.title }) : t('breakout.running');
     $('breakout-join').hidden = b.kind !== 'invited';
     $('breakout-back').hidden = b.kind !== 'inside';
     $('breakout-manage').hidden = !(ctx.isAdmin && !inRoom);
@@ -266,14 +267,14 @@ function render() {
           'ul',
           { class: 'breakout-users' },
           ...r.users.map((u) => h('li', { class: u.joined ? 'joined' : '', 'data-user': u.id }, u.name || u.id)),
-          r.users.length === 0 ? h('li', { class: 'muted' }, 'Nobody') : null,
+          r.users.length === 0 ? h('li', { class: 'muted' }, t('breakout.nobody')) : null,
         ),
         h(
           'div',
           { class: 'breakout-room-actions' },
-          h('button', { class: 'pill breakout-room-join', type: 'button', 'data-room': r.room_id }, 'Join'),
-          h('button', { class: 'pill breakout-room-extend', type: 'button', 'data-room': r.room_id }, '+5 min'),
-          h('button', { class: 'pill danger-outline breakout-room-end', type: 'button', 'data-room': r.room_id }, 'End'),
+          h('button', { class: 'pill breakout-room-join', type: 'button', 'data-room': r.room_id }, t('breakout.join')),
+          h('button', { class: 'pill breakout-room-extend', type: 'button', 'data-room': r.room_id }, t('breakout.extend')),
+          h('button', { class: 'pill danger-outline breakout-room-end', type: 'button', 'data-room': r.room_id }, t('breakout.end')),
         ),
       ),
     ),
@@ -306,9 +307,9 @@ function renderAssign() {
         h('span', {}, p.name || p.identity),
         h(
           'select',
-          { 'data-user': p.identity, 'aria-label': `Room of ${p.name || p.identity}` },
-          h('option', { value: 0, selected: pick === 0 }, 'Main room'),
-          ...Array.from({ length: n }, (_, k) => h('option', { value: k + 1, selected: pick === k + 1 }, `Room ${k + 1}`)),
+          { 'data-user': p.identity, 'aria-label': t('breakout.room_of', { name: p.name || p.identity }) },
+          h('option', { value: 0, selected: pick === 0 }, t('breakout.main_room')),
+          ...Array.from({ length: n }, (_, k) => h('option', { value: k + 1, selected: pick === k + 1 }, t('breakout.room_n', { n: k + 1 }))),
         ),
       );
     }),
@@ -317,8 +318,8 @@ function renderAssign() {
 
 function tick() {
   const b = banner(state, inRoom);
-  if (b) $('breakout-time').textContent = `${formatRemaining(remainingMs(b.endsAt, Date.now(), skew))} left`;
+  if (b) $('breakout-time').textContent = t('breakout.left', { time: formatRemaining(remainingMs(b.endsAt, Date.now(), skew)) });
   for (const el of document.querySelectorAll('#breakout-rooms .breakout-time')) {
-    el.textContent = `${formatRemaining(remainingMs(Number(el.dataset.ends), Date.now(), skew))} left`;
+    el.textContent = t('breakout.left', { time: formatRemaining(remainingMs(Number(el.dataset.ends), Date.now(), skew)) });
   }
 }

@@ -11,6 +11,7 @@
 import * as api from './api.js';
 import { e2eeOf } from './e2ee-crypto.js';
 import { $, h, toast } from './view.js';
+import { t, serverMessage, formatNumber } from './i18n.js';
 
 export const CHAT_TOPIC = 'meetd.chat';
 export const REACTIONS_TOPIC = 'meetd.reactions';
@@ -55,18 +56,19 @@ export function parseServerMessage(topic, payload, sender) {
 
 // formatSize is a file's size for people.
 export function formatSize(n) {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  const digits = (d) => ({ minimumFractionDigits: d, maximumFractionDigits: d });
+  if (n < 1024) return t('chat.size_b', { n: formatNumber(n) });
+  if (n < 1024 * 1024) return t('chat.size_kb', { n: formatNumber(n / 1024, digits(n < 10 * 1024 ? 1 : 0)) });
+  return t('chat.size_mb', { n: formatNumber(n / 1024 / 1024, digits(1)) });
 }
 
 // fileAllowed checks a picked file against the room's rules before it goes
 // up; the server checks again (and its content).
 export function fileAllowed(rules, name, size) {
   const ext = (String(name).match(/\.([^.]+)$/)?.[1] || '').toLowerCase();
-  if (rules.fileTypes.length && !rules.fileTypes.includes(ext)) return `Files of type .${ext || '?'} cannot be shared here.`;
-  if (size > rules.maxFileBytes) return `The file is larger than ${formatSize(rules.maxFileBytes)}.`;
-  if (size === 0) return 'The file is empty.';
+  if (rules.fileTypes.length && !rules.fileTypes.includes(ext)) return t('chat.file_type', { ext: ext || '?' });
+  if (size > rules.maxFileBytes) return t('chat.file_too_big', { size: formatSize(rules.maxFileBytes) });
+  if (size === 0) return t('chat.file_empty');
   return '';
 }
 
@@ -87,7 +89,7 @@ async function call(verb, body) {
   try {
     return await api.post(`/api/chat/${verb}`, token, body);
   } catch {
-    return { status: false, msg: 'Could not reach the meeting server.' };
+    return { status: false, msg: t('meeting.server_unreachable') };
   }
 }
 
@@ -113,7 +115,7 @@ export function initChat(joinAnswer, pageToken, lkRoom, appendChat, e2eeModule) 
     $('reaction-button').dataset.on = bar.hidden ? 'false' : 'true';
   });
   for (const emoji of REACTIONS) {
-    $('reactions-bar').append(h('button', { type: 'button', class: 'reaction-choice', 'data-emoji': emoji, 'aria-label': `React ${emoji}`, onclick: () => react(emoji) }, emoji));
+    $('reactions-bar').append(h('button', { type: 'button', class: 'reaction-choice', 'data-emoji': emoji, 'aria-label': t('chat.react_with', { emoji }), onclick: () => react(emoji) }, emoji));
   }
   $('chat-messages').addEventListener('click', onFileClick);
   loadHistory();
@@ -140,7 +142,7 @@ export function updateChat(locks, others) {
   const current = sel.value;
   const have = Array.from(sel.options).slice(1).map((o) => o.value + '\n' + o.textContent).join('|');
   if (have !== want.map((p) => p.identity + '\n' + p.name).join('|')) {
-    sel.replaceChildren(h('option', { value: '' }, 'Everyone'), ...want.map((p) => h('option', { value: p.identity }, p.name)));
+    sel.replaceChildren(h('option', { value: '' }, t('chat.everyone')), ...want.map((p) => h('option', { value: p.identity }, p.name)));
     sel.value = want.some((p) => p.identity === current) ? current : '';
   }
   sel.hidden = want.length === 0;
@@ -158,7 +160,7 @@ export async function send(text, fromUserId, fromName) {
   if (to) body.to_user_id = to;
   const resp = await call('send', body);
   if (!resp.status) {
-    toast(`Message not sent: ${resp.msg || 'the server refused.'}`, 'error');
+    toast(t('chat.not_sent', { error: serverMessage(resp, 'meeting.refused') }), 'error');
     return false;
   }
   await show(resp.chat_message);
@@ -185,7 +187,7 @@ export async function loadHistory() {
 
 function nameOf(identity) {
   if (!room) return identity;
-  if (identity === me) return 'you';
+  if (identity === me) return t('chat.you_lower');
   const p = room.remoteParticipants.get(identity);
   return (p && (p.name || p.identity)) || identity;
 }
@@ -204,12 +206,12 @@ async function show(m) {
   const priv = typeof m.to_user_id === 'string' && m.to_user_id !== '';
   const self = m.from_user_id === me;
   let extra = null;
-  if (priv) extra = h('div', { class: 'chat-private-note' }, self ? `Privately to ${nameOf(m.to_user_id)}` : 'Privately to you');
+  if (priv) extra = h('div', { class: 'chat-private-note' }, self ? t('chat.private_to', { name: nameOf(m.to_user_id) }) : t('chat.private_to_you'));
   let file = null;
   if (m.file && typeof m.file.file_id === 'string') {
     file = h(
       'button',
-      { type: 'button', class: 'chat-file', 'data-file-id': m.file.file_id, 'data-file-name': m.file.name, title: `Download ${m.file.name}` },
+      { type: 'button', class: 'chat-file', 'data-file-id': m.file.file_id, 'data-file-name': m.file.name, title: t('chat.download', { name: m.file.name }) },
       h('span', { class: 'chat-file-name' }, m.file.name),
       h('span', { class: 'chat-file-size' }, formatSize(m.file.size || 0)),
     );
@@ -217,7 +219,7 @@ async function show(m) {
   append({
     fromUserId: m.from_user_id,
     fromName: m.from_name || m.from_user_id,
-    message: undecryptable ? 'An encrypted message that your key cannot open.' : text,
+    message: undecryptable ? t('chat.undecryptable') : text,
     sentAt: typeof m.sent_at === 'number' ? m.sent_at : Date.now(),
     self,
     undecryptable,
@@ -249,12 +251,12 @@ async function upload(f) {
     });
     resp = await res.json().catch(() => ({ status: false, msg: `The server answered ${res.status}` }));
   } catch {
-    resp = { status: false, msg: 'Could not reach the meeting server.' };
+    resp = { status: false, msg: t('meeting.server_unreachable') };
   } finally {
     $('chat-attach').disabled = false;
   }
   if (!resp.status) {
-    toast(`File not shared: ${resp.msg || 'the server refused.'}`, 'error');
+    toast(t('chat.file_not_shared', { error: serverMessage(resp, 'meeting.refused') }), 'error');
     return;
   }
   await show(resp.chat_message);
@@ -266,7 +268,7 @@ async function onFileClick(e) {
   if (!b) return;
   const resp = await call('file', { file_id: b.dataset.fileId });
   if (!resp.status || !resp.url) {
-    toast(resp.msg || 'The file cannot be downloaded.', 'error');
+    toast(serverMessage(resp, 'chat.file_cannot_download'), 'error');
     return;
   }
   const a = h('a', { href: api.base + resp.url, download: b.dataset.fileName, hidden: true });
@@ -279,7 +281,7 @@ async function react(emoji) {
   $('reactions-bar').hidden = true;
   $('reaction-button').dataset.on = 'false';
   const resp = await call('react', { emoji });
-  if (!resp.status) toast(resp.status_code === 'TOO_MANY_REQUESTS' ? 'Slow down a little.' : resp.msg || 'Reaction not sent.', 'warning');
+  if (!resp.status) toast(resp.status_code === 'TOO_MANY_REQUESTS' ? t('chat.slow_down') : serverMessage(resp, 'chat.reaction_not_sent'), 'warning');
 }
 
 // floatReaction shows a reaction rising over its sender's tile (or the stage);
@@ -287,7 +289,7 @@ async function react(emoji) {
 function floatReaction(r) {
   const tile = document.querySelector(`#grid .tile[data-identity="${CSS.escape(r.from)}"]`) || $('stage');
   const reduced = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
-  const el = h('span', { class: reduced ? 'reaction-float still' : 'reaction-float', 'data-emoji': r.emoji, 'data-from': r.from, role: 'img', 'aria-label': `${r.name || r.from} reacted ${r.emoji}` }, r.emoji);
+  const el = h('span', { class: reduced ? 'reaction-float still' : 'reaction-float', 'data-emoji': r.emoji, 'data-from': r.from, role: 'img', 'aria-label': t('chat.reacted', { name: r.name || r.from, emoji: r.emoji }) }, r.emoji);
   el.style.left = `${20 + Math.random() * 50}%`;
   tile.append(el);
   if (tile.classList.contains('tile')) tile.dataset.lastReaction = r.emoji; // stays after the float is gone

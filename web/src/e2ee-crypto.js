@@ -8,6 +8,7 @@ const decoder = new TextDecoder();
 
 // CHAT_SALT and CHAT_ITERATIONS derive the chat's AES-GCM key from the meeting's secret (PBKDF2,
 // SHA-256). CHAT_AAD binds each ciphertext to its purpose.
+import { t } from './i18n.js';
 export const CHAT_SALT = 'meetd-e2ee-chat-v1';
 export const CHAT_ITERATIONS = 100000;
 const CHAT_AAD = encoder.encode('meetd chat v1');
@@ -31,7 +32,7 @@ export function e2eeOf(join) {
 // checkTypedKey says what is wrong with a typed key, or '' when it will do.
 export function checkTypedKey(key) {
   if (typeof key !== 'string' || key.trim().length < MIN_KEY_LENGTH) {
-    return `The encryption key has at least ${MIN_KEY_LENGTH} characters.`;
+    return t('e2ee.key_too_short', { n: MIN_KEY_LENGTH });
   }
   return '';
 }

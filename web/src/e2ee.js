@@ -8,6 +8,7 @@ import { ExternalE2EEKeyProvider, isE2EESupported, RoomEvent } from 'livekit-cli
 import { e2eeOf, checkTypedKey, storageKey, chatKey, sealChat, openChat, isSealed } from './e2ee-crypto.js';
 import * as api from './api.js';
 import { $, toast } from './view.js';
+import { t } from './i18n.js';
 
 export const WORKER_URL = '/static/e2ee-worker.js';
 
@@ -32,8 +33,7 @@ export function init(join) {
 }
 
 // UNSUPPORTED is the sentence for a browser without insertable streams.
-export const UNSUPPORTED =
-  'This meeting is end-to-end encrypted, and this browser cannot encrypt media. Use a current Chrome, Edge, Firefox or Safari.';
+export const UNSUPPORTED = 'e2ee.unsupported'; // a key of the catalogues (web/src/i18n.js)
 
 // restrictCaps takes away what cannot work under end-to-end encryption: the server cannot
 // decode the media, so it can neither record nor broadcast it (it refuses too).
@@ -108,12 +108,12 @@ export async function connecting(room, onChange) {
   if (!state.enabled) return;
   room.on(RoomEvent.EncryptionError, (_err, p) => {
     if (!p || p === room.localParticipant) {
-      toast('Your media could not be encrypted.', 'error');
+      toast(t('e2ee.encrypt_failed'), 'error');
       return;
     }
     if (failed.has(p.identity)) return;
     failed.add(p.identity);
-    toast(`Cannot decrypt ${p.name || p.identity}'s media: your encryption keys differ.`, 'warning', 8000);
+    toast(t('e2ee.cannot_decrypt', { name: p.name || p.identity }), 'warning', 8000);
     onChange();
   });
   // a participant who leaves and comes back (with the right key, perhaps) starts afresh
@@ -126,9 +126,7 @@ export function joined() {
   if (!state.enabled) return;
   const badge = $('e2ee-badge');
   badge.hidden = false;
-  badge.title = state.includeChat
-    ? 'Camera, microphone, screen and chat are end-to-end encrypted: the server cannot see or hear them.'
-    : 'Camera, microphone and screen are end-to-end encrypted: the server cannot see or hear them. Chat is not.';
+  badge.title = t(state.includeChat ? 'e2ee.badge_title_chat' : 'e2ee.badge_title_media');
 }
 
 // cannotDecrypt says whether this page failed to decrypt a participant's media.

@@ -32,6 +32,9 @@ import * as chat from './chat.js'; // chat: sent through the server (history, pr
 import * as notes from './notes.js'; // shared notes
 import * as e2ee from './e2ee.js'; // e2ee: end-to-end encryption, called at the points marked "e2ee"
 import { applyDesign } from './design.js'; // the CMS's design customisation
+import * as i18n from './i18n.js'; // languages
+import { t } from './i18n.js';
+import { embedded } from './embed.js';
 
 const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
 const LOGOUT_DELAY_MS = 3000;
@@ -72,18 +75,28 @@ applyDesign();
 main();
 
 async function main() {
-  setState('loading', 'Connecting…');
+  setState('loading', t('state.connecting'));
+  // languages: the list of meetd's, fetched while the join goes on; the page shows its text once
+  // the language is chosen (the join's, else the browser's)
+  const languages = i18n.loadIndex(api.base);
+  const browser = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+  const chooseLanguage = (join) =>
+    i18n.choose(api.base, languages, [join && join.preferred_lang, ...browser], embedded ? $('plugNmeet-app') : document);
   if (!accessToken) {
-    setState('error', 'This meeting link is invalid or has expired.');
+    await chooseLanguage(null);
+    setState('error', t('join.invalid_link'));
     return;
   }
   let resp;
   try {
     resp = await api.join(accessToken);
   } catch {
-    fail('error', `Could not reach the meeting server at ${api.base}. Check your connection and try again.`, true);
+    await chooseLanguage(null);
+    fail('error', t('join.unreachable', { url: api.base }), true);
     return;
   }
+  await chooseLanguage(resp);
+  setState('loading', t('state.connecting'));
   if (!resp.status) {
     const f = joinFailure(resp);
     setState(f.state, f.message);
@@ -103,14 +116,14 @@ async function main() {
   }
   // /waiting room
   if (!resp.livekit_url || !resp.livekit_token) {
-    fail('error', 'The server did not send what the page needs to join.', true);
+    fail('error', t('join.incomplete'), true);
     return;
   }
   join = resp;
   info = roomInfo(join);
   locks = lockSettingsOf(join);
   if (!e2ee.init(join)) {
-    setState('error', e2ee.UNSUPPORTED); // e2ee
+    setState('error', t('e2ee.unsupported')); // e2ee
     return;
   }
   caps = e2ee.restrictCaps(capabilities(join, locks)); // e2ee: no recording or broadcast
@@ -122,11 +135,11 @@ async function main() {
 
 async function prejoin() {
   $('prejoin-title').textContent = info.title;
-  $('prejoin-name').textContent = `Joining as ${join.name || join.user_id}`;
+  $('prejoin-name').textContent = t('prejoin.joining_as', { name: join.name || join.user_id });
   $('camera-controls').hidden = !caps.camera;
   $('mic-controls').hidden = !caps.microphone;
   $('preview-box').hidden = !caps.camera;
-  if (caps.muteOnStart && caps.microphone) note('You will join with your microphone off.');
+  if (caps.muteOnStart && caps.microphone) note(t('prejoin.muted_on_start'));
   e2ee.prejoin(join); // e2ee: the notice, and the key field for self-inserted keys
   setState('prejoin');
 
@@ -145,7 +158,7 @@ async function prejoin() {
       try {
         await previewVideo.restartTrack({ deviceId: cameraId, resolution: CAMERA_RESOLUTION });
       } catch (err) {
-        toast(`Could not switch camera: ${errText(err)}`, 'error');
+        toast(t('prejoin.switch_camera_failed', { error: errText(err) }), 'error');
       }
     }
   });
@@ -155,7 +168,7 @@ async function prejoin() {
       try {
         await previewAudio.restartTrack({ deviceId: micId });
       } catch (err) {
-        toast(`Could not switch microphone: ${errText(err)}`, 'error');
+        toast(t('prejoin.switch_mic_failed', { error: errText(err) }), 'error');
       }
     }
   });
@@ -171,7 +184,7 @@ async function prejoin() {
       previewAudio = await createLocalAudioTrack();
       micId = previewAudio.mediaStreamTrack.getSettings().deviceId || '';
     } catch (err) {
-      note(`Microphone not available: ${errText(err)}`);
+      note(t('prejoin.mic_unavailable', { error: errText(err) }));
       micOn = false;
     }
   }
@@ -197,7 +210,7 @@ async function setPreviewCamera(on) {
       cameraId = previewVideo.mediaStreamTrack.getSettings().deviceId || cameraId;
       previewVideo.attach($('preview-video'));
     } catch (err) {
-      note(`Camera not available: ${errText(err)}`);
+      note(t('prejoin.camera_unavailable', { error: errText(err) }));
       cameraOn = false;
     }
   }
@@ -223,7 +236,7 @@ async function fillDevices() {
       ...devices
         .filter((d) => d.deviceId)
         .map((d, i) =>
-          h('option', { value: d.deviceId, selected: d.deviceId === current }, d.label || `${kind === 'videoinput' ? 'Camera' : 'Microphone'} ${i + 1}`),
+          h('option', { value: d.deviceId, selected: d.deviceId === current }, d.label || t(kind === 'videoinput' ? 'prejoin.camera_n' : 'prejoin.microphone_n', { n: i + 1 })),
         ),
     );
     select.disabled = select.options.length < 2;
@@ -241,7 +254,7 @@ function note(text) {
 async function enterMeeting() {
   if (!e2ee.takeKey(join)) return; // e2ee: a typed key that will not do stays on the pre-join step
   $('join-button').disabled = true;
-  setState('loading', 'Joining…');
+  setState('loading', t('state.joining'));
   if (previewVideo) previewVideo.detach();
 
   room = await newRoom();
@@ -252,7 +265,7 @@ async function enterMeeting() {
     await room.connect(join.livekit_url, join.livekit_token);
   } catch (err) {
     stopPreview();
-    if (!finished) fail('error', `Could not connect to the meeting: ${errText(err)}`, true);
+    if (!finished) fail('error', t('state.connect_failed', { error: errText(err) }), true);
     return;
   }
   if (finished) return;
@@ -261,7 +274,7 @@ async function enterMeeting() {
   e2ee.joined(); // e2ee: the badge
   setState('joined');
   startWaitingAdmin(pageToken, join.is_admin, join.room_metadata?.room_features?.waiting_room_features?.is_active); // waiting room
-  if (join.is_hidden) toast('You are in this meeting as a hidden participant.');
+  if (join.is_hidden) toast(t('meeting.hidden'));
   startBreakout(); // breakout rooms
   await publishPreview();
   renderAll();
@@ -294,7 +307,7 @@ async function publishPreview() {
       await lp.publishTrack(previewAudio, { source: Track.Source.Microphone });
       wantMic = micOn;
     } catch (err) {
-      toast(`Could not share your microphone: ${errText(err)}`, 'error');
+      toast(t('meeting.share_mic_failed', { error: errText(err) }), 'error');
     }
   } else if (previewAudio) {
     previewAudio.stop();
@@ -306,7 +319,7 @@ async function publishPreview() {
       wantCam = true;
     } catch (err) {
       previewVideo.stop();
-      toast(`Could not share your camera: ${errText(err)}`, 'error');
+      toast(t('meeting.share_camera_failed', { error: errText(err) }), 'error');
     }
   } else if (previewVideo) {
     previewVideo.stop();
@@ -347,7 +360,7 @@ async function switchRoom(resp) {
   switching = true;
   const mic = wantMic;
   const cam = wantCam;
-  setState('loading', `Moving to ${resp.room_title || 'another room'}…`);
+  setState('loading', t('state.moving', { room: resp.room_title || t('state.another_room') }));
   try {
     await room.disconnect(true);
   } catch {
@@ -372,14 +385,14 @@ async function switchRoom(resp) {
     await room.connect(join.livekit_url, join.livekit_token);
   } catch (err) {
     switching = false;
-    fail('error', `Could not connect to ${info.title}: ${errText(err)}`, true);
+    fail('error', t('state.connect_room_failed', { room: info.title, error: errText(err) }), true);
     return false;
   }
   switching = false;
   if (finished) return false;
   $('room-title').textContent = info.title;
   document.title = `${info.title} · meetd`;
-  $('end-button').textContent = resp.breakout ? 'End this breakout room' : 'End meeting for all';
+  $('end-button').textContent = t(resp.breakout ? 'controls.end_breakout' : 'controls.end_all');
   for (const p of room.remoteParticipants.values()) readAdmin(p);
   notes.resetNotes(join, pageToken, locks); // shared notes: the new room's
   chat.resetChat(join, pageToken, room); // chat: the new room's
@@ -392,7 +405,7 @@ async function switchRoom(resp) {
     if (cam && caps.camera) await room.localParticipant.setCameraEnabled(true, { deviceId: cameraId || undefined, resolution: CAMERA_RESOLUTION });
   } catch (err) {
     console.warn('could not publish after a move', err);
-    toast(`Could not share your camera or microphone: ${errText(err)}`, 'error');
+    toast(t('meeting.share_media_failed', { error: errText(err) }), 'error');
   }
   $('audio-button').hidden = room.canPlaybackAudio;
   renderAll();
@@ -426,7 +439,7 @@ function wireRoom(r) {
     .on(RoomEvent.ParticipantNameChanged, () => renderAll())
     .on(RoomEvent.ParticipantAttributesChanged, (changed, p) => {
       if (!(HAND_ATTRIBUTE in changed)) return;
-      if (p !== r.localParticipant && handRaised(p.attributes)) toast(`${displayName(p)} raised a hand`);
+      if (p !== r.localParticipant && handRaised(p.attributes)) toast(t('meeting.hand_raised', { name: displayName(p) }));
       renderAll();
     })
     .on(RoomEvent.ParticipantPermissionsChanged, (_prev, p) => {
@@ -455,7 +468,7 @@ function wireRoom(r) {
     .on(RoomEvent.LocalTrackUnpublished, () => renderAll())
     .on(RoomEvent.ActiveSpeakersChanged, (speakers) => {
       const speaking = new Set(speakers.map((s) => s.identity));
-      for (const [id, t] of tiles) t.root.classList.toggle('speaking', speaking.has(id));
+      for (const [id, tile] of tiles) tile.root.classList.toggle('speaking', speaking.has(id));
     })
     .on(RoomEvent.DataReceived, (payload, p, _kind, topic) => {
       onData(topic, payload, p ? { identity: p.identity, name: p.name } : null);
@@ -463,9 +476,9 @@ function wireRoom(r) {
     .on(RoomEvent.AudioPlaybackStatusChanged, () => {
       $('audio-button').hidden = r.canPlaybackAudio;
     })
-    .on(RoomEvent.MediaDevicesError, (err) => toast(`Device error: ${errText(err)}`, 'error'))
+    .on(RoomEvent.MediaDevicesError, (err) => toast(t('meeting.device_error', { error: errText(err) }), 'error'))
     .on(RoomEvent.Reconnecting, () => {
-      if (!finished) setState('reconnecting', 'Connection lost. Reconnecting…');
+      if (!finished) setState('reconnecting', t('state.reconnecting'));
     })
     .on(RoomEvent.Reconnected, () => {
       if (!finished) setState('joined');
@@ -482,22 +495,22 @@ function wireRoom(r) {
 function onDisconnected(reason) {
   if (finished || switching) return;
   if (leaving || reason === DisconnectReason.CLIENT_INITIATED) {
-    fail('left', 'You left the meeting.', true);
+    fail('left', t('state.left'), true);
     return;
   }
   if (reason !== DisconnectReason.PARTICIPANT_REMOVED && breakout.onDisconnected()) return; // breakout rooms
   switch (reason) {
     case DisconnectReason.PARTICIPANT_REMOVED:
-      fail('removed', 'You have been removed from this meeting.');
+      fail('removed', t('join.removed'));
       break;
     case DisconnectReason.ROOM_DELETED:
-      fail('ended', 'The meeting has ended.');
+      fail('ended', t('state.ended'));
       break;
     case DisconnectReason.DUPLICATE_IDENTITY:
-      fail('error', 'You joined from another window.');
+      fail('error', t('state.duplicate'));
       break;
     default:
-      fail('error', 'Connection lost.', true);
+      fail('error', t('state.lost'), true);
   }
 }
 
@@ -516,7 +529,7 @@ function fail(state, message, canRejoin = false) {
   }
   let detail = '';
   if ((state === 'ended' || state === 'left') && info?.logoutUrl) {
-    detail = 'Taking you back…';
+    detail = t('state.taking_back');
     setTimeout(() => location.assign(info.logoutUrl), LOGOUT_DELAY_MS);
     canRejoin = false;
   }
@@ -541,7 +554,7 @@ function buildMeeting() {
     b.addEventListener('click', () => showPanel(b.dataset.panel, false));
   }
   $('leave-button').addEventListener('click', leave);
-  $('end-button').addEventListener('click', () => moderate({ action: 'end' }, 'Ending the meeting…'));
+  $('end-button').addEventListener('click', () => moderate({ action: 'end' }, t('meeting.ending')));
   $('record-button').addEventListener('click', toggleRecording);
   $('rtmp-button').addEventListener('click', toggleBroadcast);
   $('audio-button').addEventListener('click', () => room.startAudio().catch(() => {}));
@@ -561,7 +574,7 @@ function buildMeeting() {
     if (!caps.chat) {
       // No chat panel: show it as a banner over the stage instead.
       w.classList.add('banner');
-      w.append(h('button', { class: 'banner-close', 'aria-label': 'Close', onclick: () => (w.hidden = true) }, '×'));
+      w.append(h('button', { class: 'banner-close', 'aria-label': t('common.close'), onclick: () => (w.hidden = true) }, '×'));
       $('stage').prepend(w);
     }
   }
@@ -585,7 +598,7 @@ function recomputeCaps() {
   if (!room) return;
   const before = caps;
   caps = e2ee.restrictCaps(capabilities(join, locks, room.localParticipant.permissions || null)); // e2ee
-  if (before && before.chatSend && !caps.chatSend) toast('Chat has been locked by a moderator.', 'warning');
+  if (before && before.chatSend && !caps.chatSend) toast(t('meeting.chat_locked_toast'), 'warning');
   renderAll();
 }
 
@@ -628,8 +641,8 @@ function displayName(p) {
 
 function renderTile(p) {
   const local = p === room.localParticipant;
-  let t = tiles.get(p.identity);
-  if (!t) {
+  let tile = tiles.get(p.identity);
+  if (!tile) {
     const video = h('video', {
       class: local ? 'local-video' : 'remote-video',
       'data-identity': local ? null : p.identity,
@@ -638,52 +651,53 @@ function renderTile(p) {
       muted: true,
     });
     video.muted = true;
-    t = {
+    tile = {
       video,
       track: null,
       avatar: h('div', { class: 'avatar' }),
       name: h('span', { class: 'tile-name' }),
       root: null,
     };
-    t.root = h(
+    tile.root = h(
       'div',
       { class: local ? 'tile local' : 'tile', 'data-identity': p.identity },
       video,
-      t.avatar,
-      h('span', { class: 'tile-hand', title: 'Hand raised', role: 'img', 'aria-label': 'Hand raised' }, icon('hand')),
-      h('div', { class: 'tile-footer' }, h('span', { class: 'tile-mic', title: 'Microphone off' }, icon('mic-off')), t.name),
+      tile.avatar,
+      h('span', { class: 'tile-hand', title: t('tile.hand_raised'), role: 'img', 'aria-label': t('tile.hand_raised') }, icon('hand')),
+      h('div', { class: 'tile-footer' }, h('span', { class: 'tile-mic', title: t('tile.mic_off') }, icon('mic-off')), tile.name),
     );
-    tiles.set(p.identity, t);
-    if (local) $('grid').prepend(t.root);
-    else $('grid').append(t.root);
+    tiles.set(p.identity, tile);
+    if (local) $('grid').prepend(tile.root);
+    else $('grid').append(tile.root);
   }
-  t.name.textContent = local ? `${displayName(p)} (you)` : displayName(p);
-  t.avatar.textContent = initials(displayName(p));
+  tile.name.textContent = local ? t('tile.you', { name: displayName(p) }) : displayName(p);
+  tile.avatar.textContent = initials(displayName(p));
 
   const cam = p.getTrackPublication(Track.Source.Camera);
   const track = cam && cam.track && !cam.isMuted && (local || caps.viewOtherWebcams || admins.has(p.identity)) ? cam.track : null;
-  if (t.track !== track) {
-    if (t.track) t.track.detach(t.video);
-    if (track) track.attach(t.video);
-    t.track = track;
+  if (tile.track !== track) {
+    if (tile.track) tile.track.detach(tile.video);
+    if (track) track.attach(tile.video);
+    tile.track = track;
   }
   const mic = p.getTrackPublication(Track.Source.Microphone);
   const micLive = !!mic && !mic.isMuted;
-  t.root.classList.toggle('has-video', !!track);
-  t.root.classList.toggle('mic-muted', !micLive);
-  t.root.classList.toggle('hand-raised', handRaised(p.attributes));
-  t.root.classList.toggle('speaking', p.isSpeaking);
-  t.root.classList.toggle('e2ee-failed', !local && e2ee.cannotDecrypt(p.identity)); // e2ee
-  t.root.dataset.mic = micLive ? 'on' : 'off';
+  tile.root.classList.toggle('has-video', !!track);
+  tile.root.classList.toggle('mic-muted', !micLive);
+  tile.root.classList.toggle('hand-raised', handRaised(p.attributes));
+  tile.root.classList.toggle('speaking', p.isSpeaking);
+  tile.root.classList.toggle('e2ee-failed', !local && e2ee.cannotDecrypt(p.identity)); // e2ee
+  if (!local && e2ee.cannotDecrypt(p.identity)) tile.root.dataset.e2eeMessage = t('e2ee.tile_failed');
+  tile.root.dataset.mic = micLive ? 'on' : 'off';
   // why a tile shows no picture, for people debugging a meeting (and for tests)
-  t.root.dataset.cam = track ? 'on' : !cam ? 'none' : cam.isMuted ? 'muted' : !cam.track ? 'unsubscribed' : 'hidden';
+  tile.root.dataset.cam = track ? 'on' : !cam ? 'none' : cam.isMuted ? 'muted' : !cam.track ? 'unsubscribed' : 'hidden';
 }
 
 function removeTile(identity) {
-  const t = tiles.get(identity);
-  if (!t) return;
-  t.track?.detach(t.video);
-  t.root.remove();
+  const tile = tiles.get(identity);
+  if (!tile) return;
+  tile.track?.detach(tile.video);
+  tile.root.remove();
   tiles.delete(identity);
 }
 
@@ -704,7 +718,7 @@ function renderScreen(p) {
         root: h(
           'div',
           { class: 'screen-tile local', 'data-identity': p.identity },
-          h('div', { class: 'presenting' }, h('p', {}, 'You are presenting your screen.'), h('button', { class: 'pill', onclick: toggleScreen }, 'Stop presenting')),
+          h('div', { class: 'presenting' }, h('p', {}, t('screen.presenting')), h('button', { class: 'pill', onclick: toggleScreen }, t('screen.stop'))),
           label,
         ),
         track: null,
@@ -719,7 +733,7 @@ function renderScreen(p) {
     screens.set(p.identity, s);
     $('screen-area').append(s.root);
   }
-  s.label.lastChild.textContent = local ? 'Your screen' : `${displayName(p)}'s screen`;
+  s.label.lastChild.textContent = local ? t('screen.yours') : t('screen.of', { name: displayName(p) });
   if (s.video && s.track !== track) {
     if (s.track) s.track.detach(s.video);
     track.attach(s.video);
@@ -743,7 +757,7 @@ function layout() {
   $('stage').classList.toggle('has-screen', hasScreen);
   $('screen-area').hidden = !hasScreen;
   grid.dataset.count = String(tiles.size);
-  $('participant-count').textContent = `${tiles.size} ${tiles.size === 1 ? 'person' : 'people'}`;
+  $('participant-count').textContent = t('meeting.people', { count: tiles.size });
   if (hasScreen) {
     grid.style.removeProperty('--tile-w');
     grid.style.removeProperty('--tile-h');
@@ -780,8 +794,8 @@ function renderParticipantsList() {
           ? h(
               'span',
               { class: 'admin-actions' },
-              h('button', { class: 'admin-mute', 'data-identity': p.identity, disabled: !micLive, title: 'Mute microphone' }, 'Mute'),
-              h('button', { class: 'admin-remove', 'data-identity': p.identity, title: 'Remove from the meeting' }, 'Remove'),
+              h('button', { class: 'admin-mute', 'data-identity': p.identity, disabled: !micLive, title: t('participants.mute_title') }, t('participants.mute')),
+              h('button', { class: 'admin-remove', 'data-identity': p.identity, title: t('participants.remove_title') }, t('participants.remove')),
             )
           : null;
       return h(
@@ -791,11 +805,11 @@ function renderParticipantsList() {
         h(
           'span',
           { class: 'p-name' },
-          local ? `${displayName(p)} (you)` : displayName(p),
-          (local ? caps.isAdmin : admins.has(p.identity)) ? h('span', { class: 'badge' }, 'host') : null,
+          local ? t('tile.you', { name: displayName(p) }) : displayName(p),
+          (local ? caps.isAdmin : admins.has(p.identity)) ? h('span', { class: 'badge' }, t('participants.host')) : null,
         ),
-        raised ? h('span', { class: 'p-hand', title: 'Hand raised' }, icon('hand')) : null,
-        micLive ? null : h('span', { class: 'p-mic', title: 'Microphone off' }, icon('mic-off')),
+        raised ? h('span', { class: 'p-hand', title: t('tile.hand_raised') }, icon('hand')) : null,
+        micLive ? null : h('span', { class: 'p-mic', title: t('tile.mic_off') }, icon('mic-off')),
         actions,
       );
     }),
@@ -807,8 +821,8 @@ function onParticipantsClick(e) {
   if (!b) return;
   const id = b.dataset.identity;
   const name = displayName(room.remoteParticipants.get(id) || { identity: id });
-  if (b.classList.contains('admin-mute')) moderate({ action: 'mute', user_id: id }, `Muting ${name}…`);
-  if (b.classList.contains('admin-remove')) moderate({ action: 'remove', user_id: id }, `Removing ${name}…`);
+  if (b.classList.contains('admin-mute')) moderate({ action: 'mute', user_id: id }, t('meeting.muting', { name }));
+  if (b.classList.contains('admin-remove')) moderate({ action: 'remove', user_id: id }, t('meeting.removing', { name }));
 }
 
 async function moderate(body, pending) {
@@ -817,10 +831,10 @@ async function moderate(body, pending) {
   try {
     resp = await api.moderate(pageToken, body);
   } catch (err) {
-    toast(`Could not reach the server: ${errText(err)}`, 'error');
+    toast(t('meeting.unreachable', { error: errText(err) }), 'error');
     return false;
   }
-  if (!resp.status) toast(resp.msg || 'The server refused.', 'error');
+  if (!resp.status) toast(i18n.serverMessage(resp, 'meeting.refused'), 'error');
   return resp.status === true;
 }
 
@@ -830,24 +844,24 @@ let broadcasting = false;
 
 async function toggleRecording() {
   const body = { action: recording ? 'record_stop' : 'record_start' };
-  if (await moderate(body, recording ? 'Stopping the recording…' : 'Starting the recording…')) {
+  if (await moderate(body, t(recording ? 'record.stopping' : 'record.starting'))) {
     recording = !recording;
     setOn($('record-button'), recording);
-    toast(recording ? 'Recording.' : 'Recording stopped; the file is being prepared.');
+    toast(t(recording ? 'record.on' : 'record.off'));
   }
 }
 
 async function toggleBroadcast() {
   let body = { action: 'rtmp_stop' };
   if (!broadcasting) {
-    const url = window.prompt('Broadcast to which RTMP address? (rtmp:// or rtmps://)');
+    const url = window.prompt(t('rtmp.prompt'));
     if (!url) return;
     body = { action: 'rtmp_start', rtmp_url: url.trim() };
   }
-  if (await moderate(body, broadcasting ? 'Stopping the broadcast…' : 'Starting the broadcast…')) {
+  if (await moderate(body, t(broadcasting ? 'rtmp.stopping' : 'rtmp.starting'))) {
     broadcasting = !broadcasting;
     setOn($('rtmp-button'), broadcasting);
-    toast(broadcasting ? 'Live.' : 'Broadcast stopped.');
+    toast(t(broadcasting ? 'rtmp.on' : 'rtmp.off'));
   }
 }
 
@@ -873,7 +887,7 @@ function updateControls() {
   if (!caps.chat) showPanel('chat-panel', false);
   $('chat-input').disabled = !caps.chatSend;
   $('chat-send').disabled = !caps.chatSend;
-  $('chat-input').placeholder = caps.chatSend ? 'Send a message' : 'Chat is locked';
+  $('chat-input').placeholder = t(caps.chatSend ? 'chat.placeholder' : 'chat.locked');
   chat.updateChat(locks, [...room.remoteParticipants.values()].map((p) => ({ identity: p.identity, name: displayName(p), admin: admins.has(p.identity) }))); // chat
   $('end-button').hidden = !caps.isAdmin;
   $('record-button').hidden = !caps.record;
@@ -908,7 +922,7 @@ async function toggleMic() {
   try {
     await lp.setMicrophoneEnabled(!lp.isMicrophoneEnabled, { deviceId: micId || undefined });
   } catch (err) {
-    toast(`Microphone: ${errText(err)}`, 'error');
+    toast(t('meeting.mic_error', { error: errText(err) }), 'error');
   }
   noteLocalMedia();
   renderAll();
@@ -919,7 +933,7 @@ async function toggleCamera() {
   try {
     await lp.setCameraEnabled(!lp.isCameraEnabled, { deviceId: cameraId || undefined, resolution: CAMERA_RESOLUTION });
   } catch (err) {
-    toast(`Camera: ${errText(err)}`, 'error');
+    toast(t('meeting.camera_error', { error: errText(err) }), 'error');
   }
   noteLocalMedia();
   renderAll();
@@ -931,7 +945,7 @@ async function toggleScreen() {
     await lp.setScreenShareEnabled(!lp.isScreenShareEnabled, { audio: true });
   } catch (err) {
     // Closing the browser's picker is not an error worth a message.
-    if (err?.name !== 'NotAllowedError' && err?.name !== 'AbortError') toast(`Screen share: ${errText(err)}`, 'error');
+    if (err?.name !== 'NotAllowedError' && err?.name !== 'AbortError') toast(t('meeting.screen_error', { error: errText(err) }), 'error');
   }
   renderAll();
 }
@@ -944,10 +958,10 @@ async function toggleHand() {
   try {
     resp = await api.hand(pageToken, raise);
   } catch (err) {
-    toast(`Could not reach the server: ${errText(err)}`, 'error');
+    toast(t('meeting.unreachable', { error: errText(err) }), 'error');
     return;
   }
-  if (!resp.status) toast(resp.msg || 'The server refused.', 'error');
+  if (!resp.status) toast(i18n.serverMessage(resp, 'meeting.refused'), 'error');
 }
 
 async function sendChat() {
@@ -969,8 +983,8 @@ async function onData(topic, payload, sender) {
     // e2ee: a sealed chat message is opened first (or shown as unreadable)
     const opened = await e2ee.incomingChat(parseJSON(new TextDecoder().decode(payload)));
     if (opened && opened.undecryptable) {
-      const who = sender ? sender.name || sender.identity : 'Unknown';
-      appendChat({ fromUserId: sender?.identity || '', fromName: who, message: 'An encrypted message that your key cannot open.', sentAt: Date.now(), undecryptable: true });
+      const who = sender ? sender.name || sender.identity : t('chat.unknown');
+      appendChat({ fromUserId: sender?.identity || '', fromName: who, message: t('chat.undecryptable'), sentAt: Date.now(), undecryptable: true });
       return;
     }
     if (opened) payload = encode(opened);
@@ -993,7 +1007,7 @@ function appendChat(m) {
     h(
       'li',
       { class: cls, 'data-from': m.fromUserId },
-      h('div', { class: 'chat-meta' }, h('span', { class: 'chat-from' }, m.self ? 'You' : m.fromName), h('time', {}, formatTime(m.sentAt))),
+      h('div', { class: 'chat-meta' }, h('span', { class: 'chat-from' }, m.self ? t('chat.you') : m.fromName), h('time', {}, formatTime(m.sentAt))),
       m.message ? h('div', { class: 'chat-text' }, m.message) : null,
       ...(m.extra || []), // chat: a private message's note, a shared file
     ),
@@ -1011,7 +1025,7 @@ async function leave() {
   try {
     await room.disconnect();
   } finally {
-    fail('left', 'You left the meeting.', true);
+    fail('left', t('state.left'), true);
   }
 }
 

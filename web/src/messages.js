@@ -1,5 +1,6 @@
 // Data messages exchanged over LiveKit data channels (see doc/web.md).
 
+import { t } from './i18n.js';
 export const TOPIC_CHAT = 'chat';
 export const TOPIC_NOTIFICATION = 'notification';
 
@@ -51,7 +52,7 @@ export function parse(topic, payload, sender) {
     return {
       kind: 'chat',
       fromUserId,
-      fromName: fromName || fromUserId || 'Unknown',
+      fromName: fromName || fromUserId || t('chat.unknown'),
       message: message.slice(0, 10 * MAX_CHAT_LENGTH),
       sentAt: typeof m.sent_at === 'number' && Number.isFinite(m.sent_at) ? m.sent_at : Date.now(),
       system: fromServer,

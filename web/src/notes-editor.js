@@ -11,13 +11,14 @@ import 'quill/dist/quill.snow.css';
 const REMOTE = 'remote';
 
 // createEditor mounts an editor in container. onLocalUpdate(Uint8Array) gets each change typed
-// here (a Yjs update); onChange() is called after any change, typed or received.
-export function createEditor({ container, onLocalUpdate, onChange, readOnly }) {
+// here (a Yjs update); onChange() is called after any change, typed or received; placeholder is
+// the empty editor's text, in the page's language.
+export function createEditor({ container, onLocalUpdate, onChange, readOnly, placeholder }) {
   const doc = new Y.Doc();
   const text = doc.getText('quill');
   const quill = new Quill(container, {
     theme: 'snow',
-    placeholder: 'Shared notes: everyone here sees what you write.',
+    placeholder: placeholder || '',
     readOnly: !!readOnly,
     modules: {
       toolbar: [[{ header: [1, 2, 3, false] }], ['bold', 'italic', 'underline', 'strike'], [{ list: 'ordered' }, { list: 'bullet' }, { list: 'check' }], ['blockquote', 'code-block', 'link'], ['clean']],

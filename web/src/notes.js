@@ -12,6 +12,7 @@
 
 import * as api from './api.js';
 import { $, toast } from './view.js';
+import { t, serverMessage } from './i18n.js';
 
 export const NOTES_TOPIC = 'meetd.notes';
 export const DOC = 'notes';
@@ -120,7 +121,7 @@ async function call(verb, body) {
   try {
     return await api.post(`/api/notes/${verb}`, token, { doc: DOC, ...body }); // meetd's base URL, also when embedded
   } catch {
-    return { status: false, msg: 'Could not reach the meeting server.' };
+    return { status: false, msg: t('meeting.server_unreachable') };
   }
 }
 
@@ -143,7 +144,7 @@ export function initNotes(join, pageToken, userLocks) {
 async function download() {
   const resp = await call('download', { format: 'markdown' });
   if (!resp.status) {
-    toast(`Could not download the notes: ${resp.msg}`, 'error');
+    toast(t('notes.download_failed', { error: serverMessage(resp) }), 'error');
     return;
   }
   const url = URL.createObjectURL(new Blob([resp.content], { type: resp.content_type || 'text/markdown' }));
@@ -219,13 +220,14 @@ async function openEditor() {
   } catch (err) {
     loading = null;
     panel.dataset.state = 'error';
-    toast(`Could not load the notes editor: ${err?.message || err}`, 'error');
+    toast(t('notes.editor_failed', { error: err?.message || String(err) }), 'error');
     return;
   }
   if (gen !== generation || editor) return;
   const ed = mod.createEditor({
     container: $('notes-editor'),
     readOnly: true, // until the stored text is in
+    placeholder: t('notes.placeholder'),
     onLocalUpdate: (u) => {
       outbox.push(u);
       sendSoon();
@@ -252,7 +254,7 @@ async function fetchMissing(first) {
     const resp = await call('state', { after: seqs.seen });
     if (gen !== generation || !editor) return;
     if (!resp.status) {
-      if (first) toast(`Could not load the notes: ${resp.msg}`, 'error');
+      if (first) toast(t('notes.load_failed', { error: serverMessage(resp) }), 'error');
       return;
     }
     // every update after seen (a compacted document's start with its snapshot, which holds
@@ -331,7 +333,7 @@ async function sendNext() {
       outbox = [update, ...outbox]; // again, a little later
       await new Promise((r) => setTimeout(r, 1000));
     } else {
-      toast(`Your change to the notes was not saved: ${resp.msg}`, 'error');
+      toast(t('notes.save_failed', { error: serverMessage(resp) }), 'error');
     }
     await new Promise((r) => setTimeout(r, SEND_GAP));
   }

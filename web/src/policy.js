@@ -2,6 +2,8 @@
 // The server enforces the same rules through LiveKit grants; the page only
 // mirrors them so people are not offered buttons that cannot work.
 
+import { t, language, serverMessage, SOURCE } from './i18n.js';
+
 // LiveKit TrackSource values as sent in ParticipantPermission.canPublishSources.
 const SOURCE_CAMERA = 1;
 const SOURCE_MICROPHONE = 2;
@@ -78,7 +80,7 @@ export function roomInfo(join) {
   const meta = obj(join.room_metadata);
   const logout = typeof meta.logout_url === 'string' ? meta.logout_url.trim() : '';
   return {
-    title: String(join.room_title || meta.room_title || 'Meeting'),
+    title: String(join.room_title || meta.room_title || t('room.default_title')),
     welcome: typeof meta.welcome_message === 'string' ? meta.welcome_message : '',
     logoutUrl: /^https?:\/\//i.test(logout) ? logout : '',
   };
@@ -91,17 +93,19 @@ export function joinFailure(resp) {
   switch (code) {
     case 'INVALID_TOKEN_OR_SIGNATURE':
     case 'MISSING_REQUIRED_PARAMETER':
-      return { state: 'error', message: 'This meeting link is invalid or has expired.' };
+      return { state: 'error', message: t('join.invalid_link') };
     case 'ROOM_NOT_ACTIVE':
     case 'ROOM_NOT_FOUND':
-      return { state: 'error', message: 'This meeting is not running.' };
+      return { state: 'error', message: t('join.not_running') };
     case 'USER_BLOCKED':
-      return { state: 'removed', message: 'You have been removed from this meeting.' };
+      return { state: 'removed', message: t('join.removed') };
   }
   if (code === 'PERMISSION_DENIED' || /full/i.test(msg)) {
-    return { state: 'error', message: msg || 'This meeting is full.' };
+    // the server's msg (English) names the limit; another language says it in its own words
+    if (msg && language() === SOURCE) return { state: 'error', message: msg };
+    return { state: 'error', message: t(/full/i.test(msg) || !msg ? 'join.full' : 'join.denied') };
   }
-  return { state: 'error', message: msg || 'Could not join the meeting.' };
+  return { state: 'error', message: serverMessage(resp, 'join.failed') };
 }
 
 // welcomeText turns a welcome message (plugNmeet allows simple HTML in it)

@@ -8,6 +8,7 @@
 
 import * as api from './api.js';
 import { $, h, toast, beep } from './view.js';
+import { t, serverMessage, formatNumber } from './i18n.js';
 
 export const POLLS_TOPIC = 'meetd.polls';
 export const MIN_OPTIONS = 2;
@@ -27,12 +28,12 @@ export function parseOptions(text) {
     .split('\n')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (options.length < MIN_OPTIONS) return { error: `Give at least ${MIN_OPTIONS} options, one a line.` };
-  if (options.length > MAX_OPTIONS) return { error: `A poll has at most ${MAX_OPTIONS} options.` };
+  if (options.length < MIN_OPTIONS) return { error: t('polls.min_options', { n: MIN_OPTIONS }) };
+  if (options.length > MAX_OPTIONS) return { error: t('polls.max_options', { n: MAX_OPTIONS }) };
   const seen = new Set();
   for (const o of options) {
     const k = o.toLowerCase();
-    if (seen.has(k)) return { error: `"${o}" is there twice.` };
+    if (seen.has(k)) return { error: t('polls.twice', { option: o }) };
     seen.add(k);
   }
   return { options };
@@ -71,7 +72,7 @@ async function call(verb, body) {
   try {
     return await api.post(`/api/polls/${verb}`, token, body); // meetd's base URL, also when embedded
   } catch {
-    return { status: false, msg: 'Could not reach the meeting server.' };
+    return { status: false, msg: t('meeting.server_unreachable') };
   }
 }
 
@@ -151,12 +152,12 @@ function announce(next) {
   for (const p of next) {
     if (!before.has(p.id) && p.is_running) {
       if (!isAdmin) {
-        toast(`New poll: ${p.question}`);
+        toast(t('polls.new', { question: p.question }));
         beep();
         showPolls(true);
       }
     } else if (before.get(p.id) && !p.is_running && p.closed) {
-      toast(`Poll closed: “${p.question}”. The results are in.`);
+      toast(t('polls.closed_toast', { question: p.question }));
       showPolls(true);
     }
   }
@@ -171,7 +172,7 @@ async function createPoll() {
   const err = $('poll-error');
   err.textContent = '';
   if (!question) {
-    err.textContent = 'Write a question.';
+    err.textContent = t('polls.write_question');
     return;
   }
   const parsed = parseOptions($('poll-options').value);
@@ -183,7 +184,7 @@ async function createPoll() {
   const resp = await call('create', { question, options: parsed.options, is_anonymous: $('poll-anonymous').checked });
   $('poll-create').disabled = false;
   if (!resp.status) {
-    err.textContent = resp.msg || 'The poll could not be created.';
+    err.textContent = serverMessage(resp, 'polls.create_failed');
     return;
   }
   $('poll-question').value = '';
@@ -210,13 +211,13 @@ async function onListClick(e) {
     const resp = await call('vote', { poll_id: pollId, selected_option: selected });
     if (!resp.status) {
       if (p) p.my_vote = before;
-      toast(resp.msg || 'Your vote was not counted.', 'error');
+      toast(serverMessage(resp, 'polls.vote_failed'), 'error');
     }
     await refreshPolls();
   } else if (close) {
     close.disabled = true;
     const resp = await call('close', { poll_id: pollId });
-    if (!resp.status) toast(resp.msg || 'The poll could not be closed.', 'error');
+    if (!resp.status) toast(serverMessage(resp, 'polls.close_failed'), 'error');
     await refreshPolls();
   }
 }
@@ -244,7 +245,7 @@ function renderPoll(p) {
         disabled: !open,
       },
       h('span', { class: 'poll-option-text' }, o.text),
-      counted ? h('span', { class: 'poll-count', 'data-option': o.id }, `${count} · ${pct}%`) : null,
+      counted ? h('span', { class: 'poll-count', 'data-option': o.id }, `${formatNumber(count)} · ${formatNumber(pct / 100, { style: 'percent' })}`) : null,
     );
     // through the CSSOM: the page's Content-Security-Policy refuses style attributes
     if (counted) button.style.setProperty('--share', `${pct}%`);
@@ -255,7 +256,7 @@ function renderPoll(p) {
       ? h(
           'details',
           { class: 'poll-voters' },
-          h('summary', {}, 'Who voted what'),
+          h('summary', {}, t('polls.who_voted')),
           h(
             'ul',
             {},
@@ -265,15 +266,15 @@ function renderPoll(p) {
           ),
         )
       : null;
-  const status = open ? (p.my_vote ? 'You voted. You can change your vote until the poll closes.' : 'Choose one option.') : 'Closed.';
+  const status = t(open ? (p.my_vote ? 'polls.voted' : 'polls.choose') : 'polls.closed');
   return h(
     'li',
     { class: `poll ${open ? 'poll-open' : 'poll-closed'}`, 'data-poll-id': p.id, 'data-state': open ? 'open' : 'closed' },
     h('h3', { class: 'poll-question' }, p.question),
-    h('p', { class: 'poll-meta muted' }, [p.is_anonymous ? 'Anonymous' : null, status].filter(Boolean).join(' · ')),
+    h('p', { class: 'poll-meta muted' }, [p.is_anonymous ? t('polls.anonymous') : null, status].filter(Boolean).join(' · ')),
     h('ol', { class: 'poll-options' }, ...options),
-    counted ? h('p', { class: 'poll-total muted', 'data-total': p.total_responses }, `${p.total_responses} ${p.total_responses === 1 ? 'vote' : 'votes'}`) : null,
+    counted ? h('p', { class: 'poll-total muted', 'data-total': p.total_responses }, t('polls.votes', { count: p.total_responses })) : null,
     voters,
-    isAdmin && open ? h('button', { class: 'pill danger-outline poll-close', type: 'button' }, 'Close poll and publish results') : null,
+    isAdmin && open ? h('button', { class: 'pill danger-outline poll-close', type: 'button' }, t('polls.close')) : null,
   );
 }

@@ -81,10 +81,5 @@ export function beep() {
   }
 }
 
-export function formatTime(ms) {
-  try {
-    return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  } catch {
-    return '';
-  }
-}
+// formatTime is a clock time in the page's language (web/src/i18n.js).
+export { formatTime } from './i18n.js';

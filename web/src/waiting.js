@@ -5,6 +5,7 @@
 
 import * as api from './api.js';
 import { $, h, toast, beep } from './view.js';
+import { t, serverMessage, language } from './i18n.js';
 import { waitingView, arrivals, WAITING_TOPIC, POLL_MS, ADMIN_POLL_MS } from './waitinglogic.js';
 
 export { WAITING_TOPIC };
@@ -29,10 +30,10 @@ function showWaiting(resp, view) {
   $('prejoin').hidden = true;
   $('meeting').hidden = true;
   $('waiting').hidden = false;
-  $('waiting-title').textContent = resp.room_title || 'Meeting';
-  $('waiting-name').textContent = resp.name ? `You are joining as ${resp.name}` : '';
+  $('waiting-title').textContent = resp.room_title || t('room.default_title');
+  $('waiting-name').textContent = resp.name ? t('waiting.joining_as', { name: resp.name }) : '';
   $('waiting-message').textContent = view.message;
-  $('waiting-reason').textContent = view.reason ? `Reason: ${view.reason}` : '';
+  $('waiting-reason').textContent = view.reason ? t('waiting.reason', { reason: view.reason }) : '';
   $('waiting-reason').hidden = !view.reason;
   $('waiting-card').dataset.state = view.state;
 }
@@ -52,12 +53,12 @@ export async function waitForAdmission(resp) {
     }
     showWaiting(resp, view);
     if (view.state === 'rejected') return null;
-    document.title = `Waiting · ${resp.room_title || 'meetd'}`;
+    document.title = t('waiting.doc_title', { room: resp.room_title || 'meetd' });
     await sleep(POLL_MS);
     const next = await post('/api/waiting/status', token);
     if (!next) {
       failures++;
-      $('waiting-status').textContent = failures > 2 ? 'Cannot reach the meeting server; still trying…' : '';
+      $('waiting-status').textContent = failures > 2 ? t('waiting.unreachable') : '';
       continue;
     }
     failures = 0;
@@ -86,7 +87,7 @@ export function startWaitingAdmin(token, isAdmin, active) {
   $('waiting-close').addEventListener('click', () => ($('waiting-panel').hidden = true));
   $('waiting-admit-all').addEventListener('click', () => decide('admit', { all: true }));
   $('waiting-reject-all').addEventListener('click', () => {
-    const reason = prompt('Reject everyone waiting. Reason (optional):', '');
+    const reason = prompt(t('waiting.reject_all_prompt'), '');
     if (reason !== null) decide('reject', { all: true, reason });
   });
   $('waiting-active').addEventListener('change', async (e) => {
@@ -94,10 +95,10 @@ export function startWaitingAdmin(token, isAdmin, active) {
     const r = await post('/api/waiting/update', admin.token, { is_active: on });
     if (!r || !r.status) {
       e.target.checked = !on;
-      toast(`Waiting room: ${r ? r.msg : 'the server did not answer'}`, 'error');
+      toast(t('waiting.update_failed', { error: r ? serverMessage(r) : t('meeting.no_answer') }), 'error');
       return;
     }
-    toast(on ? 'Waiting room on: new guests wait for you.' : 'Waiting room off: everyone waiting was let in.');
+    toast(t(on ? 'waiting.on' : 'waiting.off'));
     refresh();
   });
   $('waiting-list').addEventListener('click', (e) => {
@@ -105,7 +106,7 @@ export function startWaitingAdmin(token, isAdmin, active) {
     if (!b) return;
     if (b.dataset.action === 'admit') decide('admit', { user_ids: [b.dataset.user] });
     else {
-      const reason = prompt(`Reject ${b.dataset.name}. Reason (optional):`, '');
+      const reason = prompt(t('waiting.reject_prompt', { name: b.dataset.name }), '');
       if (reason !== null) decide('reject', { user_ids: [b.dataset.user], reason });
     }
   });
@@ -124,7 +125,7 @@ export function onWaitingData() {
 async function decide(verb, body) {
   const r = await post('/api/waiting/' + verb, admin.token, body);
   if (!r || !r.status) {
-    toast(`Could not ${verb}: ${r ? r.msg : 'the server did not answer'}`, 'error');
+    toast(t(verb === 'admit' ? 'waiting.admit_failed' : 'waiting.reject_failed', { error: r ? serverMessage(r) : t('meeting.no_answer') }), 'error');
   }
   refresh();
 }
@@ -140,7 +141,7 @@ async function refresh() {
   if (fresh.length && !admin.first) {
     beep();
     const names = list.filter((w) => fresh.includes(w.user_id)).map((w) => w.name);
-    toast(`${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} waiting to join.`);
+    toast(t('waiting.arrived', { count: names.length, names: new Intl.ListFormat(language(), { type: 'conjunction' }).format(names) }));
   }
   if (fresh.length && admin.first) beep();
   admin.first = false;
@@ -164,8 +165,8 @@ function render() {
         'li',
         { class: 'waiting-person', 'data-user': w.user_id },
         h('span', { class: 'waiting-person-name' }, w.name || w.user_id),
-        h('button', { class: 'pill primary small', type: 'button', 'data-action': 'admit', 'data-user': w.user_id, 'data-name': w.name }, 'Admit'),
-        h('button', { class: 'pill danger-outline small', type: 'button', 'data-action': 'reject', 'data-user': w.user_id, 'data-name': w.name }, 'Reject'),
+        h('button', { class: 'pill primary small', type: 'button', 'data-action': 'admit', 'data-user': w.user_id, 'data-name': w.name }, t('waiting.admit')),
+        h('button', { class: 'pill danger-outline small', type: 'button', 'data-action': 'reject', 'data-user': w.user_id, 'data-name': w.name }, t('waiting.reject')),
       ),
     ),
   );
