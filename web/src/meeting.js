@@ -537,7 +537,7 @@ function buildMeeting() {
   $('hand-button').addEventListener('click', toggleHand);
   $('participants-button').addEventListener('click', () => togglePanel('participants-panel'));
   $('chat-button').addEventListener('click', () => togglePanel('chat-panel'));
-  for (const b of document.querySelectorAll('.panel-close')) {
+  for (const b of document.querySelectorAll('.panel-close[data-panel]')) {
     b.addEventListener('click', () => showPanel(b.dataset.panel, false));
   }
   $('leave-button').addEventListener('click', leave);

@@ -14,6 +14,9 @@ export const PHONE_STRINGS = {
 // A phone, portrait or landscape: narrow, or low (a phone on its side).
 export const PHONE_QUERY = '(max-width: 719px), (max-height: 500px)';
 
+// Up to a tablet's width one panel is open at a time (a second one would cover the first).
+export const ONE_PANEL_QUERY = '(max-width: 1100px), (max-height: 500px)';
+
 // The toolbar's buttons that stay in its row on a phone; the others go into the "More" menu.
 export const MAIN_CONTROLS = ['mic-button', 'camera-button', 'chat-button', 'participants-button', 'more-button', 'leave-button'];
 
@@ -94,6 +97,7 @@ export function featured(remoteIdentities, lastSpeaker) {
 // ---------------------------------------------------------------- the page (browser only)
 
 let phoneMedia = null;
+let onePanelMedia = null;
 let lastSpeaker = '';
 let onLayout = () => {};
 
@@ -205,7 +209,7 @@ export function initPhone(relayout) {
   new MutationObserver(arrange).observe(controls, { childList: true });
   new MutationObserver(arrange).observe(menu, { subtree: true, attributes: true, attributeFilter: ['hidden', 'data-unread'] });
 
-  // One panel at a time on a phone: opening one closes the others through their own buttons.
+  // One panel at a time on a phone or a tablet: opening one closes the others through their own buttons.
   const closePanels = (except) => {
     for (const [id, close] of PANELS) {
       const panel = $(id);
@@ -213,7 +217,7 @@ export function initPhone(relayout) {
     }
   };
   const panelObserver = new MutationObserver((records) => {
-    if (!isPhone()) return;
+    if (!onePanelMedia?.matches) return;
     for (const r of records) {
       if (!r.target.hidden) {
         setMenu(false);
@@ -242,10 +246,11 @@ export function initPhone(relayout) {
   }
 
   phoneMedia = window.matchMedia(PHONE_QUERY);
+  onePanelMedia = window.matchMedia(ONE_PANEL_QUERY);
   const changed = () => {
     document.body.dataset.phone = isPhone() ? 'true' : 'false';
     arrange();
-    if (isPhone()) {
+    if (onePanelMedia.matches) {
       // keep the first open panel only
       const open = PANELS.find(([id]) => $(id) && !$(id).hidden);
       if (open) closePanels(open[0]);
@@ -253,6 +258,7 @@ export function initPhone(relayout) {
     onLayout();
   };
   phoneMedia.addEventListener('change', changed);
+  onePanelMedia.addEventListener('change', changed);
   changed();
 }
 
