@@ -158,6 +158,7 @@ export function initPhone(relayout) {
     const open = menu.hidden;
     if (open) closePanels('');
     setMenu(open);
+    if (open) [...menu.querySelectorAll('button')].find((b) => b.offsetParent !== null)?.focus(); // the menu comes after the toolbar in the tab order
   });
   // A choice in the menu closes it (the reaction button opens its emojis in the menu instead).
   menu.addEventListener('click', (e) => {
@@ -237,7 +238,8 @@ export function initPhone(relayout) {
   const vv = window.visualViewport;
   if (vv) {
     const kb = () => {
-      const covered = Math.max(0, Math.round(window.innerHeight - vv.height - vv.offsetTop));
+      // (a pinch zoom shrinks the visual viewport too: no keyboard is counted while zoomed)
+      const covered = Math.abs(vv.scale - 1) > 0.01 ? 0 : Math.max(0, Math.round(window.innerHeight - vv.height - vv.offsetTop));
       root.style.setProperty('--kb', `${covered}px`);
     };
     vv.addEventListener('resize', kb);
