@@ -6,7 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/livekit/protocol/livekit"
+	lksdk "github.com/livekit/server-sdk-go/v2"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
 )
 
 // phoneGeometry is installed in the page: __phoneCheck(sel, modal) measures the page with
@@ -77,6 +82,16 @@ const phoneGeometry = `window.__phoneCheck = (sel, modal, sheet) => {
     if (!sel && !hit(el)) bad.push('tile ' + el.dataset.identity + ' is covered');
     for (const other of tiles.slice(i + 1)) if (overlap(b, r(other))) bad.push('tiles ' + el.dataset.identity + ' and ' + other.dataset.identity + ' overlap');
   });
+  const screens = [...document.querySelectorAll('#screen-area > .screen-tile')].filter(shown);
+  for (const el of screens) {
+    const b = r(el);
+    if (!inside(b)) bad.push('screen ' + el.dataset.identity + ' is outside the viewport: ' + box(b));
+    if (overlap(b, cb)) bad.push('screen ' + el.dataset.identity + ' ' + box(b) + ' overlaps the toolbar ' + box(cb));
+    for (const t of tiles) if (overlap(b, r(t))) bad.push('screen ' + el.dataset.identity + ' and tile ' + t.dataset.identity + ' overlap');
+    const full = el.querySelector('.screen-full');
+    if (!full || !shown(full)) bad.push('screen ' + el.dataset.identity + ' has no full-screen button');
+    else { big(full, 'the full-screen button'); if (!sel && !hit(full)) bad.push('the full-screen button is covered'); }
+  }
   const panels = ['#sidebar', '#polls-panel', '#notes-panel', '#waiting-panel', '#more-menu'].map((s) => document.querySelector(s)).filter((el) => el && shown(el));
   panels.forEach((el, i) => { for (const other of panels.slice(i + 1)) if (overlap(r(el), r(other))) bad.push(name(el) + ' and ' + name(other) + ' overlap'); });
   return bad;
@@ -86,12 +101,15 @@ const phoneGeometry = `window.__phoneCheck = (sel, modal, sheet) => {
 // emulation (doc/web.md, "Phones and tablets"), one meetd and one browser: a moderator's page and
 // a bot with a camera; at 390×844, 844×390 and 360×740 (phones) and 768×1024 and 1024×768
 // (tablets), the pre-join step, then the bare meeting and each panel open (the "More" menu,
-// chat, participants, polls, shared notes, waiting room, the breakout rooms' dialog), checked by
-// element geometry (phoneGeometry): nothing overlaps what it must not, everything is inside the
-// viewport, no sideways scrolling, every toolbar and panel button at least 44×44 CSS px.
+// chat, participants, polls, shared notes, waiting room, the breakout rooms' dialog), then a
+// screen share at the phones' sizes, checked by element geometry (phoneGeometry): nothing
+// overlaps what it must not, everything is inside the viewport, no sideways scrolling, every
+// toolbar and panel button at least 44×44 CSS px; the screen share takes the stage's width and
+// its full-screen button works.
 //
 // With MEETD_SCREENSHOTS=<folder>: phone-<width>x<height>-<state>.png for each size and state
-// (prejoin, bare, more, chat, participants, polls, notes, waiting, breakout).
+// (prejoin, bare, more, chat, participants, polls, notes, waiting, breakout; at the phones' sizes
+// also screen: a screen share) and phone-fullscreen-screen.png.
 func TestBrowserPhone(t *testing.T) {
 	path := chromiumPath()
 	if path == "" {
@@ -237,6 +255,63 @@ func TestBrowserPhone(t *testing.T) {
 			}
 		})
 	}
+	// A screen share (the bot's, a real track of the media server) at each phone size: it takes the
+	// stage's width above the strip of tiles, with its full-screen button, which works.
+	t.Run("screen share", func(t *testing.T) {
+		host.t = t
+		screen, err := lksdk.NewLocalSampleTrack(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bot.Room.LocalParticipant.PublishTrack(screen, &lksdk.TrackPublicationOptions{Name: "screen", Source: livekit.TrackSource_SCREEN_SHARE, VideoWidth: 320, VideoHeight: 240}); err != nil {
+			t.Fatal(err)
+		}
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() { // VP8 key frames for 320×240, as the bot's camera sends
+			frame := append([]byte{0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00}, make([]byte, 200)...)
+			tick := time.NewTicker(100 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+					_ = screen.WriteSample(media.Sample{Data: frame, Duration: 100 * time.Millisecond}, nil)
+				}
+			}
+		}()
+		for _, s := range sizes {
+			if s.tablet {
+				continue
+			}
+			emulate(host, s.w, s.h)
+			host.waitTrue(30*time.Second, "bob's screen on the stage", `document.getElementById('stage').classList.contains('has-screen') && !!document.querySelector('.screen-tile[data-identity="bob"] video.screen-video')`)
+			if bad := settle(func() []string {
+				return evalJS[[]string](host, `(() => {
+  const bad = __phoneCheck('', false, false);
+  const sb = document.querySelector('.screen-tile[data-identity="bob"]').getBoundingClientRect(), st = document.getElementById('stage').getBoundingClientRect();
+  if (sb.width < st.width - 1) bad.push('the screen is ' + Math.round(sb.width) + ' px wide on a stage of ' + Math.round(st.width));
+  if (sb.height < 100) bad.push('the screen is ' + Math.round(sb.height) + ' px high');
+  const ta = getComputedStyle(document.querySelector('.screen-tile[data-identity="bob"] video')).touchAction;
+  if (ta === 'none' || ta === 'pan-x pan-y') bad.push('pinch zoom is blocked on the screen: touch-action ' + ta);
+  return bad;
+})()`)
+			}); len(bad) > 0 {
+				t.Errorf("%d×%d screen share:\n  %s", s.w, s.h, strings.Join(bad, "\n  "))
+			}
+			host.screenshot(name(s.w, s.h, "screen"))
+		}
+		// the full-screen button (a tap: a user gesture) puts the screen's tile full screen
+		if _, err := pageRun(host, chromedp.Evaluate[bool](`document.querySelector('.screen-tile[data-identity="bob"] .screen-full').click(), true`,
+			func(p *runtime.EvaluateParams) { gesture := true; p.UserGesture = &gesture })); err != nil {
+			t.Fatal(err)
+		}
+		host.waitTrue(10*time.Second, "the screen full screen", `document.fullscreenElement?.dataset.identity === 'bob'`)
+		host.screenshot("phone-fullscreen-screen.png")
+		evalJS[bool](host, `document.exitFullscreen(), true`)
+	})
+
 	host.t = t
 	// pinch zoom: the viewport allows it
 	raw := evalJS[string](host, `document.querySelector('meta[name=viewport]').content`)
