@@ -102,14 +102,14 @@ const phoneGeometry = `window.__phoneCheck = (sel, modal, sheet) => {
 // a bot with a camera; at 390×844, 844×390 and 360×740 (phones) and 768×1024 and 1024×768
 // (tablets), the pre-join step, then the bare meeting and each panel open (the "More" menu,
 // chat, participants, polls, shared notes, waiting room, the breakout rooms' dialog), then a
-// screen share at the phones' sizes, checked by element geometry (phoneGeometry): nothing
+// third person and a screen share at the phones' sizes, checked by element geometry (phoneGeometry): nothing
 // overlaps what it must not, everything is inside the viewport, no sideways scrolling, every
 // toolbar and panel button at least 44×44 CSS px; the screen share takes the stage's width and
 // its full-screen button works.
 //
 // With MEETD_SCREENSHOTS=<folder>: phone-<width>x<height>-<state>.png for each size and state
 // (prejoin, bare, more, chat, participants, polls, notes, waiting, breakout; at the phones' sizes
-// also screen: a screen share) and phone-fullscreen-screen.png.
+// also three: three people, and screen: a screen share) and phone-fullscreen-screen.png.
 func TestBrowserPhone(t *testing.T) {
 	path := chromiumPath()
 	if path == "" {
@@ -255,6 +255,41 @@ func TestBrowserPhone(t *testing.T) {
 			}
 		})
 	}
+	// Three people on a phone held upright: the other speaker's tile the full width on top, the
+	// others in a row under it; on its side, 16:9 tiles side by side.
+	t.Run("three people", func(t *testing.T) {
+		host.t = t
+		cat := m.bot("b-phone", "cat")
+		if _, err := cat.PublishVideo(); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sizes[:3] {
+			emulate(host, s.w, s.h)
+			host.waitTrue(30*time.Second, "three tiles", `document.querySelectorAll('#grid > .tile').length === 3`)
+			upright := s.h > s.w
+			if bad := settle(func() []string {
+				return evalJS[[]string](host, `(() => {
+  const bad = __phoneCheck('', false, false);
+  const featured = [...document.querySelectorAll('#grid > .tile.featured')];
+  const grid = document.getElementById('grid').getBoundingClientRect();
+  if (`+fmt.Sprint(upright)+`) {
+    if (featured.length !== 1) return bad.concat(featured.length + ' featured tiles');
+    const f = featured[0], fb = f.getBoundingClientRect();
+    if (f.dataset.identity === 'host') bad.push('the own tile is featured');
+    if (fb.width < grid.width - 1) bad.push('the featured tile is ' + Math.round(fb.width) + ' px wide in ' + Math.round(grid.width));
+    for (const t of document.querySelectorAll('#grid > .tile:not(.featured)')) if (t.getBoundingClientRect().top < fb.bottom) bad.push('tile ' + t.dataset.identity + ' is not under the featured one');
+  } else if (featured.length !== 0) bad.push(featured.length + ' featured tiles on a phone on its side');
+  return bad;
+})()`)
+			}); len(bad) > 0 {
+				t.Errorf("%d×%d three people:\n  %s", s.w, s.h, strings.Join(bad, "\n  "))
+			}
+			host.screenshot(name(s.w, s.h, "three"))
+		}
+		cat.Leave()
+		host.waitTrue(30*time.Second, "two tiles again", `document.querySelectorAll('#grid > .tile').length === 2`)
+	})
+
 	// A screen share (the bot's, a real track of the media server) at each phone size: it takes the
 	// stage's width above the strip of tiles, with its full-screen button, which works.
 	t.Run("screen share", func(t *testing.T) {
