@@ -30,6 +30,7 @@ import * as breakout from './breakout.js'; // breakout rooms
 import { initPolls, onPollsData, refreshPolls } from './polls.js'; // polls
 import * as chat from './chat.js'; // chat: sent through the server (history, private messages, files), reactions
 import * as notes from './notes.js'; // shared notes
+import * as phone from './phone.js'; // phones and tablets: the toolbar's "More" menu, one panel at a time, the tiles' shape
 import * as e2ee from './e2ee.js'; // e2ee: end-to-end encryption, called at the points marked "e2ee"
 import { applyDesign } from './design.js'; // the CMS's design customisation
 import * as i18n from './i18n.js'; // languages
@@ -469,6 +470,7 @@ function wireRoom(r) {
     .on(RoomEvent.ActiveSpeakersChanged, (speakers) => {
       const speaking = new Set(speakers.map((s) => s.identity));
       for (const [id, tile] of tiles) tile.root.classList.toggle('speaking', speaking.has(id));
+      phone.noteSpeakers(speakers.filter((s) => s.identity !== r.localParticipant.identity).map((s) => s.identity)); // phone
     })
     .on(RoomEvent.DataReceived, (payload, p, _kind, topic) => {
       onData(topic, payload, p ? { identity: p.identity, name: p.name } : null);
@@ -550,7 +552,7 @@ function buildMeeting() {
   $('hand-button').addEventListener('click', toggleHand);
   $('participants-button').addEventListener('click', () => togglePanel('participants-panel'));
   $('chat-button').addEventListener('click', () => togglePanel('chat-panel'));
-  for (const b of document.querySelectorAll('.panel-close')) {
+  for (const b of document.querySelectorAll('.panel-close[data-panel]')) {
     b.addEventListener('click', () => showPanel(b.dataset.panel, false));
   }
   $('leave-button').addEventListener('click', leave);
@@ -578,7 +580,8 @@ function buildMeeting() {
       $('stage').prepend(w);
     }
   }
-  showPanel('chat-panel', caps.chat && window.innerWidth >= WIDE_SCREEN);
+  phone.initPhone(layout); // phone
+  showPanel('chat-panel', caps.chat && window.innerWidth >= WIDE_SCREEN && !phone.isPhone());
   $('audio-button').hidden = room.canPlaybackAudio;
   initPolls(join, pageToken); // polls
   chat.initChat(join, pageToken, room, appendChat, e2ee); // chat (e2ee: seals and opens)
@@ -729,6 +732,7 @@ function renderScreen(p) {
       const video = h('video', { class: 'screen-video', 'data-identity': p.identity, autoplay: true, playsinline: true, muted: true });
       video.muted = true;
       s = { root: h('div', { class: 'screen-tile', 'data-identity': p.identity }, video, label), track: null, video, label };
+      phone.screenTools(s.root, video); // phone: full screen
     }
     screens.set(p.identity, s);
     $('screen-area').append(s.root);
@@ -763,22 +767,16 @@ function layout() {
     grid.style.removeProperty('--tile-h');
     return;
   }
-  const n = Math.max(tiles.size, 1);
   const W = grid.clientWidth;
   const H = grid.clientHeight;
   if (!W || !H) return;
-  const gap = 8;
-  let best = 0;
-  for (let cols = 1; cols <= n; cols++) {
-    const rows = Math.ceil(n / cols);
-    const w = (W - (cols - 1) * gap) / cols;
-    const h = (H - (rows - 1) * gap) / rows;
-    best = Math.max(best, Math.min(w, (h * 16) / 9));
-  }
-  // Below this the grid scrolls rather than shrink tiles further.
-  const width = Math.floor(Math.min(W, Math.max(best, 160)));
-  grid.style.setProperty('--tile-w', `${width}px`);
-  grid.style.setProperty('--tile-h', `${Math.floor((width * 9) / 16)}px`);
+  // phone: on a phone held upright, 1–2 columns and the active speaker large (web/src/phone.js)
+  const shape = phone.gridShape(tiles.size, W, H, phone.isPhone());
+  grid.style.setProperty('--tile-w', `${shape.w}px`);
+  grid.style.setProperty('--tile-h', `${shape.h}px`);
+  grid.style.setProperty('--feature-h', `${shape.featureH}px`);
+  const star = shape.featureH && room ? phone.speaker([...tiles.keys()].filter((id) => id !== room.localParticipant.identity)) : '';
+  for (const [id, t] of tiles) t.root.classList.toggle('featured', id === star);
 }
 
 function renderParticipantsList() {
