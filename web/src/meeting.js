@@ -31,6 +31,7 @@ import { initPolls, onPollsData, refreshPolls } from './polls.js'; // polls
 import * as chat from './chat.js'; // chat: sent through the server (history, private messages, files), reactions
 import * as notes from './notes.js'; // shared notes
 import * as e2ee from './e2ee.js'; // e2ee: end-to-end encryption, called at the points marked "e2ee"
+import * as a11y from './a11y.js'; // a11y: live regions, speaker captions, shortcuts, focus (the points marked "a11y")
 
 const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
 const LOGOUT_DELAY_MS = 3000;
@@ -66,6 +67,7 @@ let leaving = false;
 let finished = false;
 let unread = 0;
 
+a11y.initA11y(); // a11y: before the first toast
 $('rejoin-button').addEventListener('click', () => location.reload());
 main();
 
@@ -258,6 +260,7 @@ async function enterMeeting() {
   buildMeeting();
   e2ee.joined(); // e2ee: the badge
   setState('joined');
+  a11y.entered(true); // a11y: the focus to the meeting
   startWaitingAdmin(pageToken, join.is_admin, join.room_metadata?.room_features?.waiting_room_features?.is_active); // waiting room
   if (join.is_hidden) toast('You are in this meeting as a hidden participant.');
   startBreakout(); // breakout rooms
@@ -383,6 +386,7 @@ async function switchRoom(resp) {
   chat.resetChat(join, pageToken, room); // chat: the new room's
   applyLocalMetadata(room.localParticipant.metadata);
   setState('joined');
+  a11y.entered(false); // a11y
   const welcome = welcomeText(info.welcome);
   if (resp.breakout && welcome) appendChat({ fromUserId: 'system', fromName: resp.breakout.title, message: welcome, sentAt: Date.now(), system: true });
   try {
@@ -405,11 +409,13 @@ function stopPreview() {
 
 function wireRoom(r) {
   r.on(RoomEvent.ParticipantConnected, (p) => {
+    a11y.participantJoined(displayName(p)); // a11y
     readAdmin(p);
     renderAll();
     breakout.participantsChanged(); // breakout rooms
   })
     .on(RoomEvent.ParticipantDisconnected, (p) => {
+      if (r === room && !leaving && !switching && !finished) a11y.participantLeft(displayName(p)); // a11y
       admins.delete(p.identity);
       removeTile(p.identity);
       removeScreen(p.identity);
@@ -441,7 +447,8 @@ function wireRoom(r) {
     })
     .on(RoomEvent.TrackUnpublished, () => renderAll())
     .on(RoomEvent.TrackSubscriptionFailed, (sid, p, err) => console.warn('could not receive a track', sid, p?.identity, String(err)))
-    .on(RoomEvent.TrackMuted, () => {
+    .on(RoomEvent.TrackMuted, (pub, p) => {
+      if (p === r.localParticipant && pub.source === Track.Source.Microphone) a11y.localMicMuted(); // a11y: by a moderator?
       noteLocalMedia();
       renderAll();
     })
@@ -454,7 +461,9 @@ function wireRoom(r) {
     .on(RoomEvent.ActiveSpeakersChanged, (speakers) => {
       const speaking = new Set(speakers.map((s) => s.identity));
       for (const [id, t] of tiles) t.root.classList.toggle('speaking', speaking.has(id));
+      a11y.speakers(speakers.filter((s) => s !== r.localParticipant).map(displayName)); // a11y: captions
     })
+    .on(RoomEvent.RecordingStatusChanged, (on) => a11y.recording(on)) // a11y
     .on(RoomEvent.DataReceived, (payload, p, _kind, topic) => {
       onData(topic, payload, p ? { identity: p.identity, name: p.name } : null);
     })
@@ -519,6 +528,7 @@ function fail(state, message, canRejoin = false) {
     canRejoin = false;
   }
   setState(state, message, detail);
+  a11y.announce(message); // a11y: the meeting ended, or why the page stops
   $('rejoin-button').hidden = !canRejoin;
 }
 
@@ -534,7 +544,10 @@ function buildMeeting() {
   $('screen-button').addEventListener('click', toggleScreen);
   $('hand-button').addEventListener('click', toggleHand);
   $('participants-button').addEventListener('click', () => togglePanel('participants-panel'));
-  $('chat-button').addEventListener('click', () => togglePanel('chat-panel'));
+  $('chat-button').addEventListener('click', () => {
+    togglePanel('chat-panel');
+    a11y.chatToggled(); // a11y: the focus to the input
+  });
   for (const b of document.querySelectorAll('.panel-close')) {
     b.addEventListener('click', () => showPanel(b.dataset.panel, false));
   }
@@ -903,11 +916,15 @@ function togglePanel(id) {
 
 async function toggleMic() {
   const lp = room.localParticipant;
+  a11y.togglingMic(true); // a11y: this mute is no moderator's
   try {
     await lp.setMicrophoneEnabled(!lp.isMicrophoneEnabled, { deviceId: micId || undefined });
   } catch (err) {
     toast(`Microphone: ${errText(err)}`, 'error');
+  } finally {
+    a11y.togglingMic(false);
   }
+  a11y.mediaChanged('mic', lp.isMicrophoneEnabled); // a11y
   noteLocalMedia();
   renderAll();
 }
@@ -919,6 +936,7 @@ async function toggleCamera() {
   } catch (err) {
     toast(`Camera: ${errText(err)}`, 'error');
   }
+  a11y.mediaChanged('camera', lp.isCameraEnabled); // a11y
   noteLocalMedia();
   renderAll();
 }
@@ -976,7 +994,7 @@ async function onData(topic, payload, sender) {
   const m = parse(topic, payload, sender);
   if (!m) return;
   if (m.kind === 'chat') {
-    appendChat(m);
+    appendChat({ ...m, live: true }); // a11y: announced
   } else if (m.kind === 'notification') {
     toast(m.text, m.level, 8000);
     if (m.withSound) beep();
@@ -997,6 +1015,7 @@ function appendChat(m) {
     ),
   );
   if (nearBottom || m.self) list.scrollTop = list.scrollHeight;
+  a11y.chatMessage(m); // a11y
   if ($('chat-panel').hidden && caps.chat) {
     unread++;
     $('chat-button').dataset.unread = unread > 9 ? '9+' : String(unread);
