@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// TestKeyboard: a meeting without a mouse (doc/web.md, "Accessibility"). Kim's page gets only real
+// key events (CDP Input.dispatchKeyEvent; no clicks, no element.click()): Enter joins from the
+// pre-join step, Ctrl+D mutes and a Tab-reached microphone button unmutes (the server sees both),
+// the skip link reaches the meeting, "?" opens the shortcuts dialog and Escape closes it with the
+// focus back where it was, Escape closes the chat panel and Enter on its button opens it with the
+// focus in the input, Ctrl+D typed in the chat does nothing, the message typed reaches Bob, and
+// Tab and Enter on Leave leave. Bob's page and Kim's live log announce the other's arrival, message
+// and raised hand. Last, prefers-reduced-motion stops the toasts' slide.
+//
+// With MEETD_SCREENSHOTS: keyboard-skip-link.png, keyboard-focus-mic.png, keyboard-help.png,
+// keyboard-chat.png (focus states).
+func TestKeyboard(t *testing.T) {
+	path := chromiumPath()
+	if path == "" {
+		t.Skip("the browser end-to-end test needs Chromium: apt-get install chromium (CI's .ci/run installs it)")
+	}
+	m := startIsolated(t, testEnv(t, nil)).forTest(t)
+	b := startBrowser(t, path)
+	m.create("b-keys", map[string]any{"metadata": map[string]any{"room_title": "Keyboard meeting"}})
+	bob := b.open(t, "bob", m.pageURL(m.joinToken("b-keys", "bob", "Bob Baker", false)))
+	bob.join()
+	kim := b.open(t, "kim", m.pageURL(m.joinToken("b-keys", "kim", "Kim Keys", false)))
+
+	micMuted := func(muted bool) func() bool {
+		return func() bool { return hasTrack(participantsByID(m.activeRoom("b-keys"))["kim"], "AUDIO", "MICROPHONE", muted) }
+	}
+
+	// join: the Join button has the focus once the devices are ready
+	kim.waitState(15*time.Second, "prejoin")
+	kim.waitTrue(15*time.Second, "Join enabled and focused", `!document.getElementById('join-button').disabled && document.activeElement.id === 'join-button'`)
+	kim.keys(kb.Enter)
+	kim.waitState(20*time.Second, "joined")
+	kim.waitTrue(5*time.Second, "the focus on the main area", `document.activeElement.id === 'stage'`)
+	bob.waitLog("Kim Keys joined")
+	eventually(t, 20*time.Second, "kim's microphone live at the server", micMuted(false))
+
+	// the skip link: the first stop before the main area
+	kim.keys(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift))
+	kim.waitTrue(5*time.Second, "the skip link focused and shown", `document.activeElement.id === 'skip-link' && document.activeElement.getBoundingClientRect().top >= 0`)
+	kim.screenshot("keyboard-skip-link.png")
+	kim.keys(kb.Enter)
+	kim.waitTrue(5*time.Second, "the skip link took the focus to the main area", `document.activeElement.id === 'stage'`)
+
+	// mute with the shortcut, unmute with the button
+	kim.keys("d", chromedp.KeyModifiers(chromedp.ModifierCtrl))
+	eventually(t, 15*time.Second, "kim's microphone muted at the server after Ctrl+D", micMuted(true))
+	kim.waitTrue(10*time.Second, "the button and the live log say the microphone is off", `document.getElementById('mic-button').dataset.on === 'false'`)
+	kim.waitLog("Microphone off")
+	kim.tabTo("mic-button")
+	kim.screenshot("keyboard-focus-mic.png")
+	kim.keys(" ")
+	eventually(t, 15*time.Second, "kim's microphone live at the server after Space on the button", micMuted(false))
+	kim.waitLog("Microphone on")
+
+	// the help dialog: "?" opens it with the focus inside, Escape closes it, the focus comes back
+	kim.keys("?")
+	kim.waitTrue(5*time.Second, "the shortcuts dialog open with the focus inside", `document.getElementById('a11y-dialog').open && document.getElementById('a11y-dialog').contains(document.activeElement)`)
+	if !evalJS[bool](kim, `document.getElementById('a11y-dialog').textContent.includes('Ctrl')`) {
+		t.Error("the shortcuts dialog does not list the shortcuts")
+	}
+	kim.screenshot("keyboard-help.png")
+	kim.keys(kb.Escape)
+	kim.waitTrue(5*time.Second, "the dialog closed, the focus back on the microphone button", `!document.getElementById('a11y-dialog').open && document.activeElement.id === 'mic-button'`)
+
+	// the chat (open on entry in a wide window): Escape in it closes it, Enter on its button opens it
+	kim.tabTo("chat-input")
+	kim.keys(kb.Escape)
+	kim.waitTrue(5*time.Second, "Escape closed the chat, the focus on its button", `document.getElementById('chat-panel').hidden && document.activeElement.id === 'chat-button'`)
+	kim.keys(kb.Enter)
+	kim.waitTrue(5*time.Second, "the chat open with the focus in its input", `!document.getElementById('chat-panel').hidden && document.activeElement.id === 'chat-input'`)
+	// a shortcut typed in the chat does nothing: the button's clicks are counted (the shortcut
+	// presses the button within the key event, so the count is final when the event returns)
+	evalJS[bool](kim, `(document.getElementById('mic-button').addEventListener('click', () => { window.__micClicks = (window.__micClicks || 0) + 1 }), true)`)
+	kim.keys("d", chromedp.KeyModifiers(chromedp.ModifierCtrl))
+	kim.keys("Hello from the keyboard")
+	kim.screenshot("keyboard-chat.png")
+	kim.keys(kb.Enter)
+	bob.waitChat("Kim Keys", "Hello from the keyboard", false)
+	kim.waitChat("You", "Hello from the keyboard", false)
+	if n := evalJS[int](kim, `window.__micClicks || 0`); n != 0 {
+		t.Errorf("Ctrl+D typed in the chat pressed the microphone button %d times", n)
+	}
+	if !micMuted(false)() {
+		t.Error("kim's microphone is not live after Ctrl+D was typed in the chat")
+	}
+	bob.waitLog("Message from Kim Keys: Hello from the keyboard")
+
+	// a hand raised on another page is announced
+	bob.click("#hand-button")
+	kim.waitLog("Bob Baker raised a hand")
+
+	// leave: Tab to the Leave button, Enter
+	kim.tabTo("leave-button")
+	kim.keys(kb.Enter)
+	kim.waitState(10*time.Second, "left")
+	eventually(t, 10*time.Second, "kim gone from getActiveRoomInfo", func() bool { return !m.present("b-keys", "kim") })
+	bob.waitLog("Kim Keys left")
+
+	// prefers-reduced-motion: toasts do not slide in (and do without it)
+	toastAnimation := `(() => { const d = document.createElement('div'); d.className = 'toast'; document.getElementById('toasts').append(d);
+		const a = getComputedStyle(d).animationName; d.remove(); return a })()`
+	if a := evalJS[string](bob, toastAnimation); a != "slide" {
+		t.Errorf("a toast's animation without reduced motion: %q, want slide", a)
+	}
+	bob.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}}})
+		return err
+	}))
+	if a := evalJS[string](bob, toastAnimation); a != "none" {
+		t.Errorf("a toast's animation with prefers-reduced-motion: %q, want none", a)
+	}
+}
+
+// keys sends real key events to the page's focused element (CDP Input.dispatchKeyEvent).
+func (p *page) keys(keys string, opts ...chromedp.KeyOption) {
+	p.t.Helper()
+	p.do(chromedp.KeyEvent(keys, opts...))
+}
+
+// tabTo presses Tab until the element with this id has the focus (at most 60 times).
+func (p *page) tabTo(id string) {
+	p.t.Helper()
+	for range 60 {
+		if evalJS[string](p, `document.activeElement?.id || ''`) == id {
+			return
+		}
+		p.keys(kb.Tab)
+	}
+	p.t.Fatalf("page %s: Tab never reached #%s (the focus is on %s)", p.name, id, evalJS[string](p, `document.activeElement?.outerHTML.slice(0, 120) || ''`))
+}
+
+// waitLog waits for a sentence in the page's live log (doc/web.md, "Accessibility").
+func (p *page) waitLog(text string) {
+	p.t.Helper()
+	p.waitTrue(15*time.Second, "the live log says "+jsString(text), `Array.from(document.querySelectorAll('#a11y-log > p')).some((e) => e.textContent === `+jsString(text)+`)`)
+}
