@@ -35,7 +35,9 @@ func TestKeyboard(t *testing.T) {
 	kim := b.open(t, "kim", m.pageURL(m.joinToken("b-keys", "kim", "Kim Keys", false)))
 
 	micMuted := func(muted bool) func() bool {
-		return func() bool { return hasTrack(participantsByID(m.activeRoom("b-keys"))["kim"], "AUDIO", "MICROPHONE", muted) }
+		return func() bool {
+			return hasTrack(participantsByID(m.activeRoom("b-keys"))["kim"], "AUDIO", "MICROPHONE", muted)
+		}
 	}
 
 	// join: the Join button has the focus once the devices are ready
