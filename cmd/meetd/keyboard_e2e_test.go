@@ -1,7 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -28,7 +33,9 @@ func TestKeyboard(t *testing.T) {
 		t.Skip("the browser end-to-end test needs Chromium: apt-get install chromium (CI's .ci/run installs it)")
 	}
 	m := startIsolated(t, testEnv(t, nil)).forTest(t)
-	b := startBrowser(t, path)
+	// the fake microphone plays a steady tone (Chromium's own beeps too rarely for LiveKit's active
+	// speakers), so that Bob's captions can name Kim
+	b := startBrowser(t, path, chromedp.Flag("use-file-for-fake-audio-capture", toneWAV(t)))
 	m.create("b-keys", map[string]any{"metadata": map[string]any{"room_title": "Keyboard meeting"}})
 	bob := b.open(t, "bob", m.pageURL(m.joinToken("b-keys", "bob", "Bob Baker", false)))
 	bob.join()
@@ -100,6 +107,14 @@ func TestKeyboard(t *testing.T) {
 	}
 	bob.waitLog("Message from Kim Keys: Hello from the keyboard")
 
+	// speaker captions on Bob's page: Kim's microphone plays a tone, LiveKit names her as speaking
+	bob.click("#a11y-button")
+	bob.click("#a11y-captions")
+	bob.keys(kb.Escape)
+	bob.waitTrue(20*time.Second, "the caption line names Kim", `document.getElementById('speaker-caption-text').textContent === 'Kim Keys is speaking' && !document.getElementById('speaker-caption').hidden`)
+	bob.waitLog("Kim Keys is speaking")
+	bob.screenshot("keyboard-caption.png")
+
 	// a hand raised on another page is announced
 	bob.click("#hand-button")
 	kim.waitLog("Bob Baker raised a hand")
@@ -149,4 +164,33 @@ func (p *page) tabTo(id string) {
 func (p *page) waitLog(text string) {
 	p.t.Helper()
 	p.waitTrue(15*time.Second, "the live log says "+jsString(text), `Array.from(document.querySelectorAll('#a11y-log > p')).some((e) => e.textContent === `+jsString(text)+`)`)
+}
+
+// toneWAV writes a 2 s, 440 Hz tone at half scale (16-bit mono 48 kHz WAV, which Chromium loops as its
+// fake microphone) and returns its path.
+func toneWAV(t *testing.T) string {
+	const rate, seconds = 48000, 2
+	n := rate * seconds
+	var b bytes.Buffer
+	le := func(v any) { _ = binary.Write(&b, binary.LittleEndian, v) }
+	b.WriteString("RIFF")
+	le(uint32(36 + 2*n))
+	b.WriteString("WAVEfmt ")
+	le(uint32(16))
+	le(uint16(1)) // PCM
+	le(uint16(1)) // mono
+	le(uint32(rate))
+	le(uint32(2 * rate))
+	le(uint16(2))
+	le(uint16(16))
+	b.WriteString("data")
+	le(uint32(2 * n))
+	for i := range n {
+		le(int16(16000 * math.Sin(2*math.Pi*440*float64(i)/rate)))
+	}
+	path := filepath.Join(t.TempDir(), "tone.wav")
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
