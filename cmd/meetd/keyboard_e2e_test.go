@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -22,11 +23,12 @@ import (
 // the skip link reaches the meeting, "?" opens the shortcuts dialog and Escape closes it with the
 // focus back where it was, Escape closes the chat panel and Enter on its button opens it with the
 // focus in the input, Ctrl+D typed in the chat does nothing, the message typed reaches Bob, and
-// Tab and Enter on Leave leave. Bob's page and Kim's live log announce the other's arrival, message
-// and raised hand. Last, prefers-reduced-motion stops the toasts' slide.
+// Tab and Enter on Leave leave. The live logs announce: on Bob's page Kim's arrival, message and
+// departure, and who speaks (captions on); on Kim's a recording that starts and stops, and Bob's
+// raised hand. Last, prefers-reduced-motion stops the toasts' slide.
 //
 // With MEETD_SCREENSHOTS: keyboard-skip-link.png, keyboard-focus-mic.png, keyboard-help.png,
-// keyboard-chat.png (focus states).
+// keyboard-chat.png (focus states), keyboard-caption.png.
 func TestKeyboard(t *testing.T) {
 	path := chromiumPath()
 	if path == "" {
@@ -114,6 +116,18 @@ func TestKeyboard(t *testing.T) {
 	bob.waitTrue(20*time.Second, "the caption line names Kim", `document.getElementById('speaker-caption-text').textContent === 'Kim Keys is speaking' && !document.getElementById('speaker-caption').hidden`)
 	bob.waitLog("Kim Keys is speaking")
 	bob.screenshot("keyboard-caption.png")
+
+	// a recording that starts and stops is told to everyone (ffmpeg records)
+	if _, err := exec.LookPath("ffmpeg"); err == nil {
+		if res := m.call("/auth/recording/start", map[string]any{"room_id": "b-keys"}); !res.Status {
+			t.Fatalf("recording/start: %+v", res)
+		}
+		kim.waitLog("This meeting is being recorded or streamed live.")
+		if res := m.call("/auth/recording/stop", map[string]any{"room_id": "b-keys"}); !res.Status {
+			t.Fatalf("recording/stop: %+v", res)
+		}
+		kim.waitLog("Recording and live streaming have stopped.")
+	}
 
 	// a hand raised on another page is announced
 	bob.click("#hand-button")

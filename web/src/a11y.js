@@ -39,6 +39,7 @@ let captionsOn = false;
 let speakerTimer = 0;
 let lastSpeakers = [];
 let recordingFlag = null;
+let recordingRoom = null; // the room whose flag recordingFlag is
 let micToggling = false;
 const batches = { joined: [], left: [] };
 let opener = null; // what had the focus before a dialog opened
@@ -186,9 +187,8 @@ function onKey(e) {
 // ---------------------------------------------------------------- hooks for meeting.js
 
 // entered: the page is in a meeting (after Join, or after moving rooms): the focus goes to the
-// main area, and what was announced of the room before is forgotten.
+// main area (first), and the captions start afresh.
 export function entered(first) {
-  recordingFlag = null;
   captions.reset();
   lastSpeakers = [];
   setCaption('');
@@ -225,7 +225,12 @@ export function chatMessage(m) {
 }
 
 // recording follows the room's flag (a recording or a broadcast runs), with a toast everyone sees.
-export function recording(on) {
+// room is the LiveKit room that told: a new one (after a move) starts afresh.
+export function recording(on, room) {
+  if (room !== recordingRoom) {
+    recordingRoom = room;
+    recordingFlag = null;
+  }
   const news = recordingNews(recordingFlag, on);
   recordingFlag = on;
   if (news) toast(news);

@@ -463,7 +463,7 @@ function wireRoom(r) {
       for (const [id, t] of tiles) t.root.classList.toggle('speaking', speaking.has(id));
       a11y.speakers(speakers.filter((s) => s !== r.localParticipant).map(displayName)); // a11y: captions
     })
-    .on(RoomEvent.RecordingStatusChanged, (on) => a11y.recording(on)) // a11y
+    .on(RoomEvent.RecordingStatusChanged, (on) => a11y.recording(on, r)) // a11y
     .on(RoomEvent.DataReceived, (payload, p, _kind, topic) => {
       onData(topic, payload, p ? { identity: p.identity, name: p.name } : null);
     })
