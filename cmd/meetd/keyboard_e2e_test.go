@@ -24,8 +24,8 @@ import (
 // focus back where it was, Escape closes the chat panel and Enter on its button opens it with the
 // focus in the input, Ctrl+D typed in the chat does nothing, the message typed reaches Bob, and
 // Tab and Enter on Leave leave. The live logs announce: on Bob's page Kim's arrival, message and
-// departure, and who speaks (captions on); on Kim's a recording that starts and stops, and Bob's
-// raised hand. Last, prefers-reduced-motion stops the toasts' slide.
+// departure, and who speaks (captions on); on Kim's a recording that starts and stops, Bob's
+// raised hand and a moderator's mute. Last, prefers-reduced-motion stops the toasts' slide.
 //
 // With MEETD_SCREENSHOTS: keyboard-skip-link.png, keyboard-focus-mic.png, keyboard-help.png,
 // keyboard-chat.png (focus states), keyboard-caption.png.
@@ -70,6 +70,10 @@ func TestKeyboard(t *testing.T) {
 	eventually(t, 15*time.Second, "kim's microphone muted at the server after Ctrl+D", micMuted(true))
 	kim.waitTrue(10*time.Second, "the button and the live log say the microphone is off", `document.getElementById('mic-button').dataset.on === 'false'`)
 	kim.waitLog("Microphone off")
+	// one's own mute is no moderator's (the page says so before "Microphone off" if it thought so)
+	if evalJS[bool](kim, `document.getElementById('a11y-log').textContent.includes('A moderator muted')`) {
+		t.Error("Kim's own mute was announced as a moderator's")
+	}
 	kim.tabTo("mic-button")
 	kim.screenshot("keyboard-focus-mic.png")
 	kim.keys(" ")
@@ -132,6 +136,12 @@ func TestKeyboard(t *testing.T) {
 	// a hand raised on another page is announced
 	bob.click("#hand-button")
 	kim.waitLog("Bob Baker raised a hand")
+
+	// a moderator's mute (the API's room/muteTrack) is told to the person muted
+	if res := m.call("/auth/room/muteTrack", map[string]any{"room_id": "b-keys", "user_id": "kim", "muted": true}); !res.Status {
+		t.Fatalf("room/muteTrack: %+v", res)
+	}
+	kim.waitLog("A moderator muted your microphone.")
 
 	// leave: Tab to the Leave button, Enter
 	kim.tabTo("leave-button")
