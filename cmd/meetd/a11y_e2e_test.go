@@ -30,7 +30,8 @@ func TestA11y(t *testing.T) {
 		}
 		t.Skip("needs axe-core: cd compat/axe && npm ci --ignore-scripts (.ci/run does it)")
 	}
-	m := startIsolated(t, testEnv(t, nil))
+	// room a11y stays open after its page left, for the dashboard's live rooms however slow the machine
+	m := startIsolated(t, testEnv(t, map[string]string{"MEETD_DEPARTURE_TIMEOUT": "600"}))
 	b := startBrowser(t, path)
 	m.create("a11y", nil)
 

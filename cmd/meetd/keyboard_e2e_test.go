@@ -54,16 +54,19 @@ func TestKeyboard(t *testing.T) {
 	kim.waitTrue(15*time.Second, "Join enabled and focused", `!document.getElementById('join-button').disabled && document.activeElement.id === 'join-button'`)
 	kim.keys(kb.Enter)
 	kim.waitState(20*time.Second, "joined")
-	kim.waitTrue(5*time.Second, "the focus on the main area", `document.activeElement.id === 'stage'`)
+	kim.waitFocus("stage")
 	bob.waitLog("Kim Keys joined")
 	eventually(t, 20*time.Second, "kim's microphone live at the server", micMuted(false))
 
 	// the skip link: the first stop before the main area
 	kim.keys(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift))
-	kim.waitTrue(5*time.Second, "the skip link focused and shown", `document.activeElement.id === 'skip-link' && document.activeElement.getBoundingClientRect().top >= 0`)
+	kim.waitFocus("skip-link")
+	if !evalJS[bool](kim, `document.activeElement.getBoundingClientRect().top >= 0`) {
+		t.Error("the focused skip link is not shown")
+	}
 	kim.screenshot("keyboard-skip-link.png")
 	kim.keys(kb.Enter)
-	kim.waitTrue(5*time.Second, "the skip link took the focus to the main area", `document.activeElement.id === 'stage'`)
+	kim.waitFocus("stage")
 
 	// mute with the shortcut, unmute with the button
 	kim.keys("d", chromedp.KeyModifiers(chromedp.ModifierCtrl))
@@ -82,20 +85,20 @@ func TestKeyboard(t *testing.T) {
 
 	// the help dialog: "?" opens it with the focus inside, Escape closes it, the focus comes back
 	kim.keys("?")
-	kim.waitTrue(5*time.Second, "the shortcuts dialog open with the focus inside", `document.getElementById('a11y-dialog').open && document.getElementById('a11y-dialog').contains(document.activeElement)`)
+	kim.waitTrue(15*time.Second, "the shortcuts dialog open with the focus inside", `document.getElementById('a11y-dialog').open && document.getElementById('a11y-dialog').contains(document.activeElement)`)
 	if !evalJS[bool](kim, `document.getElementById('a11y-dialog').textContent.includes('Ctrl')`) {
 		t.Error("the shortcuts dialog does not list the shortcuts")
 	}
 	kim.screenshot("keyboard-help.png")
 	kim.keys(kb.Escape)
-	kim.waitTrue(5*time.Second, "the dialog closed, the focus back on the microphone button", `!document.getElementById('a11y-dialog').open && document.activeElement.id === 'mic-button'`)
+	kim.waitTrue(15*time.Second, "the dialog closed, the focus back on the microphone button", `!document.getElementById('a11y-dialog').open && document.activeElement.id === 'mic-button'`)
 
 	// the chat (open on entry in a wide window): Escape in it closes it, Enter on its button opens it
 	kim.tabTo("chat-input")
 	kim.keys(kb.Escape)
-	kim.waitTrue(5*time.Second, "Escape closed the chat, the focus on its button", `document.getElementById('chat-panel').hidden && document.activeElement.id === 'chat-button'`)
+	kim.waitTrue(15*time.Second, "Escape closed the chat, the focus on its button", `document.getElementById('chat-panel').hidden && document.activeElement.id === 'chat-button'`)
 	kim.keys(kb.Enter)
-	kim.waitTrue(5*time.Second, "the chat open with the focus in its input", `!document.getElementById('chat-panel').hidden && document.activeElement.id === 'chat-input'`)
+	kim.waitTrue(15*time.Second, "the chat open with the focus in its input", `!document.getElementById('chat-panel').hidden && document.activeElement.id === 'chat-input'`)
 	// a shortcut typed in the chat does nothing: the button's clicks are counted (the shortcut
 	// presses the button within the key event, so the count is final when the event returns)
 	evalJS[bool](kim, `(document.getElementById('mic-button').addEventListener('click', () => { window.__micClicks = (window.__micClicks || 0) + 1 }), true)`)
@@ -217,4 +220,20 @@ func toneWAV(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// waitFocus waits until the element with this id has the focus, and says where the focus is if not.
+func (p *page) waitFocus(id string) {
+	p.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		at, err := pageRun(p, chromedp.Evaluate[string](`document.activeElement?.id || document.activeElement?.tagName || ''`))
+		if err == nil && at == id {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("page %s: the focus is on %q, not #%s (err %v)", p.name, at, id, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
