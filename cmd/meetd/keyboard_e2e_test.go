@@ -56,7 +56,12 @@ func TestKeyboard(t *testing.T) {
 	kim.waitState(20*time.Second, "joined")
 	kim.waitFocus("stage")
 	bob.waitLog("Kim Keys joined")
-	eventually(t, 20*time.Second, "kim's microphone live at the server", micMuted(false))
+	// the page has published what the pre-join step chose (a switch while the camera still publishes
+	// is another matter: see doc/web.md, "Accessibility")
+	eventually(t, 30*time.Second, "kim's microphone live and camera at the server", func() bool {
+		k := participantsByID(m.activeRoom("b-keys"))["kim"]
+		return hasTrack(k, "AUDIO", "MICROPHONE", false) && hasTrack(k, "VIDEO", "CAMERA", false)
+	})
 
 	// the skip link: the first stop before the main area
 	kim.keys(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift))
@@ -70,8 +75,8 @@ func TestKeyboard(t *testing.T) {
 
 	// mute with the shortcut, unmute with the button
 	kim.keys("d", chromedp.KeyModifiers(chromedp.ModifierCtrl))
+	kim.waitTrue(15*time.Second, "the microphone button off after Ctrl+D", `document.getElementById('mic-button').dataset.on === 'false'`)
 	eventually(t, 15*time.Second, "kim's microphone muted at the server after Ctrl+D", micMuted(true))
-	kim.waitTrue(10*time.Second, "the button and the live log say the microphone is off", `document.getElementById('mic-button').dataset.on === 'false'`)
 	kim.waitLog("Microphone off")
 	// one's own mute is no moderator's (the page says so before "Microphone off" if it thought so)
 	if evalJS[bool](kim, `document.getElementById('a11y-log').textContent.includes('A moderator muted')`) {
