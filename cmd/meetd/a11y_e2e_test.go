@@ -13,8 +13,10 @@ import (
 )
 
 // TestA11y runs axe-core (compat/axe, a test tool only: never in the bundle) in Chromium on each page
-// state: the meeting page's pre-join step, the joined meeting (chat open, then the participants too),
-// an error (a bad link), the dashboard's sign-in and its live rooms. It fails on every violation of impact serious or critical, and on the moderate
+// state: the meeting page's pre-join step, the joined meeting (chat open, then the keyboard
+// shortcuts dialog over it with the speaker captions on, then the participants too), an error (a
+// bad link), the dashboard's sign-in and its live rooms, the waiting room (waiting, then rejected)
+// and the ended meeting. It fails on every violation of impact serious or critical, and on the moderate
 // rules a11yRules names (doc/web.md, "Accessibility").
 func TestA11y(t *testing.T) {
 	path := chromiumPath()
@@ -28,7 +30,8 @@ func TestA11y(t *testing.T) {
 		}
 		t.Skip("needs axe-core: cd compat/axe && npm ci --ignore-scripts (.ci/run does it)")
 	}
-	m := startIsolated(t, testEnv(t, nil))
+	// room a11y stays open after its page left, for the dashboard's live rooms however slow the machine
+	m := startIsolated(t, testEnv(t, map[string]string{"MEETD_DEPARTURE_TIMEOUT": "600"}))
 	b := startBrowser(t, path)
 	m.create("a11y", nil)
 
@@ -46,6 +49,13 @@ func TestA11y(t *testing.T) {
 			t.Error("the chat panel is closed on entry") // it opens in a wide window (doc/web.md): checked with it
 		}
 		axeCheck(t, p, string(src), "joined, chat open")
+		p.click("#a11y-button")
+		p.waitTrue(10*time.Second, "the shortcuts dialog", `document.getElementById('a11y-dialog').open`)
+		p.click("#a11y-captions") // the speaker captions on: their line is shown (empty while nobody speaks)
+		p.waitTrue(10*time.Second, "the captions line", `!document.getElementById('speaker-caption').hidden`)
+		axeCheck(t, p, string(src), "joined, chat and the shortcuts dialog open")
+		p.click("#a11y-close")
+		p.waitTrue(10*time.Second, "the dialog closed", `!document.getElementById('a11y-dialog').open`)
 		p.click("#participants-button")
 		p.waitTrue(10*time.Second, "the participants panel", `!document.getElementById('participants-panel').hidden && !!document.querySelector('#participants-list > li')`)
 		axeCheck(t, p, string(src), "joined, participants open")
@@ -65,6 +75,31 @@ func TestA11y(t *testing.T) {
 		p.do(chromedp.Click(chromedp.ID("login-submit")))
 		p.waitTrue(10*time.Second, "the live rooms", dashShown("#rooms-view")+` && !!document.querySelector('.room-row[data-room-id="a11y"]')`)
 		axeCheck(t, p, string(src), "dashboard, live rooms")
+	})
+	// after the dashboard, which looks for room a11y while the page that joined it is recent
+	t.Run("waiting", func(t *testing.T) {
+		m.create("a11y-wait", map[string]any{"metadata": map[string]any{"room_title": "Waiting class", "room_features": map[string]any{
+			"waiting_room_features": map[string]any{"is_active": true, "waiting_room_msg": "The teacher lets you in soon."}}}})
+		p := b.open(t, "waiting", m.pageURL(m.joinToken("a11y-wait", "wes", "Wes Waiting", false)))
+		p.waitState(15*time.Second, "waiting")
+		axeCheck(t, p, string(src), "waiting room, waiting")
+		var res envelope
+		if m.post("/auth/waitingRoom/reject", map[string]any{"room_id": "a11y-wait", "user_ids": []string{"wes"}, "reason": "The class is full"}, &res); !res.Status {
+			t.Fatalf("waitingRoom/reject: %+v", res)
+		}
+		p.waitState(15*time.Second, "rejected")
+		axeCheck(t, p, string(src), "waiting room, rejected")
+	})
+	t.Run("ended", func(t *testing.T) {
+		m.create("a11y-end", nil)
+		p := b.open(t, "ended", m.pageURL(m.joinToken("a11y-end", "eda", "Eda Ended", false)))
+		p.join()
+		var res envelope
+		if m.post("/auth/room/endRoom", map[string]any{"room_id": "a11y-end"}, &res); !res.Status {
+			t.Fatalf("endRoom: %+v", res)
+		}
+		p.waitState(15*time.Second, "ended")
+		axeCheck(t, p, string(src), "ended")
 	})
 }
 

@@ -171,7 +171,7 @@ export async function send(text, fromUserId, fromName) {
 export function onChatData(topic, payload, sender) {
   if (topic !== CHAT_TOPIC && topic !== REACTIONS_TOPIC) return false;
   const m = parseServerMessage(topic, payload, sender);
-  if (m?.kind === 'chat') show(m);
+  if (m?.kind === 'chat') show(m, true); // a11y: live, announced
   else if (m?.kind === 'reaction') floatReaction(m);
   return true;
 }
@@ -193,7 +193,7 @@ function nameOf(identity) {
 }
 
 // show appends a message of the server once (by msg_id), opened if sealed.
-async function show(m) {
+async function show(m, live = false) {
   if (!m || seen.has(m.msg_id)) return;
   seen.add(m.msg_id);
   let text = typeof m.message === 'string' ? m.message : '';
@@ -226,6 +226,7 @@ async function show(m) {
     private: priv,
     extra: [extra, file].filter(Boolean),
     msgId: m.msg_id,
+    live, // a11y: arrived now (not from the history): announced
   });
 }
 

@@ -36,6 +36,7 @@ import { applyDesign } from './design.js'; // the CMS's design customisation
 import * as i18n from './i18n.js'; // languages
 import { t } from './i18n.js';
 import { embedded } from './embed.js';
+import * as a11y from './a11y.js'; // a11y: live regions, speaker captions, shortcuts, focus (the points marked "a11y")
 
 const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
 const LOGOUT_DELAY_MS = 3000;
@@ -71,6 +72,7 @@ let leaving = false;
 let finished = false;
 let unread = 0;
 
+a11y.initA11y(); // a11y: before the first toast
 $('rejoin-button').addEventListener('click', () => location.reload());
 applyDesign();
 main();
@@ -274,6 +276,7 @@ async function enterMeeting() {
   buildMeeting();
   e2ee.joined(); // e2ee: the badge
   setState('joined');
+  a11y.entered(true); // a11y: the focus to the meeting
   startWaitingAdmin(pageToken, join.is_admin, join.room_metadata?.room_features?.waiting_room_features?.is_active); // waiting room
   if (join.is_hidden) toast(t('meeting.hidden'));
   startBreakout(); // breakout rooms
@@ -399,6 +402,7 @@ async function switchRoom(resp) {
   chat.resetChat(join, pageToken, room); // chat: the new room's
   applyLocalMetadata(room.localParticipant.metadata);
   setState('joined');
+  a11y.entered(false); // a11y
   const welcome = welcomeText(info.welcome);
   if (resp.breakout && welcome) appendChat({ fromUserId: 'system', fromName: resp.breakout.title, message: welcome, sentAt: Date.now(), system: true });
   try {
@@ -421,11 +425,13 @@ function stopPreview() {
 
 function wireRoom(r) {
   r.on(RoomEvent.ParticipantConnected, (p) => {
+    a11y.participantJoined(displayName(p)); // a11y
     readAdmin(p);
     renderAll();
     breakout.participantsChanged(); // breakout rooms
   })
     .on(RoomEvent.ParticipantDisconnected, (p) => {
+      if (r === room && !leaving && !switching && !finished) a11y.participantLeft(displayName(p)); // a11y
       admins.delete(p.identity);
       removeTile(p.identity);
       removeScreen(p.identity);
@@ -457,7 +463,8 @@ function wireRoom(r) {
     })
     .on(RoomEvent.TrackUnpublished, () => renderAll())
     .on(RoomEvent.TrackSubscriptionFailed, (sid, p, err) => console.warn('could not receive a track', sid, p?.identity, String(err)))
-    .on(RoomEvent.TrackMuted, () => {
+    .on(RoomEvent.TrackMuted, (pub, p) => {
+      if (p === r.localParticipant && pub.source === Track.Source.Microphone) a11y.localMicMuted(); // a11y: by a moderator?
       noteLocalMedia();
       renderAll();
     })
@@ -471,7 +478,9 @@ function wireRoom(r) {
       const speaking = new Set(speakers.map((s) => s.identity));
       for (const [id, tile] of tiles) tile.root.classList.toggle('speaking', speaking.has(id));
       phone.noteSpeakers(speakers.filter((s) => s.identity !== r.localParticipant.identity).map((s) => s.identity)); // phone
+      a11y.speakers(speakers.filter((s) => s !== r.localParticipant).map(displayName)); // a11y: captions
     })
+    .on(RoomEvent.RecordingStatusChanged, (on) => a11y.recording(on, r)) // a11y
     .on(RoomEvent.DataReceived, (payload, p, _kind, topic) => {
       onData(topic, payload, p ? { identity: p.identity, name: p.name } : null);
     })
@@ -536,6 +545,7 @@ function fail(state, message, canRejoin = false) {
     canRejoin = false;
   }
   setState(state, message, detail);
+  a11y.announce(message); // a11y: the meeting ended, or why the page stops
   $('rejoin-button').hidden = !canRejoin;
 }
 
@@ -551,7 +561,10 @@ function buildMeeting() {
   $('screen-button').addEventListener('click', toggleScreen);
   $('hand-button').addEventListener('click', toggleHand);
   $('participants-button').addEventListener('click', () => togglePanel('participants-panel'));
-  $('chat-button').addEventListener('click', () => togglePanel('chat-panel'));
+  $('chat-button').addEventListener('click', () => {
+    togglePanel('chat-panel');
+    a11y.chatToggled(); // a11y: the focus to the input
+  });
   for (const b of document.querySelectorAll('.panel-close[data-panel]')) {
     b.addEventListener('click', () => showPanel(b.dataset.panel, false));
   }
@@ -917,11 +930,15 @@ function togglePanel(id) {
 
 async function toggleMic() {
   const lp = room.localParticipant;
+  a11y.togglingMic(true); // a11y: this mute is no moderator's
   try {
     await lp.setMicrophoneEnabled(!lp.isMicrophoneEnabled, { deviceId: micId || undefined });
   } catch (err) {
     toast(t('meeting.mic_error', { error: errText(err) }), 'error');
+  } finally {
+    a11y.togglingMic(false);
   }
+  a11y.mediaChanged('mic', lp.isMicrophoneEnabled); // a11y
   noteLocalMedia();
   renderAll();
 }
@@ -933,6 +950,7 @@ async function toggleCamera() {
   } catch (err) {
     toast(t('meeting.camera_error', { error: errText(err) }), 'error');
   }
+  a11y.mediaChanged('camera', lp.isCameraEnabled); // a11y
   noteLocalMedia();
   renderAll();
 }
@@ -990,7 +1008,7 @@ async function onData(topic, payload, sender) {
   const m = parse(topic, payload, sender);
   if (!m) return;
   if (m.kind === 'chat') {
-    appendChat(m);
+    appendChat({ ...m, live: true }); // a11y: announced
   } else if (m.kind === 'notification') {
     toast(m.text, m.level, 8000);
     if (m.withSound) beep();
@@ -1011,6 +1029,7 @@ function appendChat(m) {
     ),
   );
   if (nearBottom || m.self) list.scrollTop = list.scrollHeight;
+  a11y.chatMessage(m); // a11y
   if ($('chat-panel').hidden && caps.chat) {
     unread++;
     $('chat-button').dataset.unread = unread > 9 ? '9+' : String(unread);

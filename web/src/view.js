@@ -53,9 +53,17 @@ export function setState(state, message = '', detail = '') {
   $('meeting').hidden = !(state === 'joined' || state === 'reconnecting');
 }
 
+// a11y: announcer says a toast's text to screen readers (a11y.js's live regions); the toasts
+// themselves are for the eyes (#toasts is aria-hidden).
+let announcer = null;
+export function setAnnouncer(fn) {
+  announcer = fn;
+}
+
 export function toast(text, level = 'info', ms = 5000) {
   if (level === 'error') console.warn(text); // also in the console, which outlives the toast
-  const t = h('div', { class: `toast toast-${level}`, role: level === 'error' ? 'alert' : 'status' }, text);
+  announcer?.(text, level); // a11y
+  const t = h('div', { class: `toast toast-${level}` }, text);
   const close = () => t.remove();
   t.addEventListener('click', close);
   $('toasts').append(t);
