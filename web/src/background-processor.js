@@ -57,6 +57,7 @@ class Compositor {
   }
 
   async init({ outputCanvas }) {
+    this.closed = false;
     this.canvas = outputCanvas;
     this.ctx = outputCanvas.getContext('2d');
     this.scratch = document.createElement('canvas'); // the frame
@@ -66,15 +67,18 @@ class Compositor {
     this.small.height = MODEL_H;
     this.smallCtx = this.small.getContext('2d');
     this.transformer = new TransformStream({ transform: (frame, controller) => this.transform(frame, controller) });
-    const SelfieSegmentation = await loadSegmenter(this.assets);
-    this.segmenter = new SelfieSegmentation({ locateFile: (file) => `${this.assets}/${file}` });
-    // the landscape model (256×144: a camera's shape), run on the CPU (wasm SIMD): its WebGL path
-    // was tens of times slower where WebGL is software (doc/web.md, "Backgrounds")
-    this.segmenter.setOptions({ modelSelection: 1, useCpuInference: true });
-    this.segmenter.onResults((r) => {
-      this.mask = r.segmentationMask;
-    });
-    await this.segmenter.initialize();
+    if (!this.segmenter) {
+      const SelfieSegmentation = await loadSegmenter(this.assets);
+      const segmenter = new SelfieSegmentation({ locateFile: (file) => `${this.assets}/${file}` });
+      // the landscape model (256×144: a camera's shape), run on the CPU (wasm SIMD): its WebGL path
+      // was tens of times slower where WebGL is software (doc/web.md, "Backgrounds")
+      segmenter.setOptions({ modelSelection: 1, useCpuInference: true });
+      segmenter.onResults((r) => {
+        this.mask = r.segmentationMask;
+      });
+      await segmenter.initialize();
+      this.segmenter = segmenter;
+    }
     await this.update(this.options);
   }
 
@@ -83,8 +87,11 @@ class Compositor {
     this.ctx = this.canvas.getContext('2d');
   }
 
-  async destroy() {
+  // destroy ends the processing; the segmenter stays when the track restarts (a camera turned off
+  // and on again, another device): ProcessorWrapper calls init again then.
+  async destroy(opts) {
     this.closed = true;
+    if (opts?.willProcessorRestart) return;
     await this.segmenter?.close().catch(() => {});
     this.segmenter = null;
     this.background?.close?.();

@@ -30,6 +30,7 @@ import * as breakout from './breakout.js'; // breakout rooms
 import { initPolls, onPollsData, refreshPolls } from './polls.js'; // polls
 import * as chat from './chat.js'; // chat: sent through the server (history, private messages, files), reactions
 import * as notes from './notes.js'; // shared notes
+import * as background from './background.js'; // backgrounds: blur and virtual backgrounds of the camera
 import * as e2ee from './e2ee.js'; // e2ee: end-to-end encryption, called at the points marked "e2ee"
 
 const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
@@ -126,6 +127,7 @@ async function prejoin() {
   $('preview-box').hidden = !caps.camera;
   if (caps.muteOnStart && caps.microphone) note('You will join with your microphone off.');
   e2ee.prejoin(join); // e2ee: the notice, and the key field for self-inserted keys
+  background.initBackground(join, caps); // backgrounds
   setState('prejoin');
 
   cameraOn = caps.camera;
@@ -194,6 +196,7 @@ async function setPreviewCamera(on) {
       });
       cameraId = previewVideo.mediaStreamTrack.getSettings().deviceId || cameraId;
       previewVideo.attach($('preview-video'));
+      background.backgroundCamera(previewVideo); // backgrounds
     } catch (err) {
       note(`Camera not available: ${errText(err)}`);
       cameraOn = false;
@@ -380,6 +383,7 @@ async function switchRoom(resp) {
   $('end-button').textContent = resp.breakout ? 'End this breakout room' : 'End meeting for all';
   for (const p of room.remoteParticipants.values()) readAdmin(p);
   notes.resetNotes(join, pageToken, locks); // shared notes: the new room's
+  background.backgroundRoomChanged(join, caps); // backgrounds: the new room's allow_virtual_bg
   chat.resetChat(join, pageToken, room); // chat: the new room's
   applyLocalMetadata(room.localParticipant.metadata);
   setState('joined');
@@ -449,7 +453,10 @@ function wireRoom(r) {
       noteLocalMedia();
       renderAll();
     })
-    .on(RoomEvent.LocalTrackPublished, () => renderAll())
+    .on(RoomEvent.LocalTrackPublished, (pub) => {
+      if (pub.source === Track.Source.Camera) background.backgroundCamera(pub.track); // backgrounds
+      renderAll();
+    })
     .on(RoomEvent.LocalTrackUnpublished, () => renderAll())
     .on(RoomEvent.ActiveSpeakersChanged, (speakers) => {
       const speaking = new Set(speakers.map((s) => s.identity));
