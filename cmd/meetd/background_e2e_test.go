@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +20,8 @@ import (
 // is absent and nothing of the processor is loaded. The processed frames per second are logged.
 //
 // With MEETD_SCREENSHOTS=<folder>: background-prejoin.png (the pre-join step with the control),
-// background-blur.png (the blurred camera as the other page sees it).
+// background-blur.png (the blurred camera as the other page sees it), background-sea.png (the
+// "Sea" gradient behind it).
 func TestBrowserBackground(t *testing.T) {
 	path := chromiumPath()
 	if path == "" {
@@ -130,6 +132,17 @@ func TestBrowserBackground(t *testing.T) {
 		alice.join()
 		alice.waitTrue(90*time.Second, "the processor paints frames again", `document.getElementById('background-select').value === 'blur' &&
 			window.meetdBackground.mode === 'background-blur' && window.meetdBackground.frames >= 5`)
+		// a virtual background, switched on the running processor
+		frames := evalJS[int](alice, `window.meetdBackground.frames`)
+		choose(alice, "background-select", "sea")
+		alice.waitTrue(60*time.Second, "the processor paints the picture", `window.meetdBackground.mode === 'virtual-background' &&
+			window.meetdBackground.frames >= `+strconv.Itoa(frames+5))
+		if got := evalJS[string](alice, `localStorage.getItem('meetd.background')`); got != "sea" {
+			t.Errorf("stored choice %q, want sea", got)
+		}
+		bob.t = t
+		bob.waitVideoPlaying(`video.remote-video[data-identity="alice"]`)
+		bob.screenshot("background-sea.png")
 	})
 
 	ok = ok && t.Run("same origin", func(t *testing.T) {
