@@ -28,3 +28,15 @@ bundle src/notes-editor.js esm notes-editor.js
 # livekit-client's end-to-end encryption worker (src/e2ee-worker.js), a classic worker script
 # that the meeting page starts from /static/e2ee-worker.js (doc/web.md, "End-to-end encryption")
 bundle src/e2ee-worker.js iife e2ee-worker.js
+# backgrounds (doc/web.md, "Backgrounds"): the processor (src/background-processor.js, with
+# src/background-shim.js standing in for livekit-client's logger and for MediaPipe Tasks, which it
+# does not use) and MediaPipe's selfie segmentation (script, wasm, graph and landscape model, as its
+# npm package ships them), which the meeting page loads from /static/background/ only when someone
+# picks a background
+bundle src/background-processor.js esm background/processor.js \
+  --alias:livekit-client=./src/background-shim.js --alias:@mediapipe/tasks-vision=./src/background-shim.js
+seg=node_modules/@mediapipe/selfie_segmentation
+for f in selfie_segmentation.js selfie_segmentation_solution_simd_wasm_bin.js selfie_segmentation_solution_simd_wasm_bin.wasm \
+  selfie_segmentation.binarypb selfie_segmentation_landscape.tflite; do
+  install -m 644 "$seg/$f" ../internal/web/static/background/
+done

@@ -81,6 +81,9 @@ func TestFillNewestNames(t *testing.T) {
 	if slices.Contains(m.NotImplemented, "polls_features") { // polls are served (doc/api.md, "Polls")
 		t.Errorf("not_implemented %v lists polls_features", m.NotImplemented)
 	}
+	if slices.Contains(m.NotImplemented, "allow_virtual_bg") || !Bool(f.AllowVirtualBg) { // on by default, and the page acts on it (doc/web.md, "Backgrounds")
+		t.Errorf("allow_virtual_bg %v, not_implemented %v", f.AllowVirtualBg, m.NotImplemented)
+	}
 	// allow_rtmp wins over external_broadcasting_features, as in plugNmeet
 	m = RoomMetadata{}
 	m.RoomFeatures.AllowRTMP = &yes

@@ -29,8 +29,10 @@ import (
 var files embed.FS
 
 // The page's own scripts and styles come from this server; media and the
-// LiveKit signalling connection may go to another host and port.
-const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+// LiveKit signalling connection may go to another host and port. 'wasm-unsafe-eval' lets the
+// page compile WebAssembly (the background segmentation's, from /static/background/; doc/web.md,
+// "Backgrounds"), and nothing else: no eval.
+const pageCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
 	"img-src 'self' data: blob: https: http:; media-src 'self' blob: mediastream:; " +
 	"connect-src 'self' ws: wss: http: https:; object-src 'none'; base-uri 'none'; form-action 'self'"
 
@@ -40,7 +42,8 @@ const dashboardCSP = "default-src 'self'; script-src 'self'; style-src 'self'; i
 
 type asset struct {
 	body     []byte
-	gz       []byte // gzip-compressed body; nil when compression does not pay
+	gz       []byte        // gzip-compressed body; nil when compression does not pay
+	lazyGz   func() []byte // instead of gz for large files: compressed at the first request
 	etag     string
 	ctype    string
 	isPage   bool
@@ -87,8 +90,10 @@ func Handler() http.Handler {
 		}
 		switch f := r.PathValue("file"); {
 		// an embedded page fetches these across origins: the E2EE worker (web/src/e2ee.js), the
-		// shared notes' editor and its stylesheet (web/src/notes.js), the languages (web/src/i18n.js)
-		case f == "e2ee-worker.js", f == "notes-editor.js", f == "notes-editor.css", strings.HasPrefix(f, "locales/"):
+		// shared notes' editor and its stylesheet (web/src/notes.js), the languages (web/src/i18n.js),
+		// the background processor and its segmentation (web/src/background.js)
+		case f == "e2ee-worker.js", f == "notes-editor.js", f == "notes-editor.css", strings.HasPrefix(f, "locales/"),
+			strings.HasPrefix(f, "background/"):
 			w.Header().Set("Access-Control-Allow-Origin", "*")
 		}
 		serve(w, r, a)
@@ -262,6 +267,9 @@ func newAsset(name string, body []byte) *asset {
 	case ".html", ".js", ".css", ".svg", ".json", ".txt", ".map":
 		a.compress = true
 		a.gz = gzipped(body)
+	case ".wasm": // megabytes (doc/web.md, "Backgrounds"): compressed once when first asked for, not at every start
+		a.compress = true
+		a.lazyGz = sync.OnceValue(func() []byte { return gzipped(body) })
 	}
 	return a
 }
@@ -278,6 +286,8 @@ func contentType(ext string) string {
 		return "image/svg+xml"
 	case ".json", ".map":
 		return "application/json"
+	case ".wasm":
+		return "application/wasm"
 	}
 	if t := mime.TypeByExtension(ext); t != "" {
 		return t
@@ -323,8 +333,12 @@ func serveCached(w http.ResponseWriter, r *http.Request, a *asset, cache string)
 	body, etag := a.body, a.etag
 	if a.compress {
 		h.Add("Vary", "Accept-Encoding")
-		if a.gz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
-			body = a.gz
+		gz := a.gz
+		if a.lazyGz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			gz = a.lazyGz()
+		}
+		if gz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			body = gz
 			etag = strings.TrimSuffix(a.etag, `"`) + `-gz"`
 			h.Set("Content-Encoding", "gzip")
 		}

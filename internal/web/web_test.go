@@ -368,3 +368,53 @@ func TestLocales(t *testing.T) {
 		}
 	}
 }
+
+// The background processor and its segmentation are served from /static/background/, open to
+// embedding pages, the wasm as application/wasm and gzip-compressed when asked (doc/web.md,
+// "Backgrounds"); the meeting page's CSP lets it compile WebAssembly and nothing else.
+func TestBackgroundAssets(t *testing.T) {
+	h := Handler()
+	for _, tc := range []struct{ file, ctype string }{
+		{"processor.js", "text/javascript; charset=utf-8"},
+		{"selfie_segmentation.js", "text/javascript; charset=utf-8"},
+		{"selfie_segmentation_solution_simd_wasm_bin.js", "text/javascript; charset=utf-8"},
+		{"selfie_segmentation_solution_simd_wasm_bin.wasm", "application/wasm"},
+		{"selfie_segmentation_landscape.tflite", "application/octet-stream"},
+		{"selfie_segmentation.binarypb", "application/octet-stream"},
+	} {
+		res := get(t, h, "/static/background/"+tc.file, nil)
+		if res.StatusCode != 200 {
+			t.Errorf("GET %s: status %d", tc.file, res.StatusCode)
+			continue
+		}
+		if got := res.Header.Get("Content-Type"); got != tc.ctype {
+			t.Errorf("GET %s: Content-Type %q, want %q", tc.file, got, tc.ctype)
+		}
+		if got := res.Header.Get("Access-Control-Allow-Origin"); got != "*" {
+			t.Errorf("GET %s: Access-Control-Allow-Origin %q, want *", tc.file, got)
+		}
+	}
+
+	wasm := "/static/background/selfie_segmentation_solution_simd_wasm_bin.wasm"
+	plain := body(t, get(t, h, wasm, nil))
+	if len(plain) < 1_000_000 || !strings.HasPrefix(plain, "\x00asm") {
+		t.Fatalf("the wasm looks wrong: %d bytes", len(plain))
+	}
+	res := get(t, h, wasm, map[string]string{"Accept-Encoding": "gzip"})
+	if res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("the wasm is not compressed for a client that takes gzip: %v", res.Header)
+	}
+	zr, err := gzip.NewReader(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil || string(unzipped) != plain {
+		t.Errorf("the compressed wasm is not the wasm (%d bytes, %v)", len(unzipped), err)
+	}
+
+	csp := get(t, h, "/?access_token=x", nil).Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "script-src 'self' 'wasm-unsafe-eval';") || strings.Contains(csp, "'unsafe-eval'") {
+		t.Errorf("the meeting page's CSP %q", csp)
+	}
+}

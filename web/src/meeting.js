@@ -31,6 +31,7 @@ import { initPolls, onPollsData, refreshPolls } from './polls.js'; // polls
 import * as chat from './chat.js'; // chat: sent through the server (history, private messages, files), reactions
 import * as notes from './notes.js'; // shared notes
 import * as phone from './phone.js'; // phones and tablets: the toolbar's "More" menu, one panel at a time, the tiles' shape
+import * as background from './background.js'; // backgrounds: blur and virtual backgrounds of the camera
 import * as e2ee from './e2ee.js'; // e2ee: end-to-end encryption, called at the points marked "e2ee"
 import { applyDesign } from './design.js'; // the CMS's design customisation
 import * as i18n from './i18n.js'; // languages
@@ -144,6 +145,7 @@ async function prejoin() {
   $('preview-box').hidden = !caps.camera;
   if (caps.muteOnStart && caps.microphone) note(t('prejoin.muted_on_start'));
   e2ee.prejoin(join); // e2ee: the notice, and the key field for self-inserted keys
+  background.initBackground(join, caps); // backgrounds
   setState('prejoin');
 
   cameraOn = caps.camera;
@@ -212,6 +214,7 @@ async function setPreviewCamera(on) {
       });
       cameraId = previewVideo.mediaStreamTrack.getSettings().deviceId || cameraId;
       previewVideo.attach($('preview-video'));
+      background.backgroundCamera(previewVideo); // backgrounds
     } catch (err) {
       note(t('prejoin.camera_unavailable', { error: errText(err) }));
       cameraOn = false;
@@ -399,6 +402,7 @@ async function switchRoom(resp) {
   $('end-button').textContent = t(resp.breakout ? 'controls.end_breakout' : 'controls.end_all');
   for (const p of room.remoteParticipants.values()) readAdmin(p);
   notes.resetNotes(join, pageToken, locks); // shared notes: the new room's
+  background.backgroundRoomChanged(join, caps); // backgrounds: the new room's allow_virtual_bg
   chat.resetChat(join, pageToken, room); // chat: the new room's
   applyLocalMetadata(room.localParticipant.metadata);
   setState('joined');
@@ -472,7 +476,10 @@ function wireRoom(r) {
       noteLocalMedia();
       renderAll();
     })
-    .on(RoomEvent.LocalTrackPublished, () => renderAll())
+    .on(RoomEvent.LocalTrackPublished, (pub) => {
+      if (pub.source === Track.Source.Camera) background.backgroundCamera(pub.track); // backgrounds
+      renderAll();
+    })
     .on(RoomEvent.LocalTrackUnpublished, () => renderAll())
     .on(RoomEvent.ActiveSpeakersChanged, (speakers) => {
       const speaking = new Set(speakers.map((s) => s.identity));
