@@ -28,3 +28,7 @@ bundle src/notes-editor.js esm notes-editor.js
 # livekit-client's end-to-end encryption worker (src/e2ee-worker.js), a classic worker script
 # that the meeting page starts from /static/e2ee-worker.js (doc/web.md, "End-to-end encryption")
 bundle src/e2ee-worker.js iife e2ee-worker.js
+# the whiteboard's editor (src/whiteboard-editor.js: Excalidraw, React, Yjs) with its chunks,
+# stylesheet and fonts in internal/web/static/whiteboard/, which the meeting page loads only when
+# the board is opened (doc/web.md, "Whiteboard"); esbuild's API, for two small plugins
+node whiteboard-build.mjs

@@ -80,10 +80,11 @@ func Handler() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		switch r.PathValue("file") {
+		switch f := r.PathValue("file"); {
 		// an embedded page fetches these across origins: the E2EE worker (web/src/e2ee.js), the
-		// shared notes' editor and its stylesheet (web/src/notes.js)
-		case "e2ee-worker.js", "notes-editor.js", "notes-editor.css":
+		// shared notes' editor and its stylesheet (web/src/notes.js), the whiteboard's editor,
+		// its chunks, stylesheet and fonts (web/src/whiteboard.js)
+		case f == "e2ee-worker.js", f == "notes-editor.js", f == "notes-editor.css", strings.HasPrefix(f, "whiteboard/"):
 			w.Header().Set("Access-Control-Allow-Origin", "*")
 		}
 		serve(w, r, a)
@@ -229,6 +230,8 @@ func contentType(ext string) string {
 		return "image/svg+xml"
 	case ".json", ".map":
 		return "application/json"
+	case ".woff2":
+		return "font/woff2"
 	}
 	if t := mime.TypeByExtension(ext); t != "" {
 		return t

@@ -30,6 +30,7 @@ import * as breakout from './breakout.js'; // breakout rooms
 import { initPolls, onPollsData, refreshPolls } from './polls.js'; // polls
 import * as chat from './chat.js'; // chat: sent through the server (history, private messages, files), reactions
 import * as notes from './notes.js'; // shared notes
+import * as whiteboard from './whiteboard.js'; // whiteboard
 import * as e2ee from './e2ee.js'; // e2ee: end-to-end encryption, called at the points marked "e2ee"
 
 const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
@@ -380,6 +381,7 @@ async function switchRoom(resp) {
   $('end-button').textContent = resp.breakout ? 'End this breakout room' : 'End meeting for all';
   for (const p of room.remoteParticipants.values()) readAdmin(p);
   notes.resetNotes(join, pageToken, locks); // shared notes: the new room's
+  whiteboard.resetWhiteboard(join, pageToken, locks); // whiteboard: the new room's
   chat.resetChat(join, pageToken, room); // chat: the new room's
   applyLocalMetadata(room.localParticipant.metadata);
   setState('joined');
@@ -471,6 +473,7 @@ function wireRoom(r) {
       refreshPolls(); // polls: what changed while the connection was down
       chat.loadHistory(); // chat: messages sent while the connection was down
       notes.refreshNotes(); // shared notes: the updates missed meanwhile
+      whiteboard.refreshWhiteboard(); // whiteboard: the updates missed meanwhile
     })
     .on(RoomEvent.Disconnected, (reason) => {
       if (r === room) onDisconnected(reason); // a room the page moved away from says nothing
@@ -568,6 +571,7 @@ function buildMeeting() {
   initPolls(join, pageToken); // polls
   chat.initChat(join, pageToken, room, appendChat, e2ee); // chat (e2ee: seals and opens)
   notes.initNotes(join, pageToken, locks); // shared notes
+  whiteboard.initWhiteboard(join, pageToken, locks); // whiteboard
 }
 
 function applyLocalMetadata(metadata) {
@@ -576,6 +580,7 @@ function applyLocalMetadata(metadata) {
     locks = { ...locks, ...m.lock_settings };
   }
   notes.notesLocksChanged(locks); // shared notes
+  whiteboard.whiteboardLocksChanged(locks); // whiteboard
   recomputeCaps();
 }
 
@@ -962,6 +967,7 @@ async function onData(topic, payload, sender) {
   if (topic === breakout.TOPIC_BREAKOUT && !sender) return breakout.onMessage(payload); // breakout rooms
   if (onPollsData(topic, payload, sender)) return; // polls
   if (chat.onChatData(topic, payload, sender)) return; // chat
+  if (whiteboard.onWhiteboardData(topic, payload, sender)) return; // whiteboard (before the notes: one topic)
   if (notes.onNotesData(topic, payload, sender)) return; // shared notes
   if (topic === TOPIC_CHAT) {
     // e2ee: a sealed chat message is opened first (or shown as unreadable)
