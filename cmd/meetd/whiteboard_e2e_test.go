@@ -47,12 +47,12 @@ func TestBrowserWhiteboard(t *testing.T) {
 			`!!document.querySelector('#whiteboard-editor canvas.interactive')`)
 	}
 	// stroke draws a zigzag with the pen, as a mouse would
-	stroke := func(p *page) {
+	stroke := func(p *page, dy float64) {
 		p.t.Helper()
 		evalJS[bool](p, `(() => { const t = document.querySelector('[data-testid="toolbar-freedraw"]'); if (t) t.click(); return true })()`)
 		type rect struct{ X, Y, W, H float64 }
 		r := evalJS[rect](p, `(() => { const r = document.querySelector('#whiteboard-editor canvas.interactive').getBoundingClientRect(); return {X: r.x, Y: r.y, W: r.width, H: r.height} })()`)
-		x0, y0 := r.X+r.W*0.3, r.Y+r.H*0.4
+		x0, y0 := r.X+r.W*0.3, r.Y+r.H*0.3+dy
 		held := func(p *input.DispatchMouseEventParams) { p.Button, p.Buttons = input.MouseButtonLeft, 1 }
 		// one DevTools call per event: a loaded machine may take a while for each
 		p.do(chromedp.MouseEvent(chromedp.MouseMoved, x0, y0))
@@ -69,7 +69,7 @@ func TestBrowserWhiteboard(t *testing.T) {
 	ok := t.Run("draw together", func(t *testing.T) {
 		host.t, ann.t = t, t
 		for _, p := range []*page{host, ann} {
-			p.join()
+			joinQuietly(p)
 		}
 		// every request the host's page makes from here on, while the board opens and is drawn on
 		var mu sync.Mutex
@@ -83,10 +83,10 @@ func TestBrowserWhiteboard(t *testing.T) {
 		})
 		openBoard(host, true)
 		openBoard(ann, true)
-		stroke(host)
+		stroke(host, 0)
 		host.waitTrue(20*time.Second, "the stroke on the host's board", count+` === '1'`)
 		ann.waitTrue(20*time.Second, "the host's stroke on ann's board", count+` === '1'`)
-		stroke(ann)
+		stroke(ann, 100)
 		host.waitTrue(20*time.Second, "ann's stroke on the host's board", count+` === '2'`)
 		host.screenshot("whiteboard-open.png")
 		mu.Lock()
@@ -141,7 +141,7 @@ func TestBrowserWhiteboard(t *testing.T) {
 
 	ok = ok && t.Run("late joiner", func(t *testing.T) {
 		bob := b.open(t, "bob", m.pageURL(m.joinToken("b-board", "bob", "Bob Baker", false)))
-		bob.join()
+		joinQuietly(bob)
 		openBoard(bob, true)
 		bob.waitTrue(20*time.Second, "the board as it is", count+` === '2'`)
 	})
@@ -150,7 +150,7 @@ func TestBrowserWhiteboard(t *testing.T) {
 		m.kill9()
 		m = startIsolated(t, env)
 		dan := b.open(t, "dan", m.pageURL(m.joinToken("b-board", "dan", "Dan Dunn", false)))
-		dan.join()
+		joinQuietly(dan)
 		openBoard(dan, true)
 		dan.waitTrue(20*time.Second, "the board after a restart", count+` === '2'`)
 	})
@@ -158,7 +158,7 @@ func TestBrowserWhiteboard(t *testing.T) {
 	_ = ok && t.Run("locked", func(t *testing.T) {
 		tok := m.joinToken("b-board", "cat", "Cat Cole", false)
 		cat := b.open(t, "cat", m.pageURL(tok))
-		cat.join()
+		joinQuietly(cat)
 		openBoard(cat, true)
 		cat.waitTrue(20*time.Second, "the board", count+` === '2'`)
 		var res envelope
@@ -169,7 +169,7 @@ func TestBrowserWhiteboard(t *testing.T) {
 		}
 		cat.waitTrue(20*time.Second, "the board in view mode", panel+`.dataset.writable === 'false' && !document.getElementById('whiteboard-locked').hidden && `+
 			`!!document.querySelector('#whiteboard-editor .excalidraw--view-mode')`)
-		stroke(cat)
+		stroke(cat, 200)
 		time.Sleep(time.Second) // a stroke would be on the board at once
 		if got := evalJS[string](cat, count); got != "2" {
 			t.Errorf("a locked participant drew: %s elements", got)
@@ -183,6 +183,19 @@ func TestBrowserWhiteboard(t *testing.T) {
 			t.Errorf("a locked participant's update: %+v", refused)
 		}
 	})
+}
+
+// joinQuietly joins with the camera and the microphone off (the board needs no media, and a
+// loaded machine joins sooner without them), waiting generously.
+func joinQuietly(p *page) {
+	p.t.Helper()
+	p.waitState(60*time.Second, "prejoin")
+	p.waitTrue(60*time.Second, "Join enabled", `!document.getElementById('join-button').disabled`)
+	for _, id := range []string{"prejoin-camera-toggle", "prejoin-mic-toggle"} {
+		p.waitTrue(10*time.Second, id+" off", `(() => { const b = document.getElementById('`+id+`'); if (b.dataset.on === 'true') b.click(); return b.dataset.on === 'false' })()`)
+	}
+	p.do(chromedp.Click(chromedp.ID("join-button")))
+	p.waitState(60*time.Second, "joined")
 }
 
 // evalJSAwait evaluates an expression whose value is a promise, and waits for it.

@@ -12,7 +12,7 @@
 
 import React from 'react';
 import { createRoot } from 'react-dom/client';
-import { Excalidraw, CaptureUpdateAction, exportToBlob, exportToSvg, reconcileElements } from '@excalidraw/excalidraw';
+import { Excalidraw, MainMenu, CaptureUpdateAction, exportToBlob, exportToSvg, reconcileElements } from '@excalidraw/excalidraw';
 import '@excalidraw/excalidraw/index.css';
 import * as Y from 'yjs';
 
@@ -42,9 +42,13 @@ export function createBoard({ container, assetPath, readOnly, onLocalUpdate, onC
   let remoteWhileLoading = false;
 
   const root = createRoot(container);
+  // the menu without Excalidraw's links to its sites and accounts
+  const h = React.createElement;
+  const D = MainMenu.DefaultItems;
+  const menu = h(MainMenu, null, h(D.ClearCanvas), h(D.ToggleTheme), h(D.ChangeCanvasBackground), h(D.Help));
   const render = () =>
     root.render(
-      React.createElement(Excalidraw, {
+      h(Excalidraw, {
         excalidrawAPI: (a) => {
           if (api) return;
           api = a;
@@ -56,8 +60,8 @@ export function createBoard({ container, assetPath, readOnly, onLocalUpdate, onC
         detectScroll: false,
         handleKeyboardGlobally: false,
         initialData: { appState: { viewBackgroundColor: '#ffffff', currentItemFontFamily: 5 } },
-        UIOptions: { canvasActions: { loadScene: false, saveToActiveFile: false, export: false, saveAsImage: false, toggleTheme: false }, tools: { image: true } },
-      }),
+        UIOptions: { canvasActions: { loadScene: false, saveToActiveFile: false, export: false, saveAsImage: false }, tools: { image: true } },
+      }, menu),
     );
   render();
 
