@@ -39,7 +39,9 @@ export function createBoard({ container, assetPath, readOnly, onLocalUpdate, onC
   let ro = !!readOnly;
   let flushTimer = 0;
   let destroyed = false;
-  let remoteWhileLoading = false;
+  let started = false; // Excalidraw has the stored board (loaded): remote changes go into its scene
+  let startWith;
+  const initialData = new Promise((resolve) => (startWith = resolve));
 
   const root = createRoot(container);
   // the menu without Excalidraw's links to its sites and accounts
@@ -50,16 +52,14 @@ export function createBoard({ container, assetPath, readOnly, onLocalUpdate, onC
     root.render(
       h(Excalidraw, {
         excalidrawAPI: (a) => {
-          if (api) return;
-          api = a;
-          if (remoteWhileLoading) applyRemote([...elements.keys()]);
+          if (!api) api = a;
         },
         onChange: changed,
         viewModeEnabled: ro,
         validateEmbeddable: false, // no web embeds: nothing is loaded from elsewhere
         detectScroll: false,
         handleKeyboardGlobally: false,
-        initialData: { appState: { viewBackgroundColor: '#ffffff', currentItemFontFamily: 5 } },
+        initialData, // the stored board, once loaded
         UIOptions: { canvasActions: { loadScene: false, saveToActiveFile: false, export: false, saveAsImage: false }, tools: { image: true } },
       }, menu),
     );
@@ -75,10 +75,7 @@ export function createBoard({ container, assetPath, readOnly, onLocalUpdate, onC
 
   // applyRemote merges the elements of ids from the Yjs document into the scene.
   function applyRemote(ids) {
-    if (!api) {
-      remoteWhileLoading = true;
-      return;
-    }
+    if (!api || !started) return; // in the document: Excalidraw starts from it
     const remote = [];
     for (const id of ids) {
       const e = elements.get(id);
@@ -185,6 +182,21 @@ export function createBoard({ container, assetPath, readOnly, onLocalUpdate, onC
   const exportState = () => ({ viewBackgroundColor: api?.getAppState().viewBackgroundColor || '#ffffff', exportBackground: true });
 
   return {
+    // loaded starts Excalidraw from the board as the Yjs document holds it (the stored updates
+    // applied). What comes meanwhile, and until Excalidraw has taken it, is merged again after.
+    loaded() {
+      const els = [...elements.values()].map(copy);
+      for (const e of els) synced.set(e.id, e.version);
+      startWith({ elements: els, appState: { viewBackgroundColor: '#ffffff', currentItemFontFamily: 5 } });
+      const again = () => {
+        if (destroyed) return;
+        if (!api) return void setTimeout(again, 200); // Excalidraw is still mounting
+        started = true;
+        applyRemote([...elements.keys()]);
+      };
+      setTimeout(again, 0);
+      setTimeout(again, 1000);
+    },
     // apply merges an update of another page (or the server's stored ones).
     apply(update) {
       Y.applyUpdate(doc, update, REMOTE);

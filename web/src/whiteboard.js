@@ -200,6 +200,7 @@ async function openBoard() {
   });
   const first = await fetchMissing(true);
   if (gen !== generation) return;
+  board.loaded(); // Excalidraw starts from the stored board
   panel.dataset.state = 'ready';
   showLock();
   showCount();
