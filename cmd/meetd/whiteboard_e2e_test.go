@@ -29,7 +29,8 @@ func TestBrowserWhiteboard(t *testing.T) {
 	if path == "" {
 		t.Skip("the browser end-to-end test needs Chromium: apt-get install chromium (CI's .ci/run installs it)")
 	}
-	env := testEnv(t, nil)
+	// the session outlives a restart of meetd and a slow rejoin on a loaded machine
+	env := testEnv(t, map[string]string{"MEETD_DEPARTURE_TIMEOUT": "600"})
 	m := startIsolated(t, env)
 	b := startBrowser(t, path)
 	m.create("b-board", map[string]any{"metadata": map[string]any{"room_title": "Board meeting",
