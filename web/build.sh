@@ -40,3 +40,7 @@ for f in selfie_segmentation.js selfie_segmentation_solution_simd_wasm_bin.js se
   selfie_segmentation.binarypb selfie_segmentation_landscape.tflite; do
   install -m 644 "$seg/$f" ../internal/web/static/background/
 done
+# the whiteboard's editor (src/whiteboard-editor.js: Excalidraw, React, Yjs) with its chunks,
+# stylesheet and fonts in internal/web/static/whiteboard/, which the meeting page loads only when
+# the board is opened (doc/web.md, "Whiteboard"); esbuild's API, for two small plugins
+node whiteboard-build.mjs

@@ -450,8 +450,16 @@ type page struct {
 	name string
 	ctx  context.Context
 
-	mu   sync.Mutex
-	logs []string
+	mu      sync.Mutex
+	logs    []string
+	onEvent func(ev any) // more of the page's DevTools events (setOnEvent)
+}
+
+// setOnEvent has f see every DevTools event of the page from now on (network requests, …).
+func (p *page) setOnEvent(f func(ev any)) {
+	p.mu.Lock()
+	p.onEvent = f
+	p.mu.Unlock()
 }
 
 // open loads url in a new page; the page closes when t ends, and its console is logged if t failed.
@@ -500,6 +508,12 @@ func (p *page) listen(ev any) {
 			line += " " + d.Exception.Description
 		}
 	default:
+		p.mu.Lock()
+		f := p.onEvent
+		p.mu.Unlock()
+		if f != nil {
+			f(ev)
+		}
 		return
 	}
 	p.mu.Lock()

@@ -17,7 +17,7 @@ import (
 // (meet.DocMaxRendering), a snapshot (meet.DocMaxSize, base64).
 const (
 	notesUpdateBody  = 128 << 10
-	notesRenderBody  = 640 << 10
+	notesRenderBody  = 5 << 20 // a whiteboard's (meet.WhiteboardMaxRendering) or notes' rendering
 	notesCompactBody = 6 << 20
 )
 
@@ -80,8 +80,8 @@ func (s *Server) pageNotesUpdate(r *http.Request) (any, error) {
 	}{OK(), seq, seq%meet.DocCompactAfter == 0}, nil
 }
 
-// pageNotesRender: {doc, seq, rendering (a Quill delta: {"ops":[…]})}: the text as the page
-// shows it after the updates up to seq.
+// pageNotesRender: {doc, seq, rendering (a Quill delta: {"ops":[…]}; the whiteboard's: {svg,
+// scene}, whiteboard.go)}: the document as the page shows it after the updates up to seq.
 func (s *Server) pageNotesRender(r *http.Request) (any, error) {
 	var req struct {
 		Doc       string          `json:"doc"`
@@ -91,7 +91,11 @@ func (s *Server) pageNotesRender(r *http.Request) (any, error) {
 	if err := decodeSmall(r, &req); err != nil {
 		return nil, err
 	}
-	if _, err := parseDelta("rendering", string(req.Rendering)); err != nil {
+	if req.Doc == "whiteboard" {
+		if _, err := parseBoardRendering(req.Rendering); err != nil {
+			return nil, err
+		}
+	} else if _, err := parseDelta("rendering", string(req.Rendering)); err != nil {
 		return nil, err
 	}
 	kept, err := s.Rooms.PageDocRendering(r.Context(), pageToken(r), req.Doc, req.Seq, string(req.Rendering))
@@ -124,8 +128,9 @@ func (s *Server) pageNotesCompact(r *http.Request) (any, error) {
 	}{OK(), done}, nil
 }
 
-// notesDownload: {room_id, sid (optional: else the running or latest session), doc ("notes"),
-// format ("markdown", the default; "html"; "text")}: the text as the latest rendering shows it.
+// notesDownload: {room_id, sid (optional: else the running or latest session), doc ("notes";
+// "whiteboard"), format ("markdown", the default; "html"; "text"; the whiteboard's "svg", the
+// default, "json")}: the document as the latest rendering shows it.
 func (s *Server) notesDownload(r *http.Request) (any, error) {
 	var req struct {
 		RoomID string `json:"room_id"`
@@ -136,13 +141,21 @@ func (s *Server) notesDownload(r *http.Request) (any, error) {
 	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
-	format, err := notesFormat(req.Format)
+	return s.documentDownload(r, req.RoomID, req.SID, req.Doc, req.Format)
+}
+
+// documentDownload is the server key's download of a document in format.
+func (s *Server) documentDownload(r *http.Request, roomID, sid, doc, f string) (any, error) {
+	format, err := docFormat(doc, f)
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.Rooms.Document(r.Context(), req.RoomID, req.SID, req.Doc)
+	st, err := s.Rooms.Document(r.Context(), roomID, sid, doc)
 	if err != nil {
 		return nil, err
+	}
+	if st.Name == "whiteboard" {
+		return s.boardFile(st, format)
 	}
 	return notesFile(st, format)
 }
@@ -156,7 +169,7 @@ func (s *Server) pageNotesDownload(r *http.Request) (any, error) {
 	if err := decodeSmall(r, &req); err != nil {
 		return nil, err
 	}
-	format, err := notesFormat(req.Format)
+	format, err := docFormat(req.Doc, req.Format)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +177,19 @@ func (s *Server) pageNotesDownload(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st.Name == "whiteboard" {
+		return s.boardFile(st, format)
+	}
 	return notesFile(st, format)
+}
+
+// docFormat checks a download's format for the document doc: the whiteboard's (svg, the
+// default; json) or the notes'.
+func docFormat(doc, f string) (string, error) {
+	if doc == "whiteboard" {
+		return boardFormat(f)
+	}
+	return notesFormat(f)
 }
 
 func notesFormat(f string) (string, error) {

@@ -47,7 +47,8 @@ func TestNotes(t *testing.T) {
 	}{
 		{off, "state", `{}`, "PERMISSION_DENIED"},
 		{off, "update", `{"update":"` + b64("x") + `"}`, "PERMISSION_DENIED"},
-		{bob, "state", `{"doc":"whiteboard"}`, "INVALID_PARAMETERS"},
+		{bob, "state", `{"doc":"board"}`, "INVALID_PARAMETERS"},
+		{bob, "state", `{"doc":"whiteboard"}`, "PERMISSION_DENIED"}, // a room without whiteboard_features
 		{bob, "state", `{"after":-1}`, "INVALID_PARAMETERS"},
 		{bob, "update", `{}`, "INVALID_PARAMETERS"},
 		{bob, "update", `{"update":"not base64!"}`, "INVALID_PARAMETERS"},

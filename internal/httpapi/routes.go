@@ -143,6 +143,7 @@ func (s *Server) Handler() http.Handler {
 	// shared notes (notes.go)
 	reads("notes/download", s.notesDownload)
 	// /shared notes
+	reads("whiteboard/download", s.whiteboardDownload) // whiteboard (whiteboard.go)
 	reads("webhook/deliveries", s.webhookDeliveries)
 	signed("webhook/redeliver", s.webhookRedeliver)
 	// waiting room (waiting.go)
@@ -215,6 +216,10 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("POST /api/notes/"+verb, s.serveLimit(meet.DoorPage, nh.limit, s.page(nh.h, auth.UsePage)))
 	}
 	// /shared notes
+	// whiteboard (whiteboard.go; the board itself goes through /api/notes/* with doc "whiteboard")
+	mux.Handle("POST /api/whiteboard/upload", s.serveLimit(meet.DoorPage, whiteboardUploadBody, s.page(s.pageWhiteboardUpload, auth.UsePage)))
+	mux.Handle("POST /api/whiteboard/file", s.serveLimit(meet.DoorPage, smallBody, s.page(s.pageWhiteboardFile, auth.UsePage)))
+	// /whiteboard
 	mux.HandleFunc("OPTIONS /api/", preflight) // CORS for every page call (embed.go)
 
 	mux.HandleFunc("GET /healthz", s.healthz)

@@ -43,6 +43,17 @@ const (
 	DocCompactAfter = 500
 )
 
+// Limits of the whiteboard (doc/api.md, "Whiteboard").
+const (
+	// WhiteboardMaxRendering is the largest rendering of the board a page may post (its SVG and
+	// its scene), in bytes.
+	WhiteboardMaxRendering = 4 << 20
+	// WhiteboardMaxFile is the largest image a page may put on the board, in bytes.
+	WhiteboardMaxFile = 4 << 20
+	// WhiteboardMaxFiles is the most images a session's board keeps.
+	WhiteboardMaxFiles = 100
+)
+
 // EventDocument is a session's shared document as document_saved carries it: its name, the seq
 // of its latest update and of the update its rendering shows (the text the download gives), the
 // bytes of updates kept, and who wrote last, when (Unix s).

@@ -204,7 +204,6 @@ func notImplemented(f *RoomFeatures) []string {
 		}
 	}
 	add(Bool(f.RecordingFeatures.IsAllow) && Bool(f.RecordingFeatures.IsAllowLocal), "recording_features.is_allow_local") // cloud recording is served
-	add(GroupOn(f.WhiteboardFeatures, "allowed_whiteboard"), "whiteboard_features")
 	add(GroupOn(f.ExternalMediaPlayerFeatures, "allowed_external_media_player"), "external_media_player_features")
 	add(GroupOn(f.DisplayExternalLinkFeatures, ""), "display_external_link_features")
 	add(GroupOn(f.IngressFeatures, ""), "ingress_features")

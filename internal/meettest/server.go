@@ -136,7 +136,7 @@ func Start(t testing.TB, opt Options) *Server {
 		t.Fatalf("meettest: recorder: %v", err)
 	}
 	svc := rooms.New(st, s.Media, rooms.Config{Keys: s.Keys, Node: "meettest", DepartureTimeout: time.Minute,
-		ChatDir: filepath.Join(dir, "chat")},
+		ChatDir: filepath.Join(dir, "chat"), WhiteboardDir: filepath.Join(dir, "whiteboard")},
 		rooms.Hooks{Started: recordings.Started, Ending: recordings.Ending, Ended: reports.Generate}, log)
 	s.Media.rooms = svc // what the media server tells the room service: joins and departures
 

@@ -14,8 +14,9 @@ import (
 // The pages merge them (Yjs CRDT updates); meetd keeps every update in order, hands a page all of
 // them (or those after a seq it has), and forwards each new one to the other pages with a data
 // message on DocsTopic. It also keeps the latest rendering a page posted, from which the API's
-// download is written. One document exists today: "notes" (shared_note_pad_features, locked by
-// lock_shared_notepad); the whiteboard can be another name with its own feature and lock.
+// download is written. Two documents exist: "notes" (shared_note_pad_features, locked by
+// lock_shared_notepad) and "whiteboard" (whiteboard_features, locked by lock_whiteboard; doc/api.md,
+// "Whiteboard"), whose images are kept apart (whiteboard.go).
 
 // DocumentStore keeps the sessions' documents (part of Store).
 type DocumentStore interface {
@@ -55,6 +56,8 @@ type docKind struct {
 	allowed func(*meet.RoomFeatures) bool
 	locked  func(meet.LockSettings) bool
 	feature string
+	// maxRendering is the largest rendering a page may post, in bytes
+	maxRendering int
 }
 
 var docKinds = map[string]docKind{
@@ -62,10 +65,22 @@ var docKinds = map[string]docKind{
 		allowed: func(f *meet.RoomFeatures) bool {
 			return meet.GroupOn(f.SharedNotePadFeatures, "allowed_shared_note_pad")
 		},
-		locked:  func(l meet.LockSettings) bool { return meet.Bool(l.LockSharedNotepad) },
-		feature: "room_features.shared_note_pad_features.is_allow",
+		locked:       func(l meet.LockSettings) bool { return meet.Bool(l.LockSharedNotepad) },
+		feature:      "room_features.shared_note_pad_features.is_allow",
+		maxRendering: meet.DocMaxRendering,
+	},
+	"whiteboard": {
+		allowed: func(f *meet.RoomFeatures) bool {
+			return meet.GroupOn(f.WhiteboardFeatures, "allowed_whiteboard")
+		},
+		locked:       func(l meet.LockSettings) bool { return meet.Bool(l.LockWhiteboard) },
+		feature:      "room_features.whiteboard_features.is_allow",
+		maxRendering: meet.WhiteboardMaxRendering,
 	},
 }
+
+// DocNames are the documents' names, in the order document_saved lists them.
+var DocNames = []string{"notes", "whiteboard"}
 
 func docKindOf(name string) (docKind, error) {
 	if name == "" {
@@ -73,7 +88,7 @@ func docKindOf(name string) (docKind, error) {
 	}
 	k, ok := docKinds[name]
 	if !ok {
-		return docKind{}, meet.Errorf(meet.CodeInvalidParameters, "doc must be one of: notes")
+		return docKind{}, meet.Errorf(meet.CodeInvalidParameters, "doc must be one of: notes, whiteboard")
 	}
 	return k, nil
 }
@@ -217,11 +232,12 @@ func (s *Service) PageDocRendering(ctx context.Context, token, name string, seq 
 	if err != nil {
 		return false, err
 	}
+	k, _ := docKindOf(name) // checked by pageWriter
 	if seq < 1 {
 		return false, meet.Errorf(meet.CodeInvalidParameters, "seq must be the seq of an update the rendering shows")
 	}
-	if len(rendering) > meet.DocMaxRendering {
-		return false, meet.Errorf(meet.CodeInvalidParameters, "rendering must be at most %d bytes", meet.DocMaxRendering)
+	if len(rendering) > k.maxRendering {
+		return false, meet.Errorf(meet.CodeInvalidParameters, "rendering must be at most %d bytes", k.maxRendering)
 	}
 	return s.store.SetDocRendering(ctx, sess.SID, docName(name), seq, rendering)
 }
@@ -270,7 +286,7 @@ func (s *Service) Document(ctx context.Context, roomID, sid, name string) (*DocS
 // its end). A failure to read them is logged: the session ends anyway.
 func (s *Service) savedDocuments(ctx context.Context, sess *meet.Session) []*meet.EventDocument {
 	var out []*meet.EventDocument
-	for _, name := range []string{"notes"} {
+	for _, name := range DocNames {
 		d, err := s.store.Document(ctx, sess.SID, name)
 		if err != nil {
 			s.log.Warn("document at the end", "room_id", sess.RoomID, "doc", name, "err", err)

@@ -64,6 +64,9 @@ type Config struct {
 	NodeTimeout time.Duration
 	// ChatDir is where the files shared in chats are kept (data_dir/chat), by sid and file id.
 	ChatDir string
+	// WhiteboardDir is where the images put on whiteboards are kept (data_dir/whiteboard), by sid
+	// and file id (whiteboard.go).
+	WhiteboardDir string
 }
 
 // Service is the room service.

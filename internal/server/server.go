@@ -255,7 +255,8 @@ func (s *server) build(ctx context.Context) error {
 		Keys:             keys,
 		DepartureTimeout: time.Duration(cfg.DepartureTimeout) * time.Second,
 		Node:             s.nodeID,
-		ChatDir:          filepath.Join(cfg.DataDir, "chat"), // chat files (rooms/chat.go)
+		ChatDir:          filepath.Join(cfg.DataDir, "chat"),       // chat files (rooms/chat.go)
+		WhiteboardDir:    filepath.Join(cfg.DataDir, "whiteboard"), // whiteboard images (rooms/whiteboard.go)
 		NodeTimeout:      time.Duration(cfg.NodeTimeout),
 	}, rooms.Hooks{
 		Started: s.recordings.Started, // automatic recording

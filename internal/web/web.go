@@ -91,9 +91,10 @@ func Handler() http.Handler {
 		switch f := r.PathValue("file"); {
 		// an embedded page fetches these across origins: the E2EE worker (web/src/e2ee.js), the
 		// shared notes' editor and its stylesheet (web/src/notes.js), the languages (web/src/i18n.js),
-		// the background processor and its segmentation (web/src/background.js)
+		// the background processor and its segmentation (web/src/background.js), the whiteboard's
+		// editor, its chunks, stylesheet and fonts (web/src/whiteboard.js)
 		case f == "e2ee-worker.js", f == "notes-editor.js", f == "notes-editor.css", strings.HasPrefix(f, "locales/"),
-			strings.HasPrefix(f, "background/"):
+			strings.HasPrefix(f, "background/"), strings.HasPrefix(f, "whiteboard/"):
 			w.Header().Set("Access-Control-Allow-Origin", "*")
 		}
 		serve(w, r, a)
@@ -288,6 +289,8 @@ func contentType(ext string) string {
 		return "application/json"
 	case ".wasm":
 		return "application/wasm"
+	case ".woff2":
+		return "font/woff2"
 	}
 	if t := mime.TypeByExtension(ext); t != "" {
 		return t

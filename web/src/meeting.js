@@ -32,6 +32,7 @@ import * as chat from './chat.js'; // chat: sent through the server (history, pr
 import * as notes from './notes.js'; // shared notes
 import * as phone from './phone.js'; // phones and tablets: the toolbar's "More" menu, one panel at a time, the tiles' shape
 import * as background from './background.js'; // backgrounds: blur and virtual backgrounds of the camera
+import * as whiteboard from './whiteboard.js'; // whiteboard
 import * as e2ee from './e2ee.js'; // e2ee: end-to-end encryption, called at the points marked "e2ee"
 import { applyDesign } from './design.js'; // the CMS's design customisation
 import * as i18n from './i18n.js'; // languages
@@ -403,6 +404,7 @@ async function switchRoom(resp) {
   for (const p of room.remoteParticipants.values()) readAdmin(p);
   notes.resetNotes(join, pageToken, locks); // shared notes: the new room's
   background.backgroundRoomChanged(join, caps); // backgrounds: the new room's allow_virtual_bg
+  whiteboard.resetWhiteboard(join, pageToken, locks); // whiteboard: the new room's
   chat.resetChat(join, pageToken, room); // chat: the new room's
   applyLocalMetadata(room.localParticipant.metadata);
   setState('joined');
@@ -504,6 +506,7 @@ function wireRoom(r) {
       refreshPolls(); // polls: what changed while the connection was down
       chat.loadHistory(); // chat: messages sent while the connection was down
       notes.refreshNotes(); // shared notes: the updates missed meanwhile
+      whiteboard.refreshWhiteboard(); // whiteboard: the updates missed meanwhile
     })
     .on(RoomEvent.Disconnected, (reason) => {
       if (r === room) onDisconnected(reason); // a room the page moved away from says nothing
@@ -606,6 +609,7 @@ function buildMeeting() {
   initPolls(join, pageToken); // polls
   chat.initChat(join, pageToken, room, appendChat, e2ee); // chat (e2ee: seals and opens)
   notes.initNotes(join, pageToken, locks); // shared notes
+  whiteboard.initWhiteboard(join, pageToken, locks); // whiteboard
 }
 
 function applyLocalMetadata(metadata) {
@@ -614,6 +618,7 @@ function applyLocalMetadata(metadata) {
     locks = { ...locks, ...m.lock_settings };
   }
   notes.notesLocksChanged(locks); // shared notes
+  whiteboard.whiteboardLocksChanged(locks); // whiteboard
   recomputeCaps();
 }
 
@@ -1001,6 +1006,7 @@ async function onData(topic, payload, sender) {
   if (topic === breakout.TOPIC_BREAKOUT && !sender) return breakout.onMessage(payload); // breakout rooms
   if (onPollsData(topic, payload, sender)) return; // polls
   if (chat.onChatData(topic, payload, sender)) return; // chat
+  if (whiteboard.onWhiteboardData(topic, payload, sender)) return; // whiteboard (before the notes: one topic)
   if (notes.onNotesData(topic, payload, sender)) return; // shared notes
   if (topic === TOPIC_CHAT) {
     // e2ee: a sealed chat message is opened first (or shown as unreadable)

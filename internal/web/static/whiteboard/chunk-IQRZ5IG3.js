@@ -1,0 +1,1 @@
+import{a,b as o,c as t,d as m}from"./chunk-CCZO6SVP.js";import"./chunk-DYTBQHH5.js";import"./chunk-PVCGWI52.js";import{e as s}from"./chunk-LXAOYEKV.js";s();export{a as Commands,o as subsetToBase64,t as subsetToBinary,m as toBase64};

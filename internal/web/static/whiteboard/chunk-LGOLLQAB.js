@@ -1,0 +1,1 @@
+import{sk as t,tk as e,uk as o}from"./chunk-WML6EJGF.js";import"./chunk-DYTBQHH5.js";import"./chunk-PVCGWI52.js";import{e as a}from"./chunk-LXAOYEKV.js";a();export{o as decodePngMetadata,e as encodePngMetadata,t as getTEXtChunk};
