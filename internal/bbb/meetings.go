@@ -381,11 +381,12 @@ func roomMetadata(r *Request, d store.BBBMeetingData) meet.RoomMetadata {
 			f.AllowViewOtherUsersList = ptr(false)
 		}
 	}
-	// BBB's polls, breakout rooms and shared notes are on unless disabledFeatures
+	// BBB's polls, breakout rooms, shared notes and whiteboard are on unless disabledFeatures
 	// names them (plugNmeet's are off unless asked for)
 	f.PollsFeatures = map[string]any{"is_allow": true}
 	f.BreakoutRoomFeatures = map[string]any{"is_allow": true}
 	f.SharedNotePadFeatures = map[string]any{"allowed_shared_note_pad": true}
+	f.WhiteboardFeatures = map[string]any{"allowed_whiteboard": true} // viewers look (lock_whiteboard, below)
 	off := map[string]any{"is_allow": false}
 	for _, feature := range d.DisabledFeatures {
 		switch feature {
@@ -403,6 +404,8 @@ func roomMetadata(r *Request, d store.BBBMeetingData) meet.RoomMetadata {
 			f.BreakoutRoomFeatures = off
 		case "sharedNotes":
 			f.SharedNotePadFeatures = map[string]any{"allowed_shared_note_pad": false}
+		case "presentation":
+			f.WhiteboardFeatures = map[string]any{"allowed_whiteboard": false}
 		case "externalVideos":
 			f.ExternalMediaPlayerFeatures = map[string]any{"allowed_external_media_player": false}
 		case "raiseHand":
