@@ -20,7 +20,10 @@ type RoomInfo struct {
 }
 
 // Info is the session as the API shows it.
-func (s *Session) Info() RoomInfo {
+func (s *Session) Info() RoomInfo { return s.InfoWith(JSON(s.Metadata)) }
+
+// InfoWith is Info with the session's metadata already as JSON (JSON(s.Metadata)).
+func (s *Session) InfoWith(metadataJSON string) RoomInfo {
 	return RoomInfo{
 		RoomTitle:          s.Title(),
 		RoomID:             s.RoomID,
@@ -30,7 +33,7 @@ func (s *Session) Info() RoomInfo {
 		IsRecording:        s.IsRecording,
 		IsActiveRTMP:       s.IsActiveRTMP,
 		CreationTime:       s.CreatedAt.Unix(),
-		Metadata:           JSON(s.Metadata),
+		Metadata:           metadataJSON,
 		WebhookURL:         s.WebhookURL(),
 		IsBreakoutRoom:     s.Metadata.IsBreakoutRoom,
 		ParentRoomID:       s.Metadata.ParentRoomID,

@@ -97,11 +97,26 @@ func (s *Service) IsActive(ctx context.Context, roomID string) (bool, meet.Code,
 
 // ActiveRoom is getActiveRoomInfo: the running session and who is connected now.
 func (s *Service) ActiveRoom(ctx context.Context, roomID string) (*meet.Room, error) {
-	sess, err := s.running(ctx, roomID)
+	if err := meet.CheckID("room_id", roomID); err != nil {
+		return nil, err
+	}
+	// The session is read on every call; its metadata is parsed again only when its text changed
+	// (doc/decisions/0008). The parsed metadata is shared with the cache: this path only reads it.
+	sess, text, err := s.store.SessionText(ctx, roomID)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("load room %s: %w", roomID, err)
+	case sess == nil:
+		return nil, meet.ErrRoomNotFound
+	case !sess.Running():
+		return nil, meet.ErrRoomNotActive
+	}
+	md, mdJSON, err := s.kept.of(sess.SID, text)
 	if err != nil {
 		return nil, err
 	}
-	return s.roomOf(ctx, sess)
+	sess.Metadata = *md
+	return s.roomOfWith(ctx, sess, mdJSON)
 }
 
 // ActiveRooms is getActiveRoomsInfo.
@@ -122,6 +137,11 @@ func (s *Service) ActiveRooms(ctx context.Context) ([]meet.Room, error) {
 }
 
 func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, error) {
+	return s.roomOfWith(ctx, sess, meet.JSON(sess.Metadata))
+}
+
+// roomOfWith is roomOf with the session's metadata already as JSON.
+func (s *Service) roomOfWith(ctx context.Context, sess *meet.Session, metadataJSON string) (*meet.Room, error) {
 	live, err := s.media.Participants(ctx, sess.RoomID)
 	if err != nil {
 		return nil, fmt.Errorf("participants of %s: %w", sess.RoomID, err)
@@ -130,12 +150,20 @@ func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, e
 	if err != nil {
 		return nil, err
 	}
-	// join order (LiveKit lists them in no particular order)
-	slices.SortStableFunc(live, func(a, b meet.ParticipantInfo) int {
-		return cmp.Or(cmp.Compare(joinedMs(a), joinedMs(b)), cmp.Compare(a.SID, b.SID))
+	// join order (LiveKit lists them in no particular order); the positions are sorted, not the
+	// participants themselves: moving those large values was a quarter of this call's own work
+	// (doc/performance-notes.md)
+	order := make([]int, len(live))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &live[i], &live[j]
+		return cmp.Or(cmp.Compare(joinedMs(a), joinedMs(b)), cmp.Compare(a.SID, b.SID), cmp.Compare(i, j))
 	})
-	room := &meet.Room{RoomInfo: sess.Info(), ParticipantsInfo: make([]meet.ParticipantInfo, 0, len(live))}
-	for _, p := range live {
+	room := &meet.Room{RoomInfo: sess.InfoWith(metadataJSON), ParticipantsInfo: make([]meet.ParticipantInfo, 0, len(live))}
+	for _, i := range order {
+		p := live[i]
 		// the server's own participants are never listed; one that LiveKit already counts as
 		// gone (DISCONNECTED, waiting to be cleaned up) is not connected now
 		if strings.HasPrefix(p.Identity, meet.InternalPrefix) || p.State == "DISCONNECTED" {
@@ -156,7 +184,7 @@ func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, e
 	return room, nil
 }
 
-func joinedMs(p meet.ParticipantInfo) int64 {
+func joinedMs(p *meet.ParticipantInfo) int64 {
 	if p.JoinedAtMs > 0 {
 		return p.JoinedAtMs
 	}

@@ -17,6 +17,9 @@ type Store interface {
 	EndSession(ctx context.Context, sid string, at time.Time, reason string, events func(*meet.Session, []Presence) []meet.Event) (bool, error)
 	// Session returns the room's running session, or else its latest; nil if none.
 	Session(ctx context.Context, roomID string) (*meet.Session, error)
+	// SessionText is Session with the metadata unparsed (sess.Metadata empty) and returned as
+	// its stored JSON text.
+	SessionText(ctx context.Context, roomID string) (*meet.Session, string, error)
 	SessionBySID(ctx context.Context, sid string) (*meet.Session, error)
 	RunningSessions(ctx context.Context) ([]*meet.Session, error)
 	Sessions(ctx context.Context, f meet.SessionFilter) ([]*meet.Session, int, error)
