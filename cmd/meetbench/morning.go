@@ -480,6 +480,23 @@ func (b *bench) idleRooms(ctx context.Context, n int) error {
 		lat = append(lat, time.Since(t))
 		bytes = len(data)
 	}
+	if b.pprofDir != "" {
+		// a profile of meetd answering getActiveRoomsInfo with them, one call after another
+		if err := b.profileWhile(ctx, fmt.Sprintf("rooms-%d-idle", n), 10*time.Second, func(done <-chan struct{}) error {
+			for {
+				select {
+				case <-done:
+					return nil
+				default:
+				}
+				if _, _, err := b.signed(ctx, "room/getActiveRoomsInfo", map[string]any{}); err != nil {
+					return err
+				}
+			}
+		}); err != nil {
+			return err
+		}
+	}
 	row := benchRow{Section: "idle", Name: fmt.Sprintf("%d idle rooms", n), N: n,
 		Extra: fmt.Sprintf("created in %.1f s at concurrency 8", created.Seconds())}
 	if b.pid != 0 {

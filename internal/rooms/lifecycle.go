@@ -111,23 +111,23 @@ func (s *Service) ActiveRoom(ctx context.Context, roomID string) (*meet.Room, er
 	case !sess.Running():
 		return nil, meet.ErrRoomNotActive
 	}
-	md, mdJSON, err := s.kept.of(sess.SID, text)
+	kept, err := s.kept.of(sess.SID, text)
 	if err != nil {
 		return nil, err
 	}
-	sess.Metadata = *md
-	return s.roomOfWith(ctx, sess, mdJSON)
+	sess.Metadata = kept.md
+	return s.roomOf(ctx, sess, kept)
 }
 
 // ActiveRooms is getActiveRoomsInfo.
 func (s *Service) ActiveRooms(ctx context.Context) ([]meet.Room, error) {
-	list, err := s.store.RunningSessions(ctx)
+	list, kept, err := s.runningKept(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list running sessions: %w", err)
 	}
 	out := make([]meet.Room, 0, len(list))
-	for _, sess := range list {
-		r, err := s.roomOf(ctx, sess)
+	for i, sess := range list {
+		r, err := s.roomOf(ctx, sess, kept[i])
 		if err != nil {
 			return nil, err
 		}
@@ -136,12 +136,26 @@ func (s *Service) ActiveRooms(ctx context.Context) ([]meet.Room, error) {
 	return out, nil
 }
 
-func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, error) {
-	return s.roomOfWith(ctx, sess, meet.JSON(sess.Metadata))
+// runningKept is every running session with its metadata as kept parsed by its stored text, and
+// that metadata as JSON: a room whose metadata did not change is not parsed again. The sessions'
+// metadata is shared with the cache: the callers only read it (doc/decisions/0008).
+func (s *Service) runningKept(ctx context.Context) ([]*meet.Session, []*keptMetadata, error) {
+	list, texts, err := s.store.RunningSessionsText(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	kept := make([]*keptMetadata, len(list))
+	for i, sess := range list {
+		if kept[i], err = s.kept.of(sess.SID, texts[i]); err != nil {
+			return nil, nil, err
+		}
+		sess.Metadata = kept[i].md
+	}
+	return list, kept, nil
 }
 
-// roomOfWith is roomOf with the session's metadata already as JSON.
-func (s *Service) roomOfWith(ctx context.Context, sess *meet.Session, metadataJSON string) (*meet.Room, error) {
+// roomOf is the room info of a running session, its metadata as kept parsed (metadataCache).
+func (s *Service) roomOf(ctx context.Context, sess *meet.Session, kept *keptMetadata) (*meet.Room, error) {
 	live, err := s.media.Participants(ctx, sess.RoomID)
 	if err != nil {
 		return nil, fmt.Errorf("participants of %s: %w", sess.RoomID, err)
@@ -161,7 +175,8 @@ func (s *Service) roomOfWith(ctx context.Context, sess *meet.Session, metadataJS
 		a, b := &live[i], &live[j]
 		return cmp.Or(cmp.Compare(joinedMs(a), joinedMs(b)), cmp.Compare(a.SID, b.SID), cmp.Compare(i, j))
 	})
-	room := &meet.Room{RoomInfo: sess.InfoWith(metadataJSON), ParticipantsInfo: make([]meet.ParticipantInfo, 0, len(live))}
+	room := &meet.Room{RoomInfo: sess.InfoWith(kept.json), ParticipantsInfo: make([]meet.ParticipantInfo, 0, len(live))}
+	room.RoomInfo.SetMetadata(kept.json, kept.quoted)
 	for _, i := range order {
 		p := live[i]
 		// the server's own participants are never listed; one that LiveKit already counts as

@@ -94,9 +94,10 @@ func (s *Service) shown(ctx context.Context, sess *meet.Session, live []meet.Par
 // keptMetadata is a session's metadata as last parsed for room info, with the stored JSON text it
 // was parsed from and its JSON as the answer shows it.
 type keptMetadata struct {
-	text string
-	md   meet.RoomMetadata // shared by the callers: only read
-	json string
+	text   string
+	md     meet.RoomMetadata // shared by the callers: only read
+	json   string
+	quoted string // json as a JSON string, for the answers
 }
 
 // metadataCache keeps, per session, its metadata parsed from the text the store holds: a call
@@ -106,24 +107,25 @@ type metadataCache struct {
 	bySID map[string]*keptMetadata
 }
 
-// of returns the metadata of sid parsed from text, and that metadata as JSON.
-func (c *metadataCache) of(sid, text string) (*meet.RoomMetadata, string, error) {
+// of returns the metadata of sid parsed from text, that metadata as JSON and as a JSON string.
+func (c *metadataCache) of(sid, text string) (*keptMetadata, error) {
 	c.mu.Lock()
 	e := c.bySID[sid]
 	c.mu.Unlock()
 	if e != nil && e.text == text {
-		return &e.md, e.json, nil
+		return e, nil
 	}
 	e = &keptMetadata{text: text}
 	if err := json.Unmarshal([]byte(text), &e.md); err != nil {
-		return nil, "", fmt.Errorf("session %s metadata: %w", sid, err)
+		return nil, fmt.Errorf("session %s metadata: %w", sid, err)
 	}
 	e.json = meet.JSON(e.md)
+	e.quoted = string(meet.AppendString(nil, e.json))
 	c.mu.Lock()
 	if c.bySID == nil || len(c.bySID) >= maxCachedSessions {
 		c.bySID = map[string]*keptMetadata{}
 	}
 	c.bySID[sid] = e
 	c.mu.Unlock()
-	return &e.md, e.json, nil
+	return e, nil
 }

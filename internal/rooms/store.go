@@ -22,6 +22,8 @@ type Store interface {
 	SessionText(ctx context.Context, roomID string) (*meet.Session, string, error)
 	SessionBySID(ctx context.Context, sid string) (*meet.Session, error)
 	RunningSessions(ctx context.Context) ([]*meet.Session, error)
+	// RunningSessionsText is RunningSessions with the metadata unparsed, as texts[i] for list[i].
+	RunningSessionsText(ctx context.Context) (list []*meet.Session, texts []string, err error)
 	Sessions(ctx context.Context, f meet.SessionFilter) ([]*meet.Session, int, error)
 
 	// E2EEKey is the session's end-to-end encryption key, "" if none; PutE2EEKey gives it key

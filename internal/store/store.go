@@ -243,6 +243,24 @@ func (s *Store) RunningSessions(ctx context.Context) ([]*meet.Session, error) {
 	return querySessions(ctx, s.r, `WHERE s.ended_at IS NULL ORDER BY s.created_at, s.room_id`)
 }
 
+// RunningSessionsText is RunningSessions with each session's metadata left unparsed
+// (sess.Metadata empty) and returned as its stored JSON text, texts[i] for list[i].
+func (s *Store) RunningSessionsText(ctx context.Context) (list []*meet.Session, texts []string, err error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT "+sessionColumns+" FROM sessions s WHERE s.ended_at IS NULL ORDER BY s.created_at, s.room_id")
+	type row struct {
+		sess *meet.Session
+		text string
+	}
+	all, err := scanRows(rows, err, func(rows *sql.Rows) (row, error) {
+		sess, text, err := scanSessionText(rows)
+		return row{sess, text}, err
+	})
+	for _, r := range all {
+		list, texts = append(list, r.sess), append(texts, r.text)
+	}
+	return list, texts, err
+}
+
 // Sessions lists sessions, running or ended, for fetchPastRooms.
 func (s *Store) Sessions(ctx context.Context, f meet.SessionFilter) ([]*meet.Session, int, error) {
 	where, args := roomFilter("WHERE 1=1", "s.room_id", f.RoomIDs)
