@@ -183,3 +183,13 @@ func TestAPIKeysAndRequireV2(t *testing.T) {
 }
 
 const longSecret = "secret-0123456789abcdef0123456789"
+
+// The profiler listens on loopback addresses only (the refused ones are in TestLoadRefusesBadValues).
+func TestDebugAddrLoopback(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:6060", "[::1]:0", "localhost:6060"} {
+		c, err := load(nil, map[string]string{"MEETD_DEBUG_ADDR": addr})
+		if err != nil || c.DebugAddr != addr {
+			t.Errorf("debug_addr %s: %v %q", addr, err, c.DebugAddr)
+		}
+	}
+}
