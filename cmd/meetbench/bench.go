@@ -146,11 +146,15 @@ data directory, loopback ports), or one at -url. It prints a table (or JSON) on 
 		"idle":    func(ctx context.Context) error { return b.idleRooms(ctx, *idle) },
 		"api":     b.apiThroughput,
 	}
+	var run []func(context.Context) error
 	for _, name := range strings.Split(*sections, ",") {
 		step, ok := known[strings.TrimSpace(name)]
 		if !ok {
 			return fmt.Errorf("-sections: unknown section %q (size, join, media, morning, idle, api)", name)
 		}
+		run = append(run, step)
+	}
+	for _, step := range run {
 		if err := step(ctx); err != nil {
 			return err
 		}
