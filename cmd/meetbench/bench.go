@@ -56,6 +56,11 @@ type bench struct {
 
 	// the sizes of the last answers of activeRoomRaw and listParticipantsRaw
 	oursBytes, theirsBytes int
+
+	samples   int      // interleaved calls per room size
+	debugAddr string   // meetd's profiler (config debug_addr), when -pprof is given
+	pprofDir  string   // where CPU profiles are written; "" = none
+	hooks     *hookBox // the webhook receiver in the bench process (morning.go)
 }
 
 // run is meetbench: it measures a meetd and prints a table (or JSON) on stdout, its progress on
@@ -84,6 +89,14 @@ data directory, loopback ports), or one at -url. It prints a table (or JSON) on 
 	dur := fs.Duration("duration", 2*time.Second, "how long each API measurement runs")
 	sizes := fs.String("sizes", "0,10,50,100", "room sizes for getActiveRoomInfo")
 	media := fs.String("media", "10,25,50", "audio participants for the media measurement")
+	samples := fs.Int("samples", 300, "interleaved getActiveRoomInfo/ListParticipants calls per room size")
+	sections := fs.String("sections", "size,join,media,morning,idle,api", "the sections to run, in this order: size, join, media, morning, idle, api")
+	morning := fs.String("morning", "5x5,10x5,10x10,20x10", "morning steps, rooms x participants each, run in order until one saturates the machine")
+	spread := fs.Duration("spread", 60*time.Second, "morning: the joins of a step are spread over this long")
+	cameras := fs.Int("cameras", 2, "morning: participants per room who also publish a camera")
+	window := fs.Duration("window", 10*time.Second, "morning: how long the load is measured once everybody joined")
+	idle := fs.Int("idle", 1000, "idle rooms created (nobody in) for memory per idle room; 0 = none")
+	pprofDir := fs.String("pprof", "", "write meetd CPU profiles (room info at the largest size, each morning step) into this directory; needs a meetd the bench starts")
 	databaseURL := fs.String("database-url", getenv("MEETD_DATABASE_URL"),
 		"PostgreSQL database (an empty one) for the meetd the bench starts; default SQLite in a temporary directory")
 	if err := fs.Parse(args); err != nil {
@@ -95,7 +108,24 @@ data directory, loopback ports), or one at -url. It prints a table (or JSON) on 
 	}
 	b := &bench{base: strings.TrimRight(*url, "/"), livekitURL: *lkURL, keys: auth.Keys{APIKey: *key, APISecret: *secret},
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}, dur: *dur, progress: stderr,
-		databaseURL: *databaseURL, meetd: *meetd}
+		databaseURL: *databaseURL, meetd: *meetd, samples: max(*samples, 1), pprofDir: *pprofDir}
+	if b.pprofDir != "" {
+		if *url != "" {
+			return errors.New("-pprof needs a meetd the bench starts (no -url)")
+		}
+		if err := os.MkdirAll(b.pprofDir, 0o755); err != nil {
+			return err
+		}
+	}
+	steps, err := morningSteps(*morning)
+	if err != nil {
+		return err
+	}
+	b.hooks, err = startHookBox()
+	if err != nil {
+		return err
+	}
+	defer b.hooks.close()
 	if b.base == "" {
 		stop, err := b.startMeetd(ctx)
 		if err != nil {
@@ -106,13 +136,25 @@ data directory, loopback ports), or one at -url. It prints a table (or JSON) on 
 		return errors.New("with -url, give -key and -secret (or MEETD_API_KEY and MEETD_API_SECRET)")
 	}
 	started := time.Now()
-	steps := []func(context.Context) error{
-		b.apiThroughput,
-		func(ctx context.Context) error { return b.roomSizes(ctx, ints(*sizes)) },
-		b.joinLatency,
-		func(ctx context.Context) error { return b.mediaLoad(ctx, ints(*media)) },
+	// The API section runs last: it creates thousands of rooms that stay open, which the morning's
+	// getActiveRoomsInfo and the idle rooms' memory would otherwise count.
+	known := map[string]func(context.Context) error{
+		"size":    func(ctx context.Context) error { return b.roomSizes(ctx, ints(*sizes)) },
+		"join":    b.joinLatency,
+		"media":   func(ctx context.Context) error { return b.mediaLoad(ctx, ints(*media)) },
+		"morning": func(ctx context.Context) error { return b.morning(ctx, steps, *spread, *cameras, *window) },
+		"idle":    func(ctx context.Context) error { return b.idleRooms(ctx, *idle) },
+		"api":     b.apiThroughput,
 	}
-	for _, step := range steps {
+	var run []func(context.Context) error
+	for _, name := range strings.Split(*sections, ",") {
+		step, ok := known[strings.TrimSpace(name)]
+		if !ok {
+			return fmt.Errorf("-sections: unknown section %q (size, join, media, morning, idle, api)", name)
+		}
+		run = append(run, step)
+	}
+	for _, step := range run {
 		if err := step(ctx); err != nil {
 			return err
 		}
@@ -169,6 +211,11 @@ func (b *bench) startMeetd(ctx context.Context) (func(), error) {
 		return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 	}
 	addr, lkPort := "127.0.0.1:"+port("tcp"), port("tcp")
+	extra := []string{"MEETD_WEBHOOK_URLS=" + b.hooks.url, "MEETD_WEBHOOK_ALLOW_PRIVATE=true"}
+	if b.pprofDir != "" {
+		b.debugAddr = "127.0.0.1:" + port("tcp")
+		extra = append(extra, "MEETD_DEBUG_ADDR="+b.debugAddr)
+	}
 	b.base, b.livekitURL = "http://"+addr, "http://127.0.0.1:"+lkPort
 	b.keys = auth.Keys{APIKey: "bench", APISecret: "bench-secret-0123456789abcdef0123456789"}
 	cmd := exec.CommandContext(ctx, exe, "serve")
@@ -176,6 +223,7 @@ func (b *bench) startMeetd(ctx context.Context) (func(), error) {
 		"MEETD_API_SECRET="+b.keys.APISecret, "MEETD_NODE_IP=127.0.0.1", "MEETD_LIVEKIT_PORT="+lkPort,
 		"MEETD_RTC_TCP_PORT=0", "MEETD_RTC_UDP_PORT="+port("udp"), "MEETD_LOG_LEVEL=error", "MEETD_LIVEKIT_LOG_LEVEL=error",
 		"MEETD_DATABASE_URL="+b.databaseURL)
+	cmd.Env = append(cmd.Env, extra...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &logs
 	if err := cmd.Start(); err != nil {
@@ -469,7 +517,7 @@ func (b *bench) roomSizes(ctx context.Context, sizes []int) error {
 		// settling after their joins, the SFU's upkeep): meetd and LiveKit each with the answer read
 		// whole but not decoded (what the server and the transport cost), and decoded by the client
 		// (JSON for meetd, protobuf through the SDK for LiveKit).
-		const n = 300
+		n := b.samples
 		ways := []func() error{
 			func() error { return b.activeRoomRaw(ctx, "sized") },
 			func() error { return b.call(ctx, "room/getActiveRoomInfo", map[string]any{"room_id": "sized"}, nil) },
@@ -506,6 +554,24 @@ func (b *bench) roomSizes(ctx context.Context, sizes []int) error {
 				float64(b.oursBytes)/1024, float64(b.theirsBytes)/1024)
 		}
 		b.rows = append(b.rows, row)
+		if b.pprofDir != "" && size == slices.Max(sizes) {
+			// a profile of meetd answering getActiveRoomInfo alone, one call after another
+			name := fmt.Sprintf("roominfo-%d", size)
+			if err := b.profileWhile(ctx, name, 10*time.Second, func(done <-chan struct{}) error {
+				for {
+					select {
+					case <-done:
+						return nil
+					default:
+					}
+					if err := b.activeRoomRaw(ctx, "sized"); err != nil {
+						return err
+					}
+				}
+			}); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

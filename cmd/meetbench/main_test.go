@@ -100,3 +100,22 @@ func TestTable(t *testing.T) {
 		t.Errorf("table:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
+
+func TestMorningSteps(t *testing.T) {
+	got, err := morningSteps(" 5x5, 10x20 ,")
+	if err != nil || len(got) != 2 || got[0] != (morningStep{5, 5}) || got[1] != (morningStep{10, 20}) {
+		t.Errorf("morningSteps = %v %v", got, err)
+	}
+	for _, bad := range []string{"5", "5x", "x5", "0x5", "5x-1", "axb"} {
+		if _, err := morningSteps(bad); err == nil || !strings.Contains(err.Error(), "-morning") {
+			t.Errorf("morningSteps(%q) = %v, want an error naming -morning", bad, err)
+		}
+	}
+}
+
+func TestUnknownSection(t *testing.T) {
+	err := run(context.Background(), []string{"-url", "http://127.0.0.1:1", "-key", "k", "-secret", "s", "-sections", "size,lunch"}, noEnv, new(bytes.Buffer), new(bytes.Buffer))
+	if err == nil || !strings.Contains(err.Error(), `"lunch"`) {
+		t.Fatalf("run -sections lunch = %v", err)
+	}
+}

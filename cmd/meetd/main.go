@@ -55,6 +55,11 @@ func runDraining(ctx context.Context, drain <-chan struct{}, args []string, gete
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	if cfg.DebugAddr != "" {
+		if err := serveDebug(ctx, cfg.DebugAddr, stderr); err != nil {
+			return err
+		}
+	}
 	return server.Run(ctx, cfg, server.Options{Version: version, Stdout: stdout, Stderr: stderr, Drain: drain})
 }
 

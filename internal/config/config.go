@@ -32,6 +32,7 @@ type Config struct {
 
 	DashboardPassword string `yaml:"dashboard_password"` // signs in to /dashboard besides the API key and secret
 	MetricsPassword   string `yaml:"metrics_password"`   // basic auth (user "metrics") for /metrics; empty = open
+	DebugAddr         string `yaml:"debug_addr"`         // Go's profiler (/debug/pprof/) on a loopback address; empty = off
 
 	API API `yaml:"api"`
 
@@ -250,6 +251,7 @@ var env = []struct {
 	{"MEETD_LOG_LEVEL", "log_level", func(c *Config, v string) error { c.LogLevel = v; return nil }},
 	{"MEETD_DASHBOARD_PASSWORD", "dashboard_password", func(c *Config, v string) error { c.DashboardPassword = v; return nil }},
 	{"MEETD_METRICS_PASSWORD", "metrics_password", func(c *Config, v string) error { c.MetricsPassword = v; return nil }},
+	{"MEETD_DEBUG_ADDR", "debug_addr", func(c *Config, v string) error { c.DebugAddr = v; return nil }},
 	{"MEETD_LIVEKIT_PORT", "livekit.port", intSetter(func(c *Config) *int { return &c.LiveKit.Port })},
 	{"MEETD_RTC_TCP_PORT", "livekit.rtc_tcp_port", intSetter(func(c *Config) *int { return &c.LiveKit.RTCTCPPort })},
 	{"MEETD_RTC_UDP_PORT", "livekit.rtc_udp_port", intSetter(func(c *Config) *int { return &c.LiveKit.RTCUDPPort })},
@@ -430,6 +432,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := c.BBB.validate(); err != nil {
+		return err
+	}
+	if err := validDebugAddr(c.DebugAddr); err != nil {
 		return err
 	}
 	if c.DepartureTimeout < 0 {
@@ -644,4 +649,20 @@ func ParseLevel(s string) (slog.Level, error) {
 		return 0, fmt.Errorf("%q is not a log level (debug, info, warn, error)", s)
 	}
 	return l, nil
+}
+
+// validDebugAddr accepts "" (off) or host:port with a loopback host: the profiler answers anyone
+// who reaches it, so it never listens beyond this machine (doc/performance-notes.md).
+func validDebugAddr(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return fmt.Errorf("debug_addr: %q must be host:port", addr)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("debug_addr: %q must be a loopback address (127.0.0.1, ::1 or localhost)", addr)
+	}
+	return nil
 }

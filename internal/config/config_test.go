@@ -41,6 +41,9 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{map[string]string{"MEETD_RETENTION": "-1h"}, nil, "retention"},
 		{map[string]string{"MEETD_RETENTION": "5m"}, nil, "retention"},
 		{map[string]string{"MEETD_RETENTION": "a week"}, nil, "MEETD_RETENTION"},
+		{map[string]string{"MEETD_DEBUG_ADDR": "0.0.0.0:6060"}, nil, "debug_addr"},
+		{map[string]string{"MEETD_DEBUG_ADDR": "10.0.0.5:6060"}, nil, "debug_addr"},
+		{map[string]string{"MEETD_DEBUG_ADDR": "6060"}, nil, "debug_addr"},
 		{nil, []string{"-config", unknown}, "adress"},
 		{nil, []string{"-config", filepath.Join(dir, "missing.yaml")}, "config file"},
 		{nil, []string{"extra"}, "unexpected argument"},
@@ -180,3 +183,13 @@ func TestAPIKeysAndRequireV2(t *testing.T) {
 }
 
 const longSecret = "secret-0123456789abcdef0123456789"
+
+// The profiler listens on loopback addresses only (the refused ones are in TestLoadRefusesBadValues).
+func TestDebugAddrLoopback(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:6060", "[::1]:0", "localhost:6060"} {
+		c, err := load(nil, map[string]string{"MEETD_DEBUG_ADDR": addr})
+		if err != nil || c.DebugAddr != addr {
+			t.Errorf("debug_addr %s: %v %q", addr, err, c.DebugAddr)
+		}
+	}
+}

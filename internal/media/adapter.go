@@ -107,18 +107,39 @@ func (a *Adapter) localParticipants(room *rtc.Room) []meet.ParticipantInfo {
 	before := a.seen[name] // never changed once stored: read without the lock
 	a.seenMu.Unlock()
 	list := room.GetParticipants()
-	now := make(map[livekit.ParticipantID]seenParticipant, len(list))
 	out := make([]meet.ParticipantInfo, 0, len(list))
-	for _, p := range list {
-		s, ok := before[p.ID()]
+	// the kept map is replaced only when someone came, left or changed: most calls change nothing
+	// and then build no map (doc/performance-notes.md)
+	var now map[livekit.ParticipantID]seenParticipant
+	for i, p := range list {
+		id := p.ID()
+		s, ok := before[id]
 		if !ok || s.version != p.Version() {
 			pi, v := p.ToProtoWithVersion()
 			s = seenParticipant{version: v, info: participantInfo(pi)}
+			ok = false
 		}
-		now[p.ID()] = s
+		if !ok && now == nil {
+			now = make(map[livekit.ParticipantID]seenParticipant, len(list))
+			for _, q := range list[:i] {
+				now[q.ID()] = before[q.ID()]
+			}
+		}
+		if now != nil {
+			now[id] = s
+		}
 		info := s.info
 		info.Tracks = slices.Clone(info.Tracks) // the caller's own
 		out = append(out, info)
+	}
+	if now == nil && len(before) == len(list) {
+		return out // the same participants at the same versions
+	}
+	if now == nil { // someone left
+		now = make(map[livekit.ParticipantID]seenParticipant, len(list))
+		for _, q := range list {
+			now[q.ID()] = before[q.ID()]
+		}
 	}
 	a.seenMu.Lock()
 	if a.seen == nil || len(a.seen) >= maxSeenRooms {

@@ -56,7 +56,11 @@ func (r *RoomInfo) AppendJSON(b []byte) []byte {
 	b = append(b, `,"creation_time":`...)
 	b = strconv.AppendInt(b, r.CreationTime, 10)
 	b = append(b, `,"metadata":`...)
-	b = AppendString(b, r.Metadata)
+	if r.quoted != "" && r.Metadata == r.quotedOf {
+		b = append(b, r.quoted...)
+	} else {
+		b = AppendString(b, r.Metadata)
+	}
 	b = append(b, `,"webhook_url":`...)
 	b = AppendString(b, r.WebhookURL)
 	if r.IsBreakoutRoom {

@@ -96,3 +96,23 @@ func TestSetMetadataQuoted(t *testing.T) {
 		t.Errorf("after a change:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// The same for the room's metadata (room info keeps it quoted by its text: doc/decisions/0008).
+func TestRoomSetMetadataQuoted(t *testing.T) {
+	md := `{"room_title":"<b>\"x\"</b>"}`
+	var r RoomInfo
+	r.SetMetadata(md, string(AppendString(nil, md)))
+	want, _ := json.Marshal(r)
+	if got := r.AppendJSON(nil); string(got) != string(want) {
+		t.Errorf("with the quoted metadata:\n%s\nwant\n%s", got, want)
+	}
+	r.SetMetadata(md, `"marker"`)
+	if got := string(r.AppendJSON(nil)); !json.Valid([]byte(got)) || !strings.Contains(got, `"metadata":"marker"`) {
+		t.Errorf("the quoted form was not used: %s", got)
+	}
+	r.Metadata = `{"changed":1}`
+	want, _ = json.Marshal(r)
+	if got := r.AppendJSON(nil); string(got) != string(want) {
+		t.Errorf("after a change:\n%s\nwant\n%s", got, want)
+	}
+}

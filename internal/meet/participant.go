@@ -17,10 +17,23 @@ type RoomInfo struct {
 	// breakout rooms: only on a breakout room's session (doc/api.md, "Breakout rooms")
 	IsBreakoutRoom bool   `json:"is_breakout_room,omitempty"`
 	ParentRoomID   string `json:"parent_room_id,omitempty"`
+
+	// quoted is the metadata as a JSON string, made once for many answers (SetMetadata);
+	// AppendJSON uses it while Metadata is still quotedOf.
+	quoted, quotedOf string
+}
+
+// SetMetadata sets the metadata together with its JSON string form (AppendString's), which
+// AppendJSON then copies instead of escaping the metadata again.
+func (r *RoomInfo) SetMetadata(metadata, quoted string) {
+	r.Metadata, r.quotedOf, r.quoted = metadata, metadata, quoted
 }
 
 // Info is the session as the API shows it.
-func (s *Session) Info() RoomInfo {
+func (s *Session) Info() RoomInfo { return s.InfoWith(JSON(s.Metadata)) }
+
+// InfoWith is Info with the session's metadata already as JSON (JSON(s.Metadata)).
+func (s *Session) InfoWith(metadataJSON string) RoomInfo {
 	return RoomInfo{
 		RoomTitle:          s.Title(),
 		RoomID:             s.RoomID,
@@ -30,7 +43,7 @@ func (s *Session) Info() RoomInfo {
 		IsRecording:        s.IsRecording,
 		IsActiveRTMP:       s.IsActiveRTMP,
 		CreationTime:       s.CreatedAt.Unix(),
-		Metadata:           JSON(s.Metadata),
+		Metadata:           metadataJSON,
 		WebhookURL:         s.WebhookURL(),
 		IsBreakoutRoom:     s.Metadata.IsBreakoutRoom,
 		ParentRoomID:       s.Metadata.ParentRoomID,

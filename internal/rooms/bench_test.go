@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
@@ -56,6 +57,8 @@ func BenchmarkActiveRoom100(b *testing.B) {
 			Tracks: []meet.Track{{SID: "TR_a" + id, Type: "AUDIO", Source: "MICROPHONE", MimeType: "audio/opus"},
 				{SID: "TR_v" + id, Type: "VIDEO", Source: "CAMERA", MimeType: "video/VP8", Width: 1280, Height: 720}}})
 	}
+	// LiveKit lists a room's participants in its map's order, not in join order
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(c.list), func(i, j int) { c.list[i], c.list[j] = c.list[j], c.list[i] })
 	b.ReportAllocs()
 	var buf []byte
 	for b.Loop() {

@@ -97,22 +97,37 @@ func (s *Service) IsActive(ctx context.Context, roomID string) (bool, meet.Code,
 
 // ActiveRoom is getActiveRoomInfo: the running session and who is connected now.
 func (s *Service) ActiveRoom(ctx context.Context, roomID string) (*meet.Room, error) {
-	sess, err := s.running(ctx, roomID)
+	if err := meet.CheckID("room_id", roomID); err != nil {
+		return nil, err
+	}
+	// The session is read on every call; its metadata is parsed again only when its text changed
+	// (doc/decisions/0008). The parsed metadata is shared with the cache: this path only reads it.
+	sess, text, err := s.store.SessionText(ctx, roomID)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("load room %s: %w", roomID, err)
+	case sess == nil:
+		return nil, meet.ErrRoomNotFound
+	case !sess.Running():
+		return nil, meet.ErrRoomNotActive
+	}
+	kept, err := s.kept.of(sess.SID, text)
 	if err != nil {
 		return nil, err
 	}
-	return s.roomOf(ctx, sess)
+	sess.Metadata = kept.md
+	return s.roomOf(ctx, sess, kept)
 }
 
 // ActiveRooms is getActiveRoomsInfo.
 func (s *Service) ActiveRooms(ctx context.Context) ([]meet.Room, error) {
-	list, err := s.store.RunningSessions(ctx)
+	list, kept, err := s.runningKept(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list running sessions: %w", err)
 	}
 	out := make([]meet.Room, 0, len(list))
-	for _, sess := range list {
-		r, err := s.roomOf(ctx, sess)
+	for i, sess := range list {
+		r, err := s.roomOf(ctx, sess, kept[i])
 		if err != nil {
 			return nil, err
 		}
@@ -121,7 +136,26 @@ func (s *Service) ActiveRooms(ctx context.Context) ([]meet.Room, error) {
 	return out, nil
 }
 
-func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, error) {
+// runningKept is every running session with its metadata as kept parsed by its stored text, and
+// that metadata as JSON: a room whose metadata did not change is not parsed again. The sessions'
+// metadata is shared with the cache: the callers only read it (doc/decisions/0008).
+func (s *Service) runningKept(ctx context.Context) ([]*meet.Session, []*keptMetadata, error) {
+	list, texts, err := s.store.RunningSessionsText(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	kept := make([]*keptMetadata, len(list))
+	for i, sess := range list {
+		if kept[i], err = s.kept.of(sess.SID, texts[i]); err != nil {
+			return nil, nil, err
+		}
+		sess.Metadata = kept[i].md
+	}
+	return list, kept, nil
+}
+
+// roomOf is the room info of a running session, its metadata as kept parsed (metadataCache).
+func (s *Service) roomOf(ctx context.Context, sess *meet.Session, kept *keptMetadata) (*meet.Room, error) {
 	live, err := s.media.Participants(ctx, sess.RoomID)
 	if err != nil {
 		return nil, fmt.Errorf("participants of %s: %w", sess.RoomID, err)
@@ -130,12 +164,21 @@ func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, e
 	if err != nil {
 		return nil, err
 	}
-	// join order (LiveKit lists them in no particular order)
-	slices.SortStableFunc(live, func(a, b meet.ParticipantInfo) int {
-		return cmp.Or(cmp.Compare(joinedMs(a), joinedMs(b)), cmp.Compare(a.SID, b.SID))
+	// join order (LiveKit lists them in no particular order); the positions are sorted, not the
+	// participants themselves: moving those large values was a quarter of this call's own work
+	// (doc/performance-notes.md)
+	order := make([]int, len(live))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &live[i], &live[j]
+		return cmp.Or(cmp.Compare(joinedMs(a), joinedMs(b)), cmp.Compare(a.SID, b.SID), cmp.Compare(i, j))
 	})
-	room := &meet.Room{RoomInfo: sess.Info(), ParticipantsInfo: make([]meet.ParticipantInfo, 0, len(live))}
-	for _, p := range live {
+	room := &meet.Room{RoomInfo: sess.InfoWith(kept.json), ParticipantsInfo: make([]meet.ParticipantInfo, 0, len(live))}
+	room.RoomInfo.SetMetadata(kept.json, kept.quoted)
+	for _, i := range order {
+		p := live[i]
 		// the server's own participants are never listed; one that LiveKit already counts as
 		// gone (DISCONNECTED, waiting to be cleaned up) is not connected now
 		if strings.HasPrefix(p.Identity, meet.InternalPrefix) || p.State == "DISCONNECTED" {
@@ -156,7 +199,7 @@ func (s *Service) roomOf(ctx context.Context, sess *meet.Session) (*meet.Room, e
 	return room, nil
 }
 
-func joinedMs(p meet.ParticipantInfo) int64 {
+func joinedMs(p *meet.ParticipantInfo) int64 {
 	if p.JoinedAtMs > 0 {
 		return p.JoinedAtMs
 	}

@@ -79,6 +79,7 @@ type Service struct {
 
 	ending sync.Map // sid → *sync.Mutex: one ending at a time per session
 	users  userCache
+	kept   metadataCache // room info's parsed session metadata (shown.go)
 
 	trackEvents    *eventLimiter   // per participant (ratelimit.go)
 	presenceEvents *presenceEvents // participant_joined/left, per user and per session (ratelimit.go)

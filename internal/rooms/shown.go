@@ -2,6 +2,7 @@ package rooms
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -88,4 +89,43 @@ func (s *Service) shown(ctx context.Context, sess *meet.Session, live []meet.Par
 	}
 	s.users.put(sess.SID, &shownUsers{rev: sess.UsersRev, byID: byID})
 	return byID, nil
+}
+
+// keptMetadata is a session's metadata as last parsed for room info, with the stored JSON text it
+// was parsed from and its JSON as the answer shows it.
+type keptMetadata struct {
+	text   string
+	md     meet.RoomMetadata // shared by the callers: only read
+	json   string
+	quoted string // json as a JSON string, for the answers
+}
+
+// metadataCache keeps, per session, its metadata parsed from the text the store holds: a call
+// whose text is the same (byte for byte) parses and encodes nothing (doc/decisions/0008).
+type metadataCache struct {
+	mu    sync.Mutex
+	bySID map[string]*keptMetadata
+}
+
+// of returns the metadata of sid parsed from text, that metadata as JSON and as a JSON string.
+func (c *metadataCache) of(sid, text string) (*keptMetadata, error) {
+	c.mu.Lock()
+	e := c.bySID[sid]
+	c.mu.Unlock()
+	if e != nil && e.text == text {
+		return e, nil
+	}
+	e = &keptMetadata{text: text}
+	if err := json.Unmarshal([]byte(text), &e.md); err != nil {
+		return nil, fmt.Errorf("session %s metadata: %w", sid, err)
+	}
+	e.json = meet.JSON(e.md)
+	e.quoted = string(meet.AppendString(nil, e.json))
+	c.mu.Lock()
+	if c.bySID == nil || len(c.bySID) >= maxCachedSessions {
+		c.bySID = map[string]*keptMetadata{}
+	}
+	c.bySID[sid] = e
+	c.mu.Unlock()
+	return e, nil
 }

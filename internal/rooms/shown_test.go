@@ -90,6 +90,17 @@ func TestRoomInfoSeesOtherProcessesChanges(t *testing.T) {
 	if p := shown("locks from B"); p.IsAdmin || !strings.Contains(p.Metadata, `"lock_chat":true`) {
 		t.Errorf("after room locks from B: admin %v metadata %s", p.IsAdmin, p.Metadata)
 	}
+	// the room's own metadata, kept parsed by its text, shows B's change too
+	if r, err := a.ActiveRoom(ctx, "shared"); err != nil || !strings.Contains(r.RoomInfo.Metadata, `"lock_chat":true`) {
+		t.Errorf("after room locks from B: room metadata %v %v", r, err)
+	}
+	if err := b.UpdateLockSettings(ctx, "shared", "", meet.LockSettings{LockChat: new(bool)}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := a.ActiveRoom(ctx, "shared"); err != nil || !strings.Contains(r.RoomInfo.Metadata, `"lock_chat":false`) ||
+		!strings.Contains(r.ParticipantsInfo[0].Metadata, `"lock_chat":false`) {
+		t.Errorf("after room locks from B again: room metadata %v %v", r, err)
+	}
 
 	// a new user (added without moving users_rev) who connects shows with their role at once
 	if _, err := b.JoinToken(ctx, "shared", rooms.UserInfo{UserID: "u2", Name: "Two", IsAdmin: true,

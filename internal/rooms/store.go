@@ -17,8 +17,13 @@ type Store interface {
 	EndSession(ctx context.Context, sid string, at time.Time, reason string, events func(*meet.Session, []Presence) []meet.Event) (bool, error)
 	// Session returns the room's running session, or else its latest; nil if none.
 	Session(ctx context.Context, roomID string) (*meet.Session, error)
+	// SessionText is Session with the metadata unparsed (sess.Metadata empty) and returned as
+	// its stored JSON text.
+	SessionText(ctx context.Context, roomID string) (*meet.Session, string, error)
 	SessionBySID(ctx context.Context, sid string) (*meet.Session, error)
 	RunningSessions(ctx context.Context) ([]*meet.Session, error)
+	// RunningSessionsText is RunningSessions with the metadata unparsed, as texts[i] for list[i].
+	RunningSessionsText(ctx context.Context) (list []*meet.Session, texts []string, err error)
 	Sessions(ctx context.Context, f meet.SessionFilter) ([]*meet.Session, int, error)
 
 	// E2EEKey is the session's end-to-end encryption key, "" if none; PutE2EEKey gives it key

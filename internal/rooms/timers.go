@@ -55,13 +55,26 @@ func (s *Service) Sweep(ctx context.Context) error {
 	if err := s.checkNodes(ctx, now); err != nil {
 		errs = append(errs, err)
 	}
-	list, err := s.store.RunningSessions(ctx)
+	// the deadlines from the metadata as kept parsed (most rooms did not change since the last
+	// sweep); a room to end is read again, whole and its own (doc/performance-notes.md)
+	list, _, err := s.runningKept(ctx)
 	if err != nil {
 		return fmt.Errorf("sweep: %w", errors.Join(append(errs, err)...))
 	}
-	for _, sess := range list {
-		at, reason := s.Deadline(sess)
+	for _, kept := range list {
+		at, reason := s.Deadline(kept)
 		if at.IsZero() || now.Before(at) {
+			continue
+		}
+		sess, err := s.store.SessionBySID(ctx, kept.SID)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if sess == nil || !sess.Running() {
+			continue
+		}
+		if at, reason = s.Deadline(sess); at.IsZero() || now.Before(at) {
 			continue
 		}
 		if (reason == meet.EndEmpty || reason == meet.EndDeparture) && s.hasOpenBreakouts(ctx, sess) {

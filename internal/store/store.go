@@ -135,6 +135,18 @@ const sessionColumns = `s.sid, s.room_id, s.metadata, s.max_participants, s.empt
 type scanner interface{ Scan(...any) error }
 
 func scanSession(row scanner) (*meet.Session, error) {
+	s, metadata, err := scanSessionText(row)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(metadata), &s.Metadata); err != nil {
+		return nil, fmt.Errorf("session %s metadata: %w", s.SID, err)
+	}
+	return s, nil
+}
+
+// scanSessionText reads a session row, its metadata left as the stored JSON text.
+func scanSessionText(row scanner) (*meet.Session, string, error) {
 	var (
 		s                          meet.Session
 		metadata                   string
@@ -146,17 +158,14 @@ func scanSession(row scanner) (*meet.Session, error) {
 		&ended, &s.EndReason, &s.JoinedParticipants, &firstJoin, &lastLeft, &recording, &rtmp,
 		&s.AnalyticsFileID, &s.UsersRev, &s.Connected)
 	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(metadata), &s.Metadata); err != nil {
-		return nil, fmt.Errorf("session %s metadata: %w", s.SID, err)
+		return nil, "", err
 	}
 	s.CreatedAt = time.UnixMilli(created)
 	s.EndedAt = fromMS(ended)
 	s.FirstJoinAt = fromMS(firstJoin)
 	s.LastLeftAt = fromMS(lastLeft)
 	s.IsRecording, s.IsActiveRTMP = recording, rtmp
-	return &s, nil
+	return &s, metadata, nil
 }
 
 func querySessions(ctx context.Context, q interface {
@@ -209,6 +218,20 @@ func (s *Store) Session(ctx context.Context, roomID string) (*meet.Session, erro
 	return sess, err
 }
 
+// SessionText is Session with the session's metadata left unparsed (sess.Metadata empty): its
+// stored JSON text, for a caller that keeps the parsed metadata by that text (room info,
+// doc/decisions/0008).
+func (s *Store) SessionText(ctx context.Context, roomID string) (*meet.Session, string, error) {
+	sess, text, err := scanSessionText(s.runningByRoom.QueryRowContext(ctx, roomID))
+	if errors.Is(err, sql.ErrNoRows) {
+		sess, text, err = scanSessionText(s.sessionByRoom.QueryRowContext(ctx, roomID))
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", nil
+	}
+	return sess, text, err
+}
+
 // SessionBySID returns one session, or nil.
 func (s *Store) SessionBySID(ctx context.Context, sid string) (*meet.Session, error) {
 	return first(querySessions(ctx, s.r, `WHERE s.sid = ?`, sid))
@@ -218,6 +241,24 @@ func (s *Store) SessionBySID(ctx context.Context, sid string) (*meet.Session, er
 // by room_id, so that answers listing them are stable).
 func (s *Store) RunningSessions(ctx context.Context) ([]*meet.Session, error) {
 	return querySessions(ctx, s.r, `WHERE s.ended_at IS NULL ORDER BY s.created_at, s.room_id`)
+}
+
+// RunningSessionsText is RunningSessions with each session's metadata left unparsed
+// (sess.Metadata empty) and returned as its stored JSON text, texts[i] for list[i].
+func (s *Store) RunningSessionsText(ctx context.Context) (list []*meet.Session, texts []string, err error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT "+sessionColumns+" FROM sessions s WHERE s.ended_at IS NULL ORDER BY s.created_at, s.room_id")
+	type row struct {
+		sess *meet.Session
+		text string
+	}
+	all, err := scanRows(rows, err, func(rows *sql.Rows) (row, error) {
+		sess, text, err := scanSessionText(rows)
+		return row{sess, text}, err
+	})
+	for _, r := range all {
+		list, texts = append(list, r.sess), append(texts, r.text)
+	}
+	return list, texts, err
 }
 
 // Sessions lists sessions, running or ended, for fetchPastRooms.
