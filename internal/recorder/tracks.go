@@ -39,6 +39,7 @@ type recording struct {
 	maxTotal int            // track files (maxTotalTracks)
 	ignored  int            // tracks not recorded for these limits
 	wg       sync.WaitGroup
+	composer *liveRun // nil: composed at stop only
 }
 
 // trackFile is one track written to one file, with when it was there, relative to the start of
@@ -119,7 +120,12 @@ func (r *recording) addTrack(t media.SubscribedTrack) {
 		return
 	}
 	r.log.Debug("recording track", "record_id", r.id, "identity", t.Identity, "source", t.Source, "codec", mime, "file", tf.File)
-	go r.write(t, tf, w)
+	var rt *recTrack
+	if r.composer != nil {
+		rt = &recTrack{t: t, kind: kind}
+		r.composer.add(rt)
+	}
+	go r.write(t, tf, w, rt)
 }
 
 // admit numbers a new track of kind, to be written until ended(kind); 0 when the recording has
@@ -176,8 +182,14 @@ func logTrackLimit(log interface {
 }
 
 // write copies the track's packets into its file until the track ends.
-func (r *recording) write(t media.SubscribedTrack, tf *trackFile, w rtpWriter) {
+func (r *recording) write(t media.SubscribedTrack, tf *trackFile, w rtpWriter, rt *recTrack) {
 	defer r.ended(tf.Kind)
+	if rt != nil {
+		defer func() {
+			rt.end()
+			r.composer.signal()
+		}()
+	}
 	video := tf.Kind == "video"
 	vp8 := strings.EqualFold(t.Remote.Codec().MimeType, webrtc.MimeTypeVP8)
 	started := !video || !vp8 // VP8 starts at a key frame; ivfwriter drops what comes before
@@ -209,8 +221,14 @@ func (r *recording) write(t media.SubscribedTrack, tf *trackFile, w rtpWriter) {
 			}
 			continue
 		}
+		if rt != nil {
+			rt.push(p, now)
+		}
 		if packets == 0 {
 			tf.StartMS = now.Sub(r.start).Milliseconds()
+			if rt != nil {
+				r.composer.trackStarted(tf)
+			}
 		} else if !video {
 			fillSilence(w, p, audioEnd)
 		}
@@ -319,6 +337,9 @@ type manifest struct {
 	Start       time.Time    `json:"start"`
 	DurationMS  int64        `json:"duration_ms"`
 	Tracks      []*trackFile `json:"tracks"`
+	// Live is what the live composition made (doc/decisions/0012-live-composition.md); nil:
+	// the recording is composed from its tracks.
+	Live *liveState `json:"live,omitempty"`
 }
 
 func (m *manifest) Duration() time.Duration { return time.Duration(m.DurationMS) * time.Millisecond }
