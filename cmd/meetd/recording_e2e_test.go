@@ -419,7 +419,8 @@ func TestRecordingLateJoiner(t *testing.T) {
 	needFFmpeg(t)
 	redIVF, redOGG := testMedia(t, "red", 440, 320, 240, 30)
 	blueIVF, blueOGG := testMedia(t, "blue", 660, 320, 240, 30)
-	m := startIsolated(t, testEnv(t, nil))
+	m := startIsolated(t, testEnv(t, map[string]string{"MEETD_LOG_LEVEL": "info"}))
+	defer func() { t.Logf("DEBUG logs:\n%s", m.logs) }()
 	m.create("late", nil)
 	m.mediaBot("late", "red", redIVF, redOGG)
 	eventually(t, 10*time.Second, "the first bot publishes", func() bool {

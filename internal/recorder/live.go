@@ -126,10 +126,16 @@ type recTrack struct {
 	t    media.SubscribedTrack
 	kind string
 
+	failed func(why string) // the live composition cannot keep up
+
 	mu    sync.Mutex
 	sinks []*sink
 	ended bool
 }
+
+// pipeWriteLimit is how long a write into an epoch's pipe may wait for ffmpeg to read: the
+// track's file is written by the same goroutine and must not wait for the live composition.
+const pipeWriteLimit = 300 * time.Millisecond
 
 // sink is one epoch's pipe of a track.
 type sink struct {
@@ -168,8 +174,12 @@ func (rt *recTrack) push(p *rtp.Packet, now time.Time) {
 			s.started, s.end = true, opusEnd(p)
 		}
 		if s.started {
+			_ = s.pipe.SetWriteDeadline(now.Add(pipeWriteLimit))
 			if err := s.w.WriteRTP(p); err != nil {
 				s.close()
+				if errors.Is(err, os.ErrDeadlineExceeded) && rt.failed != nil {
+					go rt.failed("ffmpeg does not read the tracks in time: the live composition falls behind")
+				}
 				continue
 			}
 		}
@@ -284,6 +294,7 @@ type running struct {
 	sinks  []*sink
 	zero   time.Time
 	index  int // in state.Epochs
+	passed int // seconds of the epoch composed (behind)
 }
 
 func (l *liveRun) signal() {
@@ -295,6 +306,7 @@ func (l *liveRun) signal() {
 
 // add makes a track part of the composition from the next epoch.
 func (l *liveRun) add(rt *recTrack) {
+	rt.failed = l.fail
 	l.mu.Lock()
 	l.tracks = append(l.tracks, rt)
 	l.mu.Unlock()
@@ -320,10 +332,12 @@ func (l *liveRun) saveLocked() {
 func (l *liveRun) fail(why string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.state.Failed == "" {
-		l.state.Failed = why
-		l.saveLocked()
+	if l.state.Failed != "" {
+		return
 	}
+	l.state.Failed = why
+	l.saveLocked()
+	l.signal()
 	l.s.log.Warn("recording: live composition stopped; the recording will be composed from its tracks at stop", "record_id", l.rec.id, "why", why)
 }
 
@@ -337,8 +351,12 @@ func (l *liveRun) snapshot() liveState {
 }
 
 // settleDelay lets a burst of changes (a participant's camera and microphone) settle before an
-// epoch starts.
-const settleDelay = 500 * time.Millisecond
+// epoch starts; the first epoch waits longer, as every track arrives then (the start of the
+// recording is composed from the track files until the first epoch shows).
+const (
+	settleDelay      = time.Second
+	firstSettleDelay = 2 * time.Second
+)
 
 // run starts an epoch whenever the set of live tracks changes, until the recording stops.
 func (l *liveRun) run() {
@@ -346,7 +364,7 @@ func (l *liveRun) run() {
 	var cur *running
 	defer func() {
 		if cur != nil {
-			l.halt(cur)
+			l.halt(cur, time.Now())
 		}
 	}()
 	stopped := func() bool {
@@ -360,6 +378,8 @@ func (l *liveRun) run() {
 		}
 	}
 	var exited chan error
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
 	for {
 		if cur != nil {
 			exited = cur.exited
@@ -373,10 +393,22 @@ func (l *liveRun) run() {
 			cur.exited <- err // halt reads it again
 			l.fail(fmt.Sprintf("ffmpeg stopped: %v: %s", err, tail(cur.stderr.String(), 500)))
 			return
+		case <-tick.C:
+			if cur != nil && l.behind(cur) {
+				l.fail("the live composition falls behind the meeting")
+			}
+			continue
 		case <-l.changed:
 		}
+		if l.failed() {
+			return // the tracks are still written, and composed at stop
+		}
+		settle := settleDelay
+		if cur == nil {
+			settle = firstSettleDelay
+		}
 		select {
-		case <-time.After(settleDelay):
+		case <-time.After(settle):
 		case <-l.rec.stopped:
 			return
 		case <-l.s.ctx.Done():
@@ -406,6 +438,31 @@ func (l *liveRun) run() {
 		}
 		cur = next
 	}
+}
+
+func (l *liveRun) failed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.state.Failed != ""
+}
+
+// maxLag is how far an epoch's chunks may be behind the meeting before the live composition is
+// given up for this recording (composed from its tracks at stop instead).
+const maxLag = 5 * time.Second
+
+// behind says whether r's chunks lag the meeting by more than maxLag: chunk k+1 exists once the
+// composition passed k+1 seconds.
+func (l *liveRun) behind(r *running) bool {
+	l.mu.Lock()
+	prefix := l.state.Epochs[r.index].Prefix
+	l.mu.Unlock()
+	for {
+		if _, err := os.Stat(filepath.Join(l.rec.dir, chunkName(prefix, r.passed+1))); err != nil {
+			break
+		}
+		r.passed++
+	}
+	return time.Since(r.zero)-time.Duration(r.passed)*time.Second > maxLag
 }
 
 // readyAt waits until every picture of the epoch has had its first key frame (5 s at most) and
@@ -455,15 +512,38 @@ func (l *liveRun) setFrom(r *running, from time.Duration) {
 func (l *liveRun) handover(old, next *running, stopped func() bool) {
 	from := l.readyAt(next, stopped)
 	l.setFrom(next, from)
-	until := next.zero.Add(from + 1500*time.Millisecond)
-	for time.Now().Before(until) && !stopped() {
-		time.Sleep(100 * time.Millisecond)
-	}
-	l.halt(old)
+	l.halt(old, next.zero.Add(from))
 }
 
-// halt stops an epoch's ffmpeg (SIGINT lets it finish its last chunk), and its pipes.
-func (l *liveRun) halt(r *running) {
+// drainLimit is how long an epoch's ffmpeg may take to write its chunks up to where it is
+// stopped: it runs a moment behind the meeting, more on a busy machine.
+const drainLimit = 8 * time.Second
+
+// halt stops an epoch's ffmpeg once its chunks reach until (drainLimit at most; SIGINT lets it
+// finish its last chunk), and its pipes.
+func (l *liveRun) halt(r *running, until time.Time) {
+	l.mu.Lock()
+	prefix := l.state.Epochs[r.index].Prefix
+	l.mu.Unlock()
+	// chunk k+1 begins once the composition has passed k+1 seconds
+	next := chunkName(prefix, int(until.Sub(r.zero)/time.Second)+1)
+	deadline := time.Now().Add(drainLimit)
+	if l.failed() {
+		deadline = time.Now() // the chunks will not be used
+	}
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(filepath.Join(l.rec.dir, next)); err == nil {
+			break
+		}
+		select {
+		case err := <-r.exited:
+			r.exited <- err
+			deadline = time.Now()
+		case <-l.s.ctx.Done():
+			deadline = time.Now()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 	_ = r.cmd.Process.Signal(syscall.SIGINT)
 	select {
 	case <-r.exited:
@@ -483,12 +563,17 @@ func (l *liveRun) halt(r *running) {
 	}
 }
 
+// sameRecTracks: a and b hold the same tracks, in any order.
 func sameRecTracks(a, b []*recTrack) bool {
 	if len(a) != len(b) {
 		return false
 	}
-	for i := range a {
-		if a[i] != b[i] {
+	for _, t := range a {
+		found := false
+		for _, o := range b {
+			found = found || o == t
+		}
+		if !found {
 			return false
 		}
 	}
