@@ -225,6 +225,7 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 		id: recordID(), roomID: roomID, sid: sess.SID, roomCreated: sess.CreatedAt, log: s.log,
 		stopped: make(chan struct{}), joined: make(chan struct{}),
 		maxLive: s.maxLive, maxTotal: s.maxTotal, live: map[string]int{},
+		onlyAdminCams: meet.Bool(rf.OnlyRecordAdminWebcams),
 	}
 	rec.dir = s.folder(rec.id)
 	s.active[roomID] = rec // holds the room while connecting

@@ -17,6 +17,7 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media/oggwriter"
 
 	"meetd/internal/media"
+	"meetd/internal/meet"
 )
 
 // recording is a running recording.
@@ -31,15 +32,16 @@ type recording struct {
 	joined  chan struct{} // closed when Start is done with the connection
 	stopped chan struct{} // closed by the first stop
 
-	mu       sync.Mutex
-	tracks   []*trackFile
-	n        int            // track files made
-	live     map[string]int // tracks being written, by kind
-	maxLive  int            // of each kind at once (maxLiveTracks)
-	maxTotal int            // track files (maxTotalTracks)
-	ignored  int            // tracks not recorded for these limits
-	wg       sync.WaitGroup
-	composer *liveRun // nil: composed at stop only
+	mu            sync.Mutex
+	tracks        []*trackFile
+	n             int            // track files made
+	live          map[string]int // tracks being written, by kind
+	maxLive       int            // of each kind at once (maxLiveTracks)
+	maxTotal      int            // track files (maxTotalTracks)
+	ignored       int            // tracks not recorded for these limits
+	wg            sync.WaitGroup
+	composer      *liveRun // nil: composed at stop only
+	onlyAdminCams bool     // recording_features.only_record_admin_webcams
 }
 
 // trackFile is one track written to one file, with when it was there, relative to the start of
@@ -94,6 +96,10 @@ func (r *recording) addTrack(t media.SubscribedTrack) {
 			fmt.Errorf("codec %s is not recorded", mime))
 		return
 	}
+	if kind == "video" && t.Source == "CAMERA" && !r.recordsCamera(t.Metadata) {
+		r.log.Info("recording: camera not recorded (record_webcam, only_record_admin_webcams)", "record_id", r.id, "identity", t.Identity)
+		return
+	}
 	n, ignored := r.admit(kind)
 	if ignored > 0 {
 		logTrackLimit(r.log, ignored, "recording: track not recorded: too many tracks", "record_id", r.id, "identity", t.Identity,
@@ -126,6 +132,17 @@ func (r *recording) addTrack(t media.SubscribedTrack) {
 		r.composer.add(rt)
 	}
 	go r.write(t, tf, w, rt)
+}
+
+// recordsCamera says whether a participant's camera is recorded, from their participant
+// metadata: not if their user_metadata.record_webcam is false, nor, with the room's
+// recording_features.only_record_admin_webcams, if they are not an admin.
+func (r *recording) recordsCamera(metadata string) bool {
+	var md meet.ParticipantMetadata
+	if err := json.Unmarshal([]byte(metadata), &md); err != nil {
+		return !r.onlyAdminCams // no metadata of meetd's: not a user of the room
+	}
+	return md.RecordWebcam && (md.IsAdmin || !r.onlyAdminCams)
 }
 
 // admit numbers a new track of kind, to be written until ended(kind); 0 when the recording has
