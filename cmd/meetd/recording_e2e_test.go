@@ -212,6 +212,7 @@ func colorAt(t testing.TB, path string, at float64) map[string][2]float64 {
 	is := map[string]func(r, g, b int) bool{
 		"red":  func(r, g, b int) bool { return r > 180 && g < 70 && b < 70 },
 		"blue": func(r, g, b int) bool { return b > 180 && r < 70 && g < 70 },
+		"lime": func(r, g, b int) bool { return g > 180 && r < 70 && b < 70 },
 	}
 	out := map[string][2]float64{}
 	for name, f := range is {
@@ -419,8 +420,7 @@ func TestRecordingLateJoiner(t *testing.T) {
 	needFFmpeg(t)
 	redIVF, redOGG := testMedia(t, "red", 440, 320, 240, 30)
 	blueIVF, blueOGG := testMedia(t, "blue", 660, 320, 240, 30)
-	m := startIsolated(t, testEnv(t, map[string]string{"MEETD_LOG_LEVEL": "info"}))
-	defer func() { t.Logf("DEBUG logs:\n%s", m.logs) }()
+	m := startIsolated(t, testEnv(t, nil))
 	m.create("late", nil)
 	m.mediaBot("late", "red", redIVF, redOGG)
 	eventually(t, 10*time.Second, "the first bot publishes", func() bool {
@@ -457,6 +457,87 @@ func TestRecordingLateJoiner(t *testing.T) {
 		if c["red"][0] < 0.05 || c["blue"][0] < 0.05 {
 			t.Errorf("at %.1f s (second half): red %v blue %v; want both", at, c["red"], c["blue"])
 		}
+	}
+}
+
+// A recording composed live (doc/decisions/0012-live-composition.md): two bots, a third who joins
+// in the middle appears from then on; the MP4 is listed a few seconds after the stop and lasts
+// as long as the recording; recording.max_concurrent refuses a second recording; after kill -9
+// during a recording, the restarted meetd lists a playable MP4 of what was recorded.
+func TestRecordingLive(t *testing.T) {
+	needFFmpeg(t)
+	redIVF, redOGG := testMedia(t, "red", 440, 320, 240, 60)
+	blueIVF, blueOGG := testMedia(t, "blue", 660, 320, 240, 60)
+	limeIVF, limeOGG := testMedia(t, "lime", 550, 320, 240, 60)
+	env := testEnv(t, map[string]string{"MEETD_RECORDING_MAX_CONCURRENT": "1"})
+	m := startIsolated(t, env)
+	m.create("live", nil)
+	m.create("other", nil)
+	m.mediaBot("live", "red", redIVF, redOGG)
+	m.mediaBot("live", "blue", blueIVF, blueOGG)
+	m.mediaBot("other", "lime", limeIVF, limeOGG)
+	eventually(t, 20*time.Second, "the bots publish", func() bool {
+		r, o := participantsByID(m.activeRoom("live")), participantsByID(m.activeRoom("other"))
+		return len(r["red"].Tracks) == 2 && len(r["blue"].Tracks) == 2 && len(o["lime"].Tracks) == 2
+	})
+	started := time.Now()
+	if res := m.call("/auth/recording/start", map[string]any{"room_id": "live"}); !res.Status {
+		t.Fatalf("recording/start: %+v", res)
+	}
+	t.Run("cap", func(t *testing.T) {
+		res := m.call("/auth/recording/start", map[string]any{"room_id": "other"})
+		if res.Status || res.StatusCode != "CONFLICT" || !strings.Contains(res.Msg, "recording.max_concurrent") {
+			t.Fatalf("a second recording with recording.max_concurrent 1: %+v", res)
+		}
+	})
+	time.Sleep(10 * time.Second)
+	joined := time.Since(started).Seconds()
+	m.mediaBot("live", "lime", limeIVF, limeOGG)
+	eventually(t, 20*time.Second, "the third bot publishes", func() bool {
+		return len(participantsByID(m.activeRoom("live"))["lime"].Tracks) == 2
+	})
+	time.Sleep(10 * time.Second)
+	length := time.Since(started).Seconds()
+	if res := m.call("/auth/recording/stop", map[string]any{"room_id": "live"}); !res.Status {
+		t.Fatalf("recording/stop: %+v", res)
+	}
+	stopped := time.Now()
+	rec := m.waitRecording("live", 1)
+	t.Logf("the MP4 was listed %.1f s after recording/stop was sent (%.1f s recorded)", time.Since(stopped).Seconds(), length)
+	path := m.downloadMP4(rec.RecordID)
+	_, dur := ffprobe(t, path)
+	if abs(dur-length) > 1 {
+		t.Errorf("duration %.2f s, the recording lasted %.2f s", dur, length)
+	}
+	for _, at := range []float64{3, joined - 1} {
+		c := colorAt(t, path, at)
+		if c["red"][0] < 0.03 || c["blue"][0] < 0.03 || c["lime"][0] > 0.001 {
+			t.Errorf("at %.1f s (before the third bot joined at %.1f s): red %v blue %v lime %v; want red and blue", at, joined, c["red"], c["blue"], c["lime"])
+		}
+	}
+	for _, at := range []float64{dur - 4, dur - 1.5} {
+		c := colorAt(t, path, at)
+		if c["red"][0] < 0.03 || c["blue"][0] < 0.03 || c["lime"][0] < 0.03 {
+			t.Errorf("at %.1f s (after the third bot joined at %.1f s): red %v blue %v lime %v; want all three", at, joined, c["red"], c["blue"], c["lime"])
+		}
+	}
+
+	// kill -9 during a recording: the next start finishes it from its chunks.
+	if res := m.call("/auth/recording/start", map[string]any{"room_id": "other"}); !res.Status {
+		t.Fatalf("recording/start in the other room: %+v", res)
+	}
+	time.Sleep(8 * time.Second)
+	m.kill9()
+	m = startIsolated(t, env)
+	crashed := m.waitRecording("other", 1)
+	path = m.downloadMP4(crashed.RecordID)
+	p, dur := ffprobe(t, path)
+	t.Logf("after kill -9 at about 8 s: %.2f s listed, %d streams", dur, len(p.Streams))
+	if dur < 4 || dur > 9 || len(p.Streams) != 2 {
+		t.Errorf("the recording interrupted by kill -9 lasts %.2f s with %d streams; want 4 to 9 s, video and audio", dur, len(p.Streams))
+	}
+	if c := colorAt(t, path, dur-1.5); c["lime"][0] < 0.3 {
+		t.Errorf("the recording interrupted by kill -9 does not show its bot near its end: %v", c["lime"])
 	}
 }
 

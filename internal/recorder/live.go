@@ -668,6 +668,7 @@ func (l *liveRun) start(tracks []*recTrack) (*running, error) {
 	}
 	cmd := exec.CommandContext(l.s.ctx, l.s.ffmpeg, args...)
 	cmd.ExtraFiles = readers
+	dieWithMeetd(cmd)
 	stderr := &lockedWriter{w: &bytes.Buffer{}}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
