@@ -19,7 +19,6 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media/ivfwriter"
 	"github.com/pion/webrtc/v4/pkg/media/oggwriter"
 
 	"meetd/internal/media"
@@ -203,7 +202,7 @@ func (rt *recTrack) attach(pipe *os.File, zero time.Time) (*sink, error) {
 	var w rtpWriter
 	var err error
 	if rt.kind == "video" {
-		w, err = ivfwriter.NewWith(pipe, ivfwriter.WithCodec(rt.t.Remote.Codec().MimeType), ivfwriter.WithFrameRate(1, 90000), ivfwriter.WithDirectPTS())
+		w, err = newVideoWriter(pipe, rt.t.Remote.Codec().MimeType)
 	} else {
 		w, err = oggwriter.NewWith(pipe, 48000, 2)
 	}
@@ -929,7 +928,7 @@ func (s *Service) recoverLive(ctx context.Context, dir string) (*manifest, error
 			continue
 		}
 		if m.Live == nil {
-			d, err := durOf(t.File)
+			d, err := s.lastPacket(ctx, filepath.Join(dir, t.File))
 			if err != nil {
 				continue
 			}
@@ -952,4 +951,24 @@ func (s *Service) recoverLive(ctx context.Context, dir string) (*manifest, error
 	s.log.Info("recording interrupted by a stop of meetd: finishing what was recorded", "record_id", m.RecordID,
 		"duration_s", m.Duration().Seconds(), "from_chunks", m.Live != nil)
 	return m, nil
+}
+
+// lastPacket is when a track file's last packet is, in seconds after its first: an IVF header's
+// frame count and time base do not give the duration, and a file left by a crash has none.
+func (s *Service) lastPacket(ctx context.Context, path string) (float64, error) {
+	out, err := exec.CommandContext(ctx, s.ffprobe, "-v", "error", "-protocol_whitelist", fileProtocols, "-select_streams", "0",
+		"-show_entries", "packet=pts_time", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		return 0, fmt.Errorf("ffprobe %s: %w", filepath.Base(path), err)
+	}
+	lines := strings.Fields(string(out))
+	if len(lines) == 0 {
+		return 0, fmt.Errorf("%s has no packets", filepath.Base(path))
+	}
+	first, err1 := strconv.ParseFloat(lines[0], 64)
+	last, err2 := strconv.ParseFloat(lines[len(lines)-1], 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("%s: packet times unknown", filepath.Base(path))
+	}
+	return last - first, nil
 }

@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+
 	"meetd/internal/auth"
 	"meetd/internal/meet"
 )
@@ -240,5 +243,60 @@ func TestRecoverLive(t *testing.T) {
 	}
 	if got := colourName(colourAt(t, path, 6)); got != "green" {
 		t.Errorf("REC_failed at 6 s: %s, want green (composed from the track)", got)
+	}
+}
+
+// An H.264 track (RTP packets as a publisher sends them) is written into IVF that ffmpeg decodes,
+// from its first key frame, with its timing.
+func TestH264Track(t *testing.T) {
+	needFFmpeg(t)
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "in.h264")
+	out, err := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=320x240:r=25:d=4",
+		"-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-bsf:v", "h264_metadata=aud=insert", "-f", "h264", raw).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	stream, _ := os.ReadFile(raw)
+	aud := []byte{0, 0, 0, 1, 9}
+	var frames [][]byte
+	for _, p := range strings.Split(string(stream), string(aud))[1:] {
+		frames = append(frames, append(append([]byte(nil), aud...), p...))
+	}
+	path := filepath.Join(dir, "track.ivf")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := newVideoWriter(f, "video/H264")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay := &codecs.H264Payloader{}
+	seq := uint16(0)
+	for i, fr := range frames[10:] { // from the middle of a GOP: written from the next key frame
+		payloads := pay.Payload(1200, fr)
+		for j, pl := range payloads {
+			seq++
+			p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(1000 + i*3600), Marker: j == len(payloads)-1}, Payload: pl}
+			if err := w.WriteRTP(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v", "-show_entries", "stream=codec_name,width,nb_read_frames",
+		"-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 100 frames, 90 written from the 11th; the first key frame after it is frame 25: 75 frames.
+	if got := strings.TrimSpace(string(res)); got != "h264,320,75" {
+		t.Errorf("ffprobe: %q, want h264,320,75", got)
+	}
+	if c := colourAt(t, path, 1); c[0] < 150 {
+		t.Errorf("frame at 1 s: %v, want red", c)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media/ivfwriter"
 	"github.com/pion/webrtc/v4/pkg/media/oggwriter"
 
 	"meetd/internal/media"
@@ -114,8 +113,12 @@ func (r *recording) addTrack(t media.SubscribedTrack) {
 	if kind == "video" {
 		// RTP timestamps kept as they are (90 kHz), so ffmpeg sees when each frame came.
 		tf.File = fmt.Sprintf("track%02d.ivf", n)
-		w, err = ivfwriter.New(filepath.Join(r.dir, tf.File), ivfwriter.WithCodec(t.Remote.Codec().MimeType),
-			ivfwriter.WithFrameRate(1, 90000), ivfwriter.WithDirectPTS())
+		var f *os.File
+		if f, err = os.OpenFile(filepath.Join(r.dir, tf.File), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600); err == nil {
+			if w, err = newVideoWriter(f, t.Remote.Codec().MimeType); err != nil {
+				f.Close()
+			}
+		}
 	} else {
 		tf.File = fmt.Sprintf("track%02d.ogg", n)
 		w, err = oggwriter.New(filepath.Join(r.dir, tf.File), 48000, 2)
@@ -177,7 +180,8 @@ func (r *recording) ended(kind string) {
 // trackKind is "video" or "audio" for the codecs recorded and broadcast; "" for others.
 func trackKind(mime string) string {
 	switch strings.ToLower(mime) {
-	case strings.ToLower(webrtc.MimeTypeVP8), strings.ToLower(webrtc.MimeTypeVP9), strings.ToLower(webrtc.MimeTypeAV1):
+	case strings.ToLower(webrtc.MimeTypeVP8), strings.ToLower(webrtc.MimeTypeVP9), strings.ToLower(webrtc.MimeTypeAV1),
+		strings.ToLower(webrtc.MimeTypeH264):
 		return "video"
 	case strings.ToLower(webrtc.MimeTypeOpus):
 		return "audio"
