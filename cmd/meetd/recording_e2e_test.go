@@ -466,9 +466,9 @@ func TestRecordingLateJoiner(t *testing.T) {
 // during a recording, the restarted meetd lists a playable MP4 of what was recorded.
 func TestRecordingLive(t *testing.T) {
 	needFFmpeg(t)
-	redIVF, redOGG := testMedia(t, "red", 440, 320, 240, 60)
-	blueIVF, blueOGG := testMedia(t, "blue", 660, 320, 240, 60)
-	limeIVF, limeOGG := testMedia(t, "lime", 550, 320, 240, 60)
+	redIVF, redOGG := testMedia(t, "red", 440, 320, 240, 45)
+	blueIVF, blueOGG := testMedia(t, "blue", 660, 320, 240, 45)
+	limeIVF, limeOGG := testMedia(t, "lime", 550, 320, 240, 50)
 	env := testEnv(t, map[string]string{"MEETD_RECORDING_MAX_CONCURRENT": "1"})
 	m := startIsolated(t, env)
 	m.create("live", nil)
