@@ -726,8 +726,10 @@ func cpuTimes() (self, children float64) {
 	return sec(s), sec(c)
 }
 
-// The cost of recording a 4-participant 720p meeting for 20 s: the recorder's CPU (this process
-// with the recorder minus without), ffmpeg's CPU, and the composition's real-time factor.
+// The cost of recording a 4-participant 720p meeting (20 s, or MEETD_RECORDING_BENCH_SECS): the
+// recorder's CPU (this process with the recorder minus without), ffmpeg's CPU (the live
+// composition and the join at stop) per recorded second, the delay from recording/stop to the
+// listed MP4 and its duration against the recording's.
 // MEETD_RECORDING_BENCH=1 go test ./cmd/meetd -run RecordingBench -v
 func TestRecordingBench(t *testing.T) {
 	if os.Getenv("MEETD_RECORDING_BENCH") != "1" {
@@ -737,23 +739,28 @@ func TestRecordingBench(t *testing.T) {
 	colors := []string{"red", "blue", "green", "yellow"} // names: each bot publishes the moving pattern and its own tone
 	m := startInProcess(t, testEnv(t, nil))
 	m.create("bench", nil)
-	ivf, _ := testMedia(t, "pattern", 440, 1280, 720, 50)
+	secs := 20
+	if n, err := strconv.Atoi(os.Getenv("MEETD_RECORDING_BENCH_SECS")); err == nil && n > 0 {
+		secs = n
+	}
+	ivf, _ := testMedia(t, "pattern", 440, 1280, 720, 2*secs+10)
 	for i, c := range colors {
-		_, ogg := testMedia(t, c, 300+110*i, 16, 16, 50)
+		_, ogg := testMedia(t, c, 300+110*i, 16, 16, 2*secs+10)
 		m.mediaBot("bench", c, ivf, ogg)
 	}
 	eventually(t, 15*time.Second, "four bots publish", func() bool {
 		r := m.activeRoom("bench")
 		return r.Room != nil && len(r.Room.ParticipantsInfo) == 4
 	})
-	const secs = 20
 	s0, _ := cpuTimes()
-	time.Sleep(secs * time.Second)
+	time.Sleep(time.Duration(secs) * time.Second)
 	s1, c1 := cpuTimes()
+	started := time.Now()
 	if res := m.call("/auth/recording/start", map[string]any{"room_id": "bench"}); !res.Status {
 		t.Fatalf("recording/start: %+v", res)
 	}
-	time.Sleep(secs * time.Second)
+	time.Sleep(time.Duration(secs) * time.Second)
+	length := time.Since(started).Seconds()
 	if res := m.call("/auth/recording/stop", map[string]any{"room_id": "bench"}); !res.Status {
 		t.Fatalf("recording/stop: %+v", res)
 	}
@@ -767,9 +774,9 @@ func TestRecordingBench(t *testing.T) {
 	without, with := s1-s0, s2-s1
 	t.Logf("4 participants, 720p VP8 + Opus, %d s recorded (%.2f s in the file, %dx%d), %.1f MB", secs, dur, p.Streams[0].Width, p.Streams[0].Height, rec.FileSize)
 	t.Logf("meetd process CPU over %d s: %.2f s without recording, %.2f s with: recorder ≈ %.2f CPU-s (%.0f%% of one core)",
-		secs, without, with, with-without, (with-without)/secs*100)
-	t.Logf("composition: %.2f s wall (real-time factor %.2f), ffmpeg CPU %.2f s (%.2f CPU-s per recorded second)",
-		compose, compose/dur, c3-c1, (c3-c1)/dur)
+		secs, without, with, with-without, (with-without)/float64(secs)*100)
+	t.Logf("stop → listed: %.2f s; duration %.2f s for %.2f s recorded (error %.2f s); ffmpeg CPU %.2f s (%.2f CPU-s per recorded second)",
+		compose, dur, length, dur-length, c3-c1, (c3-c1)/dur)
 }
 
 // Without ffmpeg, recording and RTMP answer an error that names it.
