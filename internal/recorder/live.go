@@ -353,7 +353,7 @@ func (l *liveRun) snapshot() liveState {
 // epoch starts; the first epoch waits longer, as every track arrives then (the start of the
 // recording is composed from the track files until the first epoch shows).
 const (
-	settleDelay      = time.Second
+	settleDelay      = 500 * time.Millisecond
 	firstSettleDelay = 2 * time.Second
 )
 
