@@ -212,6 +212,7 @@ func colorAt(t testing.TB, path string, at float64) map[string][2]float64 {
 	is := map[string]func(r, g, b int) bool{
 		"red":  func(r, g, b int) bool { return r > 180 && g < 70 && b < 70 },
 		"blue": func(r, g, b int) bool { return b > 180 && r < 70 && g < 70 },
+		"lime": func(r, g, b int) bool { return g > 180 && r < 70 && b < 70 },
 	}
 	out := map[string][2]float64{}
 	for name, f := range is {
@@ -459,6 +460,87 @@ func TestRecordingLateJoiner(t *testing.T) {
 	}
 }
 
+// A recording composed live (doc/decisions/0012-live-composition.md): two bots, a third who joins
+// in the middle appears from then on; the MP4 is listed a few seconds after the stop and lasts
+// as long as the recording; recording.max_concurrent refuses a second recording; after kill -9
+// during a recording, the restarted meetd lists a playable MP4 of what was recorded.
+func TestRecordingLive(t *testing.T) {
+	needFFmpeg(t)
+	redIVF, redOGG := testMedia(t, "red", 440, 320, 240, 45)
+	blueIVF, blueOGG := testMedia(t, "blue", 660, 320, 240, 45)
+	limeIVF, limeOGG := testMedia(t, "lime", 550, 320, 240, 50)
+	env := testEnv(t, map[string]string{"MEETD_RECORDING_MAX_CONCURRENT": "1"})
+	m := startIsolated(t, env)
+	m.create("live", nil)
+	m.create("other", nil)
+	m.mediaBot("live", "red", redIVF, redOGG)
+	m.mediaBot("live", "blue", blueIVF, blueOGG)
+	m.mediaBot("other", "lime", limeIVF, limeOGG)
+	eventually(t, 20*time.Second, "the bots publish", func() bool {
+		r, o := participantsByID(m.activeRoom("live")), participantsByID(m.activeRoom("other"))
+		return len(r["red"].Tracks) == 2 && len(r["blue"].Tracks) == 2 && len(o["lime"].Tracks) == 2
+	})
+	started := time.Now()
+	if res := m.call("/auth/recording/start", map[string]any{"room_id": "live"}); !res.Status {
+		t.Fatalf("recording/start: %+v", res)
+	}
+	t.Run("cap", func(t *testing.T) {
+		res := m.call("/auth/recording/start", map[string]any{"room_id": "other"})
+		if res.Status || res.StatusCode != "CONFLICT" || !strings.Contains(res.Msg, "recording.max_concurrent") {
+			t.Fatalf("a second recording with recording.max_concurrent 1: %+v", res)
+		}
+	})
+	time.Sleep(10 * time.Second)
+	joined := time.Since(started).Seconds()
+	m.mediaBot("live", "lime", limeIVF, limeOGG)
+	eventually(t, 20*time.Second, "the third bot publishes", func() bool {
+		return len(participantsByID(m.activeRoom("live"))["lime"].Tracks) == 2
+	})
+	time.Sleep(10 * time.Second)
+	length := time.Since(started).Seconds()
+	if res := m.call("/auth/recording/stop", map[string]any{"room_id": "live"}); !res.Status {
+		t.Fatalf("recording/stop: %+v", res)
+	}
+	stopped := time.Now()
+	rec := m.waitRecording("live", 1)
+	t.Logf("the MP4 was listed %.1f s after recording/stop was sent (%.1f s recorded)", time.Since(stopped).Seconds(), length)
+	path := m.downloadMP4(rec.RecordID)
+	_, dur := ffprobe(t, path)
+	if abs(dur-length) > 1 {
+		t.Errorf("duration %.2f s, the recording lasted %.2f s", dur, length)
+	}
+	for _, at := range []float64{3, joined - 1} {
+		c := colorAt(t, path, at)
+		if c["red"][0] < 0.03 || c["blue"][0] < 0.03 || c["lime"][0] > 0.001 {
+			t.Errorf("at %.1f s (before the third bot joined at %.1f s): red %v blue %v lime %v; want red and blue", at, joined, c["red"], c["blue"], c["lime"])
+		}
+	}
+	for _, at := range []float64{dur - 4, dur - 1.5} {
+		c := colorAt(t, path, at)
+		if c["red"][0] < 0.03 || c["blue"][0] < 0.03 || c["lime"][0] < 0.03 {
+			t.Errorf("at %.1f s (after the third bot joined at %.1f s): red %v blue %v lime %v; want all three", at, joined, c["red"], c["blue"], c["lime"])
+		}
+	}
+
+	// kill -9 during a recording: the next start finishes it from its chunks.
+	if res := m.call("/auth/recording/start", map[string]any{"room_id": "other"}); !res.Status {
+		t.Fatalf("recording/start in the other room: %+v", res)
+	}
+	time.Sleep(8 * time.Second)
+	m.kill9()
+	m = startIsolated(t, env)
+	crashed := m.waitRecording("other", 1)
+	path = m.downloadMP4(crashed.RecordID)
+	p, dur := ffprobe(t, path)
+	t.Logf("after kill -9 at about 8 s: %.2f s listed, %d streams", dur, len(p.Streams))
+	if dur < 4 || dur > 9 || len(p.Streams) != 2 {
+		t.Errorf("the recording interrupted by kill -9 lasts %.2f s with %d streams; want 4 to 9 s, video and audio", dur, len(p.Streams))
+	}
+	if c := colorAt(t, path, dur-1.5); c["lime"][0] < 0.3 {
+		t.Errorf("the recording interrupted by kill -9 does not show its bot near its end: %v", c["lime"])
+	}
+}
+
 // ffmpegChildren lists the ffmpeg processes whose parent is meetd's process.
 func ffmpegChildren(t testing.TB, m *meetd) []string {
 	t.Helper()
@@ -644,8 +726,10 @@ func cpuTimes() (self, children float64) {
 	return sec(s), sec(c)
 }
 
-// The cost of recording a 4-participant 720p meeting for 20 s: the recorder's CPU (this process
-// with the recorder minus without), ffmpeg's CPU, and the composition's real-time factor.
+// The cost of recording a 4-participant 720p meeting (20 s, or MEETD_RECORDING_BENCH_SECS): the
+// recorder's CPU (this process with the recorder minus without), ffmpeg's CPU (the live
+// composition and the join at stop) per recorded second, the delay from recording/stop to the
+// listed MP4 and its duration against the recording's.
 // MEETD_RECORDING_BENCH=1 go test ./cmd/meetd -run RecordingBench -v
 func TestRecordingBench(t *testing.T) {
 	if os.Getenv("MEETD_RECORDING_BENCH") != "1" {
@@ -655,23 +739,28 @@ func TestRecordingBench(t *testing.T) {
 	colors := []string{"red", "blue", "green", "yellow"} // names: each bot publishes the moving pattern and its own tone
 	m := startInProcess(t, testEnv(t, nil))
 	m.create("bench", nil)
-	ivf, _ := testMedia(t, "pattern", 440, 1280, 720, 50)
+	secs := 20
+	if n, err := strconv.Atoi(os.Getenv("MEETD_RECORDING_BENCH_SECS")); err == nil && n > 0 {
+		secs = n
+	}
+	ivf, _ := testMedia(t, "pattern", 440, 1280, 720, 2*secs+10)
 	for i, c := range colors {
-		_, ogg := testMedia(t, c, 300+110*i, 16, 16, 50)
+		_, ogg := testMedia(t, c, 300+110*i, 16, 16, 2*secs+10)
 		m.mediaBot("bench", c, ivf, ogg)
 	}
 	eventually(t, 15*time.Second, "four bots publish", func() bool {
 		r := m.activeRoom("bench")
 		return r.Room != nil && len(r.Room.ParticipantsInfo) == 4
 	})
-	const secs = 20
 	s0, _ := cpuTimes()
-	time.Sleep(secs * time.Second)
+	time.Sleep(time.Duration(secs) * time.Second)
 	s1, c1 := cpuTimes()
+	started := time.Now()
 	if res := m.call("/auth/recording/start", map[string]any{"room_id": "bench"}); !res.Status {
 		t.Fatalf("recording/start: %+v", res)
 	}
-	time.Sleep(secs * time.Second)
+	time.Sleep(time.Duration(secs) * time.Second)
+	length := time.Since(started).Seconds()
 	if res := m.call("/auth/recording/stop", map[string]any{"room_id": "bench"}); !res.Status {
 		t.Fatalf("recording/stop: %+v", res)
 	}
@@ -685,9 +774,9 @@ func TestRecordingBench(t *testing.T) {
 	without, with := s1-s0, s2-s1
 	t.Logf("4 participants, 720p VP8 + Opus, %d s recorded (%.2f s in the file, %dx%d), %.1f MB", secs, dur, p.Streams[0].Width, p.Streams[0].Height, rec.FileSize)
 	t.Logf("meetd process CPU over %d s: %.2f s without recording, %.2f s with: recorder ≈ %.2f CPU-s (%.0f%% of one core)",
-		secs, without, with, with-without, (with-without)/secs*100)
-	t.Logf("composition: %.2f s wall (real-time factor %.2f), ffmpeg CPU %.2f s (%.2f CPU-s per recorded second)",
-		compose, compose/dur, c3-c1, (c3-c1)/dur)
+		secs, without, with, with-without, (with-without)/float64(secs)*100)
+	t.Logf("stop → listed: %.2f s; duration %.2f s for %.2f s recorded (error %.2f s); ffmpeg CPU %.2f s (%.2f CPU-s per recorded second)",
+		compose, dur, length, dur-length, c3-c1, (c3-c1)/dur)
 }
 
 // Without ffmpeg, recording and RTMP answer an error that names it.

@@ -19,6 +19,9 @@ type Recording struct {
 	// MinFreeMB: with less free space (MiB) in the recordings directory, recordings and merges do
 	// not start, and running recordings stop. 0 switches the check off.
 	MinFreeMB int `yaml:"min_free_mb"`
+	// MaxConcurrent caps the recordings running at once on this server (each composes live,
+	// doc/decisions/0012-live-composition.md); the next start is refused. 0: no cap.
+	MaxConcurrent int `yaml:"max_concurrent"`
 }
 
 var hostNamePattern = regexp.MustCompile(`^([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.?$`)
@@ -38,6 +41,9 @@ func (c *Config) validateRecording() error {
 	}
 	if c.Recording.MinFreeMB < 0 {
 		return fmt.Errorf("recording.min_free_mb: %d must not be negative", c.Recording.MinFreeMB)
+	}
+	if c.Recording.MaxConcurrent < 0 {
+		return fmt.Errorf("recording.max_concurrent: %d must not be negative", c.Recording.MaxConcurrent)
 	}
 	return nil
 }

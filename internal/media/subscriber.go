@@ -25,6 +25,9 @@ type SubscribedTrack struct {
 	TrackSID string
 	Source   string // CAMERA, MICROPHONE, SCREEN_SHARE, SCREEN_SHARE_AUDIO
 	Remote   *webrtc.TrackRemote
+	// Metadata is the publisher's participant metadata when the track was subscribed (set by
+	// the server only: participants may not change their own).
+	Metadata string
 	// KeyFrame asks the publisher for a key frame (video).
 	KeyFrame func()
 }
@@ -78,6 +81,7 @@ func (s *Subscriber) Join(roomID, identity string, ev SubscriberEvents) (*Subscr
 		}
 		ev.Track(SubscribedTrack{
 			Identity: rp.Identity(), Name: rp.Name(), TrackSID: pub.SID(), Source: pub.Source().String(), Remote: track,
+			Metadata: rp.Metadata(),
 			KeyFrame: func() { rp.WritePLI(track.SSRC()) },
 		})
 	}

@@ -79,7 +79,7 @@ type RecordingFeatures struct {
 	IsAllowCloud             *bool `json:"is_allow_cloud"`
 	IsAllowLocal             *bool `json:"is_allow_local"`
 	EnableAutoCloudRecording *bool `json:"enable_auto_cloud_recording"`
-	// OnlyRecordAdminWebcams is stored and listed in not_implemented when true.
+	// OnlyRecordAdminWebcams: recordings show the cameras of admins only (doc/api.md).
 	OnlyRecordAdminWebcams *bool `json:"only_record_admin_webcams,omitempty"`
 }
 
@@ -210,7 +210,6 @@ func notImplemented(f *RoomFeatures) []string {
 	add(GroupOn(f.SpeechToTextTranslationFeatures, ""), "speech_to_text_translation_features")
 	add(GroupOn(f.InsightsFeatures, ""), "insights_features")
 	add(GroupOn(f.SipDialInFeatures, ""), "sip_dial_in_features")
-	add(Bool(f.RecordingFeatures.OnlyRecordAdminWebcams), "recording_features.only_record_admin_webcams")
 	return out
 }
 

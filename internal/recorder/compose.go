@@ -95,6 +95,12 @@ func even(n int) int { return n &^ 1 }
 // cell and shown from its start to its end over a plain background, every audio delayed to its
 // start and mixed.
 func composeArgs(dir string, m *manifest, out string) []string {
+	return composeArgsWith(dir, m, out, []string{"-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-r", strconv.Itoa(outFPS),
+		"-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-movflags", "+faststart"}, "mp4")
+}
+
+// composeArgsWith is composeArgs with the given encoding and output format.
+func composeArgsWith(dir string, m *manifest, out string, encode []string, format string) []string {
 	dur := float64(m.DurationMS) / 1000
 	args := []string{"-hide_banner", "-nostdin", "-loglevel", "error", "-y"}
 	var videos, audios []*trackFile
@@ -136,11 +142,9 @@ func composeArgs(dir string, m *manifest, out string) []string {
 		}
 		fmt.Fprintf(&f, "amix=inputs=%d:duration=longest:dropout_transition=0:normalize=0,apad,atrim=0:%s[aout]", len(audios), secs(dur))
 	}
-	args = append(args, "-filter_complex", f.String(), "-map", "[vout]", "-map", "[aout]",
-		"-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-r", strconv.Itoa(outFPS),
-		"-c:a", "aac", "-b:a", "128k", "-ar", "48000",
-		"-t", secs(dur), "-movflags", "+faststart", "-protocol_whitelist", fileProtocols, "-f", "mp4", out)
-	return args
+	args = append(args, "-filter_complex", f.String(), "-map", "[vout]", "-map", "[aout]")
+	args = append(args, encode...)
+	return append(args, "-t", secs(dur), "-protocol_whitelist", fileProtocols, "-f", format, out)
 }
 
 // graphFileName is a long filter graph's file in the recording's folder (graphFromFile).

@@ -24,6 +24,9 @@ type Options struct {
 	// recordings directory, recordings and merges do not start and running recordings stop. 0: no
 	// check.
 	MinFreeBytes int64
+	// MaxConcurrent is recording.max_concurrent: recordings running at once on this server; the
+	// next start is refused with CONFLICT. 0: no cap.
+	MaxConcurrent int
 }
 
 // DefaultMinFreeBytes is recording.min_free_mb's default, 1 GiB.
@@ -38,7 +41,10 @@ func (s *Service) SetOptions(o Options) error {
 	if o.MinFreeBytes < 0 {
 		return errors.New("recording.min_free_mb: must not be negative")
 	}
-	s.targets, s.minFree = t, o.MinFreeBytes
+	if o.MaxConcurrent < 0 {
+		return errors.New("recording.max_concurrent: must not be negative")
+	}
+	s.targets, s.minFree, s.maxRecs = t, o.MinFreeBytes, o.MaxConcurrent
 	return nil
 }
 

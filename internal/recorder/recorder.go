@@ -139,6 +139,8 @@ type Service struct {
 	restartGap  time.Duration                    // least time between two starts of a broadcast's ffmpeg
 	maxLive     int                              // live tracks of each kind per recording or broadcast
 	maxTotal    int                              // track files per recording
+	maxRecs     int                              // recording.max_concurrent; 0: no cap
+	liveOff     bool                             // compose at stop only (tests of the fallback)
 	versionOnce sync.Once
 	version     int // ffmpeg's major version (ffmpegMajor)
 
@@ -215,10 +217,15 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 		s.mu.Unlock()
 		return meet.Errorf(meet.CodeConflict, "room %s is already being recorded", roomID)
 	}
+	if s.maxRecs > 0 && len(s.active) >= s.maxRecs {
+		s.mu.Unlock()
+		return meet.Errorf(meet.CodeConflict, "recording cannot start: %d recordings run on this server, as many as recording.max_concurrent allows", len(s.active))
+	}
 	rec := &recording{
 		id: recordID(), roomID: roomID, sid: sess.SID, roomCreated: sess.CreatedAt, log: s.log,
 		stopped: make(chan struct{}), joined: make(chan struct{}),
 		maxLive: s.maxLive, maxTotal: s.maxTotal, live: map[string]int{},
+		onlyAdminCams: meet.Bool(rf.OnlyRecordAdminWebcams),
 	}
 	rec.dir = s.folder(rec.id)
 	s.active[roomID] = rec // holds the room while connecting
@@ -237,6 +244,13 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 		return fail(fmt.Errorf("recording folder: %w", err))
 	}
 	rec.start = s.now()
+	if !s.liveOff {
+		rec.composer = &liveRun{s: s, rec: rec, changed: make(chan struct{}, 1), done: make(chan struct{}),
+			state: liveState{RecordID: rec.id, RoomID: roomID, SID: sess.SID, RoomCreated: sess.CreatedAt, Start: rec.start}}
+		if err := rec.composer.state.save(rec.dir); err != nil {
+			return fail(fmt.Errorf("recording folder: %w", err))
+		}
+	}
 	identity := recorderPrefix + strconv.FormatInt(s.n.Add(1), 10)
 	sub, err := s.joiner.Join(roomID, identity, media.SubscriberEvents{
 		Track: rec.addTrack,
@@ -267,6 +281,9 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 		return fail(err)
 	}
 	close(rec.joined)
+	if rec.composer != nil {
+		go rec.composer.run()
+	}
 	go s.watchDisk(rec, func() { _ = s.stop(context.Background(), rec, StopDiskLow) })
 	s.log.Info("recording started", "room_id", roomID, "sid", sess.SID, "record_id", rec.id, "identity", identity)
 	return nil
@@ -314,6 +331,9 @@ func (s *Service) stop(ctx context.Context, rec *recording, reason string) error
 		return nil
 	}
 	end := s.now()
+	if rec.composer != nil {
+		<-rec.composer.done // the last epoch's ffmpeg has finished its last chunk
+	}
 	rec.sub.Leave()
 	if !rec.wait(10 * time.Second) {
 		s.log.Warn("recording: tracks did not close in time", "record_id", rec.id)
@@ -332,6 +352,11 @@ func (s *Service) stop(ctx context.Context, rec *recording, reason string) error
 		s.log.Error("recording: clear is_recording", "room_id", rec.roomID, "record_id", rec.id, "err", err)
 	}
 	m := rec.manifest(end)
+	if rec.composer != nil {
+		st := rec.composer.snapshot()
+		st.Tracks = nil
+		m.Live = &st
+	}
 	if err := m.save(rec.dir); err != nil {
 		s.log.Error("recording: save manifest", "record_id", rec.id, "err", err)
 		return fmt.Errorf("stop recording %s: %w", rec.id, err)
@@ -347,6 +372,13 @@ func (s *Service) queue(m *manifest) {
 	s.composing.Add(1)
 	go func() {
 		defer s.composing.Done()
+		if m.Live != nil && m.Live.Failed == "" {
+			err := s.finish(s.ctx, m, true)
+			if err == nil {
+				return
+			}
+			s.log.Warn("recording: the live composition cannot be used; composing from the tracks", "record_id", m.RecordID, "err", err)
+		}
 		select {
 		case s.compose <- struct{}{}:
 		case <-s.ctx.Done():
@@ -354,18 +386,33 @@ func (s *Service) queue(m *manifest) {
 			return
 		}
 		defer func() { <-s.compose }()
-		if err := s.finish(s.ctx, m); err != nil {
+		if err := s.finish(s.ctx, m, false); err != nil {
 			s.log.Error("recording composition failed; the tracks are kept", "record_id", m.RecordID, "err", err)
 		}
 	}()
 }
 
-// finish composes the MP4, records it, announces it with recording_proceeded and removes the
-// track files.
-func (s *Service) finish(ctx context.Context, m *manifest) error {
+// finish makes the MP4 (from the live composition's chunks if live, else composed from the
+// tracks), records it, announces it with recording_proceeded and removes the track files and
+// chunks.
+func (s *Service) finish(ctx context.Context, m *manifest, live bool) error {
 	dir := s.folder(m.RecordID)
 	out := filepath.Join(dir, m.RecordID+".mp4")
-	st, err := s.composeFile(ctx, dir, m, out)
+	began := time.Now()
+	var st composeStats
+	var err error
+	if live {
+		var made time.Duration
+		made, err = s.finishLive(ctx, dir, m, out)
+		st = composeStats{Wall: time.Since(began), CPU: time.Duration(m.Live.CPUMS) * time.Millisecond}
+		if err == nil {
+			s.log.Info("recording: joined the live composition", "record_id", m.RecordID, "join_s", st.Wall.Seconds(),
+				"duration_s", m.Duration().Seconds(), "chunks_end_s", made.Seconds(), "live_cpu_s", st.CPU.Seconds(),
+				"cpu_per_recorded_s", st.CPU.Seconds()/max(m.Duration().Seconds(), 0.001))
+		}
+	} else {
+		st, err = s.composeFile(ctx, dir, m, out)
+	}
 	if err != nil {
 		return err
 	}
@@ -383,7 +430,8 @@ func (s *Service) finish(ctx context.Context, m *manifest) error {
 	for _, t := range m.Tracks {
 		os.Remove(filepath.Join(dir, t.File))
 	}
-	s.log.Info("recording ready", "room_id", m.RoomID, "record_id", m.RecordID, "bytes", f.FileSize,
+	removeLive(dir)
+	s.log.Info("recording ready", "live", live, "room_id", m.RoomID, "record_id", m.RecordID, "bytes", f.FileSize,
 		"duration_s", m.Duration().Seconds(), "compose_s", st.Wall.Seconds(), "real_time_factor", st.Wall.Seconds()/max(m.Duration().Seconds(), 0.001),
 		"ffmpeg_cpu_s", st.CPU.Seconds())
 	return nil
@@ -491,8 +539,11 @@ func (s *Service) Recover(ctx context.Context) error {
 			continue
 		}
 		m, err := loadManifest(s.folder(e.Name()))
-		if err != nil || m.RecordID != e.Name() {
-			continue // no manifest: stopped by a crash while recording; the tracks stay for a person to see
+		if errors.Is(err, os.ErrNotExist) {
+			m, err = s.recoverLive(ctx, s.folder(e.Name()))
+		}
+		if err != nil || m == nil || m.RecordID != e.Name() {
+			continue // nothing to compose from: the files stay for a person to see
 		}
 		if f, err := s.store.Recording(ctx, m.RecordID); err != nil || f != nil {
 			continue

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media/ivfwriter"
 	"github.com/pion/webrtc/v4/pkg/media/oggwriter"
 
 	"meetd/internal/media"
@@ -164,7 +163,7 @@ func (lt *liveTrack) attach(pipe *os.File) error {
 	var w rtpWriter
 	var err error
 	if lt.kind == "video" {
-		w, err = ivfwriter.NewWith(pipe, ivfwriter.WithCodec(lt.t.Remote.Codec().MimeType), ivfwriter.WithFrameRate(1, 90000), ivfwriter.WithDirectPTS())
+		w, err = newVideoWriter(pipe, lt.t.Remote.Codec().MimeType)
 	} else {
 		w, err = oggwriter.NewWith(pipe, 48000, 2)
 	}

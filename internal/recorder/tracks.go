@@ -13,10 +13,10 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media/ivfwriter"
 	"github.com/pion/webrtc/v4/pkg/media/oggwriter"
 
 	"meetd/internal/media"
+	"meetd/internal/meet"
 )
 
 // recording is a running recording.
@@ -31,14 +31,16 @@ type recording struct {
 	joined  chan struct{} // closed when Start is done with the connection
 	stopped chan struct{} // closed by the first stop
 
-	mu       sync.Mutex
-	tracks   []*trackFile
-	n        int            // track files made
-	live     map[string]int // tracks being written, by kind
-	maxLive  int            // of each kind at once (maxLiveTracks)
-	maxTotal int            // track files (maxTotalTracks)
-	ignored  int            // tracks not recorded for these limits
-	wg       sync.WaitGroup
+	mu            sync.Mutex
+	tracks        []*trackFile
+	n             int            // track files made
+	live          map[string]int // tracks being written, by kind
+	maxLive       int            // of each kind at once (maxLiveTracks)
+	maxTotal      int            // track files (maxTotalTracks)
+	ignored       int            // tracks not recorded for these limits
+	wg            sync.WaitGroup
+	composer      *liveRun // nil: composed at stop only
+	onlyAdminCams bool     // recording_features.only_record_admin_webcams
 }
 
 // trackFile is one track written to one file, with when it was there, relative to the start of
@@ -93,6 +95,10 @@ func (r *recording) addTrack(t media.SubscribedTrack) {
 			fmt.Errorf("codec %s is not recorded", mime))
 		return
 	}
+	if kind == "video" && t.Source == "CAMERA" && !r.recordsCamera(t.Metadata) {
+		r.log.Info("recording: camera not recorded (record_webcam, only_record_admin_webcams)", "record_id", r.id, "identity", t.Identity)
+		return
+	}
 	n, ignored := r.admit(kind)
 	if ignored > 0 {
 		logTrackLimit(r.log, ignored, "recording: track not recorded: too many tracks", "record_id", r.id, "identity", t.Identity,
@@ -107,8 +113,12 @@ func (r *recording) addTrack(t media.SubscribedTrack) {
 	if kind == "video" {
 		// RTP timestamps kept as they are (90 kHz), so ffmpeg sees when each frame came.
 		tf.File = fmt.Sprintf("track%02d.ivf", n)
-		w, err = ivfwriter.New(filepath.Join(r.dir, tf.File), ivfwriter.WithCodec(t.Remote.Codec().MimeType),
-			ivfwriter.WithFrameRate(1, 90000), ivfwriter.WithDirectPTS())
+		var f *os.File
+		if f, err = os.OpenFile(filepath.Join(r.dir, tf.File), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600); err == nil {
+			if w, err = newVideoWriter(f, t.Remote.Codec().MimeType); err != nil {
+				f.Close()
+			}
+		}
 	} else {
 		tf.File = fmt.Sprintf("track%02d.ogg", n)
 		w, err = oggwriter.New(filepath.Join(r.dir, tf.File), 48000, 2)
@@ -119,7 +129,23 @@ func (r *recording) addTrack(t media.SubscribedTrack) {
 		return
 	}
 	r.log.Debug("recording track", "record_id", r.id, "identity", t.Identity, "source", t.Source, "codec", mime, "file", tf.File)
-	go r.write(t, tf, w)
+	var rt *recTrack
+	if r.composer != nil {
+		rt = &recTrack{t: t, kind: kind}
+		r.composer.add(rt)
+	}
+	go r.write(t, tf, w, rt)
+}
+
+// recordsCamera says whether a participant's camera is recorded, from their participant
+// metadata: not if their user_metadata.record_webcam is false, nor, with the room's
+// recording_features.only_record_admin_webcams, if they are not an admin.
+func (r *recording) recordsCamera(metadata string) bool {
+	var md meet.ParticipantMetadata
+	if err := json.Unmarshal([]byte(metadata), &md); err != nil {
+		return !r.onlyAdminCams // no metadata of meetd's: not a user of the room
+	}
+	return md.RecordWebcam && (md.IsAdmin || !r.onlyAdminCams)
 }
 
 // admit numbers a new track of kind, to be written until ended(kind); 0 when the recording has
@@ -154,7 +180,8 @@ func (r *recording) ended(kind string) {
 // trackKind is "video" or "audio" for the codecs recorded and broadcast; "" for others.
 func trackKind(mime string) string {
 	switch strings.ToLower(mime) {
-	case strings.ToLower(webrtc.MimeTypeVP8), strings.ToLower(webrtc.MimeTypeVP9), strings.ToLower(webrtc.MimeTypeAV1):
+	case strings.ToLower(webrtc.MimeTypeVP8), strings.ToLower(webrtc.MimeTypeVP9), strings.ToLower(webrtc.MimeTypeAV1),
+		strings.ToLower(webrtc.MimeTypeH264):
 		return "video"
 	case strings.ToLower(webrtc.MimeTypeOpus):
 		return "audio"
@@ -176,8 +203,14 @@ func logTrackLimit(log interface {
 }
 
 // write copies the track's packets into its file until the track ends.
-func (r *recording) write(t media.SubscribedTrack, tf *trackFile, w rtpWriter) {
+func (r *recording) write(t media.SubscribedTrack, tf *trackFile, w rtpWriter, rt *recTrack) {
 	defer r.ended(tf.Kind)
+	if rt != nil {
+		defer func() {
+			rt.end()
+			r.composer.signal()
+		}()
+	}
 	video := tf.Kind == "video"
 	vp8 := strings.EqualFold(t.Remote.Codec().MimeType, webrtc.MimeTypeVP8)
 	started := !video || !vp8 // VP8 starts at a key frame; ivfwriter drops what comes before
@@ -209,8 +242,14 @@ func (r *recording) write(t media.SubscribedTrack, tf *trackFile, w rtpWriter) {
 			}
 			continue
 		}
+		if rt != nil {
+			rt.push(p, now)
+		}
 		if packets == 0 {
 			tf.StartMS = now.Sub(r.start).Milliseconds()
+			if rt != nil {
+				r.composer.trackStarted(tf)
+			}
 		} else if !video {
 			fillSilence(w, p, audioEnd)
 		}
@@ -319,6 +358,9 @@ type manifest struct {
 	Start       time.Time    `json:"start"`
 	DurationMS  int64        `json:"duration_ms"`
 	Tracks      []*trackFile `json:"tracks"`
+	// Live is what the live composition made (doc/decisions/0012-live-composition.md); nil:
+	// the recording is composed from its tracks.
+	Live *liveState `json:"live,omitempty"`
 }
 
 func (m *manifest) Duration() time.Duration { return time.Duration(m.DurationMS) * time.Millisecond }

@@ -235,7 +235,7 @@ func (s *server) build(ctx context.Context) error {
 		return err
 	}
 	if err = s.recordings.SetOptions(recorder.Options{RTMPAllowedHosts: cfg.RTMP.AllowedHosts,
-		MinFreeBytes: int64(cfg.Recording.MinFreeMB) << 20}); err != nil {
+		MinFreeBytes: int64(cfg.Recording.MinFreeMB) << 20, MaxConcurrent: cfg.Recording.MaxConcurrent}); err != nil {
 		return err
 	}
 	// Recordings the last run left running or not composed; those another meetd runs go on.
