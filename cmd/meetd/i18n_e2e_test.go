@@ -34,13 +34,15 @@ func TestI18n(t *testing.T) {
 		p.waitState(15*time.Second, "prejoin")
 		p.waitTrue(15*time.Second, "Join enabled", `!document.getElementById('join-button').disabled`)
 		wantTexts(t, p, map[string]string{
-			`navigator.language`:                                                "de-AT",
-			`document.documentElement.lang`:                                     "de",
-			`document.documentElement.dir`:                                      "ltr",
-			`$('join-button').textContent`:                                      "Teilnehmen",
-			`$('prejoin-name').textContent`:                                     "Sie nehmen teil als Dora",
-			`document.querySelector('#camera-controls label span').textContent`: "Kamera",
-			`$('prejoin-mic-toggle').getAttribute('aria-label')`:                "Mikrofon ein oder aus",
+			`navigator.language`:                                                       "de-AT",
+			`document.documentElement.lang`:                                            "de",
+			`document.documentElement.dir`:                                             "ltr",
+			`$('join-button').textContent`:                                             "Teilnehmen",
+			`$('prejoin-name').textContent`:                                            "Sie nehmen teil als Dora",
+			`document.querySelector('#camera-controls label span').textContent`:        "Kamera",
+			`$('prejoin-mic-toggle').getAttribute('aria-label')`:                       "Mikrofon ein oder aus",
+			`document.querySelector('#prejoin-background-row label span').textContent`: "Hintergrund",
+			`$('prejoin-background').options[1].textContent`:                           "Weichzeichnen",
 		})
 		p.screenshot("i18n-de-prejoin.png")
 		p.do(chromedp.Click(chromedp.ID("join-button")))
@@ -59,6 +61,12 @@ func TestI18n(t *testing.T) {
 			`document.querySelector('#chat-panel h2').textContent`:         "Chat",
 			`$('participant-count').textContent`:                           "1 Person",
 			`document.querySelector('.tile.local .tile-name').textContent`: "Dora (Sie)",
+			// the texts of the features merged after the catalogues (a11y, phone, background)
+			`$('skip-link').textContent`:                                        "Zum Meeting springen",
+			`$('a11y-button').getAttribute('aria-label')`:                       "Tastenkürzel und Barrierefreiheit",
+			`document.querySelector('#a11y-keys tr td:last-child').textContent`: "Mikrofon ein oder aus",
+			`$('more-button').getAttribute('aria-label')`:                       "Mehr",
+			`$('background-select').getAttribute('aria-label')`:                 "Hintergrund",
 		})
 		p.screenshot("i18n-de-meeting.png")
 	})

@@ -2,11 +2,12 @@
 // what changes, captions of who is speaking, keyboard shortcuts with their help dialog, focus
 // that moves into dialogs and panels and comes back, and Escape that closes them. meeting.js
 // calls initA11y once at load and the hooks below at its marked points ("a11y"). Every sentence
-// is in strings (a11ylogic.js), for the message catalogues.
+// is a key of the message catalogues (STRING_KEYS in a11ylogic.js, data-i18n in the markup).
 
 import { $, setAnnouncer, toast } from './view.js';
 import {
   strings,
+  STRING_KEYS,
   listSentence,
   shortcutOf,
   isTypingTarget,
@@ -17,7 +18,7 @@ import {
   SHORTCUTS,
 } from './a11ylogic.js';
 
-export { strings };
+export { strings, STRING_KEYS };
 
 const LOG_KEEP = 8; // announcements kept in the live log (people can read them back)
 const BATCH_MS = 1500; // joins and leaves within this are announced in one sentence
@@ -59,11 +60,8 @@ export function announce(text, assertive = false) {
 // first toast.
 export function initA11y() {
   setAnnouncer((text, level) => announce(text, level === 'error'));
-  $('skip-link').textContent = strings.skipLink;
-  $('a11y-log').setAttribute('aria-label', strings.liveLog);
-  $('a11y-button').setAttribute('aria-label', strings.helpButton);
-  $('a11y-button').title = strings.helpButton;
-  $('speaker-caption').setAttribute('aria-label', strings.captionRegion);
+  // the texts of the markup are its data-i18n keys (the language is chosen after this); the
+  // help's rows carry theirs too
   fillHelp();
   $('stage').tabIndex = -1; // the skip link's target, and where the focus goes on entry
   // the toasts are for the eyes: screen readers hear the same text in the live log (view.js toast)
@@ -109,9 +107,6 @@ export function initA11y() {
 }
 
 function fillHelp() {
-  $('a11y-title').textContent = strings.helpTitle;
-  $('a11y-close').setAttribute('aria-label', strings.helpClose);
-  $('a11y-intro').textContent = strings.helpIntro;
   const mac = /Mac|iPhone|iPad/.test(navigator.platform || '');
   const rows = SHORTCUTS.map((s) => {
     const tr = document.createElement('tr');
@@ -122,13 +117,12 @@ function fillHelp() {
       return i ? ['+', kbd] : [kbd];
     }));
     const what = document.createElement('td');
+    what.dataset.i18n = STRING_KEYS[s.label];
     what.textContent = strings[s.label];
     tr.append(keys, what);
     return tr;
   });
   $('a11y-keys').replaceChildren(...rows);
-  $('a11y-not-typing').textContent = strings.keyNotTyping;
-  $('a11y-captions-label').textContent = strings.captionsOption;
 }
 
 function openHelp() {

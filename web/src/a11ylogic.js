@@ -2,57 +2,59 @@
 // sentences it announces, which key is which shortcut, and the rate limit of the speaker
 // captions. No DOM here: web/test/a11y.test.js runs it in Node.
 
-// strings holds every sentence and label the accessibility module shows or announces, in one
-// place for the message catalogues. {name}-style fields are filled by format.
-export const strings = {
-  skipLink: 'Skip to the meeting',
-  liveLog: 'Announcements',
-  helpButton: 'Keyboard shortcuts and accessibility',
-  helpTitle: 'Keyboard shortcuts and accessibility',
-  helpClose: 'Close',
-  helpIntro: 'Tab and Shift+Tab move between the controls; Enter or Space presses a button.',
-  keyMic: 'Microphone on or off',
-  keyCamera: 'Camera on or off',
-  keyHelp: 'This help',
-  keyEscape: 'Close a panel or a dialog',
-  keyNotTyping: 'The shortcuts do nothing while you type in the chat or the notes.',
-  captionsOption: 'Show and announce who is speaking',
-  captionRegion: 'Who is speaking',
-  speakingOne: '{name} is speaking',
-  speakingTwo: '{a} and {b} are speaking',
-  speakingMany: '{a}, {b} and {n} others are speaking',
-  joinedOne: '{name} joined',
-  joinedTwo: '{a} and {b} joined',
-  joinedMany: '{a}, {b} and {n} others joined',
-  leftOne: '{name} left',
-  leftTwo: '{a} and {b} left',
-  leftMany: '{a}, {b} and {n} others left',
-  chatMessage: 'Message from {name}: {text}',
-  chatPrivate: 'Private message from {name}: {text}',
-  recordingOn: 'This meeting is being recorded or streamed live.',
-  recordingOff: 'Recording and live streaming have stopped.',
-  mutedByModerator: 'A moderator muted your microphone.',
-  micOn: 'Microphone on',
-  micOff: 'Microphone off',
-  cameraOn: 'Camera on',
-  cameraOff: 'Camera off',
-  micNotAllowed: 'You cannot use a microphone in this meeting.',
-  cameraNotAllowed: 'You cannot use a camera in this meeting.',
+import { t } from './i18n.js';
+
+// STRING_KEYS names the message-catalogue key (doc/web.md, "Languages") of every sentence and
+// label the accessibility module shows or announces.
+export const STRING_KEYS = {
+  skipLink: 'a11y.skip_link',
+  liveLog: 'a11y.live_log',
+  helpButton: 'a11y.help',
+  helpTitle: 'a11y.help',
+  helpClose: 'common.close',
+  helpIntro: 'a11y.help_intro',
+  keyMic: 'a11y.key_mic',
+  keyCamera: 'a11y.key_camera',
+  keyHelp: 'a11y.key_help',
+  keyEscape: 'a11y.key_escape',
+  keyNotTyping: 'a11y.key_not_typing',
+  captionsOption: 'a11y.captions_option',
+  captionRegion: 'a11y.caption_region',
+  speakingOne: 'a11y.speaking_one',
+  chatMessage: 'a11y.chat_message',
+  chatPrivate: 'a11y.chat_private',
+  recordingOn: 'a11y.recording_on',
+  recordingOff: 'a11y.recording_off',
+  mutedByModerator: 'a11y.muted_by_moderator',
+  micOn: 'a11y.mic_on',
+  micOff: 'a11y.mic_off',
+  cameraOn: 'a11y.camera_on',
+  cameraOff: 'a11y.camera_off',
+  micNotAllowed: 'a11y.mic_not_allowed',
+  cameraNotAllowed: 'a11y.camera_not_allowed',
 };
+
+// strings.<name> is that sentence in the page's language, looked up when read (the language is
+// chosen after this module loads); {name}-style fields are filled by format.
+export const strings = Object.defineProperties(
+  {},
+  Object.fromEntries(Object.entries(STRING_KEYS).map(([name, key]) => [name, { get: () => t(key), enumerable: true }])),
+);
 
 // format fills {field}s of a template from vars; unknown fields stay as they are.
 export function format(template, vars = {}) {
   return String(template).replace(/\{(\w+)\}/g, (all, k) => (k in vars ? String(vars[k]) : all));
 }
 
-// listSentence says something about a list of names with the one, two and many forms of
-// strings[prefix + 'One' | 'Two' | 'Many']; '' for nobody.
+// listSentence says something about a list of names ('joined', 'left', 'speaking') with the
+// catalogue's one, two and more forms (a11y.<prefix>_one, _two, _more with the plural forms of
+// the others' count); '' for nobody.
 export function listSentence(prefix, names) {
   const n = names.length;
   if (n === 0) return '';
-  if (n === 1) return format(strings[prefix + 'One'], { name: names[0] });
-  if (n === 2) return format(strings[prefix + 'Two'], { a: names[0], b: names[1] });
-  return format(strings[prefix + 'Many'], { a: names[0], b: names[1], n: n - 2 });
+  if (n === 1) return t(`a11y.${prefix}_one`, { name: names[0] });
+  if (n === 2) return t(`a11y.${prefix}_two`, { a: names[0], b: names[1] });
+  return t(`a11y.${prefix}_more`, { a: names[0], b: names[1], count: n - 2 });
 }
 
 // SHORTCUTS are the page's keys: Ctrl+D and Ctrl+E (⌘D, ⌘E on a Mac) like common meeting tools, and
@@ -123,7 +125,7 @@ export class SpeakerCaptions {
     if (now - this.saidAt < this.gapMs) return { caption, say: '', retryAt: this.saidAt + this.gapMs };
     this.said = lead;
     this.saidAt = now;
-    return { caption, say: format(strings.speakingOne, { name: lead }), retryAt: 0 };
+    return { caption, say: t('a11y.speaking_one', { name: lead }), retryAt: 0 };
   }
 
   reset() {
@@ -139,7 +141,8 @@ export function chatAnnouncement(m, panelFocused) {
   if (!m || !m.live || m.self || panelFocused) return '';
   const text = String(m.message || '').slice(0, 300);
   if (!text) return '';
-  return format(m.private ? strings.chatPrivate : strings.chatMessage, { name: m.fromName || m.fromUserId || '', text });
+  const params = { name: m.fromName || m.fromUserId || '', text };
+  return m.private ? t('a11y.chat_private', params) : t('a11y.chat_message', params);
 }
 
 // recordingNews is what to say when the room's recording flag (recording or live streaming) is

@@ -14,14 +14,15 @@ const MODEL_W = 256; // the landscape model's input
 const MODEL_H = 144;
 const BLUR_PX = 16; // the blur's radius at 720 lines
 
-// unsupported says why this browser cannot process the camera, or '' when it can.
+// unsupported says why this browser cannot process the camera, or '' when it can: 'video',
+// 'wasm', 'webgl' or 'blur' (the page says it in its language: UNSUPPORTED in background.js).
 export function unsupported() {
-  if (!ProcessorWrapper.isSupported || typeof VideoFrame === 'undefined') return 'This browser cannot process the camera picture.';
-  if (typeof WebAssembly !== 'object') return 'This browser cannot run WebAssembly, which the background effects need.';
+  if (!ProcessorWrapper.isSupported || typeof VideoFrame === 'undefined') return 'video';
+  if (typeof WebAssembly !== 'object') return 'wasm';
   const gl = document.createElement('canvas').getContext('webgl2') || document.createElement('canvas').getContext('webgl');
-  if (!gl) return 'This browser has no WebGL, which the background effects need.';
+  if (!gl) return 'webgl';
   const probe = document.createElement('canvas').getContext('2d');
-  if (!probe || !('filter' in probe)) return 'This browser cannot blur a canvas, which the background effects need.';
+  if (!probe || !('filter' in probe)) return 'blur';
   return '';
 }
 

@@ -9,6 +9,7 @@
 
 import * as api from './api.js';
 import { $, h, toast } from './view.js';
+import { t } from './i18n.js';
 
 export const STORAGE_KEY = 'meetd.background';
 export const IMAGE_KEY = 'meetd.background.image';
@@ -16,17 +17,26 @@ export const PROCESSOR_NAME = 'meetd-background'; // as web/src/background-proce
 const IMAGE_W = 1280; // the person's own picture is scaled down to this (cover), as a JPEG
 const IMAGE_H = 720;
 
-// CHOICES are the options of the control, in order; a gradient's colours run from the top left
-// to the bottom right.
+// CHOICES are the options of the control, in order, each with the catalogue key of its name
+// (doc/web.md, "Languages"); a gradient's colours run from the top left to the bottom right.
 export const CHOICES = [
-  { id: 'none', label: 'None' },
-  { id: 'blur', label: 'Blur' },
-  { id: 'dusk', label: 'Dusk', colors: ['#24243e', '#302b63', '#b06ab3'] },
-  { id: 'sea', label: 'Sea', colors: ['#0f2027', '#2c5364', '#4ca1af'] },
-  { id: 'meadow', label: 'Meadow', colors: ['#134e5e', '#3c8d5a', '#c4e0a5'] },
-  { id: 'paper', label: 'Paper', colors: ['#e9e4d8', '#f5f1e8', '#d8d2c4'] },
-  { id: 'custom', label: 'My picture' },
+  { id: 'none', label: 'background.none' },
+  { id: 'blur', label: 'background.blur' },
+  { id: 'dusk', label: 'background.dusk', colors: ['#24243e', '#302b63', '#b06ab3'] },
+  { id: 'sea', label: 'background.sea', colors: ['#0f2027', '#2c5364', '#4ca1af'] },
+  { id: 'meadow', label: 'background.meadow', colors: ['#134e5e', '#3c8d5a', '#c4e0a5'] },
+  { id: 'paper', label: 'background.paper', colors: ['#e9e4d8', '#f5f1e8', '#d8d2c4'] },
+  { id: 'custom', label: 'background.custom' },
 ];
+
+// UNSUPPORTED: the catalogue keys of the reasons the processor gives (background-processor.js
+// unsupported) why this browser cannot.
+export const UNSUPPORTED = {
+  video: 'background.unsupported_video',
+  wasm: 'background.unsupported_wasm',
+  webgl: 'background.unsupported_webgl',
+  blur: 'background.unsupported_blur',
+};
 
 // backgroundAllowed: the room's allow_virtual_bg (plugNmeet's default: on) and a camera.
 export function backgroundAllowed(join, caps) {
@@ -88,7 +98,7 @@ export function initBackground(join, caps) {
   state.choice = parseChoice(s?.getItem(STORAGE_KEY), !!s?.getItem(IMAGE_KEY));
   for (const id of ['prejoin-background', 'background-select']) {
     const select = $(id);
-    select.replaceChildren(...CHOICES.map((c) => h('option', { value: c.id }, c.id === 'custom' ? pictureLabel() : c.label)));
+    select.replaceChildren(...CHOICES.map((c) => h('option', { value: c.id }, c.id === 'custom' ? pictureLabel() : t(c.label))));
     select.addEventListener('change', () => choose(select.value));
   }
   $('background-file').addEventListener('change', onFile);
@@ -113,7 +123,12 @@ export function backgroundCamera(track) {
 }
 
 function pictureLabel() {
-  return storage()?.getItem(IMAGE_KEY) || state.pictures.has('custom') ? 'My picture' : 'My picture…';
+  return storage()?.getItem(IMAGE_KEY) || state.pictures.has('custom') ? t('background.custom') : t('background.custom_pick');
+}
+
+// unsupportedText is the reason this browser cannot, in the page's language ('' when it can).
+function unsupportedText() {
+  return state.unsupported ? t(UNSUPPORTED[state.unsupported] || UNSUPPORTED.video) : '';
 }
 
 function render() {
@@ -122,11 +137,14 @@ function render() {
     const select = $(id);
     select.value = state.choice;
     select.disabled = !!state.unsupported;
-    select.title = state.unsupported || 'Background';
-    const custom = select.querySelector('option[value="custom"]');
-    if (custom) custom.textContent = pictureLabel();
+    select.title = state.unsupported ? unsupportedText() : t('background.label');
+    // the options' names in the page's language (this may run before the language is chosen)
+    for (const option of select.options) {
+      const c = CHOICES.find((x) => x.id === option.value);
+      if (c) option.textContent = c.id === 'custom' ? pictureLabel() : t(c.label);
+    }
   }
-  $('prejoin-background-note').textContent = state.unsupported;
+  $('prejoin-background-note').textContent = unsupportedText();
   $('prejoin-background-note').hidden = !state.unsupported;
 }
 
@@ -147,7 +165,7 @@ function choose(id) {
 function run(fn) {
   state.busy = state.busy.then(fn).catch((err) => {
     console.warn('background', err);
-    toast(`Background: ${err?.message || err}`, 'error');
+    toast(t('background.failed', { error: err?.message || String(err) }), 'error');
   });
 }
 
@@ -181,7 +199,7 @@ async function load() {
   state.module ??= await import(/* a bundle of its own, not inlined */ `${api.base}/static/background/processor.js`);
   state.unsupported = state.module.unsupported();
   if (state.unsupported) {
-    toast(state.unsupported, 'error');
+    toast(unsupportedText(), 'error');
     render();
     return null;
   }
@@ -218,7 +236,7 @@ async function onFile(e) {
   try {
     bitmap = await createImageBitmap(file);
   } catch {
-    toast('That file is not a picture this browser can read.', 'error');
+    toast(t('background.not_picture'), 'error');
     return;
   }
   const canvas = h('canvas', { width: IMAGE_W, height: IMAGE_H });
@@ -230,7 +248,7 @@ async function onFile(e) {
   try {
     storage()?.setItem(IMAGE_KEY, url);
   } catch {
-    toast('Your picture is used, but this browser will not keep it for next time (no room left).', 'warning');
+    toast(t('background.not_kept'), 'warning');
   }
   choose('custom');
 }

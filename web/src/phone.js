@@ -4,11 +4,21 @@
 // One panel is open at a time, between the top of the screen and the toolbar (the stylesheet's
 // "phone" block reads --controls-h and --kb, which this module keeps). The tiles: gridShape.
 
-// The strings this module shows (the pages' message catalogues take them over).
+import { t } from './i18n.js';
+
+// The strings this module shows: keys of the message catalogues (doc/web.md, "Languages"),
+// looked up in the page's language when read.
+export const PHONE_KEYS = { more: 'phone.more', moreMenu: 'phone.more_menu', fullScreen: 'phone.full_screen' };
 export const PHONE_STRINGS = {
-  more: 'More',
-  moreMenu: 'More controls',
-  fullScreen: 'Full screen',
+  get more() {
+    return t('phone.more');
+  },
+  get moreMenu() {
+    return t('phone.more_menu');
+  },
+  get fullScreen() {
+    return t('phone.full_screen');
+  },
 };
 
 // A phone, portrait or landscape: narrow, or low (a phone on its side).

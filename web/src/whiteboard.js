@@ -12,6 +12,7 @@
 
 import * as api from './api.js';
 import { $, toast } from './view.js';
+import { t, serverMessage } from './i18n.js';
 import { NOTES_TOPIC, Seqs, fromBase64, parseNotesMessage, toBase64 } from './notes.js';
 
 export const DOC = 'whiteboard';
@@ -72,7 +73,7 @@ async function call(path, body) {
   try {
     return await api.post(path, token, body);
   } catch {
-    return { status: false, msg: 'Could not reach the meeting server.' };
+    return { status: false, msg: t('whiteboard.unreachable') };
   }
 }
 const docCall = (verb, body) => call(`/api/notes/${verb}`, { doc: DOC, ...body });
@@ -149,7 +150,7 @@ async function save(kind) {
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
   } catch (err) {
-    toast(`Could not export the board: ${err?.message || err}`, 'error');
+    toast(t('whiteboard.export_failed', { error: err?.message || String(err) }), 'error');
   }
 }
 
@@ -179,7 +180,7 @@ async function openBoard() {
   } catch (err) {
     loading = null;
     panel.dataset.state = 'error';
-    toast(`Could not load the whiteboard: ${err?.message || err}`, 'error');
+    toast(t('whiteboard.load_failed', { error: err?.message || String(err) }), 'error');
     return;
   }
   if (gen !== generation || board) return;
@@ -215,10 +216,10 @@ async function preload() {
   try {
     const resp = await fetch(url, { credentials: 'omit' });
     const blob = await resp.blob();
-    if (!resp.ok || !/^image\/(png|jpeg|gif|webp)$/.test(blob.type)) throw new Error(`${url} is not a PNG, JPEG, GIF or WebP image`);
+    if (!resp.ok || !/^image\/(png|jpeg|gif|webp)$/.test(blob.type)) throw new Error(t('whiteboard.not_image', { url }));
     await board.addImage(blob, true);
   } catch (err) {
-    toast(`Could not put the room's file on the whiteboard: ${err?.message || err}`, 'error');
+    toast(t('whiteboard.preload_failed', { error: err?.message || String(err) }), 'error');
   }
 }
 
@@ -226,7 +227,7 @@ async function uploadFile(f) {
   const data = String(f.dataURL).replace(/^data:[^,]*;base64,/, '');
   const resp = await call('/api/whiteboard/upload', { id: f.id, data });
   if (!resp.status) {
-    toast(`The image was not saved on the board: ${resp.msg}`, 'error');
+    toast(t('whiteboard.image_not_saved', { error: serverMessage(resp) }), 'error');
     throw new Error(resp.msg);
   }
 }
@@ -249,7 +250,7 @@ async function fetchMissing(first) {
     const resp = await docCall('state', { after: seqs.seen });
     if (gen !== generation || !board) return null;
     if (!resp.status) {
-      if (first) toast(`Could not load the whiteboard: ${resp.msg}`, 'error');
+      if (first) toast(t('whiteboard.load_failed', { error: serverMessage(resp) }), 'error');
       return null;
     }
     const updates = resp.updates || [];
@@ -325,7 +326,7 @@ async function sendNext() {
       outbox = [update, ...outbox];
       await new Promise((r) => setTimeout(r, 1000));
     } else {
-      toast(`Your change to the whiteboard was not saved: ${resp.msg}`, 'error');
+      toast(t('whiteboard.change_not_saved', { error: serverMessage(resp) }), 'error');
     }
     await new Promise((r) => setTimeout(r, SEND_GAP));
   }

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { use } from '../src/i18n.js';
 import {
   strings,
+  STRING_KEYS,
   format,
   listSentence,
   shortcutOf,
@@ -19,10 +22,28 @@ test('format and listSentence: one, two, many', () => {
   assert.equal(listSentence('joined', ['Anna']), 'Anna joined');
   assert.equal(listSentence('left', ['Anna', 'Bob']), 'Anna and Bob left');
   assert.equal(listSentence('speaking', ['Anna', 'Bob', 'Cem', 'Dora']), 'Anna, Bob and 2 others are speaking');
+  assert.equal(listSentence('joined', ['Anna', 'Bob', 'Cem']), 'Anna, Bob and 1 other joined');
 });
 
-test('every string is a non-empty sentence', () => {
-  for (const [k, v] of Object.entries(strings)) assert.ok(typeof v === 'string' && v.trim(), k);
+const catalogue = (lang) => JSON.parse(readFileSync(new URL(`../../internal/web/static/locales/${lang}.json`, import.meta.url), 'utf8'));
+
+test('every string is a catalogue sentence, in the page\'s language when read', () => {
+  for (const [k, v] of Object.entries(strings)) {
+    assert.ok(typeof v === 'string' && v.trim(), k);
+    assert.notEqual(v, STRING_KEYS[k], `${k}: ${STRING_KEYS[k]} is no key of en.json`);
+  }
+  const de = catalogue('de');
+  use('de', de);
+  try {
+    assert.equal(strings.micOff, de['a11y.mic_off']);
+    assert.equal(listSentence('joined', ['Anna']), 'Anna ist beigetreten');
+    assert.equal(listSentence('left', ['Anna', 'Bob', 'Cem']), 'Anna, Bob und 1 weitere Person haben das Meeting verlassen');
+    assert.equal(chatAnnouncement({ live: true, message: 'Hallo', fromName: 'Bob' }, false), 'Nachricht von Bob: Hallo');
+    use('ar', catalogue('ar'));
+    assert.equal(listSentence('speaking', ['أ', 'ب', 'ج', 'د']), 'أ وب وشخصان آخران يتحدثون', 'Arabic: the dual form');
+  } finally {
+    use('en', catalogue('en'));
+  }
 });
 
 test('shortcutOf: Ctrl or Cmd with D and E, ? for help, Escape always, nothing while typing', () => {

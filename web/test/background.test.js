@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backgroundAllowed, parseChoice, processorOptions, coverRect, CHOICES } from '../src/background.js';
+import { backgroundAllowed, parseChoice, processorOptions, coverRect, CHOICES, UNSUPPORTED } from '../src/background.js';
+import { readFileSync } from 'node:fs';
 
 const joinWith = (f) => ({ room_metadata: { room_features: f } });
 
@@ -35,6 +36,10 @@ test('processorOptions: none is no processor, blur blurs, the rest are pictures'
     assert.equal(processorOptions(c.id, picture).mode, 'virtual-background');
   }
   assert.equal(new Set(CHOICES.map((c) => c.id)).size, CHOICES.length, 'ids are unique');
+  const en = JSON.parse(readFileSync(new URL('../../internal/web/static/locales/en.json', import.meta.url), 'utf8'));
+  for (const c of CHOICES) assert.equal(typeof en[c.label], 'string', `${c.id}: ${c.label} is a catalogue key`);
+  for (const key of Object.values(UNSUPPORTED)) assert.equal(typeof en[key], 'string', key);
+  assert.equal(en['background.blur'], 'Blur');
 });
 
 test('coverRect fills the frame and centres what it cuts', () => {

@@ -1,6 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { gridShape, featured, MAIN_CONTROLS, PHONE_STRINGS } from '../src/phone.js';
+import { gridShape, featured, MAIN_CONTROLS, PHONE_STRINGS, PHONE_KEYS } from '../src/phone.js';
+import { use } from '../src/i18n.js';
+import { readFileSync } from 'node:fs';
 
 test('large screens: the largest 16:9 tiles that fit, as before', () => {
   assert.deepEqual(gridShape(1, 1000, 600), { w: 1000, h: 562, cols: 1, featureH: 0 });
@@ -45,7 +47,15 @@ test('the featured tile: the latest remote speaker, else the first other one', (
   assert.equal(featured([], 'x'), '');
 });
 
-test('the toolbar row of a phone keeps the main buttons; the strings are one object', () => {
+test('the toolbar row of a phone keeps the main buttons; the strings are the catalogue’s', () => {
   assert.ok(MAIN_CONTROLS.includes('leave-button') && MAIN_CONTROLS.includes('more-button'));
-  assert.equal(typeof PHONE_STRINGS.more, 'string');
+  assert.equal(PHONE_STRINGS.more, 'More');
+  const load = (l) => JSON.parse(readFileSync(new URL(`../../internal/web/static/locales/${l}.json`, import.meta.url), 'utf8'));
+  const fr = load('fr');
+  use('fr', fr);
+  try {
+    for (const [name, key] of Object.entries(PHONE_KEYS)) assert.equal(PHONE_STRINGS[name], fr[key], `${name}: in the page's language when read`);
+  } finally {
+    use('en', load('en'));
+  }
 });
