@@ -18,7 +18,9 @@ import (
 // (the sidebar on the left of the stage); a participant whose join asked for French gets French in
 // the German browser, through plugNmeet's preferred_lang and through BigBlueButton's
 // userdata-bbb_override_default_locale. With MEETD_SCREENSHOTS: i18n-de-prejoin.png,
-// i18n-de-meeting.png, i18n-ar-meeting.png, i18n-fr-prejoin.png.
+// i18n-de-meeting.png, i18n-ar-meeting.png, i18n-fr-prejoin.png. The admin dashboard too: in German
+// for the German browser (sign-in, its error, the rooms), right to left in Arabic
+// (i18n-de-dashboard.png, i18n-ar-dashboard.png).
 func TestI18n(t *testing.T) {
 	path := chromiumPath()
 	if path == "" {
@@ -160,6 +162,41 @@ func TestI18n(t *testing.T) {
 			t.Error("the controls do not run right to left (the microphone is not right of Leave)")
 		}
 		p.screenshot("i18n-ar-meeting.png")
+
+		// the dashboard too: Arabic, right to left
+		d := arabic.open(t, "ar-dashboard", m.base+"/dashboard")
+		d.waitTrue(15*time.Second, "the sign-in form in Arabic", dashShown("#login-form")+` && document.getElementById('login-submit').textContent === 'تسجيل الدخول'`)
+		wantTexts(t, d, map[string]string{
+			`document.documentElement.lang`:             "ar",
+			`document.documentElement.dir`:              "rtl",
+			`getComputedStyle(document.body).direction`: "rtl",
+		})
+		d.screenshot("i18n-ar-dashboard.png")
+	})
+
+	t.Run("German browser, dashboard", func(t *testing.T) {
+		m := m.forTest(t)
+		p := german.open(t, "de-dashboard", m.base+"/dashboard")
+		p.waitTrue(15*time.Second, "the sign-in form in German", dashShown("#login-form")+` && document.getElementById('login-submit').textContent === 'Anmelden'`)
+		wantTexts(t, p, map[string]string{
+			`document.documentElement.lang`:                          "de",
+			`document.documentElement.dir`:                           "ltr",
+			`document.title`:                                         "Anmelden · meetd-Dashboard",
+			`document.querySelector('label.field span').textContent`: "API-Schlüssel",
+		})
+		dashSet(p, "#login-key", m.env["MEETD_API_KEY"])
+		dashSet(p, "#login-secret", "not-the-secret")
+		p.do(chromedp.Click(chromedp.ID("login-submit")))
+		p.waitTrue(10*time.Second, "the sign-in error in German", dashShown("#login-error")+` && document.getElementById('login-error').textContent.startsWith('Falsche Zugangsdaten')`)
+		dashSet(p, "#login-secret", m.env["MEETD_API_SECRET"])
+		p.do(chromedp.Click(chromedp.ID("login-submit")))
+		p.waitTrue(15*time.Second, "the dashboard in German", dashShown("#rooms-view"))
+		wantTexts(t, p, map[string]string{
+			`document.querySelector('#rooms-view h1').textContent`:       "Laufende Räume",
+			`$('logout-button').textContent`:                             "Abmelden",
+			`document.querySelector('#rooms-view thead th').textContent`: "Raum",
+		})
+		p.screenshot("i18n-de-dashboard.png")
 	})
 }
 

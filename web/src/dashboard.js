@@ -8,6 +8,8 @@
 // the one interval below moves the "running for" clocks on the screen.
 
 import {initWaiting, renderWaiting} from './dashwaiting.js'; // waiting room
+import * as i18n from './i18n.js'; // languages (doc/web.md, "Languages")
+import {t, formatNumber} from './i18n.js';
 
 const API = '/dashboard/api/';
 const EVENT_NAMES = [
@@ -76,10 +78,10 @@ async function api(path, body = {}) {
       body: JSON.stringify(body),
     });
   } catch (err) {
-    throw new Error('meetd is not reachable');
+    throw new Error(t('dash.err.unreachable'));
   }
   if (res.status === 401) {
-    signOut('Your session has ended. Sign in again.');
+    signOut(t('dash.login.session_ended'));
     throw new SignedOut();
   }
   if (res.status === 404 || res.status === 405) throw new Unavailable(path);
@@ -87,25 +89,28 @@ async function api(path, body = {}) {
   try {
     data = await res.json();
   } catch {
-    throw new Error(`meetd answered HTTP ${res.status}`);
+    throw new Error(t('dash.err.http', {status: res.status}));
   }
   return data;
 }
 
 function report(err, what) {
   if (err instanceof SignedOut) return;
-  toast(`${what}: ${err.message || err}`, 'error');
+  toast(t('dash.err.failed', {what, error: err.message || err}), 'error');
 }
 
 // ------------------------------------------------------------------ sign-in
 
 async function boot() {
+  // the browser's language, before any text shows (English until then, and when it has no catalogue)
+  const browser = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+  await i18n.choose('', i18n.loadIndex(''), browser);
   wire();
   let res;
   try {
     res = await fetch(API + 'session', {credentials: 'same-origin'});
   } catch {
-    showLogin('meetd is not reachable. Reload the page to try again.');
+    showLogin(t('dash.err.unreachable_reload'));
     return;
   }
   if (res.ok) {
@@ -123,7 +128,7 @@ function showLogin(note) {
   $('#login-view').hidden = false;
   $('#login-note').hidden = !note;
   $('#login-note').textContent = note || '';
-  document.title = 'Sign in · meetd dashboard';
+  document.title = t('dash.doc_title', {view: t('dash.login.submit')});
   ($('#login-key').value ? $('#login-secret') : $('#login-key')).focus();
 }
 
@@ -135,7 +140,7 @@ async function login(e) {
   const error = $('#login-error');
   error.hidden = true;
   if (!password && !(key && secret)) {
-    error.textContent = 'Enter the API key and secret, or the dashboard password.';
+    error.textContent = t('dash.login.missing');
     error.hidden = false;
     return;
   }
@@ -152,8 +157,8 @@ async function login(e) {
     const j = await res.json().catch(() => ({}));
     if (!res.ok || !j.status) {
       error.textContent = res.status === 401
-        ? 'Wrong credentials: check the API key and secret, or the password.'
-        : (j.msg || `Sign-in failed (HTTP ${res.status}).`);
+        ? t('dash.login.wrong')
+        : (i18n.language() === i18n.SOURCE && j.msg ? j.msg : t('dash.login.failed', {status: res.status}));
       error.hidden = false;
       $('#login-secret').value = '';
       $('#login-password').value = '';
@@ -164,7 +169,7 @@ async function login(e) {
     const s = await fetch(API + 'session', {credentials: 'same-origin'}).then(r => r.json()).catch(() => ({}));
     signedIn(s.api_key || key);
   } catch {
-    error.textContent = 'meetd is not reachable.';
+    error.textContent = t('dash.err.unreachable');
     error.hidden = false;
   } finally {
     submit.disabled = false;
@@ -178,7 +183,7 @@ function signedIn(apiKey) {
   $('#login-view').hidden = true;
   $('#login-error').hidden = true;
   $('#app').hidden = false;
-  $('#signed-in-as').textContent = apiKey ? `key ${apiKey}` : '';
+  $('#signed-in-as').textContent = apiKey ? t('dash.signed_in_as', {key: apiKey}) : '';
   refreshAllRooms(); // and again once the event stream is open, for what happened in between
   connectEvents();
   route();
@@ -257,7 +262,7 @@ async function recheckSession() {
   try {
     const res = await fetch(API + 'session', {credentials: 'same-origin'});
     if (res.status === 401) {
-      signOut('Your session has ended. Sign in again.');
+      signOut(t('dash.login.session_ended'));
       return;
     }
   } catch { /* not reachable: try again below */ }
@@ -270,7 +275,7 @@ async function recheckSession() {
 function setLive(s) {
   const el = $('#live-status');
   el.dataset.state = s;
-  el.lastElementChild.textContent = {live: 'live', connecting: 'connecting…', offline: 'offline'}[s];
+  el.lastElementChild.textContent = t(`dash.live.${s}`);
 }
 
 function handleEvent(ev) {
@@ -306,7 +311,7 @@ function refreshRoom(id) {
         await fetchRoom(id);
       } while (entry.again && state.signedIn);
     } catch (err) {
-      report(err, `Room ${id}`);
+      report(err, t('dash.what.room', {room: id}));
     } finally {
       inflight.delete(id);
     }
@@ -367,7 +372,7 @@ async function refreshAllRooms() {
     renderRooms();
     if (state.view === 'room') renderRoom();
   } catch (err) {
-    report(err, 'Live rooms');
+    report(err, t('dash.nav.rooms'));
   }
 }
 
@@ -382,7 +387,7 @@ function duration(seconds) {
   const mm = Math.floor(seconds / 60) % 60;
   const ss = seconds % 60;
   const clock = (d || hh ? `${d ? pad(hh) : hh}:${pad(mm)}` : `${mm}`) + `:${pad(ss)}`;
-  return d ? `${d}d ${clock}` : clock;
+  return d ? t('dash.days_clock', {days: d, clock}) : clock;
 }
 
 // toDate accepts Unix seconds, RFC 3339 strings, and nothing (→ null).
@@ -395,7 +400,12 @@ function toDate(v) {
 
 function timeOf(v) {
   const d = toDate(v);
-  return d ? `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` : '—';
+  if (!d) return '—';
+  try {
+    return new Intl.DateTimeFormat(i18n.language(), {hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23'}).format(d);
+  } catch {
+    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  }
 }
 
 function dateTime(v) {
@@ -403,8 +413,16 @@ function dateTime(v) {
   if (!d) return '—';
   const today = new Date();
   const sameDay = d.toDateString() === today.toDateString();
-  const day = sameDay ? 'today' : d.toLocaleDateString(undefined, {year: 'numeric', month: 'short', day: 'numeric'});
-  return `${day} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  let day;
+  let time;
+  try {
+    day = sameDay ? t('dash.today') : d.toLocaleDateString(i18n.language(), {year: 'numeric', month: 'short', day: 'numeric'});
+    time = new Intl.DateTimeFormat(i18n.language(), {hour: '2-digit', minute: '2-digit', hourCycle: 'h23'}).format(d);
+  } catch {
+    day = sameDay ? t('dash.today') : d.toDateString();
+    time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }
+  return t('dash.day_time', {day, time});
 }
 
 function initials(name) {
@@ -476,18 +494,18 @@ function renderRooms() {
     const status = [];
     if (info.is_recording) status.push(badge('REC', 'rec'));
     if (info.is_active_rtmp) status.push(badge('RTMP', 'rtmp'));
-    if (!people.length) status.push(badge(info.joined_participants ? 'empty' : 'waiting', 'idle'));
+    if (!people.length) status.push(badge(info.joined_participants ? t('dash.rooms.empty_badge') : t('dash.rooms.waiting_badge'), 'idle'));
     const faces = people.slice(0, 5).map(p => avatar(p, 'small'));
-    if (people.length > 5) faces.push(h('span', {class: 'avatar small more'}, `+${people.length - 5}`));
+    if (people.length > 5) faces.push(h('span', {class: 'avatar small more'}, `+${formatNumber(people.length - 5)}`));
     tr.replaceChildren(
       h('td', {class: 'room-title-cell'},
         h('a', {class: 'room-link', href: '#/room/' + encodeURIComponent(info.room_id)}, info.room_title || info.room_id),
         h('div', {class: 'mono muted small'}, info.room_id)),
       h('td', {class: 'mono room-uptime', dataset: {since: String(info.creation_time)}}, duration(Date.now() / 1000 - info.creation_time)),
-      h('td', {class: 'room-participants', title: 'connected now / joined in total'}, `${people.length} / ${info.joined_participants}`),
+      h('td', {class: 'room-participants', title: t('dash.col.participants_title')}, `${formatNumber(people.length)} / ${formatNumber(info.joined_participants)}`),
       h('td', {}, h('div', {class: 'faces'}, faces)),
       h('td', {class: 'room-status'}, status),
-      h('td', {class: 'right'}, h('a', {class: 'btn small', href: '#/room/' + encodeURIComponent(info.room_id)}, 'Open')),
+      h('td', {class: 'right'}, h('a', {class: 'btn small', href: '#/room/' + encodeURIComponent(info.room_id)}, t('dash.rooms.open'))),
     );
     list.append(tr); // in order: moves rows already there
   }
@@ -496,23 +514,18 @@ function renderRooms() {
   $('#nav-live-count').textContent = rooms.length ? String(rooms.length) : '';
 }
 
-const EVENT_TEXT = {
-  room_created: 'room created',
-  room_started: 'first participant joined',
-  room_finished: 'room ended',
-  participant_joined: 'joined',
-  participant_left: 'left',
-  track_published: 'published',
-  track_unpublished: 'unpublished',
-  start_recording: 'recording started',
-  end_recording: 'recording stopped',
-  recording_proceeded: 'recording ready',
-  start_rtmp: 'broadcast started',
-  end_rtmp: 'broadcast stopped',
-  analytics_proceeded: 'attendance report ready',
-};
+// the events' texts: keys of the catalogues (dash.event.<name>)
+const EVENT_TEXT = Object.fromEntries(['room_created', 'room_started', 'room_finished', 'participant_joined', 'participant_left',
+  'track_published', 'track_unpublished', 'start_recording', 'end_recording', 'recording_proceeded', 'start_rtmp', 'end_rtmp',
+  'analytics_proceeded', 'waiting_room_joined', 'waiting_room_admitted', 'waiting_room_rejected', 'waiting_room_updated'].map(e => [e, `dash.event.${e}`]));
 
-const SOURCE_TEXT = {MICROPHONE: 'microphone', CAMERA: 'camera', SCREEN_SHARE: 'screen', SCREEN_SHARE_AUDIO: 'screen audio'};
+const SOURCE_TEXT = {MICROPHONE: 'dash.source.microphone', CAMERA: 'dash.source.camera', SCREEN_SHARE: 'dash.source.screen', SCREEN_SHARE_AUDIO: 'dash.source.screen_audio'};
+
+// stateText: a participant's state (the media server's ACTIVE, JOINING…) in the page's language.
+function stateText(s) {
+  const k = String(s || 'unknown').toLowerCase();
+  return ['joining', 'joined', 'active', 'disconnected', 'unknown'].includes(k) ? t(`dash.state.${k}`) : k;
+}
 
 function addActivity(e) {
   state.activity.unshift(e);
@@ -530,9 +543,9 @@ function addActivity(e) {
 
 function activityItem(e, withRoom) {
   let who = '';
-  let what = EVENT_TEXT[e.event] || e.event.replace(/_/g, ' ');
+  let what = e.event in EVENT_TEXT ? t(EVENT_TEXT[e.event]) : e.event.replace(/_/g, ' ');
   if (e.participant) who = e.participant.name || e.participant.identity;
-  if (e.track) what += ' ' + (SOURCE_TEXT[e.track.source] || String(e.track.source || e.track.type || '').toLowerCase());
+  if (e.track) what += ' ' + (e.track.source in SOURCE_TEXT ? t(SOURCE_TEXT[e.track.source]) : String(e.track.source || e.track.type || '').toLowerCase());
   return h('li', {class: 'ev-' + e.event, dataset: {event: e.event}},
     h('span', {class: 'ev-time mono muted'}, timeOf(e.created_at)),
     h('span', {class: 'ev-text'},
@@ -551,7 +564,7 @@ function showRoom(id) {
     $('#join-link-box').hidden = true;
     $('#join-link').value = '';
     $('#dash-end-room').disabled = false;
-    $('#dash-end-room').textContent = 'End room';
+    $('#dash-end-room').textContent = t('dash.room.end');
   }
   view.dataset.roomId = id;
   state.roomId = id;
@@ -585,16 +598,15 @@ function icon(name) {
 }
 
 function mediaChip(kind, st) {
-  const label = {mic: 'Microphone', camera: 'Camera', screen: 'Screen'}[kind];
-  const text = {on: 'on', muted: 'muted', off: 'off'}[st];
-  return h('span', {class: `media media-${kind}`, dataset: {state: st}, title: `${label} ${text}`}, icon(kind));
+  const title = t(`dash.media.${kind}_${st}`);
+  return h('span', {class: `media media-${kind}`, dataset: {state: st}, title, 'aria-label': title, role: 'img'}, icon(kind));
 }
 
 function renderRoom() {
   const id = state.roomId;
   const r = state.rooms.get(id);
   const loading = !r && !state.applied.has(id);
-  document.title = `${r ? r.room_info.room_title || id : id} · meetd dashboard`;
+  document.title = t('dash.doc_title', {view: r ? r.room_info.room_title || id : id});
   $('#room-ended').hidden = !!r || loading;
   $('#room-view').classList.toggle('not-running', !r);
   renderWaiting(id, r); // waiting room
@@ -602,7 +614,7 @@ function renderRoom() {
   for (const b of $('#join-link-form').querySelectorAll('button, input')) b.disabled = !r;
   if (!r) {
     $('#room-title').textContent = id;
-    $('#room-meta').replaceChildren(h('span', {class: 'mono'}, id), loading ? h('span', {class: 'muted'}, 'loading…') : badge('not running', 'idle'));
+    $('#room-meta').replaceChildren(h('span', {class: 'mono'}, id), loading ? h('span', {class: 'muted'}, t('dash.room.loading')) : badge(t('dash.room.not_running_badge'), 'idle'));
     $('#participants-list').replaceChildren();
     $('#participants-empty').hidden = loading;
     $('#room-count').textContent = '';
@@ -613,15 +625,15 @@ function renderRoom() {
   const people = byJoin(r.participants_info);
   $('#room-title').textContent = info.room_title || info.room_id;
   const meta = [
-    h('span', {class: 'mono', title: 'room id'}, info.room_id),
-    h('span', {class: 'mono muted', title: 'session id'}, info.sid),
-    h('span', {}, 'running ', h('strong', {class: 'mono', dataset: {since: String(info.creation_time)}}, duration(Date.now() / 1000 - info.creation_time))),
-    h('span', {}, 'created ', dateTime(info.creation_time)),
+    h('span', {class: 'mono', title: t('dash.room.id_title')}, info.room_id),
+    h('span', {class: 'mono muted', title: t('dash.room.sid_title')}, info.sid),
+    h('span', {}, t('dash.room.running'), ' ', h('strong', {class: 'mono', dataset: {since: String(info.creation_time)}}, duration(Date.now() / 1000 - info.creation_time))),
+    h('span', {}, t('dash.room.created', {when: dateTime(info.creation_time)})),
   ];
   if (info.is_recording) meta.push(badge('REC', 'rec'));
   if (info.is_active_rtmp) meta.push(badge('RTMP', 'rtmp'));
   $('#room-meta').replaceChildren(...meta);
-  $('#room-count').textContent = `${people.length} now · ${info.joined_participants} joined in total`;
+  $('#room-count').textContent = t('dash.room.count', {now: people.length, total: info.joined_participants});
   renderFeatures(parseJSON(info.metadata));
 
   const list = $('#participants-list');
@@ -642,10 +654,10 @@ function participantRow(identity) {
   const tr = h('tr', {class: 'participant-row', dataset: {identity}});
   const actions = h('td', {class: 'p-actions right'},
     h('div', {class: 'actions'},
-      h('button', {class: 'btn small dash-mute', type: 'button', dataset: {identity}, title: 'Mute the microphone'}, 'Mute'),
-      h('label', {class: 'block-box', title: 'Also block: they cannot come back to this session'},
-        h('input', {type: 'checkbox', class: 'dash-block', dataset: {identity}}), 'block'),
-      h('button', {class: 'btn small danger-outline dash-remove', type: 'button', dataset: {identity}}, 'Remove')));
+      h('button', {class: 'btn small dash-mute', type: 'button', dataset: {identity}, title: t('dash.p.mute_title')}, t('dash.p.mute')),
+      h('label', {class: 'block-box', title: t('dash.p.block_title')},
+        h('input', {type: 'checkbox', class: 'dash-block', dataset: {identity}}), t('dash.p.block')),
+      h('button', {class: 'btn small danger-outline dash-remove', type: 'button', dataset: {identity}}, t('dash.p.remove'))));
   tr.append(h('td', {class: 'p-who'}), h('td', {class: 'p-state'}), h('td', {class: 'p-joined'}), h('td', {class: 'p-media'}), actions);
   return tr;
 }
@@ -653,20 +665,20 @@ function participantRow(identity) {
 function updateParticipantRow(tr, p) {
   const [who, st, joined, media] = tr.children;
   const badges = [];
-  if (p.is_admin) badges.push(badge('admin', 'admin'));
-  if (p.is_hidden) badges.push(badge('hidden', 'hidden'));
+  if (p.is_admin) badges.push(badge(t('dash.badge.admin'), 'admin'));
+  if (p.is_hidden) badges.push(badge(t('dash.badge.hidden'), 'hidden'));
   who.replaceChildren(h('div', {class: 'who'}, avatar(p),
     h('div', {class: 'who-text'},
       h('div', {class: 'p-name'}, p.name || p.identity, badges),
       h('div', {class: 'p-identity mono muted small'}, p.identity))));
-  st.replaceChildren(badge((p.state || 'unknown').toLowerCase(), 'state-' + (p.state || 'unknown').toLowerCase()));
+  st.replaceChildren(badge(stateText(p.state), 'state-' + (p.state || 'unknown').toLowerCase()));
   joined.replaceChildren(h('div', {}, timeOf(p.joined_at)),
-    h('div', {class: 'muted small'}, 'for ', h('span', {class: 'mono', dataset: {since: String(p.joined_at)}}, duration(Date.now() / 1000 - p.joined_at))));
+    h('div', {class: 'muted small'}, t('dash.p.for'), ' ', h('span', {class: 'mono', dataset: {since: String(p.joined_at)}}, duration(Date.now() / 1000 - p.joined_at))));
   const m = mediaOf(p);
   media.replaceChildren(h('div', {class: 'media-row'}, mediaChip('mic', m.mic), mediaChip('camera', m.camera), mediaChip('screen', m.screen)));
   const mute = tr.querySelector('.dash-mute');
   mute.disabled = m.mic !== 'on';
-  mute.title = m.mic === 'on' ? 'Mute the microphone' : (m.mic === 'muted' ? 'The microphone is muted' : 'No microphone');
+  mute.title = m.mic === 'on' ? t('dash.p.mute_title') : (m.mic === 'muted' ? t('dash.p.muted_title') : t('dash.p.no_mic_title'));
 }
 
 function renderFeatures(meta) {
@@ -674,17 +686,17 @@ function renderFeatures(meta) {
   const chat = f.chat_features || {};
   const on = (v, dflt = true) => (v === undefined ? dflt : !!v);
   const items = [
-    ['Cameras', on(f.allow_webcams) && !on(f.admin_only_webcams, false), on(f.admin_only_webcams, false) ? 'admins only' : ''],
-    ['Screen sharing', on(f.allow_screen_share)],
-    ['Chat', on(chat.allow_chat)],
-    ['Raise hand', on(f.allow_raise_hand)],
-    ['Muted on entry', on(f.mute_on_start, false)],
-    ['Others\' cameras', on(f.allow_view_other_webcams)],
-    ['Participant list', on(f.allow_view_other_users_list)],
+    [t('dash.feat.cameras'), on(f.allow_webcams) && !on(f.admin_only_webcams, false), on(f.admin_only_webcams, false) ? t('dash.chip.admins_only') : ''],
+    [t('dash.feat.screen_share'), on(f.allow_screen_share)],
+    [t('dash.feat.chat'), on(chat.allow_chat)],
+    [t('dash.feat.raise_hand'), on(f.allow_raise_hand)],
+    [t('dash.chip.muted_on_entry'), on(f.mute_on_start, false)],
+    [t('dash.chip.others_cameras'), on(f.allow_view_other_webcams)],
+    [t('dash.chip.participant_list'), on(f.allow_view_other_users_list)],
   ];
   const chips = items.map(([name, yes, note]) => h('li', {class: yes ? 'on' : 'off'}, name, note ? ` (${note})` : ''));
-  if (f.room_duration) chips.push(h('li', {class: 'on'}, `Ends after ${f.room_duration} min`));
-  if (meta.webhook_url) chips.push(h('li', {class: 'on', title: meta.webhook_url}, 'Webhook'));
+  if (f.room_duration) chips.push(h('li', {class: 'on'}, t('dash.chip.ends_after', {minutes: f.room_duration})));
+  if (meta.webhook_url) chips.push(h('li', {class: 'on', title: meta.webhook_url}, t('dash.chip.webhook')));
   $('#room-features').replaceChildren(...chips);
 }
 
@@ -700,12 +712,12 @@ async function onParticipantAction(e) {
   try {
     if (btn.classList.contains('dash-mute')) {
       const mics = p ? (p.tracks || []).filter(t => t.source === 'MICROPHONE' && !t.muted) : [];
-      if (!mics.length) throw new Error('no live microphone');
+      if (!mics.length) throw new Error(t('dash.p.no_live_mic'));
       for (const t of mics) {
         const j = await api('room/muteTrack', {room_id: roomId, user_id: identity, track_sid: t.sid, muted: true});
         if (!j.status) throw new Error(j.msg || j.status_code);
       }
-      toast(`Muted ${name}.`);
+      toast(t('dash.p.muted', {name}));
       // Muting sends no event: look again now, and once more when the media server has told everyone.
       await refreshRoom(roomId);
       setTimeout(() => refreshRoom(roomId), 1000);
@@ -713,7 +725,7 @@ async function onParticipantAction(e) {
       const block = btn.closest('tr').querySelector('.dash-block').checked;
       const j = await api('room/removeParticipant', {room_id: roomId, user_id: identity, block_user: block});
       if (!j.status) throw new Error(j.msg || j.status_code);
-      toast(block ? `Removed and blocked ${name}.` : `Removed ${name}.`);
+      toast(block ? t('dash.p.removed_blocked', {name}) : t('dash.p.removed', {name}));
       refreshRoom(roomId);
     }
   } catch (err) {
@@ -732,20 +744,20 @@ async function endRoom() {
   const id = state.roomId;
   const btn = $('#dash-end-room');
   btn.disabled = true;
-  btn.textContent = 'Ending…';
+  btn.textContent = t('dash.room.ending');
   try {
     const j = await api('room/endRoom', {room_id: id});
     if (!j.status) throw new Error(j.msg || j.status_code);
-    toast(`Ended ${id}.`);
+    toast(t('dash.room.ended', {room: id}));
     applyRoom(id, null, ++fetchSeq);
     state.past.from = 0;
     state.past.highlight = id;
     location.hash = '#/past';
   } catch (err) {
-    report(err, `End ${id}`);
+    report(err, t('dash.what.end', {room: id}));
   } finally {
     btn.disabled = false;
-    btn.textContent = 'End room';
+    btn.textContent = t('dash.room.end');
   }
 }
 
@@ -778,7 +790,7 @@ async function makeJoinLink(e) {
   const name = nameInput.value.trim();
   if (!name) {
     nameInput.focus();
-    toast('Enter the name of the person you invite.', 'warning');
+    toast(t('dash.invite.need_name'), 'warning');
     return;
   }
   const roomId = state.roomId;
@@ -794,14 +806,14 @@ async function makeJoinLink(e) {
     const userOf = typeof claims.sub === 'string' && claims.sub ? claims.sub : userID;
     out.dataset.userId = userOf;
     const exp = Number(claims.exp) || 0;
-    $('#join-link-label').replaceChildren(admin ? badge('admin', 'admin') : badge('guest', 'guest'), ' ',
-      h('strong', {}, name), h('div', {class: 'muted mono small'}, `user id ${userOf}`));
+    $('#join-link-label').replaceChildren(admin ? badge(t('dash.badge.admin'), 'admin') : badge(t('dash.badge.guest'), 'guest'), ' ',
+      h('strong', {}, name), h('div', {class: 'muted mono small'}, t('dash.invite.user_id', {user: userOf})));
     $('#join-link-box').hidden = false;
     const copied = await copy(link);
-    $('#join-link-status').textContent = (copied ? 'Copied to the clipboard. ' : 'Select the link and copy it. ') +
-      (exp ? `Open it before ${timeOf(exp)}.` : '');
+    $('#join-link-status').textContent = (copied ? t('dash.invite.copied') : t('dash.invite.select')) +
+      (exp ? ' ' + t('dash.invite.open_before', {time: timeOf(exp)}) : '');
   } catch (err) {
-    report(err, 'Join link');
+    report(err, t('dash.invite.link'));
   }
 }
 
@@ -838,13 +850,13 @@ async function createRoom(e) {
   };
   const title = $('#create-title').value.trim();
   let id = $('#create-id').value.trim();
-  if (!title) return fail('A title is required.');
+  if (!title) return fail(t('dash.create.need_title'));
   if (!id) {
     const rnd = new Uint8Array(3);
     crypto.getRandomValues(rnd);
     id = `${slugify(title) || 'room'}-${[...rnd].map(b => b.toString(16).padStart(2, '0')).join('')}`;
   }
-  if (!ID_RE.test(id)) return fail('The room id may hold only letters, digits, "-" and "_" (64 at most).');
+  if (!ID_RE.test(id)) return fail(t('dash.create.bad_id'));
   const num = (sel) => Math.max(0, Math.floor(Number($(sel).value) || 0));
   const feat = (name) => $('#feat-' + name).checked;
   const metadata = {
@@ -872,7 +884,7 @@ async function createRoom(e) {
     const j = await api('room/create', {room_id: id, max_participants: num('#create-max'), metadata});
     if (!j.status) return fail(j.msg || j.status_code);
     if (j.room_info) applyRoom(id, {room_info: j.room_info, participants_info: []}, ++fetchSeq);
-    toast(`Room ${id} is open.`);
+    toast(t('dash.create.opened', {room: id}));
     $('#create-room-form').reset();
     location.hash = '#/room/' + encodeURIComponent(id);
   } catch (err) {
@@ -905,11 +917,11 @@ async function loadPast() {
     }
     $('#past-empty').hidden = list.length > 0;
     addRecordings(list, seq);
-    $('#past-range').textContent = list.length ? `${p.from + 1}–${p.from + list.length} of ${p.total}` : '';
+    $('#past-range').textContent = list.length ? t('dash.page.range', {from: p.from + 1, to: p.from + list.length, total: p.total}) : '';
     $('#past-prev').disabled = p.from === 0;
     $('#past-next').disabled = p.from + list.length >= p.total;
   } catch (err) {
-    report(err, 'Past rooms');
+    report(err, t('dash.nav.past'));
   }
 }
 
@@ -924,14 +936,14 @@ function pastRow(r) {
   const tr = h('tr', {class: 'past-room-row', dataset: {roomId: r.room_id, sid: r.room_sid, state: running ? 'running' : 'ended'}},
     h('td', {}, h('div', {class: 'p-name'}, title), h('div', {class: 'mono muted small'}, r.room_id)),
     h('td', {class: 'mono muted small'}, r.room_sid),
-    h('td', {}, String(r.joined_participants)),
+    h('td', {}, formatNumber(r.joined_participants || 0)),
     h('td', {}, dateTime(r.created)),
-    h('td', {class: 'past-ended'}, running ? badge('running', 'live') : dateTime(r.ended)),
+    h('td', {class: 'past-ended'}, running ? badge(t('dash.past.running'), 'live') : dateTime(r.ended)),
     h('td', {class: 'mono'}, running && created ? h('span', {dataset: {since: String(Math.floor(created / 1000))}}, length) : length),
     h('td', {class: 'past-files'}, h('div', {class: 'files'},
       r.analytics_file_id
         ? h('button', {class: 'btn small dash-attendance', type: 'button', dataset: {id: r.analytics_file_id},
-          'aria-expanded': 'false', title: 'Attendance report ' + r.analytics_file_id}, 'Attendance')
+          'aria-expanded': 'false', title: t('dash.past.attendance_title', {id: r.analytics_file_id})}, t('dash.past.attendance'))
         : null)));
   if (state.past.highlight && r.room_id === state.past.highlight && !running) tr.classList.add('highlight');
   return tr;
@@ -946,7 +958,7 @@ async function addRecordings(list, seq) {
   try {
     j = await api('recording/fetch', {room_ids: ids, from: 0, limit: 100, order_by: 'DESC'});
   } catch (err) {
-    if (!(err instanceof Unavailable)) report(err, 'Recordings');
+    if (!(err instanceof Unavailable)) report(err, t('dash.what.recordings'));
     return;
   }
   if (!j.status || !j.result || seq !== pastSeq) return;
@@ -955,8 +967,8 @@ async function addRecordings(list, seq) {
     const tr = rows.get(rec.room_sid);
     if (!tr) continue;
     tr.querySelector('.files').prepend(h('button', {class: 'btn small dash-download', type: 'button',
-      dataset: {kind: 'recording', id: rec.record_id}, title: `Recording ${rec.record_id}, ${dateTime(rec.creation_time)}`},
-    `Recording · ${Number(rec.file_size || 0).toFixed(1)} MB`));
+      dataset: {kind: 'recording', id: rec.record_id}, title: t('dash.past.recording_title', {id: rec.record_id, when: dateTime(rec.creation_time)})},
+    t('dash.past.recording', {size: formatNumber(Number(rec.file_size || 0), {minimumFractionDigits: 1, maximumFractionDigits: 1})})));
   }
 }
 
@@ -982,15 +994,15 @@ async function toggleAttendance(btn) {
     const j = await api('analytics/getDownloadToken', {file_id: id});
     if (!j.status) throw new Error(j.msg || j.status_code);
     const res = await fetch(`/download/analytics/${encodeURIComponent(j.token)}`, {credentials: 'same-origin'});
-    if (!res.ok) throw new Error(`meetd answered HTTP ${res.status}`);
+    if (!res.ok) throw new Error(t('dash.err.http', {status: res.status}));
     const r = await res.json();
     state.past.open.set(id, r);
     // the list may have been drawn again meanwhile: show it under the button that is there now
     const now = [...document.querySelectorAll('#past-rooms-list .dash-attendance')].find(b => b.dataset.id === id);
     if (now) showAttendance(now, r);
   } catch (err) {
-    if (err instanceof Unavailable) toast('Attendance reports are not available on this server.', 'error');
-    else report(err, 'Attendance');
+    if (err instanceof Unavailable) toast(t('dash.past.attendance_unavailable'), 'error');
+    else report(err, t('dash.past.attendance'));
   } finally {
     btn.disabled = false;
   }
@@ -1011,25 +1023,25 @@ function attendanceTable(r, id) {
   const stays = (u) => (u.segments || []).map(s => `${timeOf(s.joined)}–${timeOf(s.left)}`).join(', ');
   return h('div', {class: 'attendance'},
     h('div', {class: 'attendance-head'},
-      h('span', {class: 'muted small'}, `${r.distinct_users} people, at most ${r.peak_concurrent_participants} at once, `,
-        `${timeOf(r.start)}–${timeOf(r.end)} (${secs(r.duration_seconds)})`),
+      h('span', {class: 'muted small'}, t('dash.att.summary', {people: r.distinct_users || 0, peak: r.peak_concurrent_participants || 0,
+        start: timeOf(r.start), end: timeOf(r.end), duration: secs(r.duration_seconds)})),
       h('span', {class: 'files'},
         h('button', {class: 'btn small dash-download', type: 'button', dataset: {kind: 'analytics', id}}, 'JSON'),
         h('button', {class: 'btn small dash-download', type: 'button', dataset: {kind: 'analytics', id, format: 'csv'}}, 'CSV'))),
     h('table', {class: 'table attendance-table'},
       h('thead', {}, h('tr', {},
-        ['Person', 'Joins', 'Present', 'Microphone', 'Camera', 'Screen', 'Talk', 'In the room'].map(t => h('th', {}, t)))),
+        ['person', 'joins', 'present', 'microphone', 'camera', 'screen', 'talk', 'stays'].map(k => h('th', {}, t(`dash.att.${k}`))))),
       h('tbody', {}, (r.users || []).map(u => h('tr', {class: 'attendance-user', dataset: {userId: u.user_id}},
-        h('td', {}, h('div', {class: 'p-name'}, u.name || u.user_id, u.is_admin ? badge('admin', 'admin') : null),
+        h('td', {}, h('div', {class: 'p-name'}, u.name || u.user_id, u.is_admin ? badge(t('dash.badge.admin'), 'admin') : null),
           h('div', {class: 'mono muted small'}, u.user_id)),
-        h('td', {}, String(u.joins)),
+        h('td', {}, formatNumber(u.joins || 0)),
         h('td', {class: 'mono present'}, secs(u.present_seconds)),
         h('td', {class: 'mono'}, secs(u.microphone_seconds)),
         h('td', {class: 'mono'}, secs(u.camera_seconds)),
         h('td', {class: 'mono'}, secs(u.screen_share_seconds)),
         h('td', {class: 'mono'}, secs(u.talk_seconds)),
         h('td', {class: 'mono muted small'}, stays(u)))))),
-    r.talk_time ? h('p', {class: 'muted small'}, 'Talk: ' + r.talk_time) : null);
+    r.talk_time ? h('p', {class: 'muted small'}, t('dash.att.talk_time', {talk: r.talk_time})) : null);
 }
 
 // download asks for a short-lived download token and lets the browser fetch the file.
@@ -1048,8 +1060,8 @@ async function download(e) {
     a.click();
     a.remove();
   } catch (err) {
-    if (err instanceof Unavailable) toast('Downloads are not available on this server.', 'error');
-    else report(err, 'Download');
+    if (err instanceof Unavailable) toast(t('dash.past.downloads_unavailable'), 'error');
+    else report(err, t('dash.what.download'));
   } finally {
     btn.disabled = false;
   }
@@ -1084,7 +1096,7 @@ async function loadDeliveries() {
     }
     $('#deliveries-list').replaceChildren(...list.map(deliveryRow));
     $('#deliveries-empty').hidden = list.length > 0;
-    $('#deliveries-range').textContent = list.length ? `${d.from + 1}–${d.from + list.length} of ${d.total}` : '';
+    $('#deliveries-range').textContent = list.length ? t('dash.page.range', {from: d.from + 1, to: d.from + list.length, total: d.total}) : '';
     $('#deliveries-prev').disabled = d.from === 0;
     $('#deliveries-next').disabled = d.from + list.length >= d.total;
   } catch (err) {
@@ -1092,31 +1104,31 @@ async function loadDeliveries() {
       unavailable(true);
       return;
     }
-    report(err, 'Webhook deliveries');
+    report(err, t('dash.webhooks.title'));
   }
 }
 
 function deliveryRow(d) {
   const st = String(d.status || '').toLowerCase();
   let when = '—';
-  if (st === 'delivered') when = 'delivered ' + dateTime(d.delivered_at);
-  else if (st === 'pending' && toDate(d.next_attempt_at)) when = 'next try ' + dateTime(d.next_attempt_at);
-  else if (st === 'failed' && toDate(d.last_attempt_at)) when = 'failed ' + dateTime(d.last_attempt_at);
-  else if (toDate(d.created_at)) when = 'queued ' + dateTime(d.created_at);
+  if (st === 'delivered') when = t('dash.dl.delivered_at', {when: dateTime(d.delivered_at)});
+  else if (st === 'pending' && toDate(d.next_attempt_at)) when = t('dash.dl.next_try', {when: dateTime(d.next_attempt_at)});
+  else if (st === 'failed' && toDate(d.last_attempt_at)) when = t('dash.dl.failed_at', {when: dateTime(d.last_attempt_at)});
+  else if (toDate(d.created_at)) when = t('dash.dl.queued', {when: dateTime(d.created_at)});
   const answer = [];
   const code = d.last_status_code ? `HTTP ${d.last_status_code}` : '';
   if (code && !String(d.last_error || '').startsWith(code)) answer.push(h('div', {class: 'mono'}, code));
   if (d.last_error) answer.push(h('div', {class: 'small err-text', title: d.last_error}, d.last_error));
   return h('tr', {class: `delivery-row status-${st}` + (st === 'failed' ? ' failed' : ''), dataset: {id: d.id, status: st}},
-    h('td', {}, badge(st || 'unknown', 'dl-' + (st || 'unknown'))),
+    h('td', {}, badge(['delivered', 'pending', 'failed'].includes(st) ? t(`dash.dl.${st}`) : st || t('dash.state.unknown'), 'dl-' + (st || 'unknown'))),
     h('td', {class: 'mono small'}, d.event),
     h('td', {class: 'mono small'}, d.room_id || '—'),
     h('td', {class: 'url small', title: d.url}, d.url),
-    h('td', {}, String(d.attempts || 0)),
+    h('td', {}, formatNumber(d.attempts || 0)),
     h('td', {}, answer.length ? answer : h('span', {class: 'muted'}, '—')),
     h('td', {class: 'small'}, when),
     h('td', {class: 'right'}, st === 'failed'
-      ? h('button', {class: 'btn small dash-redeliver', type: 'button', dataset: {id: d.id, url: d.url}}, 'Redeliver')
+      ? h('button', {class: 'btn small dash-redeliver', type: 'button', dataset: {id: d.id, url: d.url}}, t('dash.dl.redeliver'))
       : null));
 }
 
@@ -1127,18 +1139,18 @@ async function redeliver(e) {
   try {
     const j = await api('webhook/redeliver', {id: btn.dataset.id, url: btn.dataset.url});
     if (!j.status) throw new Error(j.msg || j.status_code);
-    toast('Queued for delivery again.');
+    toast(t('dash.dl.queued_again'));
     loadDeliveries();
   } catch (err) {
     btn.disabled = false;
-    if (err instanceof Unavailable) toast('Redelivery is not available on this server.', 'error');
-    else report(err, 'Redeliver');
+    if (err instanceof Unavailable) toast(t('dash.dl.redeliver_unavailable'), 'error');
+    else report(err, t('dash.dl.redeliver'));
   }
 }
 
 // ------------------------------------------------------------------ routing and wiring
 
-const TITLES = {rooms: 'Live rooms', create: 'New room', past: 'Past rooms', webhooks: 'Webhook deliveries'};
+const TITLES = {rooms: 'dash.nav.rooms', create: 'dash.nav.create', past: 'dash.nav.past', webhooks: 'dash.webhooks.title'};
 
 function route() {
   if (!state.signedIn) return;
@@ -1149,7 +1161,7 @@ function route() {
   if (name !== 'past') state.past.highlight = '';
   for (const sec of document.querySelectorAll('.view')) sec.hidden = sec.id !== name + '-view';
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.nav === (name === 'room' ? 'rooms' : name));
-  if (name !== 'room') document.title = `${TITLES[name]} · meetd dashboard`;
+  if (name !== 'room') document.title = t('dash.doc_title', {view: t(TITLES[name])});
   switch (name) {
     case 'room': {
       let id = '';
@@ -1195,12 +1207,12 @@ function wire() {
   $('#join-link-form').addEventListener('submit', makeJoinLink);
   $('#join-link-copy').addEventListener('click', async () => {
     const ok = await copy($('#join-link').value);
-    $('#join-link-status').textContent = ok ? 'Copied to the clipboard.' : 'Select the link and copy it.';
+    $('#join-link-status').textContent = ok ? t('dash.invite.copied') : t('dash.invite.select');
   });
   $('#join-link').addEventListener('focus', (e) => e.target.select());
   $('#create-room-form').addEventListener('submit', createRoom);
   $('#create-title').addEventListener('input', () => {
-    $('#create-id').placeholder = slugify($('#create-title').value) ? `${slugify($('#create-title').value)}-…` : 'made from the title';
+    $('#create-id').placeholder = slugify($('#create-title').value) ? `${slugify($('#create-title').value)}-…` : t('dash.create.id_placeholder');
   });
   $('#past-prev').addEventListener('click', () => { state.past.from = Math.max(0, state.past.from - PAGE); loadPast(); });
   $('#past-next').addEventListener('click', () => { state.past.from += PAGE; loadPast(); });

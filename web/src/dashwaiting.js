@@ -3,6 +3,8 @@
 // renderWaiting with each room answer (getActiveRoomInfo in the documented dialect lists
 // waiting_participants while the waiting room is on).
 
+import {t} from './i18n.js'; // languages (doc/web.md, "Languages")
+
 let deps = null; // {api, toast, report, refreshRoom, h}
 let roomId = '';
 
@@ -17,7 +19,7 @@ export function initWaiting(d) {
     if (b.dataset.user) body.user_ids = [b.dataset.user];
     else body.all = true;
     if (b.dataset.verb === 'reject') {
-      const reason = prompt('Reason shown to the person (optional):', '');
+      const reason = prompt(t('dash.waiting.reason'), '');
       if (reason === null) return;
       body.reason = reason;
     }
@@ -25,9 +27,9 @@ export function initWaiting(d) {
     try {
       const j = await deps.api('waitingRoom/' + b.dataset.verb, body);
       if (!j.status) throw new Error(j.msg || j.status_code);
-      deps.toast(b.dataset.verb === 'admit' ? 'Admitted.' : 'Rejected.');
+      deps.toast(b.dataset.verb === 'admit' ? t('dash.waiting.admitted') : t('dash.waiting.rejected'));
     } catch (err) {
-      deps.report(err, 'Waiting room');
+      deps.report(err, t('dash.waiting.title'));
     } finally {
       b.disabled = false;
       deps.refreshRoom(roomId);
@@ -39,7 +41,7 @@ export function initWaiting(d) {
       const j = await deps.api('waitingRoom/update', {room_id: roomId, is_active: e.target.checked});
       if (!j.status) throw new Error(j.msg || j.status_code);
     } catch (err) {
-      deps.report(err, 'Waiting room');
+      deps.report(err, t('dash.waiting.title'));
     }
     deps.refreshRoom(roomId);
   });
@@ -60,21 +62,21 @@ export function renderWaiting(id, r) {
   box.hidden = !r;
   if (!r) return;
   const list = r.waiting_participants || [];
-  const toggle = h('label', {class: 'waiting-switch'}, h('input', {type: 'checkbox', id: 'dash-waiting-active'}), ' on: new guests wait to be let in');
+  const toggle = h('label', {class: 'waiting-switch'}, h('input', {type: 'checkbox', id: 'dash-waiting-active'}), ' ', t('dash.waiting.switch'));
   toggle.querySelector('input').checked = active;
   box.replaceChildren(
-    h('div', {class: 'card-head'}, h('h2', {}, 'Waiting room ', h('span', {class: 'muted'}, active ? `${list.length} waiting` : 'off'))),
+    h('div', {class: 'card-head'}, h('h2', {}, t('dash.waiting.title'), ' ', h('span', {class: 'muted'}, active ? t('dash.waiting.count', {n: list.length}) : t('dash.waiting.off')))),
     toggle,
     list.length
       ? h('ul', {class: 'waiting-list'}, ...list.map(w => h('li', {dataset: {user: w.user_id}},
         h('span', {}, w.name || w.user_id, ' ', h('span', {class: 'mono muted small'}, w.user_id)),
-        h('button', {class: 'btn small', type: 'button', dataset: {verb: 'admit', user: w.user_id}}, 'Admit'),
-        h('button', {class: 'btn small danger-outline', type: 'button', dataset: {verb: 'reject', user: w.user_id}}, 'Reject'))))
-      : h('p', {class: 'empty'}, 'Nobody is waiting.'),
+        h('button', {class: 'btn small', type: 'button', dataset: {verb: 'admit', user: w.user_id}}, t('dash.waiting.admit')),
+        h('button', {class: 'btn small danger-outline', type: 'button', dataset: {verb: 'reject', user: w.user_id}}, t('dash.waiting.reject')))))
+      : h('p', {class: 'empty'}, t('dash.waiting.nobody')),
     list.length
       ? h('div', {class: 'actions'},
-        h('button', {class: 'btn small', type: 'button', dataset: {verb: 'admit'}}, 'Admit all'),
-        h('button', {class: 'btn small danger-outline', type: 'button', dataset: {verb: 'reject'}}, 'Reject all'))
+        h('button', {class: 'btn small', type: 'button', dataset: {verb: 'admit'}}, t('dash.waiting.admit_all')),
+        h('button', {class: 'btn small danger-outline', type: 'button', dataset: {verb: 'reject'}}, t('dash.waiting.reject_all')))
       : null,
   );
 }

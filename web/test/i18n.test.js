@@ -58,9 +58,13 @@ for (const lang of languages) {
 test('the catalogues are translations, not copies of English', () => {
   for (const lang of languages.filter((l) => l !== SOURCE)) {
     const cat = load(`${lang}.json`);
-    const same = Object.keys(en).filter((k) => cat[k] === en[k] && /\p{L}{4,}/u.test(en[k]));
-    // a few words are the same in some languages (Chat, Minutes, Message…): never many
-    assert.ok(same.length <= 8, `${lang}.json keeps ${same.length} English texts: ${same.join(', ')}`);
+    const words = (text) => text.replace(/\{\w+\}/g, '');
+    // a few words are the same in some languages (Chat, Minutes, Message…): never many, in the
+    // meeting's texts and in the dashboard's (dash.*)
+    for (const dash of [false, true]) {
+      const same = Object.keys(en).filter((k) => k.startsWith('dash.') === dash && cat[k] === en[k] && /\p{L}{4,}/u.test(words(en[k])));
+      assert.ok(same.length <= 8, `${lang}.json keeps ${same.length} English texts: ${same.join(', ')}`);
+    }
   }
 });
 
@@ -98,12 +102,14 @@ function readMarkup(html) {
 
 const unescape = (s) => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
-test('every text of meeting.html is a catalogue key whose English is that text', () => {
-  const html = readFileSync(new URL('../../internal/web/static/meeting.html', import.meta.url), 'utf8');
+// markupKeyed checks that every text of a page's markup is a catalogue key whose English is that text.
+function markupKeyed(file, minTexts, minElements) {
+  const html = readFileSync(new URL(`../../internal/web/static/${file}`, import.meta.url), 'utf8');
   const { texts, elements } = readMarkup(html);
-  assert.ok(texts.length > 40 && elements.length > 100, 'the reader found the markup');
+  assert.ok(texts.length > minTexts && elements.length > minElements, 'the reader found the markup');
   for (const { text, el } of texts) {
     if (!/\p{L}/u.test(text)) continue; // ×, digits: no words
+    if (text === 'meetd') continue; // the product's name
     assert.ok(el && 'data-i18n' in el.attrs, `text "${text}" in <${el?.tag}> has no data-i18n`);
     assert.equal(en[el.attrs['data-i18n']], unescape(text), `data-i18n="${el.attrs['data-i18n']}"`);
   }
@@ -119,6 +125,50 @@ test('every text of meeting.html is a catalogue key whose English is that text',
       if (name.startsWith('data-i18n')) assert.ok(key in en, `${name}="${key}" is no key of en.json`);
     }
   }
+}
+
+test('every text of meeting.html is a catalogue key whose English is that text', () => {
+  markupKeyed('meeting.html', 40, 100);
+});
+
+test('every text of dashboard.html is a catalogue key whose English is that text', () => {
+  markupKeyed('dashboard.html', 60, 150);
+});
+
+test("the dashboard's keys are dash.* and the families it builds are all there", () => {
+  const src = new URL('../src/', import.meta.url);
+  for (const f of ['dashboard.js', 'dashwaiting.js']) {
+    const code = readFileSync(new URL(f, src), 'utf8');
+    const keys = [...code.matchAll(/\bt\('([\w.]+)'/g)].map((m) => m[1]);
+    assert.ok(keys.length > 20 || f === 'dashwaiting.js', `${f}: the reader found its keys`);
+    for (const key of keys) assert.ok(key.startsWith('dash.'), `${f}: t('${key}') is not a dash.* key`);
+  }
+  // the keys made from a name: t(`dash.live.${state}`), t(`dash.media.${kind}_${state}`) and the like
+  const families = {
+    'dash.live.': ['live', 'connecting', 'offline'],
+    'dash.state.': ['joining', 'joined', 'active', 'disconnected', 'unknown'],
+    'dash.dl.': ['delivered', 'pending', 'failed'],
+    'dash.att.': ['person', 'joins', 'present', 'microphone', 'camera', 'screen', 'talk', 'stays'],
+    'dash.source.': ['microphone', 'camera', 'screen', 'screen_audio'],
+    'dash.media.': ['mic', 'camera', 'screen'].flatMap((k) => ['on', 'muted', 'off'].map((s) => `${k}_${s}`)),
+  };
+  for (const [prefix, names] of Object.entries(families)) {
+    for (const n of names) assert.ok(`${prefix}${n}` in en, `${prefix}${n} is no key of en.json`);
+  }
+  const code = readFileSync(new URL('dashboard.js', src), 'utf8');
+  const events = code.match(/const EVENT_NAMES = \[([\s\S]*?)\];/)[1].match(/'(\w+)'/g).map((e) => e.slice(1, -1));
+  assert.ok(events.length > 10, 'the reader found the event names');
+  for (const e of events) assert.ok(`dash.event.${e}` in en, `dash.event.${e} is no key of en.json`);
+});
+
+test("the dashboard's English and German", () => {
+  use('en', en);
+  assert.equal(t('dash.page.range', { from: 21, to: 40, total: 1234 }), '21–40 of 1,234');
+  assert.equal(t('dash.room.count', { now: 2, total: 3 }), '2 now · 3 joined in total');
+  use('de', load('de.json'));
+  assert.equal(t('dash.page.range', { from: 21, to: 40, total: 1234 }), '21–40 von 1.234');
+  assert.equal(t('dash.login.submit'), 'Anmelden');
+  use('en', en);
 });
 
 test('every key the page code uses is in the English catalogue', () => {
