@@ -206,13 +206,8 @@ func notesFormat(f string) (string, error) {
 // notesFile is the answer of a download: the text of st's latest rendering in format.
 func notesFile(st *rooms.DocState, format string) (any, error) {
 	rendering := `{"ops":[]}`
-	var seq, renderSeq, updated int64
-	updatedBy := ""
-	if d := st.Doc; d != nil {
-		seq, renderSeq, updated, updatedBy = d.Seq, d.RenderSeq, d.UpdatedAt.Unix(), d.UpdatedBy
-		if d.Rendering != "" {
-			rendering = d.Rendering
-		}
+	if d := st.Doc; d != nil && d.Rendering != "" {
+		rendering = d.Rendering
 	}
 	dl, err := parseDelta("rendering", rendering)
 	if err != nil {
@@ -232,6 +227,17 @@ func notesFile(st *rooms.DocState, format string) (any, error) {
 	default:
 		content, ext, mime = renderMarkdown(dl), ".md", "text/markdown; charset=utf-8"
 	}
+	return docFile(st, format, mime, ext, content), nil
+}
+
+// docFile is the answer of a document's download (notes or whiteboard): content, of type mime,
+// written from st's latest rendering in format, named with ext.
+func docFile(st *rooms.DocState, format, mime, ext, content string) any {
+	var seq, renderSeq, updated int64
+	updatedBy := ""
+	if d := st.Doc; d != nil {
+		seq, renderSeq, updated, updatedBy = d.Seq, d.RenderSeq, d.UpdatedAt.Unix(), d.UpdatedBy
+	}
 	return struct {
 		Envelope
 		RoomID      string `json:"room_id"`
@@ -248,5 +254,5 @@ func notesFile(st *rooms.DocState, format string) (any, error) {
 		Content     string `json:"content"`
 	}{OK(), st.Session.RoomID, st.Session.SID, st.Name, st.Session.Running(), format, mime,
 		st.Session.RoomID + "-" + st.Name + "-" + st.Session.CreatedAt.UTC().Format("20060102-1504") + ext,
-		seq, renderSeq, updated, updatedBy, content}, nil
+		seq, renderSeq, updated, updatedBy, content}
 }

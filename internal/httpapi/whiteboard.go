@@ -77,17 +77,12 @@ const emptyBoard = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 20 20" 
 // boardFile is the answer of a download of the whiteboard in format: the latest rendering's SVG,
 // or its scene with the board's images as an .excalidraw file (JSON).
 func (s *Server) boardFile(st *rooms.DocState, format string) (any, error) {
-	var seq, renderSeq, updated int64
-	updatedBy := ""
 	b := &boardRendering{SVG: emptyBoard}
 	b.Scene.Elements = []json.RawMessage{}
-	if d := st.Doc; d != nil {
-		seq, renderSeq, updated, updatedBy = d.Seq, d.RenderSeq, d.UpdatedAt.Unix(), d.UpdatedBy
-		if d.Rendering != "" {
-			var err error
-			if b, err = parseBoardRendering(json.RawMessage(d.Rendering)); err != nil {
-				return nil, err // checked when posted: not expected
-			}
+	if d := st.Doc; d != nil && d.Rendering != "" {
+		var err error
+		if b, err = parseBoardRendering(json.RawMessage(d.Rendering)); err != nil {
+			return nil, err // checked when posted: not expected
 		}
 	}
 	var content, ext, mime string
@@ -125,23 +120,7 @@ func (s *Server) boardFile(st *rooms.DocState, format string) (any, error) {
 	default:
 		content, ext, mime = b.SVG, ".svg", "image/svg+xml"
 	}
-	return struct {
-		Envelope
-		RoomID      string `json:"room_id"`
-		SID         string `json:"sid"`
-		Doc         string `json:"doc"`
-		IsRunning   bool   `json:"is_running"`
-		Format      string `json:"format"`
-		ContentType string `json:"content_type"`
-		FileName    string `json:"file_name"`
-		Seq         int64  `json:"seq"`
-		RenderedSeq int64  `json:"rendered_seq"`
-		UpdatedAt   int64  `json:"updated_at"` // Unix s; 0 if never written
-		UpdatedBy   string `json:"updated_by"`
-		Content     string `json:"content"`
-	}{OK(), st.Session.RoomID, st.Session.SID, st.Name, st.Session.Running(), format, mime,
-		st.Session.RoomID + "-" + st.Name + "-" + st.Session.CreatedAt.UTC().Format("20060102-1504") + ext,
-		seq, renderSeq, updated, updatedBy, content}, nil
+	return docFile(st, format, mime, ext, content), nil
 }
 
 // whiteboardDownload: /auth/whiteboard/download, notes/download with doc "whiteboard": {room_id,
