@@ -42,8 +42,7 @@ const dashboardCSP = "default-src 'self'; script-src 'self'; style-src 'self'; i
 
 type asset struct {
 	body     []byte
-	gz       []byte        // gzip-compressed body; nil when compression does not pay
-	lazyGz   func() []byte // instead of gz for large files: compressed at the first request
+	gz       func() []byte // gzip-compressed body, made at the first request; nil when compression does not pay
 	etag     string
 	ctype    string
 	isPage   bool
@@ -265,12 +264,11 @@ func newAsset(name string, body []byte) *asset {
 		}
 	}
 	switch ext {
-	case ".html", ".js", ".css", ".svg", ".json", ".txt", ".map":
+	case ".html", ".js", ".css", ".svg", ".json", ".txt", ".map", ".wasm":
+		// megabytes of bundles (doc/web.md, "Assets"): each is compressed once, when it is first
+		// asked for, not all at every start
 		a.compress = true
-		a.gz = gzipped(body)
-	case ".wasm": // megabytes (doc/web.md, "Backgrounds"): compressed once when first asked for, not at every start
-		a.compress = true
-		a.lazyGz = sync.OnceValue(func() []byte { return gzipped(body) })
+		a.gz = sync.OnceValue(func() []byte { return gzipped(body) })
 	}
 	return a
 }
@@ -298,7 +296,7 @@ func contentType(ext string) string {
 	return "application/octet-stream"
 }
 
-// gzipped compresses once at start-up; the output has no name or time in its
+// gzipped compresses an asset; the output has no name or time in its
 // header, so it is the same on every start.
 func gzipped(body []byte) []byte {
 	if len(body) < 1024 {
@@ -336,11 +334,11 @@ func serveCached(w http.ResponseWriter, r *http.Request, a *asset, cache string)
 	body, etag := a.body, a.etag
 	if a.compress {
 		h.Add("Vary", "Accept-Encoding")
-		gz := a.gz
-		if a.lazyGz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
-			gz = a.lazyGz()
+		var gz []byte
+		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			gz = a.gz()
 		}
-		if gz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		if gz != nil {
 			body = gz
 			etag = strings.TrimSuffix(a.etag, `"`) + `-gz"`
 			h.Set("Content-Encoding", "gzip")
