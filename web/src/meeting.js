@@ -42,6 +42,9 @@ import * as a11y from './a11y.js'; // a11y: live regions, speaker captions, shor
 
 const CAMERA_RESOLUTION = VideoPresets.h720.resolution;
 const LOGOUT_DELAY_MS = 3000;
+// The first connection may take a while on a slow network or a loaded server: the peer connection
+// gets twice livekit-client's 15 s, and the signal connection one more try (doc/web.md).
+const CONNECT_OPTIONS = { peerConnectionTimeout: 30000, maxRetries: 2 };
 const WIDE_SCREEN = 720; // px: from here on the chat panel starts open
 
 setLogLevel(LogLevel.warn);
@@ -72,6 +75,7 @@ const screens = new Map(); // identity -> screen share tile
 const admins = new Set(); // remote identities whose metadata says is_admin
 let leaving = false;
 let finished = false;
+let connecting = false; // room.connect runs: a disconnection is its failure, which it reports
 let unread = 0;
 
 a11y.initA11y(); // a11y: before the first toast
@@ -268,13 +272,16 @@ async function enterMeeting() {
   wireRoom(room);
   await e2ee.connecting(room, renderAll); // e2ee: encrypt before connecting
 
+  connecting = true;
   try {
-    await room.connect(join.livekit_url, join.livekit_token);
+    await room.connect(join.livekit_url, join.livekit_token, CONNECT_OPTIONS);
   } catch (err) {
+    connecting = false;
     stopPreview();
     if (!finished) fail('error', t('state.connect_failed', { error: errText(err) }), true);
     return;
   }
+  connecting = false;
   if (finished) return;
 
   buildMeeting();
@@ -390,7 +397,7 @@ async function switchRoom(resp) {
   wireRoom(room);
   await e2ee.connecting(room, renderAll); // e2ee
   try {
-    await room.connect(join.livekit_url, join.livekit_token);
+    await room.connect(join.livekit_url, join.livekit_token, CONNECT_OPTIONS);
   } catch (err) {
     switching = false;
     fail('error', t('state.connect_room_failed', { room: info.title, error: errText(err) }), true);
@@ -514,7 +521,7 @@ function wireRoom(r) {
 }
 
 function onDisconnected(reason) {
-  if (finished || switching) return;
+  if (finished || switching || connecting) return;
   if (leaving || reason === DisconnectReason.CLIENT_INITIATED) {
     fail('left', t('state.left'), true);
     return;
