@@ -107,6 +107,10 @@ func testEnv(t testing.TB, extra map[string]string) map[string]string {
 		"MEETD_LOG_LEVEL":             "warn",
 		"MEETD_LIVEKIT_LOG_LEVEL":     "error",
 		"MEETD_RECORDING_MIN_FREE_MB": "64", // CI machines may have less than the default 1 GiB free
+		// a quarter of 720p's pixels at 15 frames/s: the live compositions of the recording and
+		// broadcast tests cost a fraction of the default's CPU (TestRecordingBench keeps 720p25)
+		"MEETD_RECORDING_SIZE": "640x360",
+		"MEETD_RECORDING_FPS":  "15",
 		// the tests' webhook receivers are on loopback, which meetd refuses by default
 		"MEETD_WEBHOOK_ALLOW_PRIVATE": "1",
 	}

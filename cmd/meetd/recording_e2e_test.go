@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -763,6 +764,7 @@ func firstSeen(t testing.TB, path, color string, from, share float64) float64 {
 // and each recording's ffmpeg CPU (its log line). A figure, not a pass mark, for the times; what
 // is in the file is checked.
 // MEETD_RECORDING_BENCH=1 MEETD_RECORDING_BENCH_SECS=600 go test -timeout 30m ./cmd/meetd -run RecordingBench -v
+// (MEETD_RECORDING_BENCH_SIZE and _FPS: another canvas than 1280x720 at 25)
 func TestRecordingBench(t *testing.T) {
 	if os.Getenv("MEETD_RECORDING_BENCH") != "1" {
 		t.Skip("set MEETD_RECORDING_BENCH=1 to measure the cost of a recording")
@@ -772,7 +774,8 @@ func TestRecordingBench(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("MEETD_RECORDING_BENCH_SECS")); err == nil && n >= 20 {
 		secs = n
 	}
-	m := startIsolated(t, testEnv(t, nil))
+	size, fps := cmp.Or(os.Getenv("MEETD_RECORDING_BENCH_SIZE"), "1280x720"), cmp.Or(os.Getenv("MEETD_RECORDING_BENCH_FPS"), "25")
+	m := startIsolated(t, testEnv(t, map[string]string{"MEETD_RECORDING_SIZE": size, "MEETD_RECORDING_FPS": fps}))
 	m.create("bench", nil)
 	m.create("second", nil)
 	cams := []string{"red", "yellow", "magenta", "cyan"} // none is blue (the screen) or lime (the newcomer)
@@ -844,7 +847,7 @@ func TestRecordingBench(t *testing.T) {
 		return len(listed) == 2
 	})
 	load, _ := os.ReadFile("/proc/loadavg")
-	t.Logf("%d s recorded; load average at the end: %s", secs, strings.TrimSpace(string(load)))
+	t.Logf("%d s recorded at %s, %s frames/s; load average at the end: %s", secs, size, fps, strings.TrimSpace(string(load)))
 	t.Logf("meetd's own CPU: %.1f %% of a core with six publishers and no recording, %.1f %% with both recordings",
 		(c1-c0)/idle.Seconds()*100, (c2-c1)/length*100)
 	paths := map[string]string{}

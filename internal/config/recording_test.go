@@ -34,3 +34,34 @@ func TestRecordingKeys(t *testing.T) {
 		}
 	}
 }
+
+// recording.size and recording.fps: the composed picture, 1280x720 at 25 by default.
+func TestRecordingCanvas(t *testing.T) {
+	c, err := load(nil, nil)
+	if err != nil || c.Recording.Size != "1280x720" || c.Recording.FPS != 25 {
+		t.Fatalf("defaults: %+v %v", c.Recording, err)
+	}
+	c, err = load(nil, map[string]string{"MEETD_RECORDING_SIZE": "640X360", "MEETD_RECORDING_FPS": "15"})
+	if w, h, _ := c.Recording.CanvasSize(); err != nil || w != 640 || h != 360 || c.Recording.FPS != 15 {
+		t.Fatalf("env: %+v %v", c.Recording, err)
+	}
+	c, err = load([]string{"-config", configFile(t, "recording:\n  size: 1920x1080\n  fps: 30\n")}, nil)
+	if w, h, _ := c.Recording.CanvasSize(); err != nil || w != 1920 || h != 1080 || c.Recording.FPS != 30 {
+		t.Fatalf("file: %+v %v", c.Recording, err)
+	}
+	for _, bad := range []map[string]string{
+		{"MEETD_RECORDING_SIZE": "720p"},
+		{"MEETD_RECORDING_SIZE": "1280x"},
+		{"MEETD_RECORDING_SIZE": "1281x720"},
+		{"MEETD_RECORDING_SIZE": "100x100"},
+		{"MEETD_RECORDING_SIZE": "7680x4320"},
+		{"MEETD_RECORDING_SIZE": "-1280x720"},
+		{"MEETD_RECORDING_FPS": "0"},
+		{"MEETD_RECORDING_FPS": "120"},
+	} {
+		_, err := load(nil, bad)
+		if err == nil || (!strings.Contains(err.Error(), "recording.size") && !strings.Contains(err.Error(), "recording.fps")) {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}

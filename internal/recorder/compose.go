@@ -14,12 +14,8 @@ import (
 	"time"
 )
 
-// Output of the composition.
-const (
-	outW, outH = 1280, 720
-	outFPS     = 25
-	background = "0x1e1e1e"
-)
+// background is the colour of the canvas where no picture is.
+const background = "0x1e1e1e"
 
 // composeStats say what a composition cost.
 type composeStats struct {
@@ -34,7 +30,7 @@ type rect struct{ X, Y, W, H int }
 // keeps their cell), one per screen share. Without screen shares the cells form a grid; with one
 // or more, the screens take the large left part and the cameras a column on the right. The
 // layout is fixed for the whole recording; a cell is empty while its participant is away.
-func layout(tracks []*trackFile) map[*trackFile]rect {
+func layout(tracks []*trackFile, cv Canvas) map[*trackFile]rect {
 	var cams, screens []string
 	seen := map[string]bool{}
 	key := func(t *trackFile) string {
@@ -74,13 +70,13 @@ func layout(tracks []*trackFile) map[*trackFile]rect {
 	}
 	switch {
 	case len(screens) == 0:
-		grid(cams, rect{0, 0, outW, outH}, 0)
+		grid(cams, rect{0, 0, cv.W, cv.H}, 0)
 	case len(cams) == 0:
-		grid(screens, rect{0, 0, outW, outH}, 1)
+		grid(screens, rect{0, 0, cv.W, cv.H}, 1)
 	default:
-		side := outW / 4
-		grid(screens, rect{0, 0, outW - side, outH}, 1)
-		grid(cams, rect{outW - side, 0, side, outH}, 1+(len(cams)-1)/6)
+		side := cv.W / 4
+		grid(screens, rect{0, 0, cv.W - side, cv.H}, 1)
+		grid(cams, rect{cv.W - side, 0, side, cv.H}, 1+(len(cams)-1)/6)
 	}
 	out := map[*trackFile]rect{}
 	for _, t := range tracks {
@@ -95,7 +91,7 @@ func even(n int) int { return n &^ 1 }
 // cell and shown from its start to its end over a plain background, every audio delayed to its
 // start and mixed.
 func composeArgs(dir string, m *manifest, out string) []string {
-	return composeArgsWith(dir, m, out, []string{"-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-r", strconv.Itoa(outFPS),
+	return composeArgsWith(dir, m, out, []string{"-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-r", strconv.Itoa(m.Canvas.orDefault().FPS),
 		"-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-movflags", "+faststart"}, "mp4")
 }
 
@@ -114,8 +110,9 @@ func composeArgsWith(dir string, m *manifest, out string, encode []string, forma
 	sort.SliceStable(videos, func(i, j int) bool { return videos[i].StartMS < videos[j].StartMS })
 	in := 0
 	var f strings.Builder
-	fmt.Fprintf(&f, "color=c=%s:s=%dx%d:r=%d:d=%s[base0];", background, outW, outH, outFPS, secs(dur))
-	cells := layout(videos)
+	cv := m.Canvas.orDefault()
+	fmt.Fprintf(&f, "color=c=%s:s=%dx%d:r=%d:d=%s[base0];", background, cv.W, cv.H, cv.FPS, secs(dur))
+	cells := layout(videos, cv)
 	for i, t := range videos {
 		args = append(args, "-protocol_whitelist", fileProtocols, "-i", filepath.Join(dir, t.File))
 		c := cells[t]

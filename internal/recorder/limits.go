@@ -27,6 +27,9 @@ type Options struct {
 	// MaxConcurrent is recording.max_concurrent: recordings running at once on this server; the
 	// next start is refused with CONFLICT. 0: no cap.
 	MaxConcurrent int
+	// Canvas is recording.size and recording.fps: the composed picture of recordings, broadcasts
+	// and merges. Zero: DefaultCanvas.
+	Canvas Canvas
 }
 
 // DefaultMinFreeBytes is recording.min_free_mb's default, 1 GiB.
@@ -44,7 +47,11 @@ func (s *Service) SetOptions(o Options) error {
 	if o.MaxConcurrent < 0 {
 		return errors.New("recording.max_concurrent: must not be negative")
 	}
-	s.targets, s.minFree, s.maxRecs = t, o.MinFreeBytes, o.MaxConcurrent
+	cv := o.Canvas.orDefault()
+	if err := cv.Validate(); err != nil {
+		return err
+	}
+	s.targets, s.minFree, s.maxRecs, s.canvas = t, o.MinFreeBytes, o.MaxConcurrent, cv
 	return nil
 }
 

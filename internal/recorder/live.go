@@ -36,10 +36,11 @@ import (
 // liveEncode is the encoding of every chunk, the same for the live epochs and the start composed
 // from the files so that they join with stream copy: a key frame every second exactly (chunks
 // start at whole seconds), no B-frames.
-func liveEncode() []string {
+func liveEncode(cv Canvas) []string {
+	rate, bufsize := cv.rate()
 	return []string{"-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-crf", "26",
-		"-maxrate", "2500k", "-bufsize", "5000k", "-g", strconv.Itoa(outFPS), "-keyint_min", strconv.Itoa(outFPS),
-		"-sc_threshold", "0", "-pix_fmt", "yuv420p", "-r", strconv.Itoa(outFPS),
+		"-maxrate", rate, "-bufsize", bufsize, "-g", strconv.Itoa(cv.FPS), "-keyint_min", strconv.Itoa(cv.FPS),
+		"-sc_threshold", "0", "-pix_fmt", "yuv420p", "-r", strconv.Itoa(cv.FPS),
 		"-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2"}
 }
 
@@ -63,6 +64,7 @@ type liveState struct {
 	SID         string       `json:"sid"`
 	RoomCreated time.Time    `json:"room_created"`
 	Start       time.Time    `json:"start"`
+	Canvas      Canvas       `json:"canvas"` // the recording's (none in a live.json of before: DefaultCanvas)
 	Epochs      []epoch      `json:"epochs"`
 	Failed      string       `json:"failed,omitempty"` // why the live composition stopped; the files are composed at stop
 	CPUMS       int64        `json:"cpu_ms"`           // ffmpeg's CPU time so far (ended epochs)
@@ -582,10 +584,10 @@ func sameRecTracks(a, b []*recTrack) bool {
 // liveGraph is an epoch's filter graph: inputs 0..videos-1 are the videos (IVF, with the time of
 // arrival as timestamps, from zeroUS, the epoch's start in µs since 1970), then the audios (OGG,
 // starting at the epoch's start: the silence before the first packet is written into the pipe).
-func liveGraph(videos []*trackFile, audios int, zeroUS int64) string {
+func liveGraph(videos []*trackFile, audios int, zeroUS int64, cv Canvas) string {
 	var f strings.Builder
-	fmt.Fprintf(&f, "color=c=%s:s=%dx%d:r=%d,realtime[base0];", background, outW, outH, outFPS)
-	cells := layout(videos)
+	fmt.Fprintf(&f, "color=c=%s:s=%dx%d:r=%d,realtime[base0];", background, cv.W, cv.H, cv.FPS)
+	cells := layout(videos, cv)
 	zero := strconv.FormatFloat(float64(zeroUS)/1e6, 'f', 6, 64)
 	for i, t := range videos {
 		c := cells[t]
@@ -656,8 +658,9 @@ func (l *liveRun) start(tracks []*recTrack) (*running, error) {
 		args = append(args, "-thread_queue_size", "1024", "-protocol_whitelist", fileProtocols,
 			"-f", "ogg", "-i", "/dev/fd/"+strconv.Itoa(3+len(videos)+i))
 	}
-	args = append(args, "-filter_complex", liveGraph(files, len(audios), zero.UnixMicro()), "-map", "[vout]", "-map", "[aout]")
-	args = append(args, liveEncode()...)
+	cv := l.state.Canvas.orDefault()
+	args = append(args, "-filter_complex", liveGraph(files, len(audios), zero.UnixMicro(), cv), "-map", "[vout]", "-map", "[aout]")
+	args = append(args, liveEncode(cv)...)
 	args = append(args, "-f", "segment", "-segment_time", "1", "-segment_format", "mpegts", "-break_non_keyframes", "0",
 		"-protocol_whitelist", fileProtocols, filepath.Join(l.rec.dir, prefix+"_%05d.ts"))
 	args, _, err := l.s.graphFromFile(args, filepath.Join(l.rec.dir, prefix+".filter"))
@@ -810,7 +813,7 @@ func (s *Service) finishLive(ctx context.Context, dir string, m *manifest, out s
 			}
 		}
 		head := "head.ts"
-		if _, err := s.runFFmpeg(ctx, composeArgsWith(dir, &hm, filepath.Join(dir, head), liveEncode(), "mpegts"), dir); err != nil {
+		if _, err := s.runFFmpeg(ctx, composeArgsWith(dir, &hm, filepath.Join(dir, head), liveEncode(m.Canvas.orDefault()), "mpegts"), dir); err != nil {
 			return 0, fmt.Errorf("compose the start: %w", err)
 		}
 		fmt.Fprintf(&list, "file '%s'\n", head)
@@ -910,7 +913,7 @@ func (s *Service) recoverLive(ctx context.Context, dir string) (*manifest, error
 	if err != nil {
 		return nil, err
 	}
-	m := &manifest{RecordID: st.RecordID, RoomID: st.RoomID, SID: st.SID, RoomCreated: st.RoomCreated, Start: st.Start}
+	m := &manifest{RecordID: st.RecordID, RoomID: st.RoomID, SID: st.SID, RoomCreated: st.RoomCreated, Start: st.Start, Canvas: st.Canvas}
 	exists := func(name string) bool {
 		fi, err := os.Stat(filepath.Join(dir, name))
 		return err == nil && fi.Size() > 0

@@ -83,9 +83,9 @@ func TestTimeline(t *testing.T) {
 func makeChunks(t *testing.T, dir, prefix, color string, secs int) {
 	t.Helper()
 	args := []string{"-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-		"-f", "lavfi", "-i", fmt.Sprintf("color=c=%s:s=%dx%d:r=%d:d=%d", color, outW, outH, outFPS, secs),
+		"-f", "lavfi", "-i", fmt.Sprintf("color=c=%s:s=%dx%d:r=%d:d=%d", color, DefaultCanvas.W, DefaultCanvas.H, DefaultCanvas.FPS, secs),
 		"-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=440:sample_rate=48000:duration=%d", secs)}
-	args = append(args, liveEncode()...)
+	args = append(args, liveEncode(DefaultCanvas)...)
 	args = append(args, "-f", "segment", "-segment_time", "1", "-segment_format", "mpegts", filepath.Join(dir, prefix+"_%05d.ts"))
 	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
 		t.Fatalf("chunks: %v\n%s", err, out)

@@ -381,7 +381,7 @@ func (s *Service) concat(ctx context.Context, inputs []string, out string) (copi
 	} else {
 		graph := filepath.Join(filepath.Dir(out), graphFileName)
 		var scripted bool
-		if args, scripted, err = s.graphFromFile(reencodeArgs(inputs, infos, tmp), graph); err != nil {
+		if args, scripted, err = s.graphFromFile(reencodeArgs(inputs, infos, tmp, s.canvas.orDefault()), graph); err != nil {
 			return false, err
 		}
 		if scripted {
@@ -408,7 +408,7 @@ func (s *Service) concat(ctx context.Context, inputs []string, out string) (copi
 
 // reencodeArgs is ffmpeg's command line to join inputs of different formats with the concat
 // filter.
-func reencodeArgs(inputs []string, infos []*mediaInfo, out string) []string {
+func reencodeArgs(inputs []string, infos []*mediaInfo, out string, cv Canvas) []string {
 	args := []string{"-hide_banner", "-nostdin", "-loglevel", "error", "-y"}
 	for _, in := range inputs {
 		args = append(args, "-protocol_whitelist", fileProtocols, "-i", in)
@@ -418,9 +418,9 @@ func reencodeArgs(inputs []string, infos []*mediaInfo, out string) []string {
 		dur := secs(max(m.duration().Seconds(), 0.04))
 		if m.has("video") {
 			fmt.Fprintf(&f, "[%d:v:0]scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps=%d,format=yuv420p[v%d];",
-				i, outW, outH, outW, outH, outFPS, i)
+				i, cv.W, cv.H, cv.W, cv.H, cv.FPS, i)
 		} else {
-			fmt.Fprintf(&f, "color=c=black:s=%dx%d:r=%d:d=%s,format=yuv420p[v%d];", outW, outH, outFPS, dur, i)
+			fmt.Fprintf(&f, "color=c=black:s=%dx%d:r=%d:d=%s,format=yuv420p[v%d];", cv.W, cv.H, cv.FPS, dur, i)
 		}
 		if m.has("audio") {
 			fmt.Fprintf(&f, "[%d:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo[a%d];", i, i)

@@ -140,6 +140,7 @@ type Service struct {
 	maxLive     int                              // live tracks of each kind per recording or broadcast
 	maxTotal    int                              // track files per recording
 	maxRecs     int                              // recording.max_concurrent; 0: no cap
+	canvas      Canvas                           // recording.size, recording.fps (zero: DefaultCanvas)
 	liveOff     bool                             // compose at stop only (tests of the fallback)
 	versionOnce sync.Once
 	version     int // ffmpeg's major version (ffmpegMajor)
@@ -166,7 +167,7 @@ func New(store Store, joiner Joiner, room Room, dir string, keys auth.Keys, log 
 	return &Service{
 		store: store, joiner: joiner, room: room, dir: dir, keys: keys, log: log, now: time.Now, ffmpeg: "ffmpeg", ffprobe: "ffprobe",
 		lookup: defaultLookup, minFree: DefaultMinFreeBytes, freeSpace: freeSpace, diskEvery: diskCheckEvery,
-		restartGap: rtmpRestartGap, maxLive: maxLiveTracks, maxTotal: maxTotalTracks,
+		restartGap: rtmpRestartGap, maxLive: maxLiveTracks, maxTotal: maxTotalTracks, canvas: DefaultCanvas,
 		active: map[string]*recording{}, rtmp: map[string]*broadcast{}, merges: map[string]string{}, compose: make(chan struct{}, 1), ctx: ctx, cancel: cancel,
 	}, nil
 }
@@ -225,7 +226,7 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 		id: recordID(), roomID: roomID, sid: sess.SID, roomCreated: sess.CreatedAt, log: s.log,
 		stopped: make(chan struct{}), joined: make(chan struct{}),
 		maxLive: s.maxLive, maxTotal: s.maxTotal, live: map[string]int{},
-		onlyAdminCams: meet.Bool(rf.OnlyRecordAdminWebcams),
+		onlyAdminCams: meet.Bool(rf.OnlyRecordAdminWebcams), canvas: s.canvas.orDefault(),
 	}
 	rec.dir = s.folder(rec.id)
 	s.active[roomID] = rec // holds the room while connecting
@@ -246,7 +247,7 @@ func (s *Service) Start(ctx context.Context, roomID string) error {
 	rec.start = s.now()
 	if !s.liveOff {
 		rec.composer = &liveRun{s: s, rec: rec, changed: make(chan struct{}, 1), done: make(chan struct{}),
-			state: liveState{RecordID: rec.id, RoomID: roomID, SID: sess.SID, RoomCreated: sess.CreatedAt, Start: rec.start}}
+			state: liveState{RecordID: rec.id, RoomID: roomID, SID: sess.SID, RoomCreated: sess.CreatedAt, Start: rec.start, Canvas: rec.canvas}}
 		if err := rec.composer.state.save(rec.dir); err != nil {
 			return fail(fmt.Errorf("recording folder: %w", err))
 		}

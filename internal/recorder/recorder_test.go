@@ -54,12 +54,12 @@ func TestFillSilence(t *testing.T) {
 func TestLayout(t *testing.T) {
 	cam := func(id string) *trackFile { return &trackFile{Identity: id, Source: "CAMERA", Kind: "video"} }
 	a, b, a2 := cam("a"), cam("b"), cam("a")
-	got := layout([]*trackFile{a, b, a2})
+	got := layout([]*trackFile{a, b, a2}, DefaultCanvas)
 	if got[a] != (rect{0, 0, 640, 720}) || got[b] != (rect{640, 0, 640, 720}) || got[a2] != got[a] {
 		t.Errorf("two cameras (a twice): %v", got)
 	}
 	screen := &trackFile{Identity: "b", Source: "SCREEN_SHARE", Kind: "video"}
-	got = layout([]*trackFile{a, b, screen})
+	got = layout([]*trackFile{a, b, screen}, DefaultCanvas)
 	if s := got[screen]; s.W < 900 || s.X != 0 {
 		t.Errorf("the screen share is not large on the left: %v", s)
 	}
@@ -82,5 +82,37 @@ func TestComposeArgsPlacesTracksInTime(t *testing.T) {
 		if !strings.Contains(args, want) {
 			t.Errorf("ffmpeg arguments lack %q:\n%s", want, args)
 		}
+	}
+}
+
+// The canvas sets the composition's size, frame rate, key frame interval and bit rate.
+func TestCanvas(t *testing.T) {
+	for _, c := range []Canvas{{159, 90, 25}, {1280, 721, 25}, {1280, 720, 4}, {1280, 720, 61}, {3842, 2160, 25}} {
+		if c.Validate() == nil {
+			t.Errorf("%+v accepted", c)
+		}
+	}
+	small := Canvas{W: 640, H: 360, FPS: 15}
+	if err := small.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if (Canvas{}).orDefault() != DefaultCanvas || small.orDefault() != small {
+		t.Error("orDefault")
+	}
+	if k := DefaultCanvas.videoKbps(); k != 2500 {
+		t.Errorf("720p25: %d kb/s", k)
+	}
+	if k := small.videoKbps(); k != 375 {
+		t.Errorf("360p15: %d kb/s", k)
+	}
+	enc := strings.Join(liveEncode(small), " ")
+	for _, want := range []string{"-g 15 ", "-keyint_min 15 ", "-r 15 ", "-maxrate 375k ", "-bufsize 750k "} {
+		if !strings.Contains(enc, want) {
+			t.Errorf("liveEncode(360p15) lacks %q: %s", want, enc)
+		}
+	}
+	m := &manifest{DurationMS: 5000, Canvas: small, Tracks: []*trackFile{{File: "a.ivf", Kind: "video", Identity: "a", Source: "CAMERA", EndMS: 5000}}}
+	if args := strings.Join(composeArgs("/d", m, "/d/out.mp4"), " "); !strings.Contains(args, "s=640x360:r=15") || !strings.Contains(args, "scale=640:360") {
+		t.Errorf("composeArgs at 360p15: %s", args)
 	}
 }

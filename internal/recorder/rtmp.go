@@ -447,7 +447,8 @@ func (s *Service) startFFmpegLive(b *broadcast, tracks []*liveTrack, graph strin
 	for i, lt := range videos {
 		files[i] = &trackFile{Identity: lt.t.Identity, Source: lt.t.Source, Kind: "video"}
 	}
-	cells := layout(files)
+	cv := s.canvas.orDefault()
+	cells := layout(files, cv)
 
 	args := []string{"-hide_banner", "-nostdin", "-loglevel", "error"}
 	var readers, writers []*os.File
@@ -458,7 +459,7 @@ func (s *Service) startFFmpegLive(b *broadcast, tracks []*liveTrack, graph strin
 	}
 	in := 0
 	var f strings.Builder
-	fmt.Fprintf(&f, "color=c=%s:s=%dx%d:r=%d,realtime[base0];", background, outW, outH, outFPS)
+	fmt.Fprintf(&f, "color=c=%s:s=%dx%d:r=%d,realtime[base0];", background, cv.W, cv.H, cv.FPS)
 	addInput := func(format string) error {
 		r, w, err := os.Pipe()
 		if err != nil {
@@ -495,9 +496,10 @@ func (s *Service) startFFmpegLive(b *broadcast, tracks []*liveTrack, graph strin
 		}
 		fmt.Fprintf(&f, "amix=inputs=%d:duration=longest:dropout_transition=0:normalize=0[aout]", len(audios))
 	}
+	rate, bufsize := cv.rate()
 	args = append(args, "-filter_complex", f.String(), "-map", "[vout]", "-map", "[aout]",
-		"-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-r", strconv.Itoa(outFPS),
-		"-g", strconv.Itoa(2*outFPS), "-b:v", "2500k", "-maxrate", "2500k", "-bufsize", "5000k",
+		"-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-r", strconv.Itoa(cv.FPS),
+		"-g", strconv.Itoa(2*cv.FPS), "-b:v", rate, "-maxrate", rate, "-bufsize", bufsize,
 		"-c:a", "aac", "-b:a", "128k", "-ar", "44100", "-protocol_whitelist", rtmpProtocols, "-f", "flv", b.url)
 	args, _, err := s.graphFromFile(args, graph)
 	if err != nil {

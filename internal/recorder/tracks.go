@@ -39,6 +39,7 @@ type recording struct {
 	maxTotal      int            // track files (maxTotalTracks)
 	ignored       int            // tracks not recorded for these limits
 	wg            sync.WaitGroup
+	canvas        Canvas   // recording.size and recording.fps when it started
 	composer      *liveRun // nil: composed at stop only
 	onlyAdminCams bool     // recording_features.only_record_admin_webcams
 }
@@ -357,6 +358,7 @@ type manifest struct {
 	RoomCreated time.Time    `json:"room_created"`
 	Start       time.Time    `json:"start"`
 	DurationMS  int64        `json:"duration_ms"`
+	Canvas      Canvas       `json:"canvas"` // zero in a manifest of before: DefaultCanvas
 	Tracks      []*trackFile `json:"tracks"`
 	// Live is what the live composition made (doc/decisions/0012-live-composition.md); nil:
 	// the recording is composed from its tracks.
@@ -369,7 +371,7 @@ func (r *recording) manifest(end time.Time) *manifest {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m := &manifest{RecordID: r.id, RoomID: r.roomID, SID: r.sid, RoomCreated: r.roomCreated, Start: r.start,
-		DurationMS: end.Sub(r.start).Milliseconds(), Tracks: append([]*trackFile(nil), r.tracks...)}
+		DurationMS: end.Sub(r.start).Milliseconds(), Canvas: r.canvas, Tracks: append([]*trackFile(nil), r.tracks...)}
 	for _, t := range m.Tracks {
 		t.EndMS = min(t.EndMS, m.DurationMS)
 	}

@@ -234,8 +234,13 @@ func (s *server) build(ctx context.Context) error {
 	if s.recordings, err = recorder.New(s.store, joiner, s.media, filepath.Join(cfg.DataDir, "recordings"), keys, log); err != nil {
 		return err
 	}
+	w, h, err := cfg.Recording.CanvasSize()
+	if err != nil {
+		return err
+	}
 	if err = s.recordings.SetOptions(recorder.Options{RTMPAllowedHosts: cfg.RTMP.AllowedHosts,
-		MinFreeBytes: int64(cfg.Recording.MinFreeMB) << 20, MaxConcurrent: cfg.Recording.MaxConcurrent}); err != nil {
+		MinFreeBytes: int64(cfg.Recording.MinFreeMB) << 20, MaxConcurrent: cfg.Recording.MaxConcurrent,
+		Canvas: recorder.Canvas{W: w, H: h, FPS: cfg.Recording.FPS}}); err != nil {
 		return err
 	}
 	// Recordings the last run left running or not composed; those another meetd runs go on.
