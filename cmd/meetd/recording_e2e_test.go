@@ -775,7 +775,7 @@ func TestRecordingBench(t *testing.T) {
 		secs = n
 	}
 	size, fps := cmp.Or(os.Getenv("MEETD_RECORDING_BENCH_SIZE"), "1280x720"), cmp.Or(os.Getenv("MEETD_RECORDING_BENCH_FPS"), "25")
-	m := startIsolated(t, testEnv(t, map[string]string{"MEETD_RECORDING_SIZE": size, "MEETD_RECORDING_FPS": fps}))
+	m := startIsolated(t, testEnv(t, map[string]string{"MEETD_RECORDING_SIZE": size, "MEETD_RECORDING_FPS": fps, "MEETD_LOG_LEVEL": "info"}))
 	m.create("bench", nil)
 	m.create("second", nil)
 	cams := []string{"red", "yellow", "magenta", "cyan"} // none is blue (the screen) or lime (the newcomer)
@@ -808,7 +808,9 @@ func TestRecordingBench(t *testing.T) {
 	c1 := procCPU(t, m.pid())
 
 	started := time.Now()
+	begun := map[string]time.Time{} // when each recording/start was sent
 	for _, room := range []string{"bench", "second"} {
+		begun[room] = time.Now()
 		if res := m.call("/auth/recording/start", map[string]any{"room_id": room}); !res.Status {
 			t.Fatalf("recording/start %s: %+v", room, res)
 		}
@@ -827,8 +829,10 @@ func TestRecordingBench(t *testing.T) {
 	at(1)
 	c2 := procCPU(t, m.pid())
 	length := time.Since(started).Seconds()
-	stopped := map[string]time.Time{}
+	stopped := map[string]time.Time{} // when each recording/stop answered
+	lengths := map[string]float64{}    // from recording/start sent to recording/stop sent
 	for _, room := range []string{"bench", "second"} {
+		lengths[room] = time.Since(begun[room]).Seconds()
 		if res := m.call("/auth/recording/stop", map[string]any{"room_id": room}); !res.Status {
 			t.Fatalf("recording/stop %s: %+v", room, res)
 		}
@@ -856,17 +860,17 @@ func TestRecordingBench(t *testing.T) {
 	}
 	m.stop() // its log is complete
 	for _, line := range strings.Split(m.logs.String(), "\n") {
-		if strings.Contains(line, "joined the live composition") || strings.Contains(line, "recording ready") {
+		if strings.Contains(line, "joined the live composition") || strings.Contains(line, "recording ready") || strings.Contains(line, "level=WARN") {
 			t.Logf("meetd: %s", line)
 		}
 	}
 	for _, room := range []string{"bench", "second"} {
 		path := paths[room]
 		p, dur := ffprobe(t, path)
-		t.Logf("%s: listed %.2f s after recording/stop; %.2f s long for %.2f s recorded (%+.2f s), %dx%d, %.1f MB",
-			room, listed[room], dur, length, dur-length, p.Streams[0].Width, p.Streams[0].Height, recs[room].FileSize)
-		if abs(dur-length) > 1 {
-			t.Errorf("%s: duration %.2f s, the recording lasted %.2f s", room, dur, length)
+		t.Logf("%s: listed %.2f s after recording/stop answered; %.2f s long for %.2f s recorded (%+.2f s), %dx%d, %.1f MB",
+			room, listed[room], dur, lengths[room], dur-lengths[room], p.Streams[0].Width, p.Streams[0].Height, recs[room].FileSize)
+		if abs(dur-lengths[room]) > 1 {
+			t.Errorf("%s: duration %.2f s, the recording lasted %.2f s", room, dur, lengths[room])
 		}
 		if room != "bench" {
 			continue

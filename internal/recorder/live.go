@@ -639,7 +639,7 @@ func (l *liveRun) start(tracks []*recTrack) (*running, error) {
 		}
 	}
 	for i := range videos {
-		r, w, err := os.Pipe()
+		r, w, err := mediaPipe()
 		if err != nil {
 			closeAll()
 			return nil, err
@@ -649,7 +649,7 @@ func (l *liveRun) start(tracks []*recTrack) (*running, error) {
 			"-f", "ivf", "-i", "/dev/fd/"+strconv.Itoa(3+i))
 	}
 	for i := range audios {
-		r, w, err := os.Pipe()
+		r, w, err := mediaPipe()
 		if err != nil {
 			closeAll()
 			return nil, err

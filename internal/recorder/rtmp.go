@@ -461,7 +461,7 @@ func (s *Service) startFFmpegLive(b *broadcast, tracks []*liveTrack, graph strin
 	var f strings.Builder
 	fmt.Fprintf(&f, "color=c=%s:s=%dx%d:r=%d,realtime[base0];", background, cv.W, cv.H, cv.FPS)
 	addInput := func(format string) error {
-		r, w, err := os.Pipe()
+		r, w, err := mediaPipe()
 		if err != nil {
 			return err
 		}
