@@ -830,7 +830,7 @@ func TestRecordingBench(t *testing.T) {
 	c2 := procCPU(t, m.pid())
 	length := time.Since(started).Seconds()
 	stopped := map[string]time.Time{} // when each recording/stop answered
-	lengths := map[string]float64{}    // from recording/start sent to recording/stop sent
+	lengths := map[string]float64{}   // from recording/start sent to recording/stop sent
 	for _, room := range []string{"bench", "second"} {
 		lengths[room] = time.Since(begun[room]).Seconds()
 		if res := m.call("/auth/recording/stop", map[string]any{"room_id": room}); !res.Status {
