@@ -42,7 +42,7 @@ const dashboardCSP = "default-src 'self'; script-src 'self'; style-src 'self'; i
 
 type asset struct {
 	body     []byte
-	gz       func() []byte // gzip-compressed body, made at the first request; nil when compression does not pay
+	gz       func() []byte // for compress: the gzip-compressed body, made at the first request (nil when compression does not pay)
 	etag     string
 	ctype    string
 	isPage   bool
@@ -265,7 +265,7 @@ func newAsset(name string, body []byte) *asset {
 	}
 	switch ext {
 	case ".html", ".js", ".css", ".svg", ".json", ".txt", ".map", ".wasm":
-		// megabytes of bundles (doc/web.md, "Assets"): each is compressed once, when it is first
+		// megabytes of bundles (doc/web.md, the top): each is compressed once, when it is first
 		// asked for, not all at every start
 		a.compress = true
 		a.gz = sync.OnceValue(func() []byte { return gzipped(body) })
