@@ -5,15 +5,14 @@
 // /static/whiteboard/, loaded with import() the first time the board is opened. The images on
 // the board go to meetd apart (/api/whiteboard/upload, /api/whiteboard/file).
 //
-// The sync follows the notes' (web/src/notes.js): fetch every stored update when opened; apply
-// the ones the data messages carry and fetch what was missed; send what is drawn here one call
-// at a time; once quiet with every update up to a seq, post the board's rendering (its SVG and
-// scene), from which meetd answers the API's download.
+// The sync is the notes' (web/src/docsync.js's DocSync); the rendering posted here is the board's
+// SVG and scene, from which meetd answers the API's download.
 
 import * as api from './api.js';
 import { $, toast } from './view.js';
 import { t, serverMessage } from './i18n.js';
-import { NOTES_TOPIC, Seqs, fromBase64, parseNotesMessage, toBase64 } from './notes.js';
+import { NOTES_TOPIC, parseNotesMessage } from './notes.js';
+import { DocSync, toBase64 } from './docsync.js';
 
 export const DOC = 'whiteboard';
 
@@ -47,9 +46,7 @@ export function batchUpdates(queue, max) {
 
 // ---------------------------------------------------------------- the panel
 
-const SEND_GAP = 150; // ms between two updates sent (the server allows 20 a second)
 const RENDER_AFTER = 1500; // ms of quiet before the rendering is posted
-const GAP_WAIT = 400; // ms a gap may last before the page fetches what it lacks
 const MAX_UPDATE = 60 << 10; // bytes of updates merged into one call
 const MAX_RENDERING = 4 << 20; // meetd's limit of a board's rendering
 
@@ -60,13 +57,7 @@ let locks = {};
 let allowed = false;
 let board = null; // the editor bundle's object once loaded
 let loading = null;
-let seqs = new Seqs();
-let outbox = [];
-let sending = false;
-let renderTimer = 0;
-let gapTimer = 0;
-let fetching = null;
-let compactAsked = false;
+let sync = null; // the board's DocSync
 let generation = 0;
 
 async function call(path, body) {
@@ -102,9 +93,8 @@ export function resetWhiteboard(joinAnswer, pageToken, userLocks) {
   generation++;
   board?.destroy();
   board = null;
-  seqs = new Seqs();
-  outbox = [];
-  compactAsked = false;
+  sync?.close();
+  sync = null;
   $('whiteboard-editor').replaceChildren();
   const open = !$('whiteboard-panel').hidden;
   initWhiteboard(joinAnswer, pageToken, userLocks);
@@ -184,22 +174,39 @@ async function openBoard() {
     return;
   }
   if (gen !== generation || board) return;
-  board = mod.createBoard({
+  let b = null; // the sync's target, made next: the sync exists before the board's first event
+  const s = new DocSync({
+    name: 'whiteboard',
+    target: { apply: (u) => b.apply(u), merge: (us) => b.merge(us), snapshot: () => b.snapshot() },
+    call: docCall,
+    writable,
+    onState: (resp) => {
+      if (typeof resp.locked === 'boolean' && resp.locked !== boardLocked(isAdmin, locks)) {
+        locks = { ...locks, lock_whiteboard: resp.locked };
+      }
+      showLock();
+    },
+    render: async (seq) => docCall('render', { seq, rendering: await b.rendering(MAX_RENDERING - 4096) }),
+    renderAfter: RENDER_AFTER,
+    batch: (queue) => batchUpdates(queue, MAX_UPDATE),
+    loadFailed: 'whiteboard.load_failed',
+    saveFailed: 'whiteboard.change_not_saved',
+  });
+  b = mod.createBoard({
     container: $('whiteboard-editor'),
     assetPath: new URL(api.base + '/static/whiteboard/', location.href).href,
     readOnly: true, // until the stored board is in
-    onLocalUpdate: (u) => {
-      outbox.push(u);
-      sendSoon();
-    },
+    onLocalUpdate: (u) => s.local(u),
     onChange: () => {
       showCount();
-      renderSoon();
+      s.renderSoon();
     },
     uploadFile: uploadFile,
     fetchFile: fetchFile,
   });
-  const first = await fetchMissing(true);
+  board = b;
+  sync = s;
+  const first = await s.fetchMissing(true);
   if (gen !== generation) return;
   board.loaded(); // Excalidraw starts from the stored board
   panel.dataset.state = 'ready';
@@ -239,44 +246,7 @@ async function fetchFile(id) {
 }
 
 export function refreshWhiteboard() {
-  if (board) fetchMissing(false);
-}
-
-// fetchMissing asks for the updates after the ones the page has all of; it answers the state.
-async function fetchMissing(first) {
-  if (fetching) return fetching;
-  const gen = generation;
-  fetching = (async () => {
-    const resp = await docCall('state', { after: seqs.seen });
-    if (gen !== generation || !board) return null;
-    if (!resp.status) {
-      if (first) toast(t('whiteboard.load_failed', { error: serverMessage(resp) }), 'error');
-      return null;
-    }
-    const updates = resp.updates || [];
-    for (const u of updates) board.apply(fromBase64(u.data));
-    if (updates.length) seqs.reach(updates[updates.length - 1].seq);
-    if (typeof resp.locked === 'boolean' && resp.locked !== boardLocked(isAdmin, locks)) {
-      locks = { ...locks, lock_whiteboard: resp.locked };
-    }
-    showLock();
-    if (resp.compact) await compact();
-    renderSoon();
-    return resp;
-  })();
-  try {
-    return await fetching;
-  } finally {
-    fetching = null;
-  }
-}
-
-async function compact() {
-  if (!writable() || compactAsked || seqs.seen < 1 || !board) return;
-  compactAsked = true;
-  const c = await docCall('compact', { up_to: seqs.seen, snapshot: toBase64(board.snapshot()) });
-  compactAsked = false;
-  if (!c.status) console.warn('whiteboard: compaction refused:', c.msg);
+  sync?.fetchMissing(false);
 }
 
 // onWhiteboardData handles a data message; true if it was the board's (the notes' go on to
@@ -285,67 +255,6 @@ export function onWhiteboardData(topic, payload, sender) {
   if (topic !== NOTES_TOPIC) return false;
   const m = parseNotesMessage(topic, payload, sender);
   if (!m || m.doc !== DOC) return false;
-  if (!board) return true; // not opened: it fetches everything when opened
-  if (m.update && m.seq > seqs.seen) {
-    try {
-      board.apply(fromBase64(m.update));
-      seqs.add(m.seq);
-    } catch {
-      // a broken message: fetch it instead
-    }
-  }
-  seqs.know(m.seq);
-  if (seqs.gap) {
-    clearTimeout(gapTimer);
-    gapTimer = setTimeout(() => {
-      if (seqs.gap) fetchMissing(false);
-    }, GAP_WAIT);
-  }
+  sync?.onMessage(m); // not opened: it fetches everything when opened
   return true;
-}
-
-function sendSoon() {
-  if (sending) return;
-  sending = true;
-  setTimeout(sendNext, 0);
-}
-
-async function sendNext() {
-  const gen = generation;
-  while (outbox.length && gen === generation) {
-    const [batch, rest] = batchUpdates(outbox, MAX_UPDATE);
-    outbox = rest;
-    if (!writable()) break;
-    const update = board.merge(batch);
-    const resp = await docCall('update', { update: toBase64(update) });
-    if (gen !== generation) return;
-    if (resp.status) {
-      seqs.add(resp.seq);
-      if (resp.compact) setTimeout(() => !seqs.gap && compact(), RENDER_AFTER);
-    } else if (resp.status_code === 'TOO_MANY_REQUESTS' || resp.status_code === 'INTERNAL_SERVER_ERROR') {
-      outbox = [update, ...outbox];
-      await new Promise((r) => setTimeout(r, 1000));
-    } else {
-      toast(t('whiteboard.change_not_saved', { error: serverMessage(resp) }), 'error');
-    }
-    await new Promise((r) => setTimeout(r, SEND_GAP));
-  }
-  sending = false;
-  if (seqs.gap) fetchMissing(false);
-  renderSoon();
-}
-
-// renderSoon posts the board's rendering once the page is quiet: nothing unsent, no gap.
-function renderSoon() {
-  clearTimeout(renderTimer);
-  renderTimer = setTimeout(async () => {
-    if (!board || !writable() || sending || outbox.length || seqs.gap || seqs.seen < 1) return;
-    const seq = seqs.seen;
-    try {
-      const rendering = await board.rendering(MAX_RENDERING - 4096);
-      await docCall('render', { seq, rendering });
-    } catch (err) {
-      console.warn('whiteboard: rendering', err);
-    }
-  }, RENDER_AFTER);
 }
