@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"meetd/internal/media"
 )
 
 // background is the colour of the canvas where no picture is.
@@ -86,6 +88,30 @@ func layout(tracks []*trackFile, cv Canvas) map[*trackFile]rect {
 }
 
 func even(n int) int { return n &^ 1 }
+
+// splitLive divides the tracks of a live ffmpeg (a broadcast's or a recording epoch's) into its
+// videos, in the order of their participants, and its audios; files are the videos as layout
+// places them.
+func splitLive[T any](tracks []T, of func(T) (media.SubscribedTrack, string)) (videos, audios []T, files []*trackFile) {
+	for _, tr := range tracks {
+		if _, kind := of(tr); kind == "video" {
+			videos = append(videos, tr)
+		} else {
+			audios = append(audios, tr)
+		}
+	}
+	sort.SliceStable(videos, func(i, j int) bool {
+		a, _ := of(videos[i])
+		b, _ := of(videos[j])
+		return a.Identity < b.Identity
+	})
+	files = make([]*trackFile, len(videos))
+	for i, v := range videos {
+		t, _ := of(v)
+		files[i] = &trackFile{Identity: t.Identity, Source: t.Source, Kind: "video"}
+	}
+	return videos, audios, files
+}
 
 // composeArgs builds ffmpeg's command line: every track an input, each video scaled into its
 // cell and shown from its start to its end over a plain background, every audio delayed to its

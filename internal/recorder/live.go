@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -612,19 +611,7 @@ func liveGraph(videos []*trackFile, audios int, zeroUS int64, cv Canvas) string 
 
 // start starts an epoch's ffmpeg reading tracks.
 func (l *liveRun) start(tracks []*recTrack) (*running, error) {
-	var videos, audios []*recTrack
-	for _, rt := range tracks {
-		if rt.kind == "video" {
-			videos = append(videos, rt)
-		} else {
-			audios = append(audios, rt)
-		}
-	}
-	sort.SliceStable(videos, func(i, j int) bool { return videos[i].t.Identity < videos[j].t.Identity })
-	files := make([]*trackFile, len(videos))
-	for i, rt := range videos {
-		files[i] = &trackFile{Identity: rt.t.Identity, Source: rt.t.Source, Kind: "video"}
-	}
+	videos, audios, files := splitLive(tracks, func(rt *recTrack) (media.SubscribedTrack, string) { return rt.t, rt.kind })
 	l.mu.Lock()
 	index := len(l.state.Epochs)
 	l.mu.Unlock()

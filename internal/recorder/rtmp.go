@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -434,19 +433,7 @@ func tail(s string, n int) string {
 
 // startFFmpegLive starts an ffmpeg that reads the tracks from pipes and pushes the composition.
 func (s *Service) startFFmpegLive(b *broadcast, tracks []*liveTrack, graph string) (*exec.Cmd, chan error, *bytes.Buffer, error) {
-	var videos, audios []*liveTrack
-	for _, lt := range tracks {
-		if lt.kind == "video" {
-			videos = append(videos, lt)
-		} else {
-			audios = append(audios, lt)
-		}
-	}
-	sort.SliceStable(videos, func(i, j int) bool { return videos[i].t.Identity < videos[j].t.Identity })
-	files := make([]*trackFile, len(videos))
-	for i, lt := range videos {
-		files[i] = &trackFile{Identity: lt.t.Identity, Source: lt.t.Source, Kind: "video"}
-	}
+	videos, audios, files := splitLive(tracks, func(lt *liveTrack) (media.SubscribedTrack, string) { return lt.t, lt.kind })
 	cv := s.canvas.orDefault()
 	cells := layout(files, cv)
 
